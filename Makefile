@@ -1,0 +1,131 @@
+# gzcore — top-level build.
+#   make                 build the library, gzcoredump and gzcorefs
+#   make check           build and run every test (unit + integration)
+#   make check SAN=1     the same, built with ASan + UBSan
+#   make ENGINE=zlib     force the zlib-only deflate engine (no ISA-L)
+#   make bench           benchmarks against the peers (writes bench/ results)
+#   make install         honours PREFIX and DESTDIR
+#   make deps            install build/test dependencies with apt-get
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+VERSION := 0.1.0
+
+CC      ?= cc
+PKG     ?= pkg-config
+BUILD   ?= build
+
+# ENGINE=auto uses ISA-L when pkg-config finds it; ENGINE=zlib forces zlib only.
+ENGINE ?= auto
+ifeq ($(ENGINE),auto)
+  HAVE_ISAL := $(shell $(PKG) --exists libisal && echo 1)
+else ifeq ($(ENGINE),isal)
+  HAVE_ISAL := 1
+else
+  HAVE_ISAL :=
+endif
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
+           -DGZC_VERSION=\"$(VERSION)\" -Isrc
+LDFLAGS += -pthread
+
+ifeq ($(SAN),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+  BUILD   := $(BUILD)-san
+endif
+ifneq ($(ENGINE),auto)
+  BUILD := $(BUILD)-$(ENGINE)
+endif
+
+LIB_PKGS := zlib libelf json-c
+ifeq ($(HAVE_ISAL),1)
+  LIB_PKGS += libisal
+  CFLAGS   += -DGZC_HAVE_ISAL=1
+endif
+CFLAGS   += $(shell $(PKG) --cflags $(LIB_PKGS))
+LIB_LIBS := $(shell $(PKG) --libs $(LIB_PKGS))
+FUSE_CFLAGS := $(shell $(PKG) --cflags fuse3)
+FUSE_LIBS   := $(shell $(PKG) --libs fuse3)
+CRIT_LIBS   := $(shell $(PKG) --libs criterion 2>/dev/null || echo -lcriterion)
+
+LIB_SRC  := $(sort $(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+HND_SRC  := $(sort $(wildcard handler/*.c))
+HND_OBJ  := $(HND_SRC:%.c=$(BUILD)/%.o)
+FS_SRC   := $(sort $(wildcard fs/*.c))
+FS_OBJ   := $(FS_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELP_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELP_BIN := $(HELP_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+LIBA     := $(BUILD)/libgzcore.a
+PROGS    := $(BUILD)/gzcoredump $(BUILD)/gzcorefs
+
+.PHONY: all check unit integration bench install uninstall clean deps demo
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h handler/*.h fs/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(if $(filter fs/%,$<),$(FUSE_CFLAGS)) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/gzcoredump: $(HND_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $(HND_OBJ) $(LIBA) $(LIB_LIBS)
+
+$(BUILD)/gzcorefs: $(FS_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $(FS_OBJ) $(LIBA) $(FUSE_LIBS) $(LIB_LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBA) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(CRIT_LIBS) $(LIB_LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)
+
+# Unit tests first, then the integration scripts (each one at a time: several
+# touch /proc/sys/kernel/core_pattern or mount FUSE).
+check: all $(UNIT_BIN) $(HELP_BIN)
+	@BUILD=$(BUILD) tests/run-tests.sh $(UNIT_BIN)
+
+unit: $(UNIT_BIN)
+	@BUILD=$(BUILD) ONLY=unit tests/run-tests.sh $(UNIT_BIN)
+
+integration: all $(HELP_BIN)
+	@BUILD=$(BUILD) ONLY=integration tests/run-tests.sh
+
+bench: all $(HELP_BIN)
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+demo: all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+deps:
+	scripts/install-deps.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/gzcoredump $(DESTDIR)$(SBINDIR)/gzcoredump
+	install -m 0755 $(BUILD)/gzcorefs $(DESTDIR)$(BINDIR)/gzcorefs
+	install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore
+	install -m 0644 README.md docs/FORMAT.md $(DESTDIR)$(PREFIX)/share/doc/gzcore/
+	if [ -f packaging/gzcoredump.conf ]; then install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples && \
+	   install -m 0644 packaging/gzcoredump.conf $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/gzcoredump $(DESTDIR)$(BINDIR)/gzcorefs
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/gzcore
+
+clean:
+	rm -rf build build-*

@@ -1,0 +1,66 @@
+/*
+ * cache.h — a bounded LRU cache of decoded spans, shared by many readers.
+ *
+ * Contract: thread safe. Entries are keyed by (file, span). A lookup that
+ * misses calls the loader outside the cache lock; any other thread asking for
+ * the same key meanwhile waits for that one load instead of decoding again.
+ * A returned reference pins its bytes until gzc_cache_release(): eviction
+ * never frees pinned bytes, so the cache may briefly exceed its budget by the
+ * size of pinned entries. A failed load is not cached; its waiters get the
+ * same error and a later lookup tries again.
+ */
+#ifndef GZC_CACHE_H
+#define GZC_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+struct gzc_cache;
+struct gzc_cache_entry;
+
+/* Fills buf (exactly len bytes) with the bytes for (file, span).
+ * Returns 0 or a negative errno (e.g. -EBADMSG for a corrupt span). */
+typedef int (*gzc_cache_load_fn)(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len);
+
+/* A pinned entry: data is valid, read-only, until gzc_cache_release(). */
+struct gzc_cache_ref {
+	const unsigned char *data;
+	size_t len;
+	struct gzc_cache_entry *entry; /* private */
+};
+
+struct gzc_cache_stats {
+	uint64_t hits, misses, waits, evictions;
+	size_t bytes, entries;
+};
+
+/* Creates a cache holding at most max_bytes of span data (0 disables caching:
+ * every lookup loads, but concurrent loads of one key are still shared).
+ * Errors: -ENOMEM. The caller owns *ret and frees it with gzc_cache_free(). */
+GZC_MUST_CHECK int gzc_cache_new(size_t max_bytes, struct gzc_cache **ret);
+
+/* Frees the cache. Every reference must have been released. Accepts NULL. */
+void gzc_cache_free(struct gzc_cache *c);
+
+/* Looks up (file, span); on a miss allocates len bytes and calls load(ctx, ...).
+ * On success fills *ret with a pinned reference (release it!) and returns 0.
+ * Errors: -ENOMEM, -EINVAL (len 0), or whatever load returned; *ret untouched. */
+GZC_MUST_CHECK int gzc_cache_get(struct gzc_cache *c, uint64_t file, uint64_t span, size_t len,
+				 gzc_cache_load_fn load, void *ctx, struct gzc_cache_ref *ret);
+
+/* Unpins a reference from gzc_cache_get(). Accepts a zeroed ref. */
+void gzc_cache_release(struct gzc_cache *c, struct gzc_cache_ref *ref);
+
+/* Drops every unpinned entry of one file (a reader closing). */
+void gzc_cache_drop_file(struct gzc_cache *c, uint64_t file);
+
+/* Returns a new file id, unique for the life of the cache (never 0). */
+uint64_t gzc_cache_file_id(struct gzc_cache *c);
+
+void gzc_cache_get_stats(struct gzc_cache *c, struct gzc_cache_stats *ret);
+
+#endif
