@@ -84,11 +84,11 @@ enum gzc_container {
  *
  *  span entry (40 bytes):
  *  0  8 uoff   uncompressed offset of the span
- *  8  8 coff   compressed offset of the checkpoint (byte holding its first bit)
+ *  8  8 coff   compressed offset of the span's first whole byte
  *  16 8 woff   offset of its window in the window area
  *  24 4 wlen   compressed window length (0: none needed)
  *  28 4 crc    CRC-32 of the span's uncompressed bytes
- *  32 1 bits   bits of byte coff-1 already used (0..7); 0 = byte aligned
+ *  32 1 bits   how many high bits of byte coff-1 start the span (0..7); 0 = aligned
  *  33 1 flags  GZC_SPAN_F_*
  *  34 6 reserved (0)
  */

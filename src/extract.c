@@ -1,0 +1,157 @@
+/*
+ * extract.c — parallel, sparse extraction of a whole core.
+ */
+#include "extract.h"
+#include "io.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct job {
+	struct gzc_reader *r;
+	const struct gzc_index *idx;
+	int fd;
+	size_t bufcap;
+	pthread_mutex_t mu;
+	uint32_t next;       /* next span to take */
+	uint64_t done_bytes;
+	int err;
+	uint32_t bad_span;
+	const struct gzc_extract_opts *opts;
+};
+
+static void fail(struct job *j, int err, uint32_t span)
+{
+	if (!j->err) {
+		j->err = err;
+		j->bad_span = span;
+	}
+}
+
+static void *extract_worker(void *arg)
+{
+	struct job *j = arg;
+	unsigned char *buf = malloc(j->bufcap);
+
+	pthread_mutex_lock(&j->mu);
+	if (!buf)
+		fail(j, -ENOMEM, j->next);
+	while (!j->err && j->next < j->idx->nspans) {
+		uint32_t i = j->next++;
+		pthread_mutex_unlock(&j->mu);
+		const struct gzc_span *s = &j->idx->spans[i];
+		uint64_t len = gzc_index_span_len(j->idx, i);
+		int rc = 0;
+		if (!(s->flags & GZC_SPAN_F_ZERO)) {
+			long n = gzc_reader_decode_span(j->r, i, buf, j->bufcap);
+			rc = n < 0 ? (int)n : gzc_pwrite_all(j->fd, buf, (size_t)len, s->uoff);
+		}
+		pthread_mutex_lock(&j->mu);
+		if (rc < 0) {
+			fail(j, rc, i);
+			break;
+		}
+		j->done_bytes += len;
+		if (j->opts->progress && j->opts->progress(j->opts->progress_ctx, j->done_bytes, j->idx->usize))
+			fail(j, -ECANCELED, i);
+	}
+	pthread_mutex_unlock(&j->mu);
+	free(buf);
+	return NULL;
+}
+
+static size_t max_span(const struct gzc_index *idx)
+{
+	uint64_t m = 0;
+	for (uint32_t i = 0; i < idx->nspans; i++) {
+		uint64_t l = gzc_index_span_len(idx, i);
+		if (l > m)
+			m = l;
+	}
+	return (size_t)m;
+}
+
+/* In order, for pipes: zero spans are written as zeros. */
+static int extract_stream(struct job *j)
+{
+	unsigned char *buf = malloc(j->bufcap ? j->bufcap : 1);
+	int rc = 0;
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < j->idx->nspans && rc == 0; i++) {
+		uint64_t len = gzc_index_span_len(j->idx, i);
+		long n = gzc_reader_decode_span(j->r, i, buf, j->bufcap);
+		rc = n < 0 ? (int)n : gzc_write_all(j->fd, buf, (size_t)len);
+		if (rc < 0) {
+			fail(j, rc, i);
+			break;
+		}
+		j->done_bytes += len;
+		if (j->opts->progress && j->opts->progress(j->opts->progress_ctx, j->done_bytes, j->idx->usize)) {
+			rc = -ECANCELED;
+			fail(j, rc, i);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts *opts,
+		uint64_t *ret_bad_coff, uint64_t *ret_bad_uoff)
+{
+	static const struct gzc_extract_opts defaults;
+	struct job j;
+	int threads;
+
+	if (!opts)
+		opts = &defaults;
+	memset(&j, 0, sizeof(j));
+	j.r = r;
+	j.idx = gzc_reader_index(r);
+	j.fd = out_fd;
+	j.opts = opts;
+	j.bufcap = max_span(j.idx);
+	pthread_mutex_init(&j.mu, NULL);
+
+	if (lseek(out_fd, 0, SEEK_CUR) < 0 && errno == ESPIPE) {
+		extract_stream(&j);
+	} else {
+		threads = opts->threads;
+		if (threads <= 0) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+			threads = n > 0 ? (int)n : 1;
+		}
+		if ((uint32_t)threads > j.idx->nspans)
+			threads = j.idx->nspans ? (int)j.idx->nspans : 1;
+		pthread_t *tids = calloc((size_t)threads, sizeof(*tids));
+		int started = 0;
+		if (!tids) {
+			j.err = -ENOMEM;
+		} else {
+			for (int t = 1; t < threads; t++)
+				if (pthread_create(&tids[started], NULL, extract_worker, &j) == 0)
+					started++;
+			extract_worker(&j);
+			for (int t = 0; t < started; t++)
+				pthread_join(tids[t], NULL);
+			free(tids);
+		}
+		/* the size, including a hole at the end */
+		struct stat st;
+		if (!j.err && fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ftruncate(out_fd, (off_t)j.idx->usize) < 0)
+			j.err = -errno;
+	}
+	pthread_mutex_destroy(&j.mu);
+	if (j.err && j.err != -ENOMEM && j.bad_span < j.idx->nspans) {
+		if (ret_bad_coff)
+			*ret_bad_coff = j.idx->spans[j.bad_span].coff;
+		if (ret_bad_uoff)
+			*ret_bad_uoff = j.idx->spans[j.bad_span].uoff;
+	}
+	return j.err;
+}

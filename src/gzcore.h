@@ -1,0 +1,24 @@
+/*
+ * gzcore.h — the one header for users of libgzcore.
+ *
+ * Modules: format (on-disk constants), engine (deflate/inflate/CRC),
+ * writer (compress a stream), index (span index on disk), scan (build an
+ * index from any gzip/zlib file), cache (shared LRU of decoded spans),
+ * reader (random access), extract (whole-file, parallel, sparse).
+ * Every call returns 0 (or a count) on success and a negative errno on failure.
+ */
+#ifndef GZCORE_H
+#define GZCORE_H
+
+#include "format.h"
+#include "engine.h"
+#include "io.h"
+#include "index.h"
+#include "scan.h"
+#include "cache.h"
+#include "writer.h"
+#include "reader.h"
+#include "extract.h"
+#include "tmpfile.h"
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * io.h — I/O loops that retry short transfers and EINTR (as pigz's readn/writen).
+ */
+#ifndef GZC_IO_H
+#define GZC_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+/* Writes all len bytes. Returns 0 or -errno (-EIO if write returns 0). */
+GZC_MUST_CHECK int gzc_write_all(int fd, const void *buf, size_t len);
+/* pwrite()s all len bytes at off. Returns 0 or -errno. */
+GZC_MUST_CHECK int gzc_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+/* Reads until len bytes or EOF. Returns bytes read (< len only at EOF) or -errno. */
+GZC_MUST_CHECK ssize_t gzc_read_all(int fd, void *buf, size_t len);
+/* pread()s until len bytes or EOF. Returns bytes read or -errno. */
+GZC_MUST_CHECK ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off);
+
+/* Little- and big-endian helpers for the on-disk formats. */
+static inline void gzc_put_le16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
+static inline void gzc_put_le32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+static inline void gzc_put_le64(unsigned char *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i)); }
+static inline void gzc_put_be32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (24 - 8 * i)); }
+static inline uint16_t gzc_get_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t gzc_get_le32(const unsigned char *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = v << 8 | p[i]; return v; }
+static inline uint64_t gzc_get_le64(const unsigned char *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = v << 8 | p[i]; return v; }
+static inline uint32_t gzc_get_be32(const unsigned char *p) { uint32_t v = 0; for (int i = 0; i < 4; i++) v = v << 8 | p[i]; return v; }
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * reader.c — random access reads over the span index.
+ *
+ * Two decoders: spans that start byte aligned with no window inside one
+ * deflate stream (all of ours) go to the engine's raw inflate (ISA-L when
+ * built with it); everything else (a foreign checkpoint with a bit offset and
+ * a 32 KiB window, or a span that crosses gzip members) goes through zlib.
+ * Either way the span's CRC-32 must match the index before a byte is served.
+ */
+#include "reader.h"
+#include "engine.h"
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define IN_CHUNK (64u * 1024)
+
+struct gzc_reader {
+	int fd;
+	struct gzc_index *idx;
+	struct gzc_cache *cache;
+	int own_cache;
+	uint64_t file_id;
+	enum gzc_index_origin origin;
+};
+
+static int window_to_dict(const struct gzc_index *idx, const struct gzc_span *s, z_stream *zs)
+{
+	unsigned char *w = malloc(GZC_WINDOW_SIZE);
+	z_stream ws;
+	int r = -EBADMSG;
+
+	if (!w)
+		return -ENOMEM;
+	memset(&ws, 0, sizeof(ws));
+	if (inflateInit2(&ws, -15) != Z_OK) {
+		free(w);
+		return -ENOMEM;
+	}
+	ws.next_in = idx->windows + s->woff;
+	ws.avail_in = s->wlen;
+	ws.next_out = w;
+	ws.avail_out = GZC_WINDOW_SIZE;
+	if (inflate(&ws, Z_FINISH) == Z_STREAM_END &&
+	    inflateSetDictionary(zs, w, GZC_WINDOW_SIZE - ws.avail_out) == Z_OK)
+		r = 0;
+	inflateEnd(&ws);
+	free(w);
+	return r;
+}
+
+/* The general decoder: bit offsets, windows, member edges. */
+static int decode_zlib(struct gzc_reader *r, const struct gzc_span *s, unsigned char *out, size_t len)
+{
+	const struct gzc_index *idx = r->idx;
+	int gzip = !(idx->flags & GZC_IDX_F_ZLIB);
+	int wbits = (s->flags & GZC_SPAN_F_MEMBER) ? (gzip ? 31 : 15) : -15;
+	unsigned char *in = NULL;
+	uint64_t pos = s->coff;
+	size_t skip = 0;
+	z_stream zs;
+	int rc = 0;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, wbits) != Z_OK)
+		return -ENOMEM;
+	in = malloc(IN_CHUNK);
+	if (!in) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (s->bits) {
+		unsigned char b;
+		ssize_t n = gzc_pread_all(r->fd, &b, 1, s->coff - 1);
+		if (n != 1) {
+			rc = n < 0 ? (int)n : -EBADMSG;
+			goto out;
+		}
+		if (inflatePrime(&zs, s->bits, b >> (8 - s->bits)) != Z_OK) {
+			rc = -EBADMSG;
+			goto out;
+		}
+	}
+	if (s->wlen && (rc = window_to_dict(idx, s, &zs)) < 0)
+		goto out;
+	zs.next_out = out;
+	zs.avail_out = (uInt)len;
+	while (zs.avail_out > 0) {
+		if (zs.avail_in == 0) {
+			if (pos >= idx->csize) {
+				rc = -EBADMSG;
+				goto out;
+			}
+			ssize_t n = gzc_pread_all(r->fd, in, IN_CHUNK, pos);
+			if (n <= 0) {
+				rc = n < 0 ? (int)n : -EBADMSG;
+				goto out;
+			}
+			pos += (uint64_t)n;
+			zs.next_in = in;
+			zs.avail_in = (uInt)n;
+		}
+		if (skip) {
+			size_t k = skip < zs.avail_in ? skip : zs.avail_in;
+			zs.next_in += k;
+			zs.avail_in -= (uInt)k;
+			skip -= k;
+			continue;
+		}
+		int zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			if (!gzip) {
+				rc = -EBADMSG; /* the stream ended before the span did */
+				goto out;
+			}
+			/* next gzip member: a raw decode leaves the trailer to us */
+			if (wbits < 0)
+				skip = GZC_GZ_TRAILER_LEN;
+			wbits = 31;
+			if (inflateReset2(&zs, wbits) != Z_OK) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			continue;
+		}
+		if (zr != Z_OK && !(zr == Z_BUF_ERROR && zs.avail_in == 0)) {
+			rc = -EBADMSG;
+			goto out;
+		}
+	}
+out:
+	inflateEnd(&zs);
+	free(in);
+	return rc;
+}
+
+long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t cap)
+{
+	const struct gzc_index *idx = r->idx;
+	if (i >= idx->nspans)
+		return -EINVAL;
+	const struct gzc_span *s = &idx->spans[i];
+	uint64_t len = gzc_index_span_len(idx, i);
+	int rc;
+
+	if (len > cap)
+		return -EINVAL;
+	if (s->flags & GZC_SPAN_F_ZERO) {
+		memset(buf, 0, (size_t)len);
+	} else if (!s->bits && !s->wlen && !(s->flags & GZC_SPAN_F_MEMBER) && !(idx->flags & GZC_IDX_F_MULTIMEMBER)) {
+		/* one aligned, independent span: read its bytes and inflate them raw */
+		uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].coff + 1 : idx->csize;
+		if (end > idx->csize)
+			end = idx->csize;
+		uint64_t clen = end - s->coff;
+		if (clen > gzc_deflate_bound((size_t)len) + 64)
+			clen = gzc_deflate_bound((size_t)len) + 64;
+		unsigned char *in = malloc((size_t)clen);
+		if (!in)
+			return -ENOMEM;
+		ssize_t n = gzc_pread_all(r->fd, in, (size_t)clen, s->coff);
+		if (n < 0)
+			rc = (int)n;
+		else
+			rc = gzc_inflate_span(in, (size_t)n, buf, (size_t)len);
+		free(in);
+		if (rc < 0)
+			return rc;
+	} else if ((rc = decode_zlib(r, s, buf, (size_t)len)) < 0) {
+		return rc;
+	}
+	if (gzc_crc32(0, buf, (size_t)len) != s->crc)
+		return -EBADMSG;
+	return (long)len;
+}
+
+static int load_span(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len)
+{
+	(void)file;
+	long n = gzc_reader_decode_span(ctx, (uint32_t)span, buf, len);
+	return n < 0 ? (int)n : 0;
+}
+
+int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reader **ret,
+		    struct gzc_scan_error *err)
+{
+	static const struct gzc_reader_opts defaults = { .index_dirfd = AT_FDCWD };
+	struct gzc_reader *r;
+	struct gzc_index *idx = NULL;
+	int rc;
+
+	if (!opts)
+		opts = &defaults;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->fd = fd;
+	r->origin = GZC_INDEX_LOADED;
+	if (opts->index_path && !(opts->flags & GZC_READER_NO_LOAD) &&
+	    gzc_index_load(opts->index_dirfd, opts->index_path, &idx) == 0 && gzc_index_matches(idx, fd) != 0) {
+		gzc_index_free(idx); /* stale: it describes another file */
+		idx = NULL;
+	}
+	if (!idx) {
+		rc = gzc_scan_build(fd, 0, &idx, err, opts->progress, opts->progress_ctx);
+		if (rc < 0)
+			goto fail;
+		r->origin = GZC_INDEX_BUILT_UNSAVED;
+		if (opts->index_path && !(opts->flags & GZC_READER_NO_SAVE) &&
+		    gzc_index_save(idx, opts->index_dirfd, opts->index_path) == 0)
+			r->origin = GZC_INDEX_BUILT;
+	}
+	r->idx = idx;
+	if (opts->cache) {
+		r->cache = opts->cache;
+	} else {
+		rc = gzc_cache_new(opts->cache_bytes ? opts->cache_bytes : GZC_READER_CACHE_DEFAULT, &r->cache);
+		if (rc < 0)
+			goto fail;
+		r->own_cache = 1;
+	}
+	r->file_id = gzc_cache_file_id(r->cache);
+	*ret = r;
+	return 0;
+fail:
+	gzc_index_free(idx);
+	free(r);
+	return rc;
+}
+
+void gzc_reader_close(struct gzc_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_cache)
+		gzc_cache_free(r->cache);
+	else
+		gzc_cache_drop_file(r->cache, r->file_id);
+	gzc_index_free(r->idx);
+	close(r->fd);
+	free(r);
+}
+
+uint64_t gzc_reader_size(const struct gzc_reader *r) { return r->idx->usize; }
+const struct gzc_index *gzc_reader_index(const struct gzc_reader *r) { return r->idx; }
+enum gzc_index_origin gzc_reader_index_origin(const struct gzc_reader *r) { return r->origin; }
+
+ssize_t gzc_reader_pread(struct gzc_reader *r, void *buf, size_t len, uint64_t off)
+{
+	const struct gzc_index *idx = r->idx;
+	unsigned char *out = buf;
+	size_t done = 0;
+
+	if (off >= idx->usize)
+		return 0;
+	if (len > idx->usize - off)
+		len = (size_t)(idx->usize - off);
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
+	while (done < len) {
+		uint64_t pos = off + done;
+		uint32_t i = gzc_index_find(idx, pos);
+		const struct gzc_span *s = &idx->spans[i];
+		uint64_t slen = gzc_index_span_len(idx, i), so = pos - s->uoff;
+		size_t n = slen - so < len - done ? (size_t)(slen - so) : len - done;
+
+		if (s->flags & GZC_SPAN_F_ZERO) {
+			memset(out + done, 0, n);
+		} else if (so == 0 && n == slen) {
+			/* the read covers the whole span: decode in place, skip the cache */
+			long rc = gzc_reader_decode_span(r, i, out + done, n);
+			if (rc < 0)
+				return rc;
+		} else {
+			struct gzc_cache_ref ref;
+			int rc = gzc_cache_get(r->cache, r->file_id, i, (size_t)slen, load_span, r, &ref);
+			if (rc < 0)
+				return rc;
+			memcpy(out + done, ref.data + so, n);
+			gzc_cache_release(r->cache, &ref);
+		}
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+int64_t gzc_reader_seek(struct gzc_reader *r, uint64_t off, int whence)
+{
+	const struct gzc_index *idx = r->idx;
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return -EINVAL;
+	if (off >= idx->usize)
+		return -ENXIO;
+	int want_zero = whence == SEEK_HOLE;
+	for (uint32_t i = gzc_index_find(idx, off); i < idx->nspans; i++) {
+		int zero = !!(idx->spans[i].flags & GZC_SPAN_F_ZERO);
+		if (zero == want_zero)
+			return (int64_t)(idx->spans[i].uoff > off ? idx->spans[i].uoff : off);
+	}
+	/* no data after off; the end of the file is a hole */
+	return want_zero ? (int64_t)idx->usize : -ENXIO;
+}

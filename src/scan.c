@@ -1,0 +1,321 @@
+/*
+ * scan.c — one pass over a compressed file to build its index (zlib's zran).
+ *
+ * inflate(Z_BLOCK) stops at every deflate block edge; there a checkpoint is
+ * taken when a span's worth of output has gone by. A checkpoint is its bit
+ * position plus the 32 KiB of output before it (the window), which inflate
+ * needs to resume. Our own files need no window: the gzip header says each
+ * span is independent, and the checkpoint lands exactly on a span edge. If
+ * that promise is false the later decode fails (-EBADMSG), it never guesses.
+ */
+#include "scan.h"
+#include "engine.h"
+#include "io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#define SCAN_CHUNK (256u * 1024)
+
+int gzc_scan_is_own(int fd, uint32_t *ret_span)
+{
+	unsigned char h[GZC_GZ_HEADER_LEN];
+	ssize_t n = gzc_pread_all(fd, h, sizeof(h), 0);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < sizeof(h) || h[0] != GZC_GZ_ID1 || h[1] != GZC_GZ_ID2 || h[2] != GZC_GZ_CM_DEFLATE ||
+	    h[3] != GZC_GZ_FLG_FEXTRA || gzc_get_le16(h + 10) != GZC_GZ_SUBFIELD_HDR + GZC_GZ_EXTRA_PAYLOAD ||
+	    h[12] != GZC_GZ_SI1 || h[13] != GZC_GZ_SI2 || gzc_get_le16(h + 14) != GZC_GZ_EXTRA_PAYLOAD ||
+	    h[16] != GZC_GZ_EXTRA_VERSION || !(h[17] & GZC_EXTRA_FLAG_INDEPENDENT))
+		return 0;
+	uint32_t span = gzc_get_le32(h + 18);
+	if (span < GZC_SPAN_MIN || span > GZC_SPAN_MAX)
+		return 0;
+	*ret_span = span;
+	return 1;
+}
+
+struct scan {
+	int fd;
+	uint64_t csize;
+	z_stream zs;
+	int zs_ready;
+	unsigned char *in;
+	uint64_t in_pos;          /* file offset of in[0] */
+	unsigned char *win;       /* ring of the last GZC_WINDOW_SIZE output bytes */
+	unsigned char *wtmp, *wz; /* a linear window and its compressed form */
+	z_stream wzs;
+	int wzs_ready;
+	/* the span being scanned */
+	int have_span;
+	struct gzc_span cur;
+	unsigned char *cur_win;
+	uint32_t cur_wlen;
+	uint32_t crc;
+	int zero;
+	uint64_t total_out;
+	struct gzc_index *idx;
+};
+
+static int set_err(struct gzc_scan_error *err, struct scan *s, const char *what, int code)
+{
+	if (err) {
+		err->coff = s->in_pos + (uint64_t)(s->zs.next_in - s->in);
+		err->uoff = s->total_out;
+		err->what = what;
+	}
+	return code;
+}
+
+/* Closes the current span at s->total_out and appends it. */
+static int close_span(struct scan *s)
+{
+	if (!s->have_span)
+		return 0;
+	if (s->total_out - s->cur.uoff > GZC_FOREIGN_SPAN_MAX)
+		return -E2BIG;
+	s->cur.crc = s->crc;
+	s->cur.flags |= s->zero ? GZC_SPAN_F_ZERO : 0;
+	s->have_span = 0;
+	if (s->total_out == s->cur.uoff)
+		return 0; /* empty span (e.g. empty member at the end): nothing to index */
+	return gzc_index_append(s->idx, &s->cur, s->cur_win, s->cur_wlen);
+}
+
+/* Starts a span at the current position: coff/bits as given, window if needed. */
+static int open_span(struct scan *s, uint64_t coff, int bits, int need_window, uint8_t flags)
+{
+	int r = close_span(s);
+	if (r < 0)
+		return r;
+	memset(&s->cur, 0, sizeof(s->cur));
+	s->cur.uoff = s->total_out;
+	s->cur.coff = coff;
+	s->cur.bits = (uint8_t)bits;
+	s->cur.flags = flags;
+	s->cur_wlen = 0;
+	if (need_window && s->total_out > 0) {
+		uint32_t wl = s->total_out < GZC_WINDOW_SIZE ? (uint32_t)s->total_out : GZC_WINDOW_SIZE;
+		uint32_t pos = (uint32_t)(s->total_out % GZC_WINDOW_SIZE);
+		/* unroll the ring: the last wl bytes end at pos */
+		if (wl == GZC_WINDOW_SIZE) {
+			memcpy(s->wtmp, s->win + pos, GZC_WINDOW_SIZE - pos);
+			memcpy(s->wtmp + GZC_WINDOW_SIZE - pos, s->win, pos);
+		} else {
+			memcpy(s->wtmp, s->win, wl);
+		}
+		if (deflateReset(&s->wzs) != Z_OK)
+			return -ENOMEM;
+		s->wzs.next_in = s->wtmp;
+		s->wzs.avail_in = wl;
+		s->wzs.next_out = s->wz;
+		s->wzs.avail_out = (uInt)deflateBound(&s->wzs, GZC_WINDOW_SIZE);
+		if (deflate(&s->wzs, Z_FINISH) != Z_STREAM_END)
+			return -ENOMEM;
+		s->cur_wlen = (uint32_t)s->wzs.total_out;
+		memcpy(s->cur_win, s->wz, s->cur_wlen);
+	}
+	s->crc = 0;
+	s->zero = 1;
+	s->have_span = 1;
+	return 0;
+}
+
+static void account_output(struct scan *s, const unsigned char *p, size_t n)
+{
+	s->crc = gzc_crc32(s->crc, p, n);
+	if (s->zero && !gzc_is_zero(p, n))
+		s->zero = 0;
+	s->total_out += n;
+}
+
+static int refill(struct scan *s)
+{
+	uint64_t pos = s->in_pos + (uint64_t)(s->zs.next_in - s->in);
+	size_t keep = s->zs.avail_in;
+	if (keep)
+		memmove(s->in, s->zs.next_in, keep);
+	s->in_pos = pos - 0; /* in[0] now holds the byte at pos */
+	ssize_t n = gzc_pread_all(s->fd, s->in + keep, SCAN_CHUNK - keep, pos + keep);
+	if (n < 0)
+		return (int)n;
+	s->zs.next_in = s->in;
+	s->zs.avail_in = (uInt)(keep + (size_t)n);
+	return (int)(n > 0);
+}
+
+int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_scan_error *err,
+		   gzc_progress_fn progress, void *ctx)
+{
+	struct scan s;
+	struct stat st;
+	unsigned char head[2];
+	uint32_t own_span = 0;
+	int r, own, gzip, multimember = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.fd = fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	s.csize = (uint64_t)st.st_size;
+	ssize_t n = gzc_pread_all(fd, head, 2, 0);
+	if (n < 0)
+		return (int)n;
+	if (n < 2)
+		return set_err(err, &s, "file too short for a gzip or zlib header", -EBADMSG);
+	gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
+	if (!gzip && ((head[0] & 0x0f) != Z_DEFLATED || (head[0] >> 4) > 7 || (head[0] * 256 + head[1]) % 31 != 0))
+		return set_err(err, &s, "not a gzip or zlib file", -EBADMSG);
+	own = gzc_scan_is_own(fd, &own_span);
+	if (own < 0)
+		return own;
+	if (span == 0)
+		span = own ? own_span : GZC_SPAN_DEFAULT;
+	if (span < GZC_SPAN_MIN || span > GZC_SPAN_MAX)
+		return -EINVAL;
+	/* checkpoints of our own files must fall on span edges to need no window */
+	if (own)
+		span = own_span;
+
+	r = gzc_index_new(span, (own ? 0 : GZC_IDX_F_FOREIGN) | (gzip ? 0 : GZC_IDX_F_ZLIB), &s.idx);
+	if (r < 0)
+		return r;
+	s.in = malloc(SCAN_CHUNK);
+	s.win = malloc(GZC_WINDOW_SIZE);
+	s.wtmp = malloc(GZC_WINDOW_SIZE);
+	s.cur_win = malloc(GZC_WINDOW_SIZE + 1024);
+	s.wz = malloc(GZC_WINDOW_SIZE + 1024);
+	if (!s.in || !s.win || !s.wtmp || !s.cur_win || !s.wz) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (inflateInit2(&s.zs, gzip ? 31 : 15) != Z_OK) {
+		r = -ENOMEM;
+		goto out;
+	}
+	s.zs_ready = 1;
+	if (deflateInit2(&s.wzs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		r = -ENOMEM;
+		goto out;
+	}
+	s.wzs_ready = 1;
+
+	uint64_t member_start = 0;
+	int at_member_start = 1; /* a member header is next */
+	for (;;) {
+		if (s.zs.avail_in == 0) {
+			r = refill(&s);
+			if (r < 0)
+				goto out;
+			if (r == 0) {
+				r = set_err(err, &s, "unexpected end of file (truncated)", -EBADMSG);
+				goto out;
+			}
+			if (progress && progress(ctx, s.in_pos, s.csize)) {
+				r = -ECANCELED;
+				goto out;
+			}
+		}
+		if (at_member_start) {
+			member_start = s.in_pos + (uint64_t)(s.zs.next_in - s.in);
+			at_member_start = 0;
+			/* a member header is a checkpoint that needs no window */
+			if (!s.have_span || s.total_out - s.cur.uoff >= span) {
+				r = open_span(&s, member_start, 0, 0, s.total_out ? GZC_SPAN_F_MEMBER : 0);
+				if (r < 0)
+					goto out;
+				if (s.total_out == 0)
+					s.cur.flags = GZC_SPAN_F_MEMBER; /* first span starts at a header */
+			}
+		}
+		uint32_t pos = (uint32_t)(s.total_out % GZC_WINDOW_SIZE);
+		s.zs.next_out = s.win + pos;
+		s.zs.avail_out = GZC_WINDOW_SIZE - pos;
+		int zr = inflate(&s.zs, Z_BLOCK);
+		size_t got = (GZC_WINDOW_SIZE - pos) - s.zs.avail_out;
+		if (got)
+			account_output(&s, s.win + pos, got);
+		if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR || zr == Z_MEM_ERROR || zr == Z_STREAM_ERROR) {
+			r = set_err(err, &s, s.zs.msg ? s.zs.msg : "corrupt deflate data",
+				    zr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG);
+			goto out;
+		}
+		if (s.have_span && s.total_out - s.cur.uoff > GZC_FOREIGN_SPAN_MAX) {
+			r = set_err(err, &s, "deflate block too long to index", -E2BIG);
+			goto out;
+		}
+		if (zr == Z_STREAM_END) {
+			if (!gzip)
+				break;
+			/* another member? skip nothing: zlib consumed the trailer */
+			if (s.zs.avail_in < 2) {
+				r = refill(&s);
+				if (r < 0)
+					goto out;
+			}
+			if (s.zs.avail_in >= 2 && s.zs.next_in[0] == GZC_GZ_ID1 && s.zs.next_in[1] == GZC_GZ_ID2) {
+				if (inflateReset(&s.zs) != Z_OK) {
+					r = -ENOMEM;
+					goto out;
+				}
+				multimember = 1;
+				at_member_start = 1;
+				continue;
+			}
+			/* trailing bytes that are not a member are ignored, as gzip does */
+			break;
+		}
+		/* a block edge that is not the end of the stream: maybe a checkpoint */
+		if ((s.zs.data_type & 128) && !(s.zs.data_type & 64) && (s.total_out - s.cur.uoff >= span || (own && s.total_out == 0))) {
+			int bits = s.zs.data_type & 7;
+			uint64_t coff = s.in_pos + (uint64_t)(s.zs.next_in - s.in);
+			int aligned_edge = own && bits == 0 && s.total_out % span == 0;
+			if (own && s.total_out == 0 && bits == 0) {
+				/* right after our header: start span 0 on the deflate data,
+				 * as the writer's index does, so it decodes without zlib */
+				s.cur.coff = coff;
+				s.cur.flags = 0;
+				continue;
+			}
+			r = open_span(&s, coff, bits, !aligned_edge, 0);
+			if (r < 0)
+				goto out;
+		}
+	}
+	r = close_span(&s);
+	if (r < 0)
+		goto out;
+	if (multimember)
+		s.idx->flags |= GZC_IDX_F_MULTIMEMBER;
+	s.idx->usize = s.total_out;
+	{
+		uint32_t crc = 0;
+		for (uint32_t i = 0; i < s.idx->nspans; i++)
+			crc = (uint32_t)crc32_combine(crc, s.idx->spans[i].crc, (z_off_t)gzc_index_span_len(s.idx, i));
+		s.idx->data_crc = crc;
+	}
+	r = gzc_index_fingerprint(fd, s.idx);
+	if (r < 0)
+		goto out;
+	if (progress)
+		progress(ctx, s.csize, s.csize);
+	*ret = s.idx;
+	s.idx = NULL;
+	r = 0;
+out:
+	if (s.zs_ready)
+		inflateEnd(&s.zs);
+	if (s.wzs_ready)
+		deflateEnd(&s.wzs);
+	free(s.in);
+	free(s.win);
+	free(s.wtmp);
+	free(s.cur_win);
+	free(s.wz);
+	gzc_index_free(s.idx);
+	(void)member_start;
+	return r;
+}

@@ -1,0 +1,45 @@
+/*
+ * scan.h — build a span index by reading a whole gzip or zlib file once.
+ *
+ * Works for any producer: our own files (checkpoints at span edges, no
+ * window needed because the header says spans are independent), and foreign
+ * files from gzip, pigz, 7-Zip, multi-member gzip or zlib (zran-style
+ * checkpoints on deflate block edges, each with its 32 KiB window stored
+ * compressed). The scan checks every member's CRC and length as it goes and
+ * records a CRC-32 of every span, so later reads are verified too.
+ */
+#ifndef GZC_SCAN_H
+#define GZC_SCAN_H
+
+#include <stdint.h>
+
+#include "index.h"
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+/* Where a scan failed, for error messages. */
+struct gzc_scan_error {
+	uint64_t coff;     /* compressed offset where decoding stopped */
+	uint64_t uoff;     /* uncompressed bytes produced before it */
+	const char *what;  /* static text, e.g. "invalid block type" */
+};
+
+/* Progress callback: done and total are compressed bytes. Return non-zero to abort (-ECANCELED). */
+typedef int (*gzc_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Returns 1 if the file starts with gzcore's own gzip header (spans
+ * independent) and stores its span size in *ret_span; 0 if not; -errno on read error. */
+GZC_MUST_CHECK int gzc_scan_is_own(int fd, uint32_t *ret_span);
+
+/* Scans the compressed file fd (read with pread; the caller keeps ownership)
+ * and builds its index with checkpoints about every span bytes (0 = the
+ * file's own span size, else GZC_SPAN_DEFAULT). err and progress may be NULL.
+ * Errors: -EBADMSG (not gzip/zlib, corrupt, truncated, bad CRC: err says
+ * where), -E2BIG (a deflate block longer than GZC_FOREIGN_SPAN_MAX, or too
+ * many spans), -ENOMEM, -ECANCELED, -errno of pread. Caller owns *ret. */
+GZC_MUST_CHECK int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret,
+				  struct gzc_scan_error *err, gzc_progress_fn progress, void *ctx);
+
+#endif

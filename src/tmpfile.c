@@ -1,0 +1,96 @@
+/*
+ * tmpfile.c — O_TMPFILE + linkat, or a hidden name + link + unlink.
+ */
+#include "tmpfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int gzc_tmpfile_open(int dirfd, mode_t mode, struct gzc_tmpfile *ret)
+{
+	struct gzc_tmpfile t = { .fd = -1, .dirfd = dirfd };
+
+	t.fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	if (t.fd < 0) {
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
+			return -errno;
+		/* no O_TMPFILE here: a hidden, random, exclusive name */
+		unsigned seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)&t;
+		for (int tries = 0; tries < 100 && t.fd < 0; tries++) {
+			snprintf(t.name, sizeof(t.name), GZC_TMP_PREFIX "%d.%08x", (int)getpid(), (unsigned)rand_r(&seed));
+			t.fd = openat(dirfd, t.name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+			if (t.fd < 0 && errno != EEXIST)
+				return -errno;
+		}
+		if (t.fd < 0)
+			return -EEXIST;
+	}
+	*ret = t;
+	return 0;
+}
+
+static int link_as(struct gzc_tmpfile *t, const char *final)
+{
+	if (t->name[0])
+		return linkat(t->dirfd, t->name, t->dirfd, final, 0) < 0 ? -errno : 0;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", t->fd);
+	if (linkat(AT_FDCWD, path, t->dirfd, final, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return -errno;
+}
+
+int gzc_tmpfile_commit(struct gzc_tmpfile *t, const char *name, const char *suffix, char *ret_name, size_t cap)
+{
+	char final[512];
+	size_t nlen = strlen(name), slen = suffix ? strlen(suffix) : 0;
+	int r;
+
+	if (fsync(t->fd) < 0)
+		return -errno;
+	if (slen > nlen || (slen && strcmp(name + nlen - slen, suffix) != 0))
+		slen = 0;
+	for (int i = 0; i < GZC_NAME_MAX_TRIES; i++) {
+		int n = i == 0 ? snprintf(final, sizeof(final), "%s", name)
+			       : snprintf(final, sizeof(final), "%.*s.%d%s", (int)(nlen - slen), name, i, name + nlen - slen);
+		if (n < 0 || (size_t)n >= sizeof(final) || (size_t)n >= cap)
+			return -ENAMETOOLONG;
+		r = link_as(t, final);
+		if (r == 0) {
+			if (t->name[0]) {
+				unlinkat(t->dirfd, t->name, 0);
+				t->name[0] = 0;
+			}
+			fsync(t->dirfd);
+			memcpy(ret_name, final, (size_t)n + 1);
+			return 0;
+		}
+		if (r != -EEXIST)
+			return r;
+	}
+	return -EEXIST;
+}
+
+void gzc_tmpfile_discard(struct gzc_tmpfile *t)
+{
+	if (t->name[0]) {
+		unlinkat(t->dirfd, t->name, 0);
+		t->name[0] = 0;
+	}
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+void gzc_tmpfile_close(struct gzc_tmpfile *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}

@@ -1,0 +1,502 @@
+/*
+ * writer.c — parallel span compressor with in-order output (pigz's shape).
+ *
+ * A ring of slots carries each span from "filling" (the caller's thread
+ * copies or reads into it) to "queued" (a worker takes it) to "done" and
+ * back to "free" once the caller's thread has written it out. Only the
+ * caller's thread touches the output fd, so output order is the ring order.
+ * All-zero spans are not compressed again: one template, made at start-up,
+ * serves them all.
+ *
+ * Lock: w->mu guards slot states, w->stop and the worker wake-ups. Slot
+ * buffers belong to whoever moved the slot into its current state.
+ */
+#include "writer.h"
+#include "engine.h"
+#include "io.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
+
+struct slot {
+	unsigned char *in, *out;
+	size_t inlen;
+	long outlen;       /* < 0: -errno from the engine */
+	uint32_t crc, adler;
+	int zero;
+	enum slot_state state;
+	uint64_t seq;
+};
+
+struct gzc_writer {
+	int fd;
+	int level;
+	enum gzc_container container;
+	uint32_t span;
+	size_t outcap;
+
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	pthread_t *threads;
+	int nthreads;
+	int stop;
+
+	struct slot *slots;
+	size_t nslots;
+	struct slot *cur;          /* slot being filled, or NULL */
+	uint64_t fill_seq;         /* seq of the next slot to fill */
+	uint64_t write_seq;        /* seq of the next slot to write */
+
+	unsigned char *zero_out;   /* compressed all-zero span */
+	long zero_len;
+	uint32_t zero_crc, zero_adler;
+
+	struct gzc_index *idx;
+	uint32_t *adlers;          /* per written span, for the zlib trailer */
+	size_t adlers_cap;
+	uint64_t bytes_in;         /* taken from the caller */
+	uint64_t usize;            /* covered by spans written */
+	uint64_t coff;             /* bytes of output written */
+	uint64_t header_len;
+	int err;                   /* first output error, sticky */
+};
+
+static void compress_slot(struct gzc_writer *w, struct gzc_deflater *d, struct slot *s)
+{
+	if (s->inlen == w->span && gzc_is_zero(s->in, s->inlen)) {
+		s->zero = 1;
+		s->crc = w->zero_crc;
+		s->adler = w->zero_adler;
+		s->outlen = w->zero_len;
+		return;
+	}
+	s->zero = 0;
+	s->crc = gzc_crc32(0, s->in, s->inlen);
+	s->adler = w->container == GZC_ZLIB ? gzc_adler32(1, s->in, s->inlen) : 1;
+	s->outlen = gzc_deflate_span(d, s->in, s->inlen, s->out, w->outcap);
+}
+
+static void *worker(void *arg)
+{
+	struct gzc_writer *w = arg;
+	struct gzc_deflater *d = NULL;
+	int derr = gzc_deflater_new(w->level, &d);
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct slot *pick = NULL;
+		for (size_t i = 0; i < w->nslots; i++) {
+			struct slot *s = &w->slots[i];
+			if (s->state == SLOT_QUEUED && (!pick || s->seq < pick->seq))
+				pick = s;
+		}
+		if (!pick) {
+			if (w->stop)
+				break;
+			pthread_cond_wait(&w->work, &w->mu);
+			continue;
+		}
+		pick->state = SLOT_BUSY;
+		pthread_mutex_unlock(&w->mu);
+		if (derr < 0)
+			pick->outlen = derr;
+		else
+			compress_slot(w, d, pick);
+		pthread_mutex_lock(&w->mu);
+		pick->state = SLOT_DONE;
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->mu);
+	gzc_deflater_free(d);
+	return NULL;
+}
+
+static int write_header(struct gzc_writer *w, uint32_t mtime)
+{
+	unsigned char h[GZC_GZ_HEADER_LEN];
+	size_t n;
+
+	if (w->container == GZC_ZLIB) {
+		unsigned flevel = w->level <= 1 ? 0 : w->level <= 5 ? 1 : w->level == 6 ? 2 : 3;
+		unsigned cmf = 0x78, flg = flevel << 6;
+		flg += 31 - (cmf * 256 + flg) % 31;
+		h[0] = (unsigned char)cmf;
+		h[1] = (unsigned char)flg;
+		n = GZC_ZLIB_HEADER_LEN;
+	} else {
+		h[0] = GZC_GZ_ID1;
+		h[1] = GZC_GZ_ID2;
+		h[2] = GZC_GZ_CM_DEFLATE;
+		h[3] = GZC_GZ_FLG_FEXTRA;
+		gzc_put_le32(h + 4, mtime);
+		h[8] = w->level >= 9 ? 2 : w->level <= 1 ? 4 : 0; /* XFL */
+		h[9] = GZC_GZ_OS_UNIX;
+		gzc_put_le16(h + 10, GZC_GZ_SUBFIELD_HDR + GZC_GZ_EXTRA_PAYLOAD);
+		h[12] = GZC_GZ_SI1;
+		h[13] = GZC_GZ_SI2;
+		gzc_put_le16(h + 14, GZC_GZ_EXTRA_PAYLOAD);
+		h[16] = GZC_GZ_EXTRA_VERSION;
+		h[17] = GZC_EXTRA_FLAG_INDEPENDENT;
+		gzc_put_le32(h + 18, w->span);
+		h[22] = h[23] = 0;
+		n = GZC_GZ_HEADER_LEN;
+	}
+	int r = gzc_pwrite_all(w->fd, h, n, 0);
+	if (r < 0)
+		return r;
+	w->header_len = w->coff = n;
+	return 0;
+}
+
+static int make_zero_template(struct gzc_writer *w)
+{
+	struct gzc_deflater *d;
+	unsigned char *zeros = calloc(1, w->span);
+	int r;
+
+	if (!zeros)
+		return -ENOMEM;
+	r = gzc_deflater_new(w->level, &d);
+	if (r == 0) {
+		w->zero_len = gzc_deflate_span(d, zeros, w->span, w->zero_out, w->outcap);
+		gzc_deflater_free(d);
+		r = w->zero_len < 0 ? (int)w->zero_len : 0;
+	}
+	w->zero_crc = gzc_crc32(0, zeros, w->span);
+	w->zero_adler = gzc_adler32(1, zeros, w->span);
+	free(zeros);
+	return r;
+}
+
+int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_writer **ret)
+{
+	struct gzc_writer *w;
+	int r, level = opts && opts->level ? opts->level : GZC_LEVEL_DEFAULT;
+	uint32_t span = opts && opts->span ? opts->span : GZC_SPAN_DEFAULT;
+	int threads = opts ? opts->threads : 0;
+	enum gzc_container container = opts ? opts->container : GZC_GZIP;
+
+	if (level < GZC_LEVEL_MIN || level > GZC_LEVEL_MAX || span < GZC_SPAN_MIN || span > GZC_SPAN_MAX ||
+	    threads < 0 || (container != GZC_GZIP && container != GZC_ZLIB))
+		return -EINVAL;
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (int)n : 1;
+	}
+	if (threads > 64)
+		threads = 64;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fd = out_fd;
+	w->level = level;
+	w->span = span;
+	w->container = container;
+	w->outcap = gzc_deflate_bound(span);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+
+	w->nslots = (size_t)threads * 2 + 2;
+	w->slots = calloc(w->nslots, sizeof(*w->slots));
+	w->threads = calloc((size_t)threads, sizeof(*w->threads));
+	w->zero_out = malloc(w->outcap);
+	if (!w->slots || !w->threads || !w->zero_out) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < w->nslots; i++) {
+		w->slots[i].in = malloc(span);
+		w->slots[i].out = malloc(w->outcap);
+		if (!w->slots[i].in || !w->slots[i].out) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	r = gzc_index_new(span, container == GZC_ZLIB ? GZC_IDX_F_ZLIB : 0, &w->idx);
+	if (r < 0)
+		goto fail;
+	r = make_zero_template(w);
+	if (r < 0)
+		goto fail;
+	r = write_header(w, opts ? opts->mtime : 0);
+	if (r < 0)
+		goto fail;
+	for (int i = 0; i < threads; i++) {
+		r = -pthread_create(&w->threads[i], NULL, worker, w);
+		if (r < 0)
+			goto fail;
+		w->nthreads++;
+	}
+	*ret = w;
+	return 0;
+fail:
+	gzc_writer_free(w);
+	return r;
+}
+
+/* Records an output error: cut the file back to the last whole span. */
+static void output_failed(struct gzc_writer *w, int err)
+{
+	if (!w->err)
+		w->err = err;
+	if (ftruncate(w->fd, (off_t)w->coff) < 0) {
+		/* nothing more to do: finish() will report the failure */
+	}
+}
+
+static int push_adler(struct gzc_writer *w, uint32_t adler)
+{
+	if (w->idx->nspans > w->adlers_cap) {
+		size_t cap = w->adlers_cap ? w->adlers_cap * 2 : 64;
+		while (cap < w->idx->nspans)
+			cap *= 2;
+		uint32_t *a = realloc(w->adlers, cap * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		w->adlers = a;
+		w->adlers_cap = cap;
+	}
+	w->adlers[w->idx->nspans - 1] = adler;
+	return 0;
+}
+
+/* Waits for the oldest span, writes it out and frees its slot. */
+static void write_next(struct gzc_writer *w)
+{
+	struct slot *s = &w->slots[w->write_seq % w->nslots];
+
+	pthread_mutex_lock(&w->mu);
+	while (s->state != SLOT_DONE)
+		pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+
+	if (!w->err) {
+		int r = s->outlen < 0 ? (int)s->outlen : 0;
+		if (r == 0)
+			r = gzc_pwrite_all(w->fd, s->zero ? w->zero_out : s->out, (size_t)s->outlen, w->coff);
+		if (r == 0) {
+			struct gzc_span sp = { .uoff = w->usize, .coff = w->coff, .crc = s->crc,
+					       .flags = s->zero ? GZC_SPAN_F_ZERO : 0 };
+			r = gzc_index_append(w->idx, &sp, NULL, 0);
+			if (r == 0 && w->container == GZC_ZLIB && (r = push_adler(w, s->adler)) < 0)
+				gzc_index_pop(w->idx);
+		}
+		if (r < 0) {
+			output_failed(w, r);
+		} else {
+			w->usize += s->inlen;
+			w->coff += (uint64_t)s->outlen;
+		}
+	}
+	pthread_mutex_lock(&w->mu);
+	s->state = SLOT_FREE;
+	s->inlen = 0;
+	pthread_mutex_unlock(&w->mu);
+	w->write_seq++;
+}
+
+static struct slot *fill_slot(struct gzc_writer *w)
+{
+	if (w->cur)
+		return w->cur;
+	struct slot *s = &w->slots[w->fill_seq % w->nslots];
+	while (s->state != SLOT_FREE)
+		write_next(w);
+	s->state = SLOT_FILLING;
+	s->inlen = 0;
+	s->seq = w->fill_seq;
+	w->cur = s;
+	return s;
+}
+
+static void submit(struct gzc_writer *w)
+{
+	struct slot *s = w->cur;
+	w->cur = NULL;
+	pthread_mutex_lock(&w->mu);
+	s->state = SLOT_QUEUED;
+	w->fill_seq++;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int gzc_writer_write(struct gzc_writer *w, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	while (len > 0 && !w->err) {
+		struct slot *s = fill_slot(w);
+		size_t n = w->span - s->inlen;
+		if (n > len)
+			n = len;
+		memcpy(s->in + s->inlen, p, n);
+		s->inlen += n;
+		w->bytes_in += n;
+		p += n;
+		len -= n;
+		if (s->inlen == w->span)
+			submit(w);
+	}
+	return w->err;
+}
+
+int gzc_writer_read_fd(struct gzc_writer *w, int in_fd, uint64_t max, uint64_t *ret_taken)
+{
+	uint64_t taken = 0;
+	int r = 0;
+
+	for (;;) {
+		if (w->err) {
+			r = w->err;
+			break;
+		}
+		if (max && taken >= max) {
+			r = 1;
+			break;
+		}
+		struct slot *s = fill_slot(w);
+		size_t want = w->span - s->inlen;
+		if (max && want > max - taken)
+			want = (size_t)(max - taken);
+		ssize_t n = read(in_fd, s->in + s->inlen, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		s->inlen += (size_t)n;
+		w->bytes_in += (uint64_t)n;
+		taken += (uint64_t)n;
+		if (s->inlen == w->span)
+			submit(w);
+	}
+	if (ret_taken)
+		*ret_taken = taken;
+	return r;
+}
+
+static uint32_t combined_check(const struct gzc_writer *w)
+{
+	const struct gzc_index *idx = w->idx;
+	uint32_t v = w->container == GZC_ZLIB ? 1 : 0;
+	for (uint32_t i = 0; i < idx->nspans; i++) {
+		z_off_t len = (z_off_t)gzc_index_span_len(idx, i);
+		if (w->container == GZC_ZLIB)
+			v = (uint32_t)adler32_combine(v, w->adlers[i], len);
+		else
+			v = (uint32_t)crc32_combine(v, idx->spans[i].crc, len);
+	}
+	return v;
+}
+
+static uint32_t combined_crc(const struct gzc_index *idx)
+{
+	uint32_t v = 0;
+	for (uint32_t i = 0; i < idx->nspans; i++)
+		v = (uint32_t)crc32_combine(v, idx->spans[i].crc, (z_off_t)gzc_index_span_len(idx, i));
+	return v;
+}
+
+static int write_trailer(struct gzc_writer *w)
+{
+	unsigned char t[GZC_FINAL_BLOCK_LEN + GZC_GZ_TRAILER_LEN];
+	size_t n = GZC_FINAL_BLOCK_LEN;
+	uint32_t check = combined_check(w);
+
+	t[0] = GZC_FINAL_BLOCK_0;
+	t[1] = GZC_FINAL_BLOCK_1;
+	if (w->container == GZC_ZLIB) {
+		gzc_put_be32(t + n, check);
+		n += GZC_ZLIB_TRAILER_LEN;
+	} else {
+		gzc_put_le32(t + n, check);
+		gzc_put_le32(t + n + 4, (uint32_t)w->idx->usize);
+		n += GZC_GZ_TRAILER_LEN;
+	}
+	int r = gzc_pwrite_all(w->fd, t, n, w->coff);
+	if (r == 0 && ftruncate(w->fd, (off_t)(w->coff + n)) < 0)
+		r = -errno;
+	return r;
+}
+
+int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags, struct gzc_index **ret_index)
+{
+	int r;
+
+	if (w->cur && w->cur->inlen > 0 && !w->err)
+		submit(w);
+	else if (w->cur) {
+		w->cur->state = SLOT_FREE;
+		w->cur = NULL;
+	}
+	while (w->write_seq < w->fill_seq)
+		write_next(w);
+
+	w->idx->usize = w->usize;
+	for (;;) {
+		r = write_trailer(w);
+		if (r != -ENOSPC && r != -EDQUOT)
+			break;
+		/* disk full: give back the last span's space and try again */
+		if (!w->err)
+			w->err = r;
+		if (w->idx->nspans == 0)
+			break;
+		w->coff = w->idx->spans[w->idx->nspans - 1].coff;
+		w->usize = w->idx->spans[w->idx->nspans - 1].uoff;
+		gzc_index_pop(w->idx);
+		w->idx->usize = w->usize;
+		if (ftruncate(w->fd, (off_t)w->coff) < 0)
+			return -errno;
+	}
+	if (r < 0)
+		return r;
+	w->idx->data_crc = combined_crc(w->idx);
+	w->idx->flags |= extra_flags | (w->err ? GZC_IDX_F_TRUNCATED : 0);
+	r = gzc_index_fingerprint(w->fd, w->idx);
+	if (r < 0)
+		return r;
+	*ret_index = w->idx;
+	w->idx = NULL;
+	return 0;
+}
+
+uint64_t gzc_writer_bytes_in(const struct gzc_writer *w) { return w->bytes_in; }
+uint64_t gzc_writer_bytes_out(const struct gzc_writer *w) { return w->coff; }
+
+void gzc_writer_free(struct gzc_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	/* queued spans still get compressed; nobody waits for them */
+	pthread_cond_broadcast(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	for (int i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+	if (w->slots)
+		for (size_t i = 0; i < w->nslots; i++) {
+			free(w->slots[i].in);
+			free(w->slots[i].out);
+		}
+	free(w->slots);
+	free(w->threads);
+	free(w->zero_out);
+	free(w->adlers);
+	gzc_index_free(w->idx);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->done);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}

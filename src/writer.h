@@ -1,0 +1,67 @@
+/*
+ * writer.h — compress a stream of bytes into a seekable gzip (or zlib) file.
+ *
+ * Bytes come in pieces of any size (write, or read straight from a pipe);
+ * full spans go to worker threads that compress them in parallel, and
+ * finished spans are written to the output fd strictly in order. Memory is
+ * bounded by (2 × threads + 2) × (span + its compression bound), about 12 MiB
+ * at the defaults, whatever the input size. No uncompressed copy touches disk.
+ */
+#ifndef GZC_WRITER_H
+#define GZC_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "format.h"
+#include "index.h"
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+struct gzc_writer_opts {
+	int level;                   /* 1..9; 0 = GZC_LEVEL_DEFAULT */
+	enum gzc_container container; /* GZC_GZIP (default) or GZC_ZLIB */
+	uint32_t span;               /* GZC_SPAN_MIN..GZC_SPAN_MAX; 0 = default */
+	int threads;                 /* worker threads; 0 = online CPUs */
+	uint32_t mtime;              /* gzip MTIME field (e.g. the crash time); 0 = none */
+};
+
+struct gzc_writer;
+
+/* Starts a compressed stream on out_fd (a regular file opened for writing,
+ * positioned at 0; the writer does not own it). Writes the header at once.
+ * Errors: -EINVAL (bad option), -ENOMEM, -errno of thread creation or write. */
+GZC_MUST_CHECK int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_writer **ret);
+
+/* Feeds len bytes. Errors: the first output error (sticky), e.g. -ENOSPC;
+ * after an error further input is refused, but gzc_writer_finish() can still
+ * close the stream validly (see there). */
+GZC_MUST_CHECK int gzc_writer_write(struct gzc_writer *w, const void *buf, size_t len);
+
+/* Reads from in_fd straight into span buffers until EOF or until max bytes
+ * (0 = no limit) have been taken. *ret_taken (may be NULL) gets the bytes
+ * taken by this call. Returns 0 at EOF, 1 when max was reached first,
+ * -errno of a read error (the bytes before it are kept), or an output
+ * error as gzc_writer_write(). */
+GZC_MUST_CHECK int gzc_writer_read_fd(struct gzc_writer *w, int in_fd, uint64_t max, uint64_t *ret_taken);
+
+/* Flushes the last span and writes the final block, the trailer and returns
+ * the index (flags |= extra_flags, e.g. GZC_IDX_F_TRUNCATED). After an output
+ * error (a full disk) it cuts the file back to the last whole span, sets
+ * GZC_IDX_F_TRUNCATED and still closes the stream validly if the disk lets it.
+ * Does not fsync or close out_fd. Caller owns *ret_index.
+ * Errors: -errno of the final writes/ftruncate, -ENOMEM. On error the output
+ * is not a valid file and must be discarded. */
+GZC_MUST_CHECK int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags, struct gzc_index **ret_index);
+
+/* Bytes taken so far (uncompressed) and bytes written (compressed). */
+uint64_t gzc_writer_bytes_in(const struct gzc_writer *w);
+uint64_t gzc_writer_bytes_out(const struct gzc_writer *w);
+
+/* Stops the workers and frees everything. Accepts NULL. */
+void gzc_writer_free(struct gzc_writer *w);
+
+#endif
