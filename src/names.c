@@ -62,8 +62,8 @@ static bool is_safe(unsigned char c)
 }
 
 /* Escapes n bytes of s. first: this is the start of the whole name, so a
- * leading '.' or '-' is escaped. escape_dash: escape every '-'. */
-static void emit_string(struct emitter *e, const char *s, size_t n, bool first, bool escape_dash)
+ * leading '.' or '-' is escaped. */
+static void emit_string(struct emitter *e, const char *s, size_t n, bool first)
 {
 	if (n == 0) {
 		emit_unit(e, "%00", 3);
@@ -71,7 +71,7 @@ static void emit_string(struct emitter *e, const char *s, size_t n, bool first, 
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		bool esc = !is_safe(c) || (escape_dash && c == '-') || (first && i == 0 && (c == '.' || c == '-'));
+		bool esc = !is_safe(c) || (first && i == 0 && (c == '.' || c == '-'));
 		emit_hash(e, c);
 		if (esc) {
 			char unit[3] = { '%', hexup[c >> 4], hexup[c & 15] };
@@ -109,7 +109,7 @@ int gzc_name_escape(const char *in, size_t maxlen, char *out, size_t outcap)
 	if (!in || !out)
 		return -EINVAL;
 	emit_init(&e);
-	emit_string(&e, in, strnlen(in, maxlen), true, false);
+	emit_string(&e, in, strnlen(in, maxlen), true);
 	return emit_finish(&e, out, outcap);
 }
 
@@ -120,10 +120,10 @@ int gzc_group_name(const char *name, const char *version, char *out, size_t outc
 	if (!name || !version || !out)
 		return -EINVAL;
 	emit_init(&e);
-	emit_string(&e, name, strlen(name), true, false);
+	emit_string(&e, name, strlen(name), true);
 	emit_hash(&e, 0);
 	emit_unit(&e, "-", 1);
-	emit_string(&e, version, strlen(version), false, true);
+	emit_string(&e, version, strlen(version), false);
 	return emit_finish(&e, out, outcap);
 }
 

@@ -51,11 +51,13 @@ GZC_MUST_CHECK int gzc_name_escape(const char *in, size_t maxlen, char *out, siz
 GZC_MUST_CHECK int gzc_name_unescape(const char *in, char *out, size_t outcap);
 
 /* Builds the group directory name "NAME-VERSION": NAME escaped as above, '-',
- * then VERSION escaped as above except that '-' is escaped too ("%2D") and a
- * leading '.' is not, so the name splits unambiguously at its last '-' and
- * distinct (name, version) pairs give distinct groups (up to the hash of a
- * truncated name, which covers name, a NUL, and version).
- * Example: ("my-app", "1.2-3") -> "my-app-1.2%2D3".
+ * then VERSION escaped as above except that a leading '.' or '-' needs no
+ * escape there. Example: ("my-app", "1.2-3") -> "my-app-1.2-3".
+ * Not injective on the pair: ("a-b", "1") and ("a", "b-1") share a group.
+ * That is deliberate, for readable names: the pair is self-declared by the
+ * program, so a program can claim any group anyway, and the exact pair is
+ * kept in the core's metadata. A truncated name's hash covers name, a NUL,
+ * and version, so long pairs that differ anywhere get different names.
  * Returns the length. Errors: -EINVAL (NULL argument), -ENOBUFS (outcap too
  * small; GZC_NAME_MAX + 1 always suffices). out is untouched on failure. */
 GZC_MUST_CHECK int gzc_group_name(const char *name, const char *version, char *out, size_t outcap);
