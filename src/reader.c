@@ -114,6 +114,8 @@ static int decode_zlib(struct gzc_reader *r, const struct gzc_span *s, unsigned 
 		}
 		int zr = inflate(&zs, Z_NO_FLUSH);
 		if (zr == Z_STREAM_END) {
+			if (zs.avail_out == 0)
+				break;
 			if (!gzip) {
 				rc = -EBADMSG; /* the stream ended before the span did */
 				goto out;

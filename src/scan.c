@@ -197,6 +197,8 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 		goto out;
 	}
 	s.zs_ready = 1;
+	s.zs.next_in = s.in;
+	s.zs.avail_in = 0;
 	if (deflateInit2(&s.wzs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		r = -ENOMEM;
 		goto out;

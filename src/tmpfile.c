@@ -35,15 +35,20 @@ int gzc_tmpfile_open(int dirfd, mode_t mode, struct gzc_tmpfile *ret)
 	return 0;
 }
 
-static int link_as(struct gzc_tmpfile *t, const char *final)
+static int link_unnamed(struct gzc_tmpfile *t, const char *final)
 {
-	if (t->name[0])
-		return linkat(t->dirfd, t->name, t->dirfd, final, 0) < 0 ? -errno : 0;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", t->fd);
 	if (linkat(AT_FDCWD, path, t->dirfd, final, AT_SYMLINK_FOLLOW) == 0)
 		return 0;
 	return -errno;
+}
+
+static int link_as(struct gzc_tmpfile *t, const char *final)
+{
+	if (t->name[0])
+		return linkat(t->dirfd, t->name, t->dirfd, final, 0) < 0 ? -errno : 0;
+	return link_unnamed(t, final);
 }
 
 int gzc_tmpfile_commit(struct gzc_tmpfile *t, const char *name, const char *suffix, char *ret_name, size_t cap)
@@ -75,6 +80,30 @@ int gzc_tmpfile_commit(struct gzc_tmpfile *t, const char *name, const char *suff
 			return r;
 	}
 	return -EEXIST;
+}
+
+int gzc_tmpfile_replace(struct gzc_tmpfile *t, const char *name)
+{
+	if (fsync(t->fd) < 0)
+		return -errno;
+	if (!t->name[0]) {
+		/* an unnamed file cannot be renamed: give it a hidden name first */
+		unsigned seed = (unsigned)getpid() ^ (unsigned)t->fd;
+		char tmp[sizeof(t->name)];
+		int r = -EEXIST;
+		for (int tries = 0; tries < 100 && r == -EEXIST; tries++) {
+			snprintf(tmp, sizeof(tmp), GZC_TMP_PREFIX "%d.%08x", (int)getpid(), (unsigned)rand_r(&seed));
+			r = link_unnamed(t, tmp);
+		}
+		if (r < 0)
+			return r;
+		memcpy(t->name, tmp, sizeof(tmp));
+	}
+	if (renameat(t->dirfd, t->name, t->dirfd, name) < 0)
+		return -errno;
+	t->name[0] = 0;
+	fsync(t->dirfd);
+	return 0;
 }
 
 void gzc_tmpfile_discard(struct gzc_tmpfile *t)

@@ -35,6 +35,10 @@ GZC_MUST_CHECK int gzc_tmpfile_open(int dirfd, mode_t mode, struct gzc_tmpfile *
 GZC_MUST_CHECK int gzc_tmpfile_commit(struct gzc_tmpfile *t, const char *name, const char *suffix,
 				      char *ret_name, size_t cap);
 
+/* fsyncs the file and renames it onto name, replacing what is there (for
+ * outputs the user named). The fd stays open. Errors: -errno of fsync/link/rename. */
+GZC_MUST_CHECK int gzc_tmpfile_replace(struct gzc_tmpfile *t, const char *name);
+
 /* Removes the temporary name if any and closes the fd. Accepts a struct whose fd is -1. */
 void gzc_tmpfile_discard(struct gzc_tmpfile *t);
 

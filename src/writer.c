@@ -473,6 +473,7 @@ int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags, struct gzc_ind
 
 uint64_t gzc_writer_bytes_in(const struct gzc_writer *w) { return w->bytes_in; }
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w) { return w->coff; }
+int gzc_writer_output_error(const struct gzc_writer *w) { return w->err; }
 
 void gzc_writer_free(struct gzc_writer *w)
 {

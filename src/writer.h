@@ -61,6 +61,9 @@ GZC_MUST_CHECK int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags,
 uint64_t gzc_writer_bytes_in(const struct gzc_writer *w);
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w);
 
+/* The first output error (e.g. -ENOSPC), or 0. */
+int gzc_writer_output_error(const struct gzc_writer *w);
+
 /* Stops the workers and frees everything. Accepts NULL. */
 void gzc_writer_free(struct gzc_writer *w);
 

@@ -1,0 +1,51 @@
+/*
+ * cli.h — shared pieces of the gzcoredump front end.
+ *
+ * main.c parses the command line and dispatches; each command lives in its
+ * own file (codec.c: -c/-d compatible compress and decompress). Commands
+ * return a process exit status; only this layer prints.
+ */
+#ifndef GZC_CLI_H
+#define GZC_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gzcore.h"
+
+#define GZC_DEFAULT_STORE "/var/core"
+
+/* Settings shared by the compressing commands. */
+struct cli_codec {
+	struct gzc_writer_opts w;
+	const char *dir;      /* -p */
+	const char *arg;      /* -a */
+	const char *in;       /* -f */
+	const char *out;      /* -o */
+	int quiet;
+};
+
+/* Prints "gzcoredump: <fmt>\n" to stderr (and to syslog under the kernel). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Non-zero when running under the kernel's core_pattern pipe (log via syslog). */
+extern int cli_syslog;
+
+/* Parses "64K", "1M", "1048576" into bytes. Returns 0 or -EINVAL/-ERANGE. */
+int cli_parse_size(const char *s, uint64_t *ret);
+
+/* A progress bar on stderr when it is a TTY and total is large. */
+struct cli_progress {
+	const char *label;
+	int enabled;
+	uint64_t last_shown;
+	double start;
+};
+void cli_progress_init(struct cli_progress *p, const char *label, uint64_t total);
+int cli_progress_cb(void *ctx, uint64_t done, uint64_t total);
+void cli_progress_end(struct cli_progress *p);
+
+/* Commands */
+int cmd_compress(const struct cli_codec *c);
+int cmd_decompress(const struct cli_codec *c);
+
+#endif

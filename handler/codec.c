@@ -1,0 +1,220 @@
+/*
+ * codec.c — the original gzCoredump's two jobs, on our format:
+ *   gzcoredump -c [-p DIR] [-a ARG]   stdin -> DIR/Core_YYYYMMDD_HHMMSS[_ARG].gz
+ *   gzcoredump -d -f INPUT -o OUTPUT  any gzip/zlib file -> OUTPUT (sparse, parallel)
+ */
+#include "cli.h"
+#include "names.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* mkdir -p with mode for missing components. */
+static int make_dirs(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == 0) {
+			char c = *p;
+			*p = 0;
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return -errno;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+int cmd_compress(const struct cli_codec *c)
+{
+	const char *dir = c->dir ? c->dir : GZC_DEFAULT_STORE;
+	const char *ext = c->w.container == GZC_ZLIB ? ".zz" : ".gz";
+	char name[PATH_MAX], final[PATH_MAX], idxname[PATH_MAX + 8], stamp[32], arg[GZC_NAME_MAX + 1];
+	struct gzc_tmpfile t = { .fd = -1 };
+	struct gzc_writer *w = NULL;
+	struct gzc_index *idx = NULL;
+	struct gzc_writer_opts wo = c->w;
+	int dirfd = -1, r, status = 1;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	r = make_dirs(dir, 0750);
+	if (r < 0) {
+		cli_error("cannot create %s: %s", dir, strerror(-r));
+		return 1;
+	}
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		cli_error("cannot open %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm);
+	if (c->arg && *c->arg) {
+		if (gzc_name_escape(c->arg, 256, arg, sizeof(arg)) < 0) {
+			cli_error("bad -a argument");
+			goto out;
+		}
+		snprintf(name, sizeof(name), "Core_%s_%s%s", stamp, arg, ext);
+	} else {
+		snprintf(name, sizeof(name), "Core_%s%s", stamp, ext);
+	}
+
+	r = gzc_tmpfile_open(dirfd, 0600, &t);
+	if (r < 0) {
+		cli_error("cannot write in %s: %s", dir, strerror(-r));
+		goto out;
+	}
+	wo.mtime = (uint32_t)now;
+	r = gzc_writer_new(t.fd, &wo, &w);
+	if (r < 0) {
+		cli_error("cannot start compressing into %s: %s", dir, strerror(-r));
+		goto out;
+	}
+	int rd = gzc_writer_read_fd(w, STDIN_FILENO, 0, NULL);
+	int out_err = gzc_writer_output_error(w);
+	/* the input failed or the output did: finish either way with what arrived */
+	r = gzc_writer_finish(w, rd < 0 ? GZC_IDX_F_TRUNCATED : 0, &idx);
+	if (r < 0) {
+		cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
+		goto out;
+	}
+	if (out_err)
+		cli_error("output failed (%s); stored the first %llu bytes, marked truncated",
+			  strerror(-out_err), (unsigned long long)idx->usize);
+	else if (rd < 0)
+		cli_error("input ended early (%s); stored the %llu bytes that arrived, marked truncated",
+			  strerror(-rd), (unsigned long long)idx->usize);
+	r = gzc_tmpfile_commit(&t, name, ext, final, sizeof(final));
+	if (r < 0) {
+		cli_error("cannot store %s/%s: %s", dir, name, strerror(-r));
+		goto out;
+	}
+	snprintf(idxname, sizeof(idxname), "%s%s", final, GZC_IDX_SUFFIX);
+	r = gzc_index_save(idx, dirfd, idxname);
+	if (r < 0) /* only a cache: readers rebuild it */
+		cli_error("warning: cannot write index %s/%s: %s", dir, idxname, strerror(-r));
+	if (!c->quiet)
+		printf("%s/%s\n", dir, final);
+	status = 0;
+out:
+	gzc_writer_free(w);
+	gzc_index_free(idx);
+	gzc_tmpfile_discard(&t);
+	if (dirfd >= 0)
+		close(dirfd);
+	return status;
+}
+
+static void split_path(const char *path, char *dir, size_t dcap, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		snprintf(dir, dcap, ".");
+		*base = path;
+	} else if (slash == path) {
+		snprintf(dir, dcap, "/");
+		*base = slash + 1;
+	} else {
+		snprintf(dir, dcap, "%.*s", (int)(slash - path), path);
+		*base = slash + 1;
+	}
+}
+
+int cmd_decompress(const struct cli_codec *c)
+{
+	struct gzc_reader *r = NULL;
+	struct gzc_scan_error serr = { 0 };
+	struct gzc_tmpfile t = { .fd = -1 };
+	struct cli_progress prog;
+	char idxpath[PATH_MAX], outdir[PATH_MAX];
+	const char *outbase;
+	int fd, rc, status = 1, odir = -1, to_stdout = strcmp(c->out, "-") == 0;
+	struct stat st;
+
+	fd = open(c->in, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_error("%s: %s", c->in, strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		cli_error("%s: not a regular file", c->in);
+		close(fd);
+		return 1;
+	}
+	snprintf(idxpath, sizeof(idxpath), "%s%s", c->in, GZC_IDX_SUFFIX);
+	cli_progress_init(&prog, "indexing", (uint64_t)st.st_size);
+	struct gzc_reader_opts ro = {
+		.index_dirfd = AT_FDCWD, .index_path = idxpath, .flags = GZC_READER_NO_SAVE,
+		.cache_bytes = 1, .progress = cli_progress_cb, .progress_ctx = &prog,
+	};
+	rc = gzc_reader_open(fd, &ro, &r, &serr);
+	cli_progress_end(&prog);
+	if (rc < 0) {
+		close(fd);
+		if (rc == -EBADMSG && serr.what)
+			cli_error("%s: corrupt or truncated at compressed offset %llu (after %llu bytes of output): %s",
+				  c->in, (unsigned long long)serr.coff, (unsigned long long)serr.uoff, serr.what);
+		else
+			cli_error("%s: %s", c->in, strerror(-rc));
+		return 1;
+	}
+
+	if (to_stdout) {
+		t.fd = STDOUT_FILENO;
+	} else {
+		split_path(c->out, outdir, sizeof(outdir), &outbase);
+		odir = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (odir < 0) {
+			cli_error("%s: %s", outdir, strerror(errno));
+			goto out;
+		}
+		rc = gzc_tmpfile_open(odir, st.st_mode & 0666, &t);
+		if (rc < 0) {
+			cli_error("cannot write in %s: %s", outdir, strerror(-rc));
+			goto out;
+		}
+	}
+	uint64_t bad_coff = 0, bad_uoff = 0;
+	cli_progress_init(&prog, "extracting", gzc_reader_size(r));
+	struct gzc_extract_opts eo = { .threads = c->w.threads, .progress = cli_progress_cb, .progress_ctx = &prog };
+	rc = gzc_extract(r, t.fd, &eo, &bad_coff, &bad_uoff);
+	cli_progress_end(&prog);
+	if (rc == -EBADMSG) {
+		cli_error("%s: corrupt data in the span at compressed offset %llu (uncompressed offset %llu)",
+			  c->in, (unsigned long long)bad_coff, (unsigned long long)bad_uoff);
+		goto out;
+	} else if (rc < 0) {
+		cli_error("cannot write %s: %s", c->out, strerror(-rc));
+		goto out;
+	}
+	if (!to_stdout) {
+		rc = gzc_tmpfile_replace(&t, outbase);
+		if (rc < 0) {
+			cli_error("cannot store %s: %s", c->out, strerror(-rc));
+			goto out;
+		}
+	}
+	if (gzc_reader_index(r)->flags & GZC_IDX_F_TRUNCATED)
+		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", c->in);
+	status = 0;
+out:
+	if (!to_stdout)
+		gzc_tmpfile_discard(&t);
+	if (odir >= 0)
+		close(odir);
+	gzc_reader_close(r);
+	return status;
+}

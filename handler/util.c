@@ -1,0 +1,98 @@
+/*
+ * util.c — messages, sizes and the progress bar of the front end.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+int cli_syslog;
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (cli_syslog) {
+		vsyslog(LOG_ERR, fmt, ap);
+	} else {
+		fputs("gzcoredump: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+int cli_parse_size(const char *s, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*ret = (uint64_t)v << shift;
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *label, uint64_t total)
+{
+	p->label = label;
+	/* a bar only where someone watches, and only for files worth it */
+	p->enabled = isatty(STDERR_FILENO) && total >= (64u << 20) && !cli_syslog;
+	p->last_shown = 0;
+	p->start = now();
+}
+
+int cli_progress_cb(void *ctx, uint64_t done, uint64_t total)
+{
+	struct cli_progress *p = ctx;
+	if (!p->enabled || total == 0)
+		return 0;
+	uint64_t pct = done * 100 / total;
+	if (pct == p->last_shown && done != total)
+		return 0;
+	p->last_shown = pct;
+	double secs = now() - p->start;
+	double rate = secs > 0 ? done / secs / 1e6 : 0;
+	int width = 40, fill = (int)(pct * (uint64_t)width / 100);
+	fprintf(stderr, "\r%-10s [%.*s%*s] %3u%% %8.1f MB/s", p->label, fill,
+		"========================================", width - fill, "", (unsigned)pct, rate);
+	fflush(stderr);
+	return 0;
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+	if (p->enabled) {
+		fputc('\n', stderr);
+		p->enabled = 0;
+	}
+}
