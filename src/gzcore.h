@@ -20,5 +20,6 @@
 #include "reader.h"
 #include "extract.h"
 #include "tmpfile.h"
+#include "meta.h"
 
 #endif

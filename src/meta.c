@@ -1,0 +1,308 @@
+/*
+ * meta.c — the JSON sidecar, with json-c.
+ *
+ * One table lists every field once (section, key, type, place in the
+ * struct); writing and parsing both walk it, so the two cannot drift.
+ */
+#include "meta.h"
+#include "tmpfile.h"
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum ftype { F_I64, F_U64, F_U32, F_BOOL, F_STR, F_JSON };
+
+struct field {
+	const char *section, *key;
+	enum ftype type;
+	size_t off;
+};
+
+#define FLD(sec, key, type, member) { sec, key, type, offsetof(struct gzc_meta, member) }
+static const struct field fields[] = {
+	FLD("process", "pid", F_I64, pid),
+	FLD("process", "tid", F_I64, tid),
+	FLD("process", "uid", F_I64, uid),
+	FLD("process", "gid", F_I64, gid),
+	FLD("process", "euid", F_I64, euid),
+	FLD("process", "egid", F_I64, egid),
+	FLD("process", "signal", F_I64, signal),
+	FLD("process", "signal_name", F_STR, signal_name),
+	FLD("process", "timestamp_us", F_U64, timestamp_us),
+	FLD("process", "rlimit_core", F_U64, rlimit_core),
+	FLD("process", "dump_mode", F_I64, dump_mode),
+	FLD("process", "hostname", F_STR, hostname),
+	FLD("process", "comm", F_STR, comm),
+	FLD("process", "exe", F_STR, exe),
+	FLD("process", "cmdline", F_STR, cmdline),
+	FLD("process", "cwd", F_STR, cwd),
+	FLD("machine", "boot_id", F_STR, boot_id),
+	FLD("machine", "kernel_release", F_STR, kernel_release),
+	FLD("identity", "app", F_STR, app),
+	FLD("identity", "app_version", F_STR, app_version),
+	FLD("identity", "group", F_STR, group),
+	FLD("identity", "source", F_STR, source),
+	FLD("identity", "package", F_JSON, package_json),
+	FLD("identity", "build_id", F_STR, build_id),
+	FLD("identity", "section_name", F_STR, section_name),
+	FLD("identity", "section", F_STR, section),
+	FLD("file", "name", F_STR, file_name),
+	FLD("file", "index", F_STR, index_name),
+	FLD("file", "format", F_STR, format),
+	FLD("file", "size", F_U64, size),
+	FLD("file", "compressed_size", F_U64, compressed_size),
+	FLD("file", "span", F_U32, span),
+	FLD("file", "truncated", F_BOOL, truncated),
+	FLD("file", "truncated_reason", F_STR, truncated_reason),
+	FLD("access", "owner_uid", F_I64, owner_uid),
+	FLD("access", "user_readable", F_BOOL, user_readable),
+	FLD("access", "reason", F_STR, access_reason),
+	FLD("snapshots", "status", F_STR, status),
+	FLD("snapshots", "maps", F_STR, maps),
+	FLD("snapshots", "limits", F_STR, limits),
+	FLD("snapshots", "fds", F_STR, fds),
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+static const char *const sections[] = { "process", "machine", "identity", "file", "access", "snapshots" };
+
+#define AT(m, f, T) ((T *)((char *)(m) + (f)->off))
+#define CAT(m, f, T) ((const T *)((const char *)(m) + (f)->off))
+
+void gzc_meta_init(struct gzc_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid = m->tid = m->uid = m->gid = m->euid = m->egid = m->signal = -1;
+	m->dump_mode = -1;
+	m->owner_uid = -1;
+}
+
+void gzc_meta_clear(struct gzc_meta *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (fields[i].type == F_STR || fields[i].type == F_JSON)
+			free(*AT(m, &fields[i], char *));
+	gzc_meta_init(m);
+}
+
+int gzc_meta_set(char **field, const char *s)
+{
+	char *copy = NULL;
+	if (s) {
+		copy = strndup(s, GZC_META_MAX_STR);
+		if (!copy)
+			return -ENOMEM;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+int gzc_meta_to_json(const struct gzc_meta *m, char **ret)
+{
+	json_object *root = json_object_new_object(), *sec[6] = { 0 };
+	int r = -ENOMEM;
+
+	if (!root)
+		return -ENOMEM;
+	if (json_object_object_add(root, "gzcore_meta", json_object_new_int(GZC_META_VERSION)) < 0)
+		goto out;
+	for (size_t s = 0; s < 6; s++) {
+		sec[s] = json_object_new_object();
+		if (!sec[s] || json_object_object_add(root, sections[s], sec[s]) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const struct field *f = &fields[i];
+		json_object *v = NULL, *parent = NULL;
+		json_object_object_get_ex(root, f->section, &parent);
+		switch (f->type) {
+		case F_I64: v = json_object_new_int64(*CAT(m, f, int64_t)); break;
+		case F_U64: v = json_object_new_uint64(*CAT(m, f, uint64_t)); break;
+		case F_U32: v = json_object_new_int64(*CAT(m, f, uint32_t)); break;
+		case F_BOOL: v = json_object_new_boolean(*CAT(m, f, int)); break;
+		case F_STR:
+			if (!*CAT(m, f, char *))
+				continue;
+			v = json_object_new_string(*CAT(m, f, char *));
+			break;
+		case F_JSON:
+			if (!*CAT(m, f, char *))
+				continue;
+			v = json_tokener_parse(*CAT(m, f, char *));
+			if (!v) /* not JSON after all: keep it as text */
+				v = json_object_new_string(*CAT(m, f, char *));
+			break;
+		}
+		if (!v || json_object_object_add(parent, f->key, v) < 0)
+			goto out;
+	}
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text || !(*ret = strdup(text)))
+		goto out;
+	r = 0;
+out:
+	json_object_put(root);
+	return r;
+}
+
+static int take(const struct field *f, json_object *v, struct gzc_meta *m)
+{
+	enum json_type t = json_object_get_type(v);
+	if (t == json_type_null)
+		return 0;
+	switch (f->type) {
+	case F_I64:
+		if (t != json_type_int)
+			return -EBADMSG;
+		*AT(m, f, int64_t) = json_object_get_int64(v);
+		return 0;
+	case F_U64:
+		if (t != json_type_int)
+			return -EBADMSG;
+		*AT(m, f, uint64_t) = json_object_get_uint64(v);
+		return 0;
+	case F_U32: {
+		int64_t x = json_object_get_int64(v);
+		if (t != json_type_int || x < 0 || x > UINT32_MAX)
+			return -EBADMSG;
+		*AT(m, f, uint32_t) = (uint32_t)x;
+		return 0;
+	}
+	case F_BOOL:
+		if (t != json_type_boolean)
+			return -EBADMSG;
+		*AT(m, f, int) = json_object_get_boolean(v);
+		return 0;
+	case F_STR:
+		if (t != json_type_string)
+			return -EBADMSG;
+		return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
+	case F_JSON:
+		if (t == json_type_string)
+			return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
+		return gzc_meta_set(AT(m, f, char *), json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	}
+	return -EBADMSG;
+}
+
+int gzc_meta_parse(const char *text, size_t len, struct gzc_meta *ret)
+{
+	struct gzc_meta m;
+	json_tokener *tok;
+	json_object *root, *ver;
+	int r = -EBADMSG;
+
+	if (len > GZC_META_MAX_FILE)
+		return -E2BIG;
+	tok = json_tokener_new_ex(64);
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		json_object_put(root);
+		json_tokener_free(tok);
+		return -EBADMSG;
+	}
+	json_tokener_free(tok);
+	gzc_meta_init(&m);
+	if (!json_object_is_type(root, json_type_object) || !json_object_object_get_ex(root, "gzcore_meta", &ver) ||
+	    !json_object_is_type(ver, json_type_int) || json_object_get_int(ver) != GZC_META_VERSION)
+		goto out;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		json_object *sec, *v;
+		if (!json_object_object_get_ex(root, fields[i].section, &sec))
+			continue;
+		if (!json_object_is_type(sec, json_type_object))
+			goto out;
+		if (!json_object_object_get_ex(sec, fields[i].key, &v))
+			continue;
+		if ((r = take(&fields[i], v, &m)) < 0)
+			goto out;
+	}
+	r = 0;
+	*ret = m;
+out:
+	if (r < 0)
+		gzc_meta_clear(&m);
+	json_object_put(root);
+	return r;
+}
+
+int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode)
+{
+	struct gzc_tmpfile t;
+	char *text = NULL, final[256];
+	int r = gzc_meta_to_json(m, &text);
+	if (r < 0)
+		return r;
+	r = gzc_tmpfile_open(dirfd, mode ? mode : 0600, &t);
+	if (r < 0)
+		goto out;
+	r = gzc_write_all(t.fd, text, strlen(text));
+	if (r == 0)
+		r = gzc_write_all(t.fd, "\n", 1);
+	if (r == 0) {
+		/* a sidecar takes exactly the name asked: its core's name is unique */
+		r = gzc_tmpfile_commit(&t, name, NULL, final, sizeof(final));
+		if (r == 0 && strcmp(final, name) != 0) {
+			unlinkat(dirfd, final, 0);
+			r = -EEXIST;
+		}
+	}
+	gzc_tmpfile_discard(&t);
+out:
+	free(text);
+	return r;
+}
+
+int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret)
+{
+	struct stat st;
+	char *buf = NULL;
+	int r, fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EBADMSG;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > GZC_META_MAX_FILE) {
+		r = -E2BIG;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	ssize_t n = gzc_read_all(fd, buf, (size_t)st.st_size + 1);
+	if (n < 0) {
+		r = (int)n;
+		goto out;
+	}
+	if ((size_t)n > (size_t)st.st_size) {
+		r = -E2BIG; /* grew while we read it */
+		goto out;
+	}
+	buf[n] = 0;
+	r = gzc_meta_parse(buf, (size_t)n, ret);
+out:
+	free(buf);
+	close(fd);
+	return r;
+}

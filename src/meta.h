@@ -1,0 +1,93 @@
+/*
+ * meta.h — the JSON sidecar stored beside each core ("<base>.json").
+ *
+ * Written by the handler, read by gzcorefs and `gzcoredump list/info`. Built
+ * and parsed with json-c; the parser treats the file as untrusted (size
+ * bound, types checked, strings bounded). Schema (version 1):
+ *
+ * {
+ *   "gzcore_meta": 1,
+ *   "process":  { "pid", "tid", "uid", "gid", "euid", "egid", "signal",
+ *                 "signal_name", "timestamp_us", "rlimit_core", "dump_mode",
+ *                 "hostname", "comm", "exe", "cmdline", "cwd" },
+ *   "machine":  { "boot_id", "kernel_release" },
+ *   "identity": { "app", "app_version", "group", "source",
+ *                 "package" (object, the .note.package JSON), "build_id",
+ *                 "section_name", "section" },
+ *   "file":     { "name", "index", "format" ("gzip"|"zlib"), "size",
+ *                 "compressed_size", "span", "truncated", "truncated_reason" },
+ *   "access":   { "owner_uid", "user_readable", "reason" },
+ *   "snapshots":{ "status", "maps", "limits", "fds" }   (strings)
+ * }
+ * Unknown keys are ignored; missing optional keys read as 0 / NULL.
+ */
+#ifndef GZC_META_H
+#define GZC_META_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+#define GZC_META_VERSION   1
+#define GZC_META_SUFFIX    ".json"
+#define GZC_META_MAX_FILE  (8u << 20)   /* larger sidecars are refused */
+#define GZC_META_MAX_STR   (4u << 20)   /* longest string kept (snapshots) */
+
+/* Every string is owned by the struct (NULL when absent). */
+struct gzc_meta {
+	/* process */
+	int64_t pid, tid, uid, gid, euid, egid, signal;
+	char *signal_name;
+	uint64_t timestamp_us;
+	uint64_t rlimit_core;     /* UINT64_MAX = unlimited */
+	int64_t dump_mode;        /* -1 = unknown */
+	char *hostname, *comm, *exe, *cmdline, *cwd;
+	/* machine */
+	char *boot_id, *kernel_release;
+	/* identity */
+	char *app, *app_version, *group, *source;
+	char *package_json;       /* the note's JSON object, compact text */
+	char *build_id, *section_name, *section;
+	/* file */
+	char *file_name, *index_name, *format;
+	uint64_t size, compressed_size;
+	uint32_t span;
+	int truncated;
+	char *truncated_reason;
+	/* access */
+	int64_t owner_uid;        /* -1: root only */
+	int user_readable;
+	char *access_reason;
+	/* snapshots */
+	char *status, *maps, *limits, *fds;
+};
+
+/* Initialises every field to "absent" (pid etc. -1, strings NULL). */
+void gzc_meta_init(struct gzc_meta *m);
+/* Frees the strings and re-initialises. Accepts NULL. */
+void gzc_meta_clear(struct gzc_meta *m);
+
+/* Sets *field to a copy of s (bounded to GZC_META_MAX_STR, invalid UTF-8 kept
+ * as is: json-c escapes it). Errors: -ENOMEM. */
+GZC_MUST_CHECK int gzc_meta_set(char **field, const char *s);
+
+/* Serialises m as pretty JSON. Caller owns *ret (free()). Errors: -ENOMEM. */
+GZC_MUST_CHECK int gzc_meta_to_json(const struct gzc_meta *m, char **ret);
+
+/* Parses a sidecar (untrusted). Fills *ret (initialised by the call).
+ * Errors: -EBADMSG (not JSON, not an object, wrong types, wrong version),
+ * -E2BIG (over GZC_META_MAX_FILE), -ENOMEM. *ret untouched on failure. */
+GZC_MUST_CHECK int gzc_meta_parse(const char *text, size_t len, struct gzc_meta *ret);
+
+/* Writes m atomically as name in dirfd (tmpfile + fsync + link, mode 0600
+ * or as given). Errors: -errno, -ENOMEM, -EEXIST (name taken). */
+GZC_MUST_CHECK int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode);
+
+/* Reads and parses name in dirfd (regular file only, no symlinks, bounded).
+ * Errors: as gzc_meta_parse, plus -errno of open/read. */
+GZC_MUST_CHECK int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret);
+
+#endif
