@@ -1,0 +1,47 @@
+# lib.sh — sourced by every integration test (tests/integration/*.sh).
+# Gives: $TOP, $BUILD, $GZCOREDUMP, $GZCOREFS, $HELPERS, a per-test $TMP removed
+# on exit, skip/fail/ok helpers, and at_exit to register cleanup steps that run
+# on every path (traps are chained, not replaced).
+set -u
+TOP=${GZC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD";; esac
+GZCOREDUMP="$BUILD/gzcoredump"
+GZCOREFS="$BUILD/gzcorefs"
+HELPERS="$BUILD/tests/helpers"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gzc-test.XXXXXX")
+chmod 755 "$TMP"
+
+_exit_steps=()
+at_exit() { _exit_steps+=("$*"); }
+_run_exit() {
+	local rc=$? i
+	for ((i=${#_exit_steps[@]}-1; i>=0; i--)); do eval "${_exit_steps[$i]}" || true; done
+	rm -rf "$TMP"
+	exit $rc
+}
+trap _run_exit EXIT
+trap 'exit 130' INT TERM
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok()   { echo "ok - $*"; }
+need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
+
+# Mounts with gzcorefs in the foreground (background job), waits until the
+# mount is live, and registers an unmount for every exit path.
+# usage: mount_store STORE MNT [extra gzcorefs args...]
+mount_store() {
+	local store=$1 mnt=$2; shift 2
+	[ -c /dev/fuse ] || skip "/dev/fuse is missing"
+	mkdir -p "$mnt"
+	"$GZCOREFS" "$store" "$mnt" -f "$@" >"$TMP/gzcorefs.log" 2>&1 &
+	local pid=$!
+	at_exit "fusermount3 -u -z '$mnt' 2>/dev/null; kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	for _ in $(seq 1 200); do
+		if grep -qs " $mnt fuse" /proc/mounts; then return 0; fi
+		kill -0 $pid 2>/dev/null || { cat "$TMP/gzcorefs.log"; fail "gzcorefs exited before mounting"; }
+		sleep 0.05
+	done
+	cat "$TMP/gzcorefs.log"; fail "mount of $mnt did not come up"
+}
