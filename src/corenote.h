@@ -1,0 +1,84 @@
+/*
+ * corenote.h — the identity of a foreign core file (an ELF ET_CORE that came
+ * without a gzcore metadata sidecar), so the FUSE view can group it.
+ *
+ * The core is read through a callback (it is usually compressed and read
+ * through our reader), so the ELF is parsed here by hand, not with libelf:
+ * ELF header, program headers (PN_XNUM extended count supported), PT_NOTE
+ * segments, for ELFCLASS32/64 and either byte order. From the notes:
+ *
+ *   NT_PRPSINFO  pr_fname (comm, 16 bytes) and pr_psargs (80 bytes); both are
+ *                the last 96 bytes of the note in every Linux layout
+ *                (64-bit: 136 bytes, 32-bit: 124 or 128), so any size from
+ *                GZC_CORE_PRPSINFO_MIN to GZC_CORE_PRPSINFO_MAX is accepted;
+ *   NT_FILE      the mapped files; the executable is the file mapped at the
+ *                address of AT_PHDR (from NT_AUXV) if known, else the first
+ *                entry; counts, sizes and strings are validated strictly;
+ *   NT_PRSTATUS  pr_cursig of the first thread (the one that dumped), else
+ *   NT_SIGINFO   si_signo.
+ *
+ * Then, best effort, the executable's GNU build-id from the core's memory
+ * image: the PT_LOAD holding the exe's first page (the NT_FILE entry at file
+ * offset 0; the kernel dumps it by default, coredump_filter bit 4) gives the
+ * exe's ELF header and program headers, its PT_NOTE gives NT_GNU_BUILD_ID.
+ * If any of those bytes were not dumped there is simply no build-id.
+ *
+ * Everything is bounded: GZC_CORE_PHNUM_MAX program headers, GZC_CORE_NOTES_MAX
+ * bytes of notes, GZC_CORE_EXE_NOTES_MAX bytes of the exe's notes.
+ * No state, thread safe if the callback is.
+ */
+#ifndef GZC_CORENOTE_H
+#define GZC_CORENOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+#define GZC_CORE_PHNUM_MAX 65536
+#define GZC_CORE_NOTES_MAX (4 * 1024 * 1024)
+#define GZC_CORE_EXE_NOTES_MAX (64 * 1024)
+#define GZC_CORE_EXE_PHNUM_MAX 1024
+#define GZC_CORE_PATH_MAX 4096	/* longest NT_FILE path accepted */
+#define GZC_CORE_BUILD_ID_MAX 64	/* bytes */
+#define GZC_CORE_COMM_LEN 16	/* pr_fname */
+#define GZC_CORE_PSARGS_LEN 80	/* pr_psargs */
+#define GZC_CORE_PRPSINFO_MIN (GZC_CORE_COMM_LEN + GZC_CORE_PSARGS_LEN + 4)
+#define GZC_CORE_PRPSINFO_MAX 1024
+
+/* Reads up to len bytes at off into buf. Returns the number of bytes read
+ * (> 0; 0 means end of data) or a negative errno. Short reads are retried. */
+typedef int (*gzc_core_read_fn)(void *ctx, uint64_t off, void *buf, size_t len);
+
+/* All strings NUL-terminated, owned by the struct, freed by gzc_coreinfo_free().
+ * Strings are raw bytes from the core (no NUL inside, otherwise arbitrary):
+ * escape them (names.h) before using them as file names. */
+struct gzc_coreinfo {
+	char *exe;			  /* executable path from NT_FILE, or NULL */
+	char comm[GZC_CORE_COMM_LEN + 1]; /* pr_fname, "" if no NT_PRPSINFO */
+	char *psargs;			  /* pr_psargs, or NULL */
+	char *build_id;			  /* exe's GNU build-id, lowercase hex, or NULL */
+	int signal;			  /* 1..127, or 0 if unknown */
+	bool is64, big_endian;
+	uint16_t machine;		  /* e_machine */
+	/* Problems that did not stop the read: 0, -EBADMSG (a malformed note
+	 * or note segment outside the file) or -E2BIG (a cap was hit). */
+	int note_err;
+};
+
+/* Parses the core of the given total size through read(ctx, ...).
+ * Errors: -EINVAL (read or ret NULL), -ENOEXEC (not ELF, or ELF but not
+ * ET_CORE), -EBADMSG (corrupt ELF header or program header table, or the
+ * data ends before size), -E2BIG (more than GZC_CORE_PHNUM_MAX program
+ * headers), -ENOMEM, -EIO (callback returned more than asked), or any error
+ * the callback returned. *ret untouched on failure; on success the caller
+ * owns *ret and frees it with gzc_coreinfo_free(). */
+GZC_MUST_CHECK int gzc_corenote_read(gzc_core_read_fn read, void *ctx, uint64_t size, struct gzc_coreinfo **ret);
+
+/* Frees what gzc_corenote_read() returned. Accepts NULL. */
+void gzc_coreinfo_free(struct gzc_coreinfo *info);
+
+#endif
