@@ -97,8 +97,8 @@ struct gzc_app {
  * Errors: -EINVAL (fd < 0, ret NULL, section_name empty or longer than
  * GZC_ELFID_SECTION_NAME_MAX), -ENOEXEC (not an ELF file: empty, too short
  * for the magic, or wrong magic), -EBADMSG (ELF magic but the header or
- * header tables are corrupt or outside the file), -ENOMEM, or -errno of
- * fstat. *ret is untouched on failure; on success the caller owns *ret and
+ * header tables are corrupt or outside the file), -ENOMEM, -ENOSYS (libelf
+ * refused EV_CURRENT), or -errno of fstat/pread. *ret is untouched on failure; on success the caller owns *ret and
  * frees it with gzc_elfid_free(). */
 GZC_MUST_CHECK int gzc_elfid_read(int fd, const char *section_name, struct gzc_elfid **ret);
 
