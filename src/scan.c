@@ -271,20 +271,30 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 			break;
 		}
 		/* a block edge that is not the end of the stream: maybe a checkpoint */
-		if ((s.zs.data_type & 128) && !(s.zs.data_type & 64) && (s.total_out - s.cur.uoff >= span || (own && s.total_out == 0))) {
+		if ((s.zs.data_type & 128) && !(s.zs.data_type & 64)) {
 			int bits = s.zs.data_type & 7;
 			uint64_t coff = s.in_pos + (uint64_t)(s.zs.next_in - s.in);
-			int aligned_edge = own && bits == 0 && s.total_out % span == 0;
-			if (own && s.total_out == 0 && bits == 0) {
-				/* right after our header: start span 0 on the deflate data,
-				 * as the writer's index does, so it decodes without zlib */
+			if (own && bits == 0 && s.have_span && s.cur.uoff == s.total_out) {
+				/* another edge at the span's first output byte: right after
+				 * our header, or after the empty stored block that ends each
+				 * of our spans. Start the span there, as the writer's index
+				 * does, so it decodes without zlib and without a window. */
 				s.cur.coff = coff;
+				s.cur.bits = 0;
 				s.cur.flags = 0;
 				continue;
 			}
-			r = open_span(&s, coff, bits, !aligned_edge, 0);
-			if (r < 0)
-				goto out;
+			/* our spans end with a data block and then an empty stored
+			 * block at the same output offset: wait for that aligned edge
+			 * rather than checkpoint mid-marker with a window */
+			if (own && bits != 0 && s.total_out % span == 0)
+				continue;
+			if (s.total_out - s.cur.uoff >= span) {
+				int aligned_edge = own && bits == 0 && s.total_out % span == 0;
+				r = open_span(&s, coff, bits, !aligned_edge, 0);
+				if (r < 0)
+					goto out;
+			}
 		}
 	}
 	r = close_span(&s);
