@@ -1,0 +1,287 @@
+/*
+ * main.c — gzcorefs's command line and startup.
+ *
+ *   gzcorefs STORE MOUNTPOINT [-f] [-d] [-s] [-o OPTIONS]
+ *
+ * FUSE conventions throughout, so mount.fuse3 and fstab work
+ * ("STORE MOUNTPOINT fuse.gzcorefs defaults,allow_other 0 0"). Our own
+ * options (cache_size=, cache_dir=, ttl_ms=, readahead_kb=) are taken out of
+ * -o; what is left goes to libfuse, which refuses anything it does not
+ * know. ro and default_permissions are always added: the mount is
+ * read-only and the kernel enforces the owners and modes we report.
+ */
+#include "gzcorefs.h"
+
+#include <fuse_lowlevel.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int log_stderr;
+
+void fs_log_to_stderr(int on) { log_stderr = on; }
+
+void fs_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (log_stderr) {
+		fputs("gzcorefs: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		vsyslog(prio, fmt, ap);
+	}
+	va_end(ap);
+}
+
+struct fs_args {
+	char *store;
+	char *cache_size;
+	char *cache_dir;
+	char *ttl_ms;
+	char *readahead_kb;
+	int nonopts;
+	int help, version;
+};
+
+enum { KEY_HELP, KEY_VERSION };
+
+#define FS_OPT(t, p) { t, offsetof(struct fs_args, p), 0 }
+static const struct fuse_opt fs_optspec[] = {
+	FS_OPT("cache_size=%s", cache_size),
+	FS_OPT("cache_dir=%s", cache_dir),
+	FS_OPT("ttl_ms=%s", ttl_ms),
+	FS_OPT("readahead_kb=%s", readahead_kb),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END,
+};
+
+static int fs_opt_proc(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	struct fs_args *a = data;
+	(void)out;
+	switch (key) {
+	case KEY_HELP:
+		a->help = 1;
+		return 0;
+	case KEY_VERSION:
+		a->version = 1;
+		return 0;
+	case FUSE_OPT_KEY_NONOPT:
+		if (a->nonopts++ == 0) {
+			free(a->store);
+			a->store = strdup(arg);
+			return 0; /* STORE is ours; MOUNTPOINT stays for libfuse */
+		}
+		if (a->nonopts > 2) {
+			fprintf(stderr, "gzcorefs: unexpected argument '%s' (see -h)\n", arg);
+			return -1;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* "256M", "1G", "0", "65536": bytes with an optional K/M/G/T suffix (powers of 1024). */
+static int parse_size(const char *s, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	case 0: break;
+	default: return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || (shift && v > (max >> shift)) || (v << shift) > max)
+		return -EINVAL;
+	*ret = (uint64_t)v << shift;
+	return 0;
+}
+
+static void usage(const char *prog)
+{
+	printf("gzcorefs " GZC_VERSION " - mount a gzcore store read-only: every compressed core as a plain file\n"
+	       "\n"
+	       "Usage: %s STORE MOUNTPOINT [-f] [-d] [-s] [-o OPTION[,OPTION...]]\n"
+	       "\n"
+	       "The tree: /<app>-<version>/core.<pid>[.<n>] and its metadata core.<pid>[.<n>].json\n"
+	       "(a reused pid: the oldest crash keeps core.<pid>, later ones core.<pid>.1, .2, ...).\n"
+	       "\n"
+	       "gzcorefs options:\n"
+	       "  -h, --help              this help\n"
+	       "  -V, --version           print the version\n"
+	       "  -o cache_size=SIZE      decoded span cache, e.g. 64M, 1G (default 256M; 0 = none)\n"
+	       "  -o cache_dir=DIR        where indexes of foreign files go when the store is\n"
+	       "                          read-only (absolute; default " FS_CACHE_DIR ")\n"
+	       "  -o ttl_ms=N             re-check the store for new cores at most every N ms (default %u)\n"
+	       "  -o readahead_kb=N       the mount's readahead (default 1024; 0 = kernel default)\n"
+	       "  -o allow_other          let other users in (each reads only their own cores)\n"
+	       "  -o ro                   accepted; the mount is always read-only\n"
+	       "\n"
+	       "fstab: STORE MOUNTPOINT fuse.gzcorefs defaults,allow_other 0 0\n"
+	       "\n",
+	       prog, GZC_VIEW_TTL_DEFAULT_MS);
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fs_args a = { 0 };
+	struct fuse_cmdline_opts copts = { 0 };
+	struct fs_ctx c = { .readahead_kb = FS_MAX_READ >> 10 };
+	struct gzc_view_opts vo = { 0 };
+	struct fuse_loop_config *lcfg = NULL;
+	struct fuse *f = NULL;
+	uint64_t cache_size = FS_CACHE_DEFAULT, v;
+	char *fsname = NULL, *mnt_abs = NULL;
+	int rc = 1, mounted = 0;
+
+	if (fuse_opt_parse(&args, &a, fs_optspec, fs_opt_proc) < 0)
+		goto out;
+	if (a.help) {
+		usage(argv[0]);
+		printf("FUSE options:\n");
+		fuse_cmdline_help();
+		fuse_lib_help(&args);
+		rc = 0;
+		goto out;
+	}
+	if (a.version) {
+		printf("gzcorefs %s (libfuse %s)\n", GZC_VERSION, fuse_pkgversion());
+		rc = 0;
+		goto out;
+	}
+	if (a.cache_size && parse_size(a.cache_size, 1ull << 40, &cache_size) < 0) {
+		fprintf(stderr, "gzcorefs: bad cache_size '%s' (a size such as 256M, at most 1T)\n", a.cache_size);
+		goto out;
+	}
+	if (a.ttl_ms) {
+		if (parse_size(a.ttl_ms, 3600000, &v) < 0 || v == 0) {
+			fprintf(stderr, "gzcorefs: bad ttl_ms '%s' (1 to 3600000)\n", a.ttl_ms);
+			goto out;
+		}
+		vo.ttl_ms = (unsigned)v;
+	}
+	if (a.readahead_kb) {
+		if (parse_size(a.readahead_kb, 1u << 20, &v) < 0) {
+			fprintf(stderr, "gzcorefs: bad readahead_kb '%s' (0 to 1048576)\n", a.readahead_kb);
+			goto out;
+		}
+		c.readahead_kb = (unsigned)v;
+	}
+	vo.cache_dir = a.cache_dir ? a.cache_dir : FS_CACHE_DIR;
+	if (vo.cache_dir[0] != '/' || strlen(vo.cache_dir) >= PATH_MAX) {
+		fprintf(stderr, "gzcorefs: cache_dir must be an absolute path\n");
+		goto out;
+	}
+	if (!a.store || a.nonopts < 2) {
+		fprintf(stderr, "gzcorefs: need STORE and MOUNTPOINT (see -h)\n");
+		goto out;
+	}
+
+	/* always read-only, kernel-checked permissions, named after the store */
+	if (fuse_opt_add_opt_escaped(&fsname, a.store) < 0)
+		goto out;
+	char *extra;
+	if (asprintf(&extra, "-oro,default_permissions,max_read=%u,fsname=%s,subtype=gzcorefs", FS_MAX_READ,
+		     fsname) < 0)
+		goto out;
+	int arc = fuse_opt_add_arg(&args, extra);
+	free(extra);
+	if (arc < 0)
+		goto out;
+	if (fuse_parse_cmdline(&args, &copts) != 0)
+		goto out;
+	if (copts.show_help || copts.show_version) { /* only reachable through odd spellings */
+		usage(argv[0]);
+		rc = 0;
+		goto out;
+	}
+	if (!copts.mountpoint) {
+		fprintf(stderr, "gzcorefs: need STORE and MOUNTPOINT (see -h)\n");
+		goto out;
+	}
+	mnt_abs = realpath(copts.mountpoint, NULL);
+	c.mountpoint = mnt_abs ? mnt_abs : copts.mountpoint;
+	fs_log_to_stderr(copts.foreground || copts.debug);
+	openlog("gzcorefs", LOG_PID, LOG_DAEMON);
+
+	int e = gzc_cache_new((size_t)cache_size, &c.cache);
+	if (e < 0) {
+		fprintf(stderr, "gzcorefs: cache: %s\n", strerror(-e));
+		goto out;
+	}
+	vo.cache = c.cache;
+	if ((e = gzc_view_new(a.store, &vo, &c.view)) < 0) {
+		fprintf(stderr, "gzcorefs: store %s: %s\n", a.store, strerror(-e));
+		goto out;
+	}
+
+	f = fuse_new(&args, &fs_ops, sizeof(fs_ops), &c);
+	if (!f)
+		goto out; /* libfuse said why (e.g. an unknown option) */
+	if (fuse_mount(f, copts.mountpoint) != 0)
+		goto out;
+	mounted = 1;
+	if (fuse_daemonize(copts.foreground) != 0)
+		goto out;
+	if (fuse_set_signal_handlers(fuse_get_session(f)) != 0)
+		goto out;
+	fs_log(LOG_INFO, "serving %s on %s (cache %llu bytes)", a.store, c.mountpoint, (unsigned long long)cache_size);
+	if (copts.singlethread) {
+		rc = fuse_loop(f) ? 1 : 0;
+	} else {
+		lcfg = fuse_loop_cfg_create();
+		if (!lcfg)
+			goto out;
+		fuse_loop_cfg_set_clone_fd(lcfg, copts.clone_fd);
+		if (copts.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(lcfg, copts.max_idle_threads);
+		if (copts.max_threads != UINT_MAX)
+			fuse_loop_cfg_set_max_threads(lcfg, copts.max_threads);
+		rc = fuse_loop_mt(f, lcfg) ? 1 : 0;
+	}
+	fuse_remove_signal_handlers(fuse_get_session(f));
+out:
+	if (mounted)
+		fuse_unmount(f);
+	if (f)
+		fuse_destroy(f);
+	if (lcfg)
+		fuse_loop_cfg_destroy(lcfg);
+	gzc_view_free(c.view);
+	gzc_cache_free(c.cache);
+	free(copts.mountpoint);
+	free(mnt_abs);
+	free(fsname);
+	free(a.store);
+	free(a.cache_size);
+	free(a.cache_dir);
+	free(a.ttl_ms);
+	free(a.readahead_kb);
+	fuse_opt_free_args(&args);
+	return rc;
+}

@@ -1,0 +1,1030 @@
+/*
+ * view.c — turns an untrusted store directory into gzcorefs's tree.
+ *
+ * See view.h for the contract. The store is read through one directory fd:
+ * every name is looked up with fstatat(AT_SYMLINK_NOFOLLOW) and opened with
+ * O_NOFOLLOW|O_NONBLOCK, then fstat'ed again, so a symlink, FIFO or device
+ * planted in the store is skipped instead of followed or blocked on. File
+ * reads are bounded (an index header, a sidecar up to GZC_META_MAX_FILE,
+ * ELF notes through corenote.c's bounds).
+ */
+#include "view.h"
+
+#include "corenote.h"
+#include "format.h"
+#include "io.h"
+#include "meta.h"
+#include "names.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct gzc_view_core {
+	int refs; /* atomic */
+	/* the key: a record is reused while the file keeps all of these */
+	dev_t dev;
+	ino_t ino;
+	struct timespec fmtime;
+	off_t fsize;
+	char *path;      /* relative to the root: "file" or "dir/file" */
+	size_t dirlen;   /* bytes of path before the file name ("" = root: 0) */
+	int bad;         /* not a core we can show */
+	int foreign;
+	char *group;
+	char *base;      /* wanted name in the group */
+	uint64_t time_us;
+	uint64_t usize;
+	uid_t uid;
+	char *sidecar;   /* relative path of the sidecar, NULL for foreign */
+	uint64_t meta_size;
+	char *json;      /* made-up JSON of a foreign core */
+	/* shared reader: guarded by open_lock */
+	pthread_mutex_t open_lock;
+	struct gzc_reader *reader;
+	unsigned nopen;
+};
+
+struct dirstamp {
+	char *name; /* "" for the root */
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+};
+
+struct gzc_view {
+	int rootfd;
+	char *cache_dir;
+	struct gzc_cache *cache;
+	unsigned ttl_ms;
+	pthread_mutex_t scan_lock; /* one scan at a time; guards dirs, recs, last_check, unstable */
+	pthread_mutex_t lock;      /* guards snap and snapshot refcounts */
+	struct gzc_view_snap *snap;
+	struct timespec last_check;
+	int unstable;              /* a directory changed too recently to trust its mtime */
+	struct dirstamp *dirs;
+	size_t ndirs;
+	struct gzc_view_core **recs; /* records of the last scan, sorted by (dev, ino) */
+	size_t nrecs;
+	struct gzc_view_stats stats; /* atomics */
+};
+
+#define STAT_INC(v, f) __atomic_add_fetch(&(v)->stats.f, 1, __ATOMIC_RELAXED)
+
+/* ---- records ---- */
+
+static void core_unref(struct gzc_view_core *c)
+{
+	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	gzc_reader_close(c->reader);
+	pthread_mutex_destroy(&c->open_lock);
+	free(c->path);
+	free(c->group);
+	free(c->base);
+	free(c->sidecar);
+	free(c->json);
+	free(c);
+}
+
+static void core_ref(struct gzc_view_core *c) { __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED); }
+
+static int cmp_key(dev_t d1, ino_t i1, dev_t d2, ino_t i2)
+{
+	if (d1 != d2)
+		return d1 < d2 ? -1 : 1;
+	if (i1 != i2)
+		return i1 < i2 ? -1 : 1;
+	return 0;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct gzc_view_core *x = *(struct gzc_view_core *const *)a, *y = *(struct gzc_view_core *const *)b;
+	return cmp_key(x->dev, x->ino, y->dev, y->ino);
+}
+
+static struct gzc_view_core *find_rec(struct gzc_view *v, const struct stat *st, const char *path)
+{
+	size_t lo = 0, hi = v->nrecs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct gzc_view_core *c = v->recs[mid];
+		int r = cmp_key(st->st_dev, st->st_ino, c->dev, c->ino);
+		if (r == 0) {
+			if (c->fsize == st->st_size && c->fmtime.tv_sec == st->st_mtim.tv_sec &&
+			    c->fmtime.tv_nsec == st->st_mtim.tv_nsec && strcmp(c->path, path) == 0)
+				return c;
+			return NULL;
+		}
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* ---- small helpers ---- */
+
+static char *join(const char *dir, const char *name)
+{
+	char *s;
+	if (!dir[0])
+		return strdup(name);
+	if (asprintf(&s, "%s/%s", dir, name) < 0)
+		return NULL;
+	return s;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* The name without its compression suffix: what the sidecar and a
+ * pid-less view name are made of. */
+static char *strip_suffix(const char *name)
+{
+	static const char *const sufs[] = { ".gz", ".zz", ".zlib", ".z", ".gzip" };
+	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof(sufs) / sizeof(sufs[0]); i++)
+		if (ends_with(name, sufs[i]) && n > strlen(sufs[i]))
+			return strndup(name, n - strlen(sufs[i]));
+	return strdup(name);
+}
+
+/* A gzip member or zlib stream header (deflate, valid check bits). */
+static int is_compressed_header(const unsigned char *h, size_t n)
+{
+	if (n >= 3 && h[0] == GZC_GZ_ID1 && h[1] == GZC_GZ_ID2 && h[2] == GZC_GZ_CM_DEFLATE)
+		return 1;
+	if (n >= 2 && (h[0] & 0x0f) == 8 && (h[0] >> 4) <= 7 && ((unsigned)h[0] << 8 | h[1]) % 31 == 0 &&
+	    !(h[1] & 0x20))
+		return 1;
+	return 0;
+}
+
+/* A group name from a sidecar is used as is only if it is one names.c
+ * could have made; anything else is escaped. */
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > GZC_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-%", s[i]))
+			return 0;
+	return 1;
+}
+
+static char *escaped(const char *s)
+{
+	char buf[GZC_NAME_MAX + 1];
+	if (gzc_name_escape(s, GZC_NAME_MAX * 4, buf, sizeof(buf)) < 0)
+		return NULL;
+	return strdup(buf);
+}
+
+static char *group_of(const char *name, const char *version)
+{
+	char buf[GZC_NAME_MAX + 1];
+	if (gzc_group_name(name, version, buf, sizeof(buf)) < 0)
+		return NULL;
+	return strdup(buf);
+}
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The cache file of a core's index: named by a hash of path, size, mtime. */
+static char *cache_path(const struct gzc_view *v, const struct gzc_view_core *c)
+{
+	uint64_t h = 0xcbf29ce484222325ull, t[3] = { (uint64_t)c->fsize, (uint64_t)c->fmtime.tv_sec,
+						     (uint64_t)c->fmtime.tv_nsec };
+	char *s;
+	h = fnv1a(h, c->path, strlen(c->path) + 1);
+	h = fnv1a(h, t, sizeof(t));
+	if (asprintf(&s, "%s/%016" PRIx64 "%s", v->cache_dir, h, GZC_IDX_SUFFIX) < 0)
+		return NULL;
+	return s;
+}
+
+/* Opens the store file of c, checking it is still the file c describes. */
+static int open_core_file(struct gzc_view *v, const struct gzc_view_core *c)
+{
+	struct stat st;
+	int fd = openat(v->rootfd, c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != c->dev || st.st_ino != c->ino ||
+	    st.st_size != c->fsize) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/* Opens a reader on fd (taken over on success) with the index kept in the
+ * store if its directory is writable, else in cache_dir. */
+static int reader_for(struct gzc_view *v, const struct gzc_view_core *c, int fd, struct gzc_reader **ret)
+{
+	struct gzc_reader_opts o = { .index_dirfd = v->rootfd, .cache = v->cache };
+	char *store_idx = NULL, *cpath = NULL, *dir = strndup(c->path, c->dirlen);
+	struct gzc_reader *r = NULL;
+	int rc = -ENOMEM;
+
+	if (!dir || asprintf(&store_idx, "%s%s", c->path, GZC_IDX_SUFFIX) < 0) {
+		store_idx = NULL;
+		goto out;
+	}
+	if (faccessat(v->rootfd, dir[0] ? dir : ".", W_OK, AT_EACCESS) == 0) {
+		o.index_path = store_idx;
+		rc = gzc_reader_open(fd, &o, &r, NULL);
+	} else {
+		struct stat st;
+		if (v->cache_dir && !(cpath = cache_path(v, c)))
+			goto out;
+		if (cpath && fstatat(AT_FDCWD, cpath, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			o.index_dirfd = AT_FDCWD;
+			o.index_path = cpath;
+			rc = gzc_reader_open(fd, &o, &r, NULL);
+		} else {
+			o.index_path = store_idx;
+			o.flags = GZC_READER_NO_SAVE;
+			rc = gzc_reader_open(fd, &o, &r, NULL);
+			if (rc == 0 && cpath && gzc_reader_index_origin(r) != GZC_INDEX_LOADED) {
+				if (mkdir(v->cache_dir, 0700) < 0 && errno != EEXIST) {
+					/* no cache: the index stays in memory only */
+				} else if (gzc_index_save(gzc_reader_index(r), AT_FDCWD, cpath) < 0) {
+					/* best effort, as above */
+				}
+			}
+		}
+	}
+	if (rc == 0) {
+		if (gzc_reader_index_origin(r) != GZC_INDEX_LOADED)
+			STAT_INC(v, index_built);
+		*ret = r;
+	}
+out:
+	free(dir);
+	free(store_idx);
+	free(cpath);
+	return rc;
+}
+
+/* usize from a store index header, without reading the whole index: the
+ * reader checks the index fully when the core is opened. */
+static int index_header_size(struct gzc_view *v, const struct gzc_view_core *c, uint64_t *ret)
+{
+	unsigned char h[GZC_IDX_HEADER_LEN];
+	char *p;
+	struct stat st;
+	int fd, rc = -EBADMSG;
+
+	if (asprintf(&p, "%s%s", c->path, GZC_IDX_SUFFIX) < 0)
+		return -ENOMEM;
+	fd = openat(v->rootfd, p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	free(p);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    gzc_pread_all(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+	    memcmp(h, GZC_IDX_MAGIC, GZC_IDX_MAGIC_LEN) == 0 && gzc_get_le32(h + 8) == GZC_IDX_VERSION &&
+	    gzc_get_le64(h + 32) == (uint64_t)c->fsize) {
+		*ret = gzc_get_le64(h + 24);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+static int core_read_cb(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	if (len > (1u << 30))
+		len = 1u << 30;
+	ssize_t n = gzc_reader_pread(ctx, buf, len, off);
+	return (int)n;
+}
+
+/* A foreign core: its notes name it. Takes fd over in every case. */
+static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd, const char *stripped)
+{
+	struct gzc_reader *r = NULL;
+	struct gzc_coreinfo *info = NULL;
+	struct gzc_meta m;
+	int rc = reader_for(v, c, fd, &r);
+
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	c->usize = gzc_reader_size(r);
+	gzc_meta_init(&m);
+	if (gzc_corenote_read(core_read_cb, r, c->usize, &info) == 0) {
+		const char *exe = info->exe ? info->exe : NULL, *slash;
+		if (exe && (slash = strrchr(exe, '/')) && slash[1])
+			exe = slash + 1;
+		if (!exe && info->comm[0])
+			exe = info->comm;
+		if (exe) {
+			char bid[GZC_VIEW_SHORT_BUILD_ID + 1] = "unknown";
+			if (info->build_id)
+				snprintf(bid, sizeof(bid), "%s", info->build_id);
+			c->group = group_of(exe, bid);
+		}
+		m.signal = info->signal ? info->signal : -1;
+		if ((info->comm[0] && gzc_meta_set(&m.comm, info->comm) < 0) ||
+		    (info->exe && gzc_meta_set(&m.exe, info->exe) < 0) ||
+		    (info->psargs && gzc_meta_set(&m.cmdline, info->psargs) < 0) ||
+		    (info->build_id && gzc_meta_set(&m.build_id, info->build_id) < 0))
+			rc = -ENOMEM;
+	}
+	if (rc == 0 && !c->group)
+		c->group = strdup("unknown");
+	c->base = escaped(stripped);
+	c->time_us = (uint64_t)c->fmtime.tv_sec * 1000000u + (uint64_t)c->fmtime.tv_nsec / 1000u;
+	m.timestamp_us = c->time_us;
+	m.size = c->usize;
+	m.compressed_size = (uint64_t)c->fsize;
+	m.owner_uid = -1;
+	m.user_readable = 0;
+	if (rc == 0 && (!c->group || !c->base || gzc_meta_set(&m.group, c->group) < 0 ||
+			gzc_meta_set(&m.source, "core notes (foreign file, no sidecar)") < 0 ||
+			gzc_meta_set(&m.file_name, c->path) < 0 ||
+			gzc_meta_set(&m.format, (gzc_reader_index(r)->flags & GZC_IDX_F_ZLIB) ? "zlib" : "gzip") < 0 ||
+			gzc_meta_set(&m.access_reason, "foreign file: root only") < 0 ||
+			gzc_meta_to_json(&m, &c->json) < 0))
+		rc = -ENOMEM;
+	if (rc == 0) {
+		c->meta_size = strlen(c->json);
+		c->foreign = 1;
+	}
+	gzc_meta_clear(&m);
+	gzc_coreinfo_free(info);
+	gzc_reader_close(r);
+	return rc;
+}
+
+/* A core with its sidecar: the handler's decisions name and guard it. */
+static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, const struct gzc_meta *m,
+			const char *stripped, uint64_t meta_size)
+{
+	int rc;
+
+	if (m->group && valid_name(m->group))
+		c->group = strdup(m->group);
+	else if (m->group)
+		c->group = escaped(m->group);
+	else if (m->app)
+		c->group = group_of(m->app, m->app_version ? m->app_version : "unknown");
+	else
+		c->group = strdup("unknown");
+	if (m->pid >= 0) {
+		if (asprintf(&c->base, "core.%" PRId64, m->pid) < 0)
+			c->base = NULL;
+	} else {
+		c->base = escaped(stripped);
+	}
+	if (!c->group || !c->base)
+		return -ENOMEM;
+	c->time_us = m->timestamp_us ? m->timestamp_us
+				     : (uint64_t)c->fmtime.tv_sec * 1000000u + (uint64_t)c->fmtime.tv_nsec / 1000u;
+	c->uid = (m->owner_uid >= 0 && m->owner_uid <= (int64_t)UINT32_MAX - 1 && m->user_readable)
+			 ? (uid_t)m->owner_uid : 0;
+	c->meta_size = meta_size;
+	if (index_header_size(v, c, &c->usize) == 0)
+		return 0;
+	/* no usable index: build it now (st_size needs it) */
+	struct gzc_reader *r;
+	int dfd = dup(fd);
+	if (dfd < 0)
+		return -errno;
+	rc = reader_for(v, c, dfd, &r);
+	if (rc < 0) {
+		close(dfd);
+		return rc;
+	}
+	c->usize = gzc_reader_size(r);
+	gzc_reader_close(r);
+	return 0;
+}
+
+/* Builds the record of one regular file. Returns NULL only on -ENOMEM;
+ * files that are not cores get a record marked bad, so they are not
+ * looked at again until they change. */
+static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char *dir, const char *name,
+				      const struct stat *st)
+{
+	struct gzc_view_core *c = calloc(1, sizeof(*c));
+	char *stripped = NULL, *side = NULL;
+	unsigned char h[4];
+	int fd = -1, rc;
+
+	if (!c)
+		return NULL;
+	c->refs = 1;
+	c->dev = st->st_dev;
+	c->ino = st->st_ino;
+	c->fmtime = st->st_mtim;
+	c->fsize = st->st_size;
+	c->dirlen = strlen(dir);
+	pthread_mutex_init(&c->open_lock, NULL);
+	if (!(c->path = join(dir, name)) || !(stripped = strip_suffix(name)))
+		goto nomem;
+	STAT_INC(v, identified);
+	c->bad = 1;
+	fd = open_core_file(v, c);
+	if (fd < 0 || gzc_pread_all(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || !is_compressed_header(h, sizeof(h)))
+		goto done;
+
+	struct gzc_meta m;
+	struct stat sst;
+	if (asprintf(&side, "%s%s", stripped, GZC_META_SUFFIX) < 0) {
+		side = NULL;
+		goto nomem;
+	}
+	if (fstatat(dirfd, side, &sst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sst.st_mode) &&
+	    gzc_meta_load(dirfd, side, &m) == 0) {
+		c->sidecar = join(dir, side);
+		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst.st_size) : -ENOMEM;
+		gzc_meta_clear(&m);
+	} else {
+		rc = identify_foreign(v, c, fd, stripped);
+		fd = -1;
+	}
+	if (rc == -ENOMEM)
+		goto nomem;
+	if (rc == 0)
+		c->bad = 0;
+done:
+	if (c->bad)
+		STAT_INC(v, skipped);
+	if (fd >= 0)
+		close(fd);
+	free(stripped);
+	free(side);
+	return c;
+nomem:
+	if (fd >= 0)
+		close(fd);
+	free(stripped);
+	free(side);
+	core_unref(c);
+	return NULL;
+}
+
+/* ---- scanning ---- */
+
+struct scan {
+	struct gzc_view_core **recs;
+	size_t n, cap;
+	struct dirstamp *dirs;
+	size_t ndirs, dcap;
+};
+
+static int push_rec(struct scan *s, struct gzc_view_core *c)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		void *p = realloc(s->recs, cap * sizeof(*s->recs));
+		if (!p)
+			return -ENOMEM;
+		s->recs = p;
+		s->cap = cap;
+	}
+	s->recs[s->n++] = c;
+	return 0;
+}
+
+static int push_dir(struct scan *s, const char *name, const struct stat *st)
+{
+	if (s->ndirs == s->dcap) {
+		size_t cap = s->dcap ? s->dcap * 2 : 16;
+		void *p = realloc(s->dirs, cap * sizeof(*s->dirs));
+		if (!p)
+			return -ENOMEM;
+		s->dirs = p;
+		s->dcap = cap;
+	}
+	struct dirstamp *d = &s->dirs[s->ndirs];
+	if (!(d->name = strdup(name)))
+		return -ENOMEM;
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	d->mtime = st->st_mtim;
+	s->ndirs++;
+	return 0;
+}
+
+static void free_dirs(struct dirstamp *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(d[i].name);
+	free(d);
+}
+
+/* Lists one directory (fd taken over); subdirectories go to ret_subdirs
+ * when asked (the root only). */
+static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir, char ***ret_subdirs,
+		    size_t *ret_nsub)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	size_t count = 0, nsub = 0;
+	char **sub = NULL;
+	int rc = 0;
+
+	if (fstat(dfd, &st) < 0 || (rc = push_dir(s, dir, &st)) < 0) {
+		rc = rc ? rc : -errno;
+		close(dfd);
+		return rc;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		rc = -errno;
+		close(dfd);
+		return rc;
+	}
+	while ((e = readdir(d)) && count++ < GZC_VIEW_MAX_DIR_ENTRIES) {
+		const char *n = e->d_name;
+		if (n[0] == '.' || strlen(n) > GZC_VIEW_NAME_MAX)
+			continue;
+		if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (!ret_subdirs)
+				continue;
+			void *p = realloc(sub, (nsub + 1) * sizeof(*sub));
+			if (!p || !(((char **)p)[nsub] = strdup(n))) {
+				sub = p ? p : sub;
+				rc = -ENOMEM;
+				break;
+			}
+			sub = p;
+			nsub++;
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || ends_with(n, GZC_IDX_SUFFIX) || ends_with(n, GZC_META_SUFFIX))
+			continue;
+		char *path = join(dir, n);
+		if (!path) {
+			rc = -ENOMEM;
+			break;
+		}
+		struct gzc_view_core *c = find_rec(v, &st, path);
+		free(path);
+		if (c)
+			core_ref(c);
+		else if (!(c = identify(v, dirfd(d), dir, n, &st))) {
+			rc = -ENOMEM;
+			break;
+		}
+		if ((rc = push_rec(s, c)) < 0) {
+			core_unref(c);
+			break;
+		}
+	}
+	closedir(d);
+	if (ret_subdirs) {
+		*ret_subdirs = sub;
+		*ret_nsub = nsub;
+	} else {
+		free(sub);
+	}
+	return rc;
+}
+
+/* ---- snapshots ---- */
+
+static int cmp_core_order(const void *a, const void *b)
+{
+	const struct gzc_view_core *x = *(struct gzc_view_core *const *)a, *y = *(struct gzc_view_core *const *)b;
+	int r = strcmp(x->group, y->group);
+	if (r)
+		return r;
+	if ((r = strcmp(x->base, y->base)))
+		return r;
+	if (x->time_us != y->time_us)
+		return x->time_us < y->time_us ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct gzc_view_file *)a)->name, ((const struct gzc_view_file *)b)->name);
+}
+
+static int name_taken(const struct gzc_view_file *f, size_t n, const char *name)
+{
+	/* names of one base are adjacent; others are few: a linear look back
+	 * over this group's names is enough */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static void snap_free(struct gzc_view_snap *s)
+{
+	if (!s)
+		return;
+	for (size_t g = 0; g < s->ngroups; g++) {
+		for (size_t i = 0; i < s->groups[g].nfiles; i++)
+			free(s->groups[g].files[i].name);
+		free(s->groups[g].files);
+		free(s->groups[g].name);
+	}
+	free(s->groups);
+	for (size_t i = 0; i < s->ncores; i++)
+		core_unref(s->cores[i]);
+	free(s->cores);
+	free(s);
+}
+
+static void ts_max(struct timespec *a, const struct timespec *b)
+{
+	if (b->tv_sec > a->tv_sec || (b->tv_sec == a->tv_sec && b->tv_nsec > a->tv_nsec))
+		*a = *b;
+}
+
+static int add_files(struct gzc_view_group *g, struct gzc_view_core *c, size_t group_start, size_t *nfiles)
+{
+	struct gzc_view_file *f = g->files;
+	char *name = NULL, *meta = NULL;
+	size_t have = *nfiles - group_start;
+	struct timespec t = { .tv_sec = (time_t)(c->time_us / 1000000u), .tv_nsec = (long)(c->time_us % 1000000u) * 1000 };
+
+	for (unsigned k = 0; k < 1000000; k++) {
+		int r = k ? asprintf(&name, "%s.%u", c->base, k) : asprintf(&name, "%s", c->base);
+		if (r < 0)
+			return -ENOMEM;
+		if (asprintf(&meta, "%s%s", name, GZC_META_SUFFIX) < 0) {
+			free(name);
+			return -ENOMEM;
+		}
+		if (strlen(meta) <= GZC_VIEW_NAME_MAX && !name_taken(f + group_start, have, name) &&
+		    !name_taken(f + group_start, have, meta))
+			break;
+		free(name);
+		free(meta);
+		name = meta = NULL;
+	}
+	if (!name)
+		return 0; /* cannot happen with fewer than a million cores of one base */
+	f[*nfiles] = (struct gzc_view_file){ .name = name, .kind = GZC_VIEW_CORE, .size = c->usize,
+					     .mtime = t, .uid = c->uid, .mode = 0400, .core = c };
+	f[*nfiles + 1] = (struct gzc_view_file){ .name = meta, .kind = GZC_VIEW_META, .size = c->meta_size,
+						 .mtime = t, .uid = c->uid, .mode = 0400, .core = c };
+	*nfiles += 2;
+	ts_max(&g->mtime, &t);
+	return 0;
+}
+
+/* Builds a snapshot from the records of a scan (takes a ref on each shown core). */
+static int build_snap(struct gzc_view_core **recs, size_t n, struct gzc_view_snap **ret)
+{
+	struct gzc_view_snap *s = calloc(1, sizeof(*s));
+	size_t nc = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->refs = 1;
+	if (n && !(s->cores = calloc(n, sizeof(*s->cores))))
+		goto nomem;
+	for (size_t i = 0; i < n; i++)
+		if (!recs[i]->bad) {
+			core_ref(recs[i]);
+			s->cores[nc++] = recs[i];
+		}
+	s->ncores = nc;
+	qsort(s->cores, nc, sizeof(*s->cores), cmp_core_order);
+	for (size_t i = 0; i < nc;) {
+		size_t j = i;
+		while (j < nc && strcmp(s->cores[j]->group, s->cores[i]->group) == 0)
+			j++;
+		void *p = realloc(s->groups, (s->ngroups + 1) * sizeof(*s->groups));
+		if (!p)
+			goto nomem;
+		s->groups = p;
+		struct gzc_view_group *g = &s->groups[s->ngroups];
+		memset(g, 0, sizeof(*g));
+		s->ngroups++;
+		if (!(g->name = strdup(s->cores[i]->group)) || !(g->files = calloc(2 * (j - i), sizeof(*g->files))))
+			goto nomem;
+		for (size_t k = i; k < j; k++)
+			if (add_files(g, s->cores[k], 0, &g->nfiles) < 0)
+				goto nomem;
+		qsort(g->files, g->nfiles, sizeof(*g->files), cmp_file);
+		ts_max(&s->mtime, &g->mtime);
+		i = j;
+	}
+	*ret = s;
+	return 0;
+nomem:
+	snap_free(s);
+	return -ENOMEM;
+}
+
+/* Full rescan: called with scan_lock held. */
+static int rescan(struct gzc_view *v)
+{
+	struct scan s = { 0 };
+	struct gzc_view_snap *snap = NULL, *old;
+	char **sub = NULL;
+	size_t nsub = 0;
+	struct timespec now;
+	int rc, dfd;
+
+	STAT_INC(v, scans);
+	clock_gettime(CLOCK_REALTIME, &now);
+	dfd = openat(v->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	rc = scan_dir(v, &s, dfd, "", &sub, &nsub);
+	for (size_t i = 0; rc == 0 && i < nsub; i++) {
+		dfd = openat(v->rootfd, sub[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			continue; /* gone, or not ours to read: show nothing from it */
+		rc = scan_dir(v, &s, dfd, sub[i], NULL, NULL);
+	}
+	for (size_t i = 0; i < nsub; i++)
+		free(sub[i]);
+	free(sub);
+	if (rc == 0)
+		rc = build_snap(s.recs, s.n, &snap);
+	if (rc < 0) {
+		for (size_t i = 0; i < s.n; i++)
+			core_unref(s.recs[i]);
+		free(s.recs);
+		free_dirs(s.dirs, s.ndirs);
+		return rc;
+	}
+	/* the new records replace the old ones (each kept one ref from the scan) */
+	for (size_t i = 0; i < v->nrecs; i++)
+		core_unref(v->recs[i]);
+	free(v->recs);
+	qsort(s.recs, s.n, sizeof(*s.recs), cmp_rec);
+	v->recs = s.recs;
+	v->nrecs = s.n;
+	free_dirs(v->dirs, v->ndirs);
+	v->dirs = s.dirs;
+	v->ndirs = s.ndirs;
+	/* mtimes come from a coarse clock: a directory changed within the last
+	 * two seconds may change again without its mtime moving */
+	v->unstable = 0;
+	for (size_t i = 0; i < v->ndirs; i++)
+		if (v->dirs[i].mtime.tv_sec + 2 >= now.tv_sec)
+			v->unstable = 1;
+	pthread_mutex_lock(&v->lock);
+	old = v->snap;
+	v->snap = snap;
+	pthread_mutex_unlock(&v->lock);
+	gzc_view_put(v, old);
+	return 0;
+}
+
+/* Did any store directory change since the last scan? (scan_lock held) */
+static int dirs_changed(struct gzc_view *v)
+{
+	struct stat st;
+	if (v->unstable)
+		return 1;
+	for (size_t i = 0; i < v->ndirs; i++) {
+		const struct dirstamp *d = &v->dirs[i];
+		int r = d->name[0] ? fstatat(v->rootfd, d->name, &st, AT_SYMLINK_NOFOLLOW) : fstat(v->rootfd, &st);
+		if (r < 0 || st.st_dev != d->dev || st.st_ino != d->ino || st.st_mtim.tv_sec != d->mtime.tv_sec ||
+		    st.st_mtim.tv_nsec != d->mtime.tv_nsec)
+			return 1;
+	}
+	return 0;
+}
+
+static int64_t ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&v->lock);
+	if (v->snap && !force && ms_since(&v->last_check) < (int64_t)v->ttl_ms) {
+		v->snap->refs++;
+		*ret = v->snap;
+		pthread_mutex_unlock(&v->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&v->lock);
+
+	pthread_mutex_lock(&v->scan_lock);
+	/* another thread may have checked while we waited */
+	pthread_mutex_lock(&v->lock);
+	int fresh = v->snap && ms_since(&v->last_check) < (int64_t)v->ttl_ms && !force;
+	pthread_mutex_unlock(&v->lock);
+	if (!fresh && (!v->snap || dirs_changed(v)))
+		rc = rescan(v);
+	pthread_mutex_lock(&v->lock);
+	if (v->snap) {
+		if (!fresh)
+			clock_gettime(CLOCK_MONOTONIC, &v->last_check);
+		v->snap->refs++;
+		*ret = v->snap;
+		rc = 0; /* a failed rescan keeps the old snapshot */
+	}
+	pthread_mutex_unlock(&v->lock);
+	pthread_mutex_unlock(&v->scan_lock);
+	return rc;
+}
+
+void gzc_view_put(struct gzc_view *v, struct gzc_view_snap *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&v->lock);
+	int last = --s->refs == 0;
+	pthread_mutex_unlock(&v->lock);
+	if (last)
+		snap_free(s);
+}
+
+static int cmp_group_key(const void *key, const void *g) { return strcmp(key, ((const struct gzc_view_group *)g)->name); }
+static int cmp_file_key(const void *key, const void *f) { return strcmp(key, ((const struct gzc_view_file *)f)->name); }
+
+const struct gzc_view_group *gzc_view_find_group(const struct gzc_view_snap *s, const char *name)
+{
+	return s->ngroups ? bsearch(name, s->groups, s->ngroups, sizeof(*s->groups), cmp_group_key) : NULL;
+}
+
+const struct gzc_view_file *gzc_view_find_file(const struct gzc_view_group *g, const char *name)
+{
+	return g->nfiles ? bsearch(name, g->files, g->nfiles, sizeof(*g->files), cmp_file_key) : NULL;
+}
+
+int gzc_view_open_reader(struct gzc_view *v, const struct gzc_view_file *f, struct gzc_reader **ret)
+{
+	struct gzc_view_core *c = f->core;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->open_lock);
+	if (!c->reader) {
+		int fd = open_core_file(v, c);
+		struct gzc_reader *r = NULL;
+		if (fd < 0) {
+			rc = fd;
+			goto out;
+		}
+		rc = reader_for(v, c, fd, &r);
+		if (rc < 0) {
+			close(fd);
+			goto out;
+		}
+		if (gzc_reader_size(r) != c->usize) {
+			gzc_reader_close(r);
+			rc = -ESTALE;
+			goto out;
+		}
+		c->reader = r;
+	}
+	c->nopen++;
+	*ret = c->reader;
+out:
+	pthread_mutex_unlock(&c->open_lock);
+	return rc;
+}
+
+void gzc_view_release_reader(struct gzc_view *v, const struct gzc_view_file *f)
+{
+	struct gzc_view_core *c = f->core;
+	struct gzc_reader *r = NULL;
+	(void)v;
+	pthread_mutex_lock(&c->open_lock);
+	if (c->nopen && --c->nopen == 0) {
+		r = c->reader;
+		c->reader = NULL;
+	}
+	pthread_mutex_unlock(&c->open_lock);
+	gzc_reader_close(r);
+}
+
+int gzc_view_read_meta(struct gzc_view *v, const struct gzc_view_file *f, char **ret_buf, size_t *ret_len)
+{
+	const struct gzc_view_core *c = f->core;
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if (c->json) {
+		if (!(buf = strdup(c->json)))
+			return -ENOMEM;
+		*ret_buf = buf;
+		*ret_len = strlen(buf);
+		return 0;
+	}
+	fd = openat(v->rootfd, c->sidecar, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ESTALE;
+	}
+	if (st.st_size > GZC_META_MAX_FILE) {
+		close(fd);
+		return -EFBIG;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = gzc_pread_all(fd, buf, (size_t)st.st_size, 0);
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	buf[n] = 0;
+	*ret_buf = buf;
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+const char *gzc_view_core_path(const struct gzc_view_file *f) { return f->core->path; }
+
+void gzc_view_get_stats(struct gzc_view *v, struct gzc_view_stats *ret)
+{
+	ret->scans = __atomic_load_n(&v->stats.scans, __ATOMIC_RELAXED);
+	ret->identified = __atomic_load_n(&v->stats.identified, __ATOMIC_RELAXED);
+	ret->skipped = __atomic_load_n(&v->stats.skipped, __ATOMIC_RELAXED);
+	ret->index_built = __atomic_load_n(&v->stats.index_built, __ATOMIC_RELAXED);
+}
+
+int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_view **ret)
+{
+	struct gzc_view *v;
+	struct stat st;
+	int fd;
+
+	if (opts && opts->cache_dir && opts->cache_dir[0] != '/')
+		return -EINVAL;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR ? -ENOTDIR : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -ENOTDIR;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	v->rootfd = fd;
+	v->ttl_ms = opts && opts->ttl_ms ? opts->ttl_ms : GZC_VIEW_TTL_DEFAULT_MS;
+	v->cache = opts ? opts->cache : NULL;
+	if (opts && opts->cache_dir && !(v->cache_dir = strdup(opts->cache_dir))) {
+		close(fd);
+		free(v);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&v->scan_lock, NULL);
+	pthread_mutex_init(&v->lock, NULL);
+	*ret = v;
+	return 0;
+}
+
+void gzc_view_free(struct gzc_view *v)
+{
+	if (!v)
+		return;
+	gzc_view_put(v, v->snap);
+	for (size_t i = 0; i < v->nrecs; i++)
+		core_unref(v->recs[i]);
+	free(v->recs);
+	free_dirs(v->dirs, v->ndirs);
+	pthread_mutex_destroy(&v->scan_lock);
+	pthread_mutex_destroy(&v->lock);
+	free(v->cache_dir);
+	close(v->rootfd);
+	free(v);
+}

@@ -1,0 +1,143 @@
+/*
+ * view.h — the store as gzcorefs shows it: /<group>/core.<pid>[.<n>] plus
+ * core.<pid>[.<n>].json, built from an untrusted store directory.
+ *
+ * Design: a scan walks the store root and its group directories (one level,
+ * no symlinks, regular files only, hidden names skipped) and turns every
+ * gzip/zlib file into a core record. Records are cached between scans keyed
+ * by the file's (dev, ino, mtime, size), so a rescan of an unchanged store
+ * only stats files. A scan produces an immutable, refcounted snapshot
+ * (groups and files sorted by name, found by binary search); readers keep
+ * using the snapshot they hold while a newer one is built.
+ *
+ * A core with a parseable sidecar ("<core minus .gz/.zz>.json") takes its
+ * group, pid, crash time and access decision from it. Any other gzip/zlib
+ * file is "foreign": its index is built (and kept, in the store when it is
+ * writable, else in cache_dir) and its ELF notes name its group
+ * "<exe>-<short build-id|unknown>" (or "unknown"), its pid (NT_PRSTATUS) or
+ * else its file's base name names it; it is root-only, its mtime is the
+ * file's, and its .json is made up from what the notes say.
+ *
+ * Names in a group are given in order of (base name, crash time, store
+ * path): the first of a base gets it, later ones "<base>.1", "<base>.2", ...
+ * skipping any name (or name.json) already taken, so a reused pid never
+ * hides a core and the oldest keeps the plain name.
+ *
+ * Thread safety: every function may be called from many threads at once.
+ * Lock order: view->scan_lock, then view->lock; a record's open_lock is
+ * never held together with either.
+ */
+#ifndef GZC_VIEW_H
+#define GZC_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "cache.h"
+#include "reader.h"
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+#define GZC_VIEW_TTL_DEFAULT_MS 500     /* store dirs are re-checked at most this often */
+#define GZC_VIEW_MAX_DIR_ENTRIES 100000 /* per directory; more are ignored */
+#define GZC_VIEW_SHORT_BUILD_ID 12      /* hex digits of a build-id in a group name */
+#define GZC_VIEW_NAME_MAX 255
+
+enum gzc_view_kind {
+	GZC_VIEW_CORE = 0, /* decompressed core */
+	GZC_VIEW_META,     /* its metadata JSON */
+};
+
+struct gzc_view_core; /* one core record (private) */
+
+struct gzc_view_file {
+	char *name;                 /* name in its group */
+	enum gzc_view_kind kind;
+	uint64_t size;              /* uncompressed core size / JSON length */
+	struct timespec mtime;      /* crash time */
+	uid_t uid;                  /* owner per the access decision (0: root only) */
+	mode_t mode;                /* permission bits (0400) */
+	struct gzc_view_core *core; /* the record, pinned by the snapshot */
+};
+
+struct gzc_view_group {
+	char *name;
+	struct timespec mtime;      /* newest crash time in it */
+	size_t nfiles;
+	struct gzc_view_file *files; /* sorted by name (strcmp) */
+};
+
+struct gzc_view_snap {
+	size_t ngroups;
+	struct gzc_view_group *groups; /* sorted by name (strcmp) */
+	struct timespec mtime;         /* newest crash time in the store */
+	/* private */
+	int refs;
+	struct gzc_view_core **cores;
+	size_t ncores;
+};
+
+struct gzc_view_opts {
+	const char *cache_dir;    /* absolute; indexes of cores in a read-only store; NULL: none */
+	struct gzc_cache *cache;  /* shared span cache for readers (NULL: each reader its own) */
+	unsigned ttl_ms;          /* 0: GZC_VIEW_TTL_DEFAULT_MS */
+};
+
+struct gzc_view;
+
+/* Opens the store root (a directory, not a symlink) for viewing. Nothing is
+ * scanned until the first gzc_view_get(). opts may be NULL; its strings are
+ * copied. Errors: -ENOTDIR, -ELOOP, -errno of open, -ENOMEM, -EINVAL
+ * (cache_dir not absolute). Caller owns *ret (gzc_view_free). */
+GZC_MUST_CHECK int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_view **ret);
+
+/* Frees the view. Every snapshot must have been put and every reader from
+ * gzc_view_open_reader() released. Accepts NULL. */
+void gzc_view_free(struct gzc_view *v);
+
+/* Returns the current snapshot, rescanning first when the TTL has passed
+ * and a store directory changed (or force is set). Never fails once a first
+ * scan succeeded: a failed rescan keeps the old snapshot.
+ * Errors: -ENOMEM, -errno of reading the root (first scan only).
+ * Caller owns a reference on *ret (gzc_view_put). */
+GZC_MUST_CHECK int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret);
+
+/* Drops a snapshot reference. Accepts NULL. */
+void gzc_view_put(struct gzc_view *v, struct gzc_view_snap *s);
+
+/* Looks up a group / a file by name in a snapshot. NULL if absent. */
+const struct gzc_view_group *gzc_view_find_group(const struct gzc_view_snap *s, const char *name);
+const struct gzc_view_file *gzc_view_find_file(const struct gzc_view_group *g, const char *name);
+
+/* Returns a reader on the file's core, shared by every caller (opened on
+ * first use, closed when the last user releases it). The reader's size is
+ * checked against the view's. Errors: -ESTALE (the store file was replaced
+ * or its size changed), -ENOENT, -EBADMSG, -ENOMEM, -errno, those of
+ * gzc_reader_open(). On success call gzc_view_release_reader(f) once. */
+GZC_MUST_CHECK int gzc_view_open_reader(struct gzc_view *v, const struct gzc_view_file *f, struct gzc_reader **ret);
+void gzc_view_release_reader(struct gzc_view *v, const struct gzc_view_file *f);
+
+/* Reads the metadata JSON of a GZC_VIEW_META file into a new buffer
+ * (the sidecar's bytes, or the made-up JSON of a foreign core), at most
+ * GZC_META_MAX_FILE bytes. Errors: -ESTALE, -EFBIG, -ENOMEM, -errno.
+ * Caller owns *ret_buf (free()). */
+GZC_MUST_CHECK int gzc_view_read_meta(struct gzc_view *v, const struct gzc_view_file *f, char **ret_buf,
+				      size_t *ret_len);
+
+/* The store path of a file's core (relative to the root), for messages. */
+const char *gzc_view_core_path(const struct gzc_view_file *f);
+
+/* Counts since gzc_view_new(), for tests and messages. */
+struct gzc_view_stats {
+	uint64_t scans;        /* full rescans */
+	uint64_t identified;   /* records built (sidecars parsed, foreign files identified) */
+	uint64_t skipped;      /* files that are not cores (garbage, corrupt) */
+	uint64_t index_built;  /* indexes built by a scan of the compressed file */
+};
+void gzc_view_get_stats(struct gzc_view *v, struct gzc_view_stats *ret);
+
+#endif
