@@ -1,0 +1,396 @@
+/*
+ * test_reader.c — unit tests of random access (src/reader.c).
+ *
+ * Reads are compared with the generated input byte for byte, at random
+ * offsets, across span edges and past the end. A corrupted span must give
+ * -EBADMSG for every read that touches it and correct bytes elsewhere. The
+ * index on disk is only a cache: missing, stale or corrupt, it is rebuilt.
+ */
+#include "fmt_helpers.h"
+
+#include <pthread.h>
+
+static char dir[64];
+static void setup(void) { th_tmpdir(dir); }
+static void teardown(void) { th_rmdir(dir); }
+TestSuite(reader, .init = setup, .fini = teardown, .timeout = 120);
+
+#define SPAN 65536u
+
+/* 10 spans and a tail; spans 2, 3 and 9 all zeros, span 5 pure random (stored). */
+static unsigned char *make_data(size_t *ret_len)
+{
+	size_t len = 10 * (size_t)SPAN + 4321;
+	unsigned char *d = alloc_mixed(len, 42);
+	memset(d + 2 * SPAN, 0, 2 * SPAN);
+	memset(d + 9 * SPAN, 0, SPAN);
+	uint64_t s = 3;
+	for (size_t i = 5 * SPAN; i < 6 * SPAN; i += 8) {
+		uint64_t v = th_rand(&s);
+		memcpy(d + i, &v, 8);
+	}
+	*ret_len = len;
+	return d;
+}
+
+static void random_reads(struct gzc_reader *r, const unsigned char *data, size_t len, int count, uint64_t seed)
+{
+	unsigned char *buf = malloc(4 * SPAN + 16);
+	uint64_t s = seed;
+	for (int k = 0; k < count; k++) {
+		uint64_t x = th_rand(&s);
+		uint64_t off = x % (len + 100);
+		size_t n = (size_t)((x >> 32) % (k % 4 == 0 ? 4 * SPAN : 5000));
+		ssize_t got = gzc_reader_pread(r, buf, n, off);
+		size_t want = off >= len ? 0 : (len - off < n ? (size_t)(len - off) : n);
+		cr_assert_eq(got, (ssize_t)want, "pread(%zu at %llu) = %zd", n, (unsigned long long)off, got);
+		if (want)
+			th_assert_bytes(buf, data + off, want);
+	}
+	free(buf);
+}
+
+static void edge_reads(struct gzc_reader *r, const unsigned char *data, size_t len)
+{
+	unsigned char buf[64];
+	for (uint64_t e = SPAN; e < len; e += SPAN)
+		for (uint64_t off = e - 3; off <= e; off++) {
+			ssize_t got = gzc_reader_pread(r, buf, 7, off);
+			cr_assert_eq(got, 7);
+			th_assert_bytes(buf, data + off, 7);
+		}
+	cr_assert_eq(gzc_reader_pread(r, buf, 10, len), 0, "at EOF");
+	cr_assert_eq(gzc_reader_pread(r, buf, 10, len + 1000000), 0, "past EOF");
+	cr_assert_eq(gzc_reader_pread(r, buf, 10, UINT64_MAX - 5), 0, "far past EOF");
+	cr_assert_eq(gzc_reader_pread(r, buf, 64, len - 5), 5, "short at EOF");
+	th_assert_bytes(buf, data + len - 5, 5);
+	cr_assert_eq(gzc_reader_pread(r, buf, 0, 10), 0);
+}
+
+Test(reader, own_file_random_reads)
+{
+	size_t len;
+	unsigned char *data = make_data(&len);
+	uint32_t levels[] = { 1, 6, 9 };
+	for (int k = 0; k < 3; k++) {
+		for (int ct = 0; ct < 2; ct++) {
+			char path[128];
+			struct gzc_writer_opts o = { .span = SPAN, .level = (int)levels[k], .container = (enum gzc_container)ct };
+			close(th_compress(dir, ct ? "c.zz" : "c.gz", data, len, &o, 5, NULL, path));
+			struct gzc_reader *r = th_reader(path, NULL);
+			cr_assert_eq(gzc_reader_size(r), len);
+			random_reads(r, data, len, 400, (uint64_t)k * 10 + (uint64_t)ct + 1);
+			edge_reads(r, data, len);
+			/* one read of everything */
+			unsigned char *all = malloc(len);
+			cr_assert_eq(gzc_reader_pread(r, all, len, 0), (ssize_t)len);
+			th_assert_bytes(all, data, len);
+			free(all);
+			gzc_reader_close(r);
+		}
+	}
+	free(data);
+}
+
+/* A gzip file deflated by zlib with history across the whole stream: foreign. */
+static void write_foreign(const char *path, const unsigned char *data, size_t len, int wbits)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&zs, (uLong)len);
+	unsigned char *out = malloc(cap);
+	zs.next_in = (Bytef *)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_eq(gzc_write_all(fd, out, zs.total_out), 0);
+	close(fd);
+	deflateEnd(&zs);
+	free(out);
+}
+
+Test(reader, foreign_file_random_reads)
+{
+	size_t len = (3u << 20) + 77;
+	unsigned char *data = alloc_mixed(len, 43);
+	char path[128];
+	int wbits[] = { 31, 15 };
+	for (int k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s/foreign%d", dir, k);
+		write_foreign(path, data, len, wbits[k]);
+		struct gzc_reader *r = th_reader(path, NULL);
+		cr_assert(gzc_reader_index(r)->flags & GZC_IDX_F_FOREIGN);
+		cr_assert_eq(gzc_reader_size(r), len);
+		random_reads(r, data, len, 200, 99 + (uint64_t)k);
+		gzc_reader_close(r);
+	}
+	free(data);
+}
+
+Test(reader, zero_spans_and_seek)
+{
+	size_t len;
+	unsigned char *data = make_data(&len);
+	char path[128];
+	struct gzc_writer_opts o = { .span = SPAN };
+	close(th_compress(dir, "z.gz", data, len, &o, 0, NULL, path));
+	struct gzc_cache *c = NULL;
+	cr_assert_eq(gzc_cache_new(16u << 20, &c), 0);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .cache = c };
+	struct gzc_reader *r = th_reader(path, &ro);
+	const struct gzc_index *idx = gzc_reader_index(r);
+	for (uint32_t i = 0; i < idx->nspans; i++)
+		cr_assert_eq(!!(idx->spans[i].flags & GZC_SPAN_F_ZERO), i == 2 || i == 3 || i == 9, "span %u", i);
+
+	/* reads inside zero spans never decode */
+	unsigned char buf[1000];
+	struct gzc_cache_stats st0, st1;
+	gzc_cache_get_stats(c, &st0);
+	cr_assert_eq(gzc_reader_pread(r, buf, sizeof(buf), 2 * SPAN + 500), (ssize_t)sizeof(buf));
+	cr_assert(gzc_is_zero(buf, sizeof(buf)));
+	cr_assert_eq(gzc_reader_pread(r, buf, sizeof(buf), 9 * SPAN + 7), (ssize_t)sizeof(buf));
+	cr_assert(gzc_is_zero(buf, sizeof(buf)));
+	gzc_cache_get_stats(c, &st1);
+	cr_assert_eq(st1.misses, st0.misses, "a zero span was decoded");
+	cr_assert_eq(st1.hits, st0.hits);
+
+	/* data: [0,2S) [4S,9S) [10S,len); holes: [2S,4S) [9S,10S) */
+	cr_assert_eq(gzc_reader_seek(r, 0, SEEK_DATA), 0);
+	cr_assert_eq(gzc_reader_seek(r, 100, SEEK_DATA), 100);
+	cr_assert_eq(gzc_reader_seek(r, 0, SEEK_HOLE), 2 * SPAN);
+	cr_assert_eq(gzc_reader_seek(r, 2 * SPAN + 5, SEEK_HOLE), 2 * SPAN + 5);
+	cr_assert_eq(gzc_reader_seek(r, 2 * SPAN + 5, SEEK_DATA), 4 * SPAN);
+	cr_assert_eq(gzc_reader_seek(r, 4 * SPAN, SEEK_HOLE), 9 * SPAN);
+	cr_assert_eq(gzc_reader_seek(r, 9 * SPAN, SEEK_DATA), 10 * SPAN);
+	cr_assert_eq(gzc_reader_seek(r, 10 * SPAN + 1, SEEK_HOLE), (int64_t)len, "the end is a hole");
+	cr_assert_eq(gzc_reader_seek(r, len, SEEK_DATA), -ENXIO);
+	cr_assert_eq(gzc_reader_seek(r, len, SEEK_HOLE), -ENXIO);
+	cr_assert_eq(gzc_reader_seek(r, 0, SEEK_SET), -EINVAL);
+	gzc_reader_close(r);
+	gzc_cache_free(c);
+
+	/* a file ending in a zero span: no data after its start */
+	memset(data + 10 * SPAN, 0, len - 10 * SPAN);
+	close(th_compress(dir, "z2.gz", data, 10 * SPAN, &o, 0, NULL, path));
+	r = th_reader(path, NULL);
+	cr_assert_eq(gzc_reader_seek(r, 9 * SPAN, SEEK_DATA), -ENXIO);
+	cr_assert_eq(gzc_reader_seek(r, 8 * SPAN, SEEK_HOLE), 9 * SPAN);
+	gzc_reader_close(r);
+	free(data);
+}
+
+/* Compresses, saves the writer's index beside the file, and corrupts one byte
+ * in the middle of span `victim`. Returns the corrupted file's path. */
+static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim, int level, char *path, char *ipath)
+{
+	struct gzc_writer_opts o = { .span = SPAN, .level = level };
+	struct gzc_index *idx = NULL;
+	int fd = th_compress(dir, "bad.gz", data, len, &o, 0, &idx, path);
+	uint64_t a = idx->spans[victim].coff, b = idx->spans[victim + 1].coff;
+	cr_assert_gt(a, 4096u, "the corruption must not touch the fingerprinted head");
+	uint64_t pos = a + (b - a) / 2;
+	unsigned char c;
+	cr_assert_eq(gzc_pread_all(fd, &c, 1, pos), 1);
+	c ^= 0x10;
+	cr_assert_eq(gzc_pwrite_all(fd, &c, 1, pos), 0);
+	snprintf(ipath, 160, "%s.gzx", path);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	gzc_index_free(idx);
+	close(fd);
+}
+
+static void check_corrupt_span(uint32_t victim, int level)
+{
+	size_t len;
+	unsigned char *data = make_data(&len);
+	char path[128], ipath[160];
+	corrupt_span(data, len, victim, level, path, ipath);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
+	struct gzc_reader *r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED);
+	unsigned char *buf = malloc(3 * SPAN);
+	uint64_t v = (uint64_t)victim * SPAN;
+	/* every read touching the span fails, whole or partial, cached or not */
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, v + 10), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, v + 10), -EBADMSG, "a failed load is not cached");
+	cr_assert_eq(gzc_reader_pread(r, buf, SPAN, v), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, 3 * SPAN, v - SPAN), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, 2, v + SPAN - 1), -EBADMSG);
+	cr_assert_eq(gzc_reader_decode_span(r, victim, buf, SPAN), -EBADMSG);
+	/* everything else reads right */
+	for (uint32_t i = 0; i < gzc_reader_index(r)->nspans; i++) {
+		if (i == victim)
+			continue;
+		uint64_t off = (uint64_t)i * SPAN;
+		size_t n = len - off < SPAN ? len - off : SPAN;
+		cr_assert_eq(gzc_reader_pread(r, buf, n, off), (ssize_t)n, "span %u", i);
+		th_assert_bytes(buf, data + off, n);
+		cr_assert_eq(gzc_reader_pread(r, buf, 50, off + 3), 50);
+		th_assert_bytes(buf, data + off + 3, 50);
+	}
+	gzc_reader_close(r);
+	free(buf);
+	free(data);
+}
+
+Test(reader, corrupt_stored_span_is_ebadmsg) { check_corrupt_span(5, 1); }
+Test(reader, corrupt_compressed_span_is_ebadmsg) { check_corrupt_span(6, 6); }
+
+Test(reader, index_file_missing_stale_corrupt)
+{
+	size_t len;
+	unsigned char *data = make_data(&len);
+	char path[128], ipath[160], other[128];
+	struct gzc_writer_opts o = { .span = SPAN };
+	close(th_compress(dir, "i.gz", data, len, &o, 0, NULL, path));
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+
+	/* missing: scanned and saved */
+	struct gzc_reader *r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
+	random_reads(r, data, len, 50, 1);
+	gzc_reader_close(r);
+	cr_assert_eq(access(ipath, F_OK), 0, "the index was not saved");
+	/* present and matching: loaded */
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED);
+	random_reads(r, data, len, 50, 2);
+	gzc_reader_close(r);
+
+	/* stale: the index of another file */
+	unsigned char *data2 = alloc_mixed(len, 77);
+	struct gzc_index *idx2 = NULL;
+	close(th_compress(dir, "other.gz", data2, len, &o, 0, &idx2, other));
+	cr_assert_eq(gzc_index_save(idx2, AT_FDCWD, ipath), 0);
+	gzc_index_free(idx2);
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT, "a stale index was used");
+	random_reads(r, data, len, 50, 3);
+	gzc_reader_close(r);
+
+	/* corrupt: flip a byte in the saved index */
+	int fd = open(ipath, O_RDWR);
+	unsigned char b;
+	cr_assert_eq(gzc_pread_all(fd, &b, 1, 70), 1);
+	b ^= 1;
+	cr_assert_eq(gzc_pwrite_all(fd, &b, 1, 70), 0);
+	close(fd);
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
+	random_reads(r, data, len, 50, 4);
+	gzc_reader_close(r);
+
+	/* garbage instead of an index, and NO_SAVE leaves it alone */
+	fd = open(ipath, O_WRONLY | O_TRUNC);
+	cr_assert_eq(gzc_write_all(fd, "junk", 4), 0);
+	close(fd);
+	ro.flags = GZC_READER_NO_SAVE;
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT_UNSAVED);
+	random_reads(r, data, len, 50, 5);
+	gzc_reader_close(r);
+	struct stat st;
+	cr_assert_eq(stat(ipath, &st), 0);
+	cr_assert_eq(st.st_size, 4);
+
+	/* NO_LOAD ignores a valid index */
+	ro.flags = GZC_READER_NO_LOAD;
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
+	gzc_reader_close(r);
+	ro.flags = 0;
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED);
+	gzc_reader_close(r);
+	free(data2);
+	free(data);
+}
+
+Test(reader, open_errors_leave_fd_to_caller)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/junk", dir);
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	cr_assert_eq(gzc_write_all(fd, "not gzip at all", 15), 0);
+	struct gzc_reader *r = (void *)0x1;
+	struct gzc_scan_error err = { 0 };
+	cr_assert_eq(gzc_reader_open(fd, NULL, &r, &err), -EBADMSG);
+	cr_assert_eq(r, (void *)0x1);
+	cr_assert_not_null(err.what);
+	cr_assert_eq(fcntl(fd, F_GETFD) >= 0, 1, "the caller's fd was closed on failure");
+	close(fd);
+	gzc_reader_close(NULL);
+}
+
+/* Many threads want bytes of one span at the same moment. */
+struct racer {
+	struct gzc_reader *r;
+	pthread_barrier_t *bar;
+	uint64_t off;
+	size_t n;
+	unsigned char *buf;
+	ssize_t got;
+};
+
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+	pthread_barrier_wait(x->bar);
+	x->got = gzc_reader_pread(x->r, x->buf, x->n, x->off);
+	return NULL;
+}
+
+Test(reader, many_threads_one_span_one_decode)
+{
+	enum { THREADS = 16 };
+	size_t len = 4u << 20;
+	unsigned char *data = alloc_mixed(len, 44);
+	char path[128];
+	/* big spans so a decode takes long enough for the threads to collide */
+	struct gzc_writer_opts o = { .span = 4u << 20, .level = 9 };
+	close(th_compress(dir, "m.gz", data, len, &o, 0, NULL, path));
+	struct gzc_cache *c = NULL;
+	cr_assert_eq(gzc_cache_new(64u << 20, &c), 0);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .cache = c };
+	struct gzc_reader *r = th_reader(path, &ro);
+	pthread_barrier_t bar;
+	pthread_barrier_init(&bar, NULL, THREADS);
+	struct racer x[THREADS];
+	pthread_t t[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		x[i] = (struct racer){ .r = r, .bar = &bar, .off = (uint64_t)i * 250000 + 1, .n = 4096 + (size_t)i };
+		x[i].buf = malloc(x[i].n);
+		cr_assert_eq(pthread_create(&t[i], NULL, race, &x[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < THREADS; i++) {
+		cr_assert_eq(x[i].got, (ssize_t)x[i].n, "thread %d", i);
+		th_assert_bytes(x[i].buf, data + x[i].off, x[i].n);
+		free(x[i].buf);
+	}
+	struct gzc_cache_stats st;
+	gzc_cache_get_stats(c, &st);
+	cr_assert_eq(st.misses, 1u, "%llu decodes of one span", (unsigned long long)st.misses);
+	cr_assert_eq(st.hits + st.waits + st.misses, (uint64_t)THREADS);
+	pthread_barrier_destroy(&bar);
+	gzc_reader_close(r);
+	gzc_cache_free(c);
+	free(data);
+}
+
+Test(reader, empty_core)
+{
+	char path[128];
+	close(th_compress(dir, "e.gz", "", 0, NULL, 0, NULL, path));
+	struct gzc_reader *r = th_reader(path, NULL);
+	unsigned char b[4];
+	cr_assert_eq(gzc_reader_size(r), 0u);
+	cr_assert_eq(gzc_reader_pread(r, b, 4, 0), 0);
+	cr_assert_eq(gzc_reader_seek(r, 0, SEEK_DATA), -ENXIO);
+	gzc_reader_close(r);
+}
