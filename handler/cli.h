@@ -44,8 +44,20 @@ void cli_progress_init(struct cli_progress *p, const char *label, uint64_t total
 int cli_progress_cb(void *ctx, uint64_t done, uint64_t total);
 void cli_progress_end(struct cli_progress *p);
 
+/* Runs a hook command (/bin/sh -c cmd) with only env as its environment,
+ * killing its process group after timeout_s. what names it in messages.
+ * Returns 0 on success, a negative errno (-ETIMEDOUT, -ECHILD: failed). */
+int cli_run_hook(const char *what, const char *cmd, unsigned timeout_s, char *const env[]);
+
 /* Commands */
 int cmd_compress(const struct cli_codec *c);
 int cmd_decompress(const struct cli_codec *c);
+int cmd_kernel(int argc, char **argv);    /* kernel.c: argv after --kernel */
+int cmd_install(int argc, char **argv);   /* install.c: argv[0] = "install" */
+int cmd_uninstall(int argc, char **argv);
+int cmd_list(int argc, char **argv);      /* admin.c */
+int cmd_info(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_vacuum(int argc, char **argv);
 
 #endif

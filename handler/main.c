@@ -24,6 +24,14 @@ static void usage(FILE *f)
 		"                                              as Core_YYYYMMDD_HHMMSS[_ARG].gz\n"
 		"  gzcoredump -d -f INPUT -o OUTPUT [OPTIONS]  decompress a gzip or zlib file (ours or any\n"
 		"                                              other tool's); OUTPUT '-' is stdout\n"
+		"  gzcoredump install [--store DIR] [--config FILE] [--persist] [--print] [--no-pidfd]\n"
+		"                                              make the kernel pipe every core to gzcoredump\n"
+		"  gzcoredump uninstall [--persist]            restore the previous core_pattern\n"
+		"  gzcoredump list [--json] [-S DIR]           the stored cores, newest first\n"
+		"  gzcoredump info ID [--json] [-S DIR]        one core's metadata (ID: a pid or a file name)\n"
+		"  gzcoredump extract ID -o FILE [-S DIR]      decompress a stored core (sparse)\n"
+		"  gzcoredump vacuum [-S DIR] [-C FILE]        apply the retention limits now\n"
+		"  gzcoredump --kernel ...                     (run by the kernel: see install --print)\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help          this help\n"
@@ -71,6 +79,18 @@ int main(int argc, char **argv)
 	};
 
 	sanitize_std_fds();
+	if (argc >= 2 && strcmp(argv[1], GZC_KERNEL_FLAG) == 0)
+		return cmd_kernel(argc - 2, argv + 2);
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} cmds[] = {
+		{ "install", cmd_install }, { "uninstall", cmd_uninstall }, { "list", cmd_list },
+		{ "info", cmd_info },	    { "extract", cmd_extract },	    { "vacuum", cmd_vacuum },
+	};
+	for (size_t i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].run(argc - 1, argv + 1);
 	int opt;
 	while ((opt = getopt_long(argc, argv, "hcdqp:a:f:o:123456789", longopts, NULL)) != -1) {
 		uint64_t v;

@@ -4,7 +4,9 @@
  * Modules: format (on-disk constants), engine (deflate/inflate/CRC),
  * writer (compress a stream), index (span index on disk), scan (build an
  * index from any gzip/zlib file), cache (shared LRU of decoded spans),
- * reader (random access), extract (whole-file, parallel, sparse).
+ * reader (random access), extract (whole-file, parallel, sparse); for the
+ * handler: config (gzcoredump.conf), retention (pure decisions), procinfo
+ * (safe /proc reads), store (layout, listing, vacuum), pattern (core_pattern).
  * Every call returns 0 (or a count) on success and a negative errno on failure.
  */
 #ifndef GZCORE_H
@@ -21,5 +23,10 @@
 #include "extract.h"
 #include "tmpfile.h"
 #include "meta.h"
+#include "config.h"
+#include "retention.h"
+#include "procinfo.h"
+#include "store.h"
+#include "pattern.h"
 
 #endif

@@ -1,0 +1,370 @@
+/*
+ * admin.c — `gzcoredump list|info|extract|vacuum`: the store, for people.
+ *
+ * All four find the store the same way (-S DIR, else the config's store)
+ * and only read through the library's store module, which refuses symlinks
+ * and hidden (temporary) names.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct admin_opts {
+	const char *store, *config, *out, *id;
+	int json;
+};
+
+static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
+{
+	enum { O_JSON = 256 };
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, O_JSON },
+		{ 0 },
+	};
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "S:C:o:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'S': o->store = optarg; break;
+		case 'C': o->config = optarg; break;
+		case 'o': o->out = optarg; break;
+		case O_JSON: o->json = 1; break;
+		default: return -EINVAL;
+		}
+	}
+	if (want_id) {
+		if (optind >= argc) {
+			cli_error("%s needs an ID (a pid or a file name; see gzcoredump list)", argv[0]);
+			return -EINVAL;
+		}
+		o->id = argv[optind++];
+	}
+	if (optind < argc) {
+		cli_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Opens the store and lists it. Returns 0 or prints and returns 1. */
+static int open_list(const struct admin_opts *o, struct gzc_config *cfg, int *ret_root,
+		     struct gzc_store_entry **ret_e, size_t *ret_n)
+{
+	unsigned ln = 0;
+	gzc_config_init(cfg);
+	int r = gzc_config_load(cfg, o->config ? o->config : GZC_CONFIG_PATH, &ln);
+	if (r < 0 && !(r == -ENOENT && !o->config)) {
+		cli_error("%s:%u: %s", o->config ? o->config : GZC_CONFIG_PATH, ln, strerror(-r));
+		return 1;
+	}
+	const char *store = o->store ? o->store : cfg->store;
+	r = gzc_store_open(store, false, ret_root);
+	if (r < 0) {
+		cli_error("cannot open the store %s: %s", store,
+			  r == -EPERM ? "not owned by this user or writable by others" : strerror(-r));
+		return 1;
+	}
+	r = gzc_store_list(*ret_root, ret_e, ret_n);
+	if (r < 0) {
+		cli_error("cannot list the store %s: %s", store, strerror(-r));
+		close(*ret_root);
+		return 1;
+	}
+	return 0;
+}
+
+static void fmt_time(uint64_t us, char *buf, size_t cap)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void fmt_size(uint64_t b, char *buf, size_t cap)
+{
+	static const char *const u[] = { "B", "K", "M", "G", "T" };
+	double v = (double)b;
+	int i = 0;
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(buf, cap, i ? "%.1f%s" : "%.0f%s", v, u[i]);
+}
+
+/* A printable copy for the terminal: hostile names may hold escapes. */
+static void printable(const char *s, char *buf, size_t cap)
+{
+	size_t j = 0;
+	for (; s && *s && j + 5 < cap; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch < 0x20 || ch == 0x7f)
+			j += (size_t)snprintf(buf + j, cap - j, "\\x%02x", ch);
+		else
+			buf[j++] = (char)ch;
+	}
+	buf[j] = 0;
+}
+
+static json_object *entry_json(const struct gzc_store_entry *e)
+{
+	const struct gzc_meta *m = &e->meta;
+	json_object *o = json_object_new_object();
+	char t[32];
+	fmt_time(m->timestamp_us, t, sizeof(t));
+	json_object_object_add(o, "time", json_object_new_string(t));
+	json_object_object_add(o, "timestamp_us", json_object_new_int64((int64_t)m->timestamp_us));
+	json_object_object_add(o, "pid", json_object_new_int64(m->pid));
+	json_object_object_add(o, "uid", json_object_new_int64(m->uid));
+	json_object_object_add(o, "signal", json_object_new_int64(m->signal));
+	json_object_object_add(o, "signal_name", m->signal_name ? json_object_new_string(m->signal_name) : NULL);
+	json_object_object_add(o, "app", m->app ? json_object_new_string(m->app) : NULL);
+	json_object_object_add(o, "version", m->app_version ? json_object_new_string(m->app_version) : NULL);
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)m->size));
+	json_object_object_add(o, "compressed_size", json_object_new_int64((int64_t)m->compressed_size));
+	json_object_object_add(o, "truncated", json_object_new_boolean(m->truncated));
+	json_object_object_add(o, "group", json_object_new_string(e->group));
+	json_object_object_add(o, "file", json_object_new_string(e->core));
+	json_object_object_add(o, "metadata", json_object_new_string(e->json));
+	return o;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct admin_opts o = { 0 };
+	struct gzc_config cfg;
+	struct gzc_store_entry *e = NULL;
+	size_t n = 0;
+	int rootfd;
+
+	if (admin_parse(argc, argv, &o, 0) < 0)
+		return 2;
+	if (open_list(&o, &cfg, &rootfd, &e, &n))
+		return 1;
+	if (o.json) {
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			if (e[i].core[0])
+				json_object_array_add(arr, entry_json(&e[i]));
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	} else {
+		printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s\n", "TIME", "PID", "UID", "SIGNAL", "APP",
+		       "VERSION", "SIZE", "STORED", "TRUNC", "FILE");
+		for (size_t i = 0; i < n; i++) {
+			const struct gzc_meta *m = &e[i].meta;
+			char t[32], sz[16], csz[16], app[96], ver[96];
+			if (!e[i].core[0])
+				continue;
+			fmt_time(m->timestamp_us, t, sizeof(t));
+			fmt_size(m->size, sz, sizeof(sz));
+			fmt_size(m->compressed_size, csz, sizeof(csz));
+			printable(m->app ? m->app : "?", app, sizeof(app));
+			printable(m->app_version ? m->app_version : "?", ver, sizeof(ver));
+			printf("%-19s %7lld %6lld %-7s %-20s %-16s %8s %8s %-5s %s/%s\n", t, (long long)m->pid,
+			       (long long)m->uid, m->signal_name ? m->signal_name : "?", app, ver, sz, csz,
+			       m->truncated ? "yes" : "no", e[i].group, e[i].core);
+		}
+	}
+	gzc_store_list_free(e, n);
+	close(rootfd);
+	return 0;
+}
+
+/* Looks the ID up; prints why not. Returns the position or -1. */
+static int find_or_complain(const struct gzc_store_entry *e, size_t n, const char *id)
+{
+	int i = gzc_store_find(e, n, id);
+	if (i < 0)
+		cli_error("no core '%s' in the store (see gzcoredump list)", id);
+	return i;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct admin_opts o = { 0 };
+	struct gzc_config cfg;
+	struct gzc_store_entry *e = NULL;
+	size_t n = 0;
+	int rootfd, status = 1;
+
+	if (admin_parse(argc, argv, &o, 1) < 0)
+		return 2;
+	if (open_list(&o, &cfg, &rootfd, &e, &n))
+		return 1;
+	int i = find_or_complain(e, n, o.id);
+	if (i < 0)
+		goto out;
+	const struct gzc_meta *m = &e[i].meta;
+	if (o.json) {
+		char *text = NULL;
+		if (gzc_meta_to_json(m, &text) < 0)
+			goto out;
+		printf("%s\n", text);
+		free(text);
+		status = 0;
+		goto out;
+	}
+	char t[32], buf[4][512];
+	fmt_time(m->timestamp_us, t, sizeof(t));
+	printf("File:        %s/%s/%s\n", o.store ? o.store : cfg.store, e[i].group, e[i].core);
+	printf("Metadata:    %s/%s\n", e[i].group, e[i].json);
+	printf("Time:        %s (%llu us)\n", t, (unsigned long long)m->timestamp_us);
+	printf("PID/TID:     %lld/%lld\n", (long long)m->pid, (long long)m->tid);
+	printf("UID/GID:     %lld/%lld (euid %lld, egid %lld)\n", (long long)m->uid, (long long)m->gid,
+	       (long long)m->euid, (long long)m->egid);
+	printf("Signal:      %lld (%s)\n", (long long)m->signal, m->signal_name ? m->signal_name : "?");
+	printable(m->comm, buf[0], sizeof(buf[0]));
+	printable(m->exe, buf[1], sizeof(buf[1]));
+	printable(m->cmdline, buf[2], sizeof(buf[2]));
+	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\n", buf[0], buf[1], buf[2]);
+	printable(m->app, buf[0], sizeof(buf[0]));
+	printable(m->app_version, buf[1], sizeof(buf[1]));
+	printf("App:         %s %s (from %s)\n", buf[0], buf[1], m->source ? m->source : "?");
+	printf("Build-id:    %s\n", m->build_id ? m->build_id : "-");
+	printable(m->package_json, buf[0], sizeof(buf[0]));
+	printf("Package:     %s\n", m->package_json ? buf[0] : "-");
+	printf("Host:        %s, kernel %s, boot %s\n", m->hostname ? m->hostname : "?",
+	       m->kernel_release ? m->kernel_release : "?", m->boot_id ? m->boot_id : "?");
+	printf("Size:        %llu bytes, %llu stored (%s, span %u)\n", (unsigned long long)m->size,
+	       (unsigned long long)m->compressed_size, m->format ? m->format : "?", m->span);
+	printf("Truncated:   %s%s%s\n", m->truncated ? "yes" : "no", m->truncated ? ": " : "",
+	       m->truncated && m->truncated_reason ? m->truncated_reason : "");
+	printf("Access:      %s\n", m->access_reason ? m->access_reason : "?");
+	status = 0;
+out:
+	gzc_store_list_free(e, n);
+	close(rootfd);
+	return status;
+}
+
+int cmd_extract(int argc, char **argv)
+{
+	struct admin_opts o = { 0 };
+	struct gzc_config cfg;
+	struct gzc_store_entry *e = NULL;
+	struct gzc_reader *r = NULL;
+	struct gzc_tmpfile t = { .fd = -1 };
+	struct cli_progress prog;
+	size_t n = 0;
+	int rootfd, gfd = -1, odir = -1, status = 1, rc;
+	char idx[GZC_STORE_FILE_MAX + 8], outdir[PATH_MAX];
+
+	if (admin_parse(argc, argv, &o, 1) < 0)
+		return 2;
+	if (!o.out) {
+		cli_error("extract needs -o FILE ('-' for standard output)");
+		return 2;
+	}
+	if (open_list(&o, &cfg, &rootfd, &e, &n))
+		return 1;
+	int i = find_or_complain(e, n, o.id);
+	if (i < 0)
+		goto out;
+	rc = gzc_store_group_open(rootfd, e[i].group, false, &gfd);
+	int fd = rc < 0 ? -1 : openat(gfd, e[i].core, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		cli_error("cannot open %s/%s: %s", e[i].group, e[i].core, strerror(rc < 0 ? -rc : errno));
+		goto out;
+	}
+	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);
+	struct gzc_reader_opts ro = { .index_dirfd = gfd, .index_path = idx, .cache_bytes = 1 };
+	rc = gzc_reader_open(fd, &ro, &r, NULL);
+	if (rc < 0) {
+		close(fd);
+		cli_error("cannot read %s/%s: %s", e[i].group, e[i].core, strerror(-rc));
+		goto out;
+	}
+	bool to_stdout = strcmp(o.out, "-") == 0;
+	const char *outbase = o.out;
+	if (to_stdout) {
+		t.fd = STDOUT_FILENO;
+	} else {
+		const char *slash = strrchr(o.out, '/');
+		snprintf(outdir, sizeof(outdir), "%.*s", slash ? (int)(slash - o.out) + (slash == o.out) : 1,
+			 slash ? o.out : ".");
+		outbase = slash ? slash + 1 : o.out;
+		odir = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		rc = odir < 0 ? -errno : gzc_tmpfile_open(odir, 0600, &t);
+		if (rc < 0) {
+			cli_error("cannot write in %s: %s", outdir, strerror(-rc));
+			goto out;
+		}
+	}
+	cli_progress_init(&prog, "extracting", gzc_reader_size(r));
+	uint64_t bad_c = 0, bad_u = 0;
+	struct gzc_extract_opts eo = { .progress = cli_progress_cb, .progress_ctx = &prog };
+	rc = gzc_extract(r, t.fd, &eo, &bad_c, &bad_u);
+	cli_progress_end(&prog);
+	if (rc == -EBADMSG) {
+		cli_error("%s: corrupt span at compressed offset %llu (uncompressed %llu)", e[i].core,
+			  (unsigned long long)bad_c, (unsigned long long)bad_u);
+		goto out;
+	}
+	if (rc == 0 && !to_stdout)
+		rc = gzc_tmpfile_replace(&t, outbase);
+	if (rc < 0) {
+		cli_error("cannot write %s: %s", o.out, strerror(-rc));
+		goto out;
+	}
+	if (e[i].meta.truncated)
+		cli_error("note: this core was truncated when stored (%s)",
+			  e[i].meta.truncated_reason ? e[i].meta.truncated_reason : "?");
+	status = 0;
+out:
+	if (t.fd != STDOUT_FILENO)
+		gzc_tmpfile_discard(&t);
+	if (odir >= 0)
+		close(odir);
+	if (gfd >= 0)
+		close(gfd);
+	gzc_reader_close(r);
+	gzc_store_list_free(e, n);
+	close(rootfd);
+	return status;
+}
+
+int cmd_vacuum(int argc, char **argv)
+{
+	struct admin_opts o = { 0 };
+	struct gzc_config cfg;
+	struct gzc_store_entry *e = NULL;
+	size_t n = 0;
+	int rootfd, lockfd;
+
+	if (admin_parse(argc, argv, &o, 0) < 0)
+		return 2;
+	if (open_list(&o, &cfg, &rootfd, &e, &n))
+		return 1;
+	gzc_store_list_free(e, n);
+	int r = gzc_store_lock(rootfd, &lockfd);
+	if (r == 0) {
+		struct gzc_ret_limits lim = { .max_use = cfg.max_use, .keep_free = cfg.keep_free,
+					      .max_per_app = cfg.max_per_app, .max_age_s = cfg.max_age_s };
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = gzc_store_vacuum(rootfd, &lim, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, NULL, 0,
+				     NULL);
+		close(lockfd);
+	}
+	close(rootfd);
+	if (r < 0) {
+		cli_error("vacuum failed: %s", strerror(-r));
+		return 1;
+	}
+	printf("removed %d core%s\n", r, r == 1 ? "" : "s");
+	return 0;
+}

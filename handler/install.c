@@ -1,0 +1,306 @@
+/*
+ * install.c — `gzcoredump install|uninstall`: point the kernel's
+ * core_pattern at us and back.
+ *
+ * The pattern we replace is kept in the store as ".core_pattern.prev" (a
+ * hidden name, so listings skip it); uninstall finds the store from the
+ * installed line itself (-S) and restores that pattern. --persist also
+ * writes a sysctl.d file so the setting survives a reboot.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define CORE_PATTERN "/proc/sys/kernel/core_pattern"
+#define PREV_NAME ".core_pattern.prev"
+#define SYSCTL_FILE "/etc/sysctl.d/50-gzcoredump.conf"
+#define PATTERN_BUF 512
+
+static const char *sysctl_file(void)
+{
+	const char *f = getenv("GZC_SYSCTL_FILE"); /* for tests */
+	return f && *f ? f : SYSCTL_FILE;
+}
+
+static int read_pattern(char *buf, size_t cap)
+{
+	int fd = open(CORE_PATTERN, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = gzc_read_all(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	while (n && buf[n - 1] == '\n')
+		n--;
+	buf[n] = 0;
+	return 0;
+}
+
+static int write_pattern(const char *p)
+{
+	int fd = open(CORE_PATTERN, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = gzc_write_all(fd, p, strlen(p));
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		return r;
+	char back[PATTERN_BUF];
+	r = read_pattern(back, sizeof(back));
+	if (r == 0 && strcmp(back, p) != 0)
+		r = -EINVAL; /* the kernel cut or refused it */
+	return r;
+}
+
+/* The store a pattern line of ours names (-S DIR), else the configured one. */
+static void store_of(const char *pattern, const char *config_store, char *buf, size_t cap)
+{
+	const char *s = strstr(pattern, " -S ");
+	if (s) {
+		s += 4;
+		size_t n = strcspn(s, " ");
+		snprintf(buf, cap, "%.*s", (int)n, s);
+	} else {
+		snprintf(buf, cap, "%s", config_store);
+	}
+}
+
+static int save_file(int dirfd, const char *name, const char *text)
+{
+	struct gzc_tmpfile t;
+	int r = gzc_tmpfile_open(dirfd, 0600, &t);
+	if (r < 0)
+		return r;
+	r = gzc_write_all(t.fd, text, strlen(text));
+	if (r == 0)
+		r = gzc_tmpfile_replace(&t, name);
+	gzc_tmpfile_discard(&t);
+	return r;
+}
+
+static int load_prev(int rootfd, char *buf, size_t cap)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = gzc_proc_read(rootfd, PREV_NAME, cap - 1, &text, &len);
+	if (r < 0)
+		return r;
+	while (len && text[len - 1] == '\n')
+		len--;
+	text[len] = 0;
+	snprintf(buf, cap, "%s", text);
+	free(text);
+	return 0;
+}
+
+struct install_opts {
+	const char *store, *config;
+	int persist, print, no_pidfd;
+};
+
+static int parse_opts(int argc, char **argv, struct install_opts *o, int install)
+{
+	enum { O_STORE = 256, O_CONFIG, O_PERSIST, O_PRINT, O_NOPIDFD };
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, O_STORE },
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "persist", no_argument, NULL, O_PERSIST },
+		{ "print", no_argument, NULL, O_PRINT },
+		{ "no-pidfd", no_argument, NULL, O_NOPIDFD },
+		{ 0 },
+	};
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "S:C:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'S': case O_STORE: o->store = optarg; break;
+		case 'C': case O_CONFIG: o->config = optarg; break;
+		case O_PERSIST: o->persist = 1; break;
+		case O_PRINT: o->print = 1; break;
+		case O_NOPIDFD: o->no_pidfd = 1; break;
+		default: return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		cli_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
+		return -EINVAL;
+	}
+	if (!install && (o->store || o->config || o->print || o->no_pidfd)) {
+		cli_error("uninstall takes only --persist");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_install(int argc, char **argv)
+{
+	struct install_opts o = { 0 };
+	struct gzc_config cfg;
+	char exe[PATH_MAX], line[PATTERN_BUF], cur[PATTERN_BUF], prev[PATTERN_BUF], oldstore[PATH_MAX];
+	char abs_store[PATH_MAX], abs_conf[PATH_MAX];
+	struct utsname u;
+	unsigned ln = 0;
+	int r, rootfd = -1;
+
+	if (parse_opts(argc, argv, &o, 1) < 0)
+		return 2;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0) {
+		cli_error("cannot find my own path: %s", strerror(errno));
+		return 1;
+	}
+	exe[n] = 0;
+	if (o.store && o.store[0] != '/') {
+		if (!realpath(o.store, abs_store) && (mkdir(o.store, 0700) < 0 || !realpath(o.store, abs_store))) {
+			cli_error("--store %s: %s", o.store, strerror(errno));
+			return 1;
+		}
+		o.store = abs_store;
+	}
+	if (o.config && o.config[0] != '/') {
+		if (!realpath(o.config, abs_conf)) {
+			cli_error("--config %s: %s", o.config, strerror(errno));
+			return 1;
+		}
+		o.config = abs_conf;
+	}
+	gzc_config_init(&cfg);
+	r = gzc_config_load(&cfg, o.config ? o.config : GZC_CONFIG_PATH, &ln);
+	if (r < 0 && !(r == -ENOENT && !o.config)) {
+		cli_error("%s:%u: %s", o.config ? o.config : GZC_CONFIG_PATH, ln, strerror(-r));
+		return 1;
+	}
+	bool pidfd = !o.no_pidfd && uname(&u) == 0 && gzc_kernel_has_pidfd(u.release);
+	r = gzc_pattern_build(exe, o.store, o.config, pidfd, line, sizeof(line));
+	if (r == -ENAMETOOLONG) {
+		cli_error("the core_pattern line for %s would be longer than the kernel's %d bytes: "
+			  "install gzcoredump at a shorter path, or use a shorter --store/--config",
+			  exe, GZC_PATTERN_MAX);
+		return 1;
+	}
+	if (r < 0) {
+		cli_error("cannot use these paths in core_pattern (no spaces or '%%' allowed): %s", strerror(-r));
+		return 1;
+	}
+	if (o.print) {
+		printf("%s\n", line);
+		return 0;
+	}
+	const char *store = o.store ? o.store : cfg.store;
+	r = gzc_store_open(store, true, &rootfd);
+	if (r < 0) {
+		cli_error("cannot open the store %s: %s", store, strerror(-r));
+		return 1;
+	}
+	r = read_pattern(cur, sizeof(cur));
+	if (r < 0) {
+		cli_error("cannot read %s: %s", CORE_PATTERN, strerror(-r));
+		goto fail;
+	}
+	/* remember the pattern to give back: the one before any gzcoredump */
+	snprintf(prev, sizeof(prev), "%s", cur);
+	if (gzc_pattern_is_ours(cur)) {
+		int ofd;
+		store_of(cur, cfg.store, oldstore, sizeof(oldstore));
+		snprintf(prev, sizeof(prev), "core");
+		if (gzc_store_open(oldstore, false, &ofd) == 0) {
+			if (load_prev(ofd, prev, sizeof(prev)) < 0)
+				snprintf(prev, sizeof(prev), "core");
+			close(ofd);
+		}
+	}
+	r = save_file(rootfd, PREV_NAME, prev);
+	if (r < 0) {
+		cli_error("cannot remember the previous core_pattern in %s: %s", store, strerror(-r));
+		goto fail;
+	}
+	r = write_pattern(line);
+	if (r < 0) {
+		cli_error("the kernel did not take the core_pattern '%s': %s", line, strerror(-r));
+		if (write_pattern(cur) < 0)
+			cli_error("and restoring '%s' failed too", cur);
+		goto fail;
+	}
+	if (o.persist) {
+		char text[PATTERN_BUF + 128];
+		snprintf(text, sizeof(text), "# Written by gzcoredump install; removed by gzcoredump uninstall --persist.\n"
+					     "kernel.core_pattern = %s\n", line);
+		const char *f = sysctl_file();
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", f);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = 0;
+		int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = dfd < 0 ? -errno : save_file(dfd, slash ? strrchr(f, '/') + 1 : f, text);
+		if (dfd >= 0)
+			close(dfd);
+		if (r < 0) {
+			cli_error("installed, but cannot write %s: %s", f, strerror(-r));
+			goto fail;
+		}
+		/* readable by sysctl --system, which may run unprivileged tools */
+		chmod(f, 0644);
+	}
+	printf("installed: %s\n", line);
+	close(rootfd);
+	return 0;
+fail:
+	close(rootfd);
+	return 1;
+}
+
+int cmd_uninstall(int argc, char **argv)
+{
+	struct install_opts o = { 0 };
+	struct gzc_config cfg;
+	char cur[PATTERN_BUF], prev[PATTERN_BUF] = "core", store[PATH_MAX];
+	unsigned ln = 0;
+	int rootfd = -1, status = 0;
+
+	if (parse_opts(argc, argv, &o, 0) < 0)
+		return 2;
+	if (o.persist && unlink(sysctl_file()) < 0 && errno != ENOENT) {
+		cli_error("cannot remove %s: %s", sysctl_file(), strerror(errno));
+		status = 1;
+	}
+	int r = read_pattern(cur, sizeof(cur));
+	if (r < 0) {
+		cli_error("cannot read %s: %s", CORE_PATTERN, strerror(-r));
+		return 1;
+	}
+	if (!gzc_pattern_is_ours(cur)) {
+		printf("not installed: core_pattern is '%s'\n", cur);
+		return status;
+	}
+	gzc_config_init(&cfg);
+	if (gzc_config_load(&cfg, GZC_CONFIG_PATH, &ln) < 0)
+		gzc_config_init(&cfg);
+	store_of(cur, cfg.store, store, sizeof(store));
+	if (gzc_store_open(store, false, &rootfd) == 0) {
+		if (load_prev(rootfd, prev, sizeof(prev)) < 0 || gzc_pattern_is_ours(prev))
+			snprintf(prev, sizeof(prev), "core");
+	}
+	r = write_pattern(prev);
+	if (r < 0) {
+		cli_error("cannot restore core_pattern '%s': %s", prev, strerror(-r));
+		status = 1;
+	} else {
+		if (rootfd >= 0)
+			unlinkat(rootfd, PREV_NAME, 0);
+		printf("restored: %s\n", prev);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	return status;
+}

@@ -1,0 +1,569 @@
+/*
+ * kernel.c — `gzcoredump --kernel ...`: the kernel's core_pattern pipe handler.
+ *
+ * The crashed process is held until we have read its whole core from stdin,
+ * so the order is: learn everything from /proc/<pid> first (it vanishes once
+ * the dump ends), decide whether and how much to keep, then stream the pipe
+ * through the parallel writer into an unnamed file in the store, give the
+ * pipe back, and only then do the slow parts (fsync, sidecar, links,
+ * vacuum, hooks). Nothing here ever touches the crashed process's cwd or
+ * root: every path is ours, relative to the store's dirfd.
+ */
+#include "cli.h"
+#include "elfid.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_STEP (16u << 20)   /* input taken between two limit checks */
+#define MIN_BUDGET (64u << 10)  /* below this the store is full: skip */
+
+struct capture {
+	struct gzc_kargs k;
+	struct gzc_config cfg;
+	struct gzc_meta m;
+	struct gzc_app *app;
+	int procfd;
+	int64_t ids_uid[4], ids_gid[4];
+	int at_secure;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* stdout and stderr may be closed (or worse, absent) under the kernel:
+ * point them at /dev/null so nothing we open lands on fds 1 and 2. */
+static void bind_std_fds(void)
+{
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0)
+		return;
+	if (fcntl(0, F_GETFD) < 0)
+		dup2(nul, 0);
+	dup2(nul, 1);
+	dup2(nul, 2);
+	if (nul > 2)
+		close(nul);
+}
+
+static void set_str(char **field, const char *s)
+{
+	if (gzc_meta_set(field, s) < 0)
+		cli_error("out of memory keeping metadata");
+}
+
+/* Reads /proc/<pid>/<name> into a metadata field, bounded. */
+static void snap(struct capture *c, const char *name, char **field, int join)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	if (c->procfd < 0 || gzc_proc_read(c->procfd, name, GZC_PROC_READ_MAX, &buf, &len) < 0)
+		return;
+	if (join)
+		gzc_proc_cmdline_join(buf, len);
+	set_str(field, buf);
+	free(buf);
+}
+
+static void read_small(const char *path, char **field)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	/* fixed, trusted paths under /proc/sys; still bounded and no-follow */
+	if (gzc_proc_read(dfd, path, 256, &buf, &len) == 0) {
+		while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+			buf[--len] = 0;
+		set_str(field, buf);
+		free(buf);
+	}
+	close(dfd);
+}
+
+static void gather_process(struct capture *c)
+{
+	struct gzc_meta *m = &c->m;
+	const struct gzc_kargs *k = &c->k;
+	char *s = NULL;
+
+	m->pid = k->pid;
+	m->tid = k->tid;
+	m->uid = k->uid;
+	m->gid = k->gid;
+	m->signal = k->signal;
+	const char *abbrev = sigabbrev_np(k->signal);
+	if (abbrev) {
+		char name[32];
+		snprintf(name, sizeof(name), "SIG%s", abbrev);
+		set_str(&m->signal_name, name);
+	}
+	/* the kernel's %t has whole seconds; we start within milliseconds of
+	 * the crash, so our clock gives the microseconds (unless it is off) */
+	uint64_t t = now_us();
+	m->timestamp_us = t / 1000000 - k->time_s <= 2 ? t : k->time_s * 1000000;
+	m->rlimit_core = k->rlimit_core;
+	m->dump_mode = k->dump_mode;
+	set_str(&m->hostname, k->hostname);
+	set_str(&m->comm, k->comm);
+	read_small("proc/sys/kernel/random/boot_id", &m->boot_id);
+	struct utsname u;
+	if (uname(&u) == 0)
+		set_str(&m->kernel_release, u.release);
+
+	c->at_secure = -1;
+	if (c->procfd < 0)
+		return;
+	char *status = NULL;
+	size_t len = 0;
+	if (gzc_proc_read(c->procfd, "status", GZC_PROC_READ_MAX, &status, &len) == 0) {
+		if (gzc_proc_parse_ids(status, len, c->ids_uid, c->ids_gid) == 0) {
+			m->euid = c->ids_uid[1];
+			m->egid = c->ids_gid[1];
+		}
+		set_str(&m->status, status);
+		free(status);
+	}
+	char *auxv = NULL;
+	if (gzc_proc_read(c->procfd, "auxv", 64 * 1024, &auxv, &len) == 0) {
+		int sec;
+		if (gzc_proc_auxv_secure(auxv, len, &sec) == 0)
+			c->at_secure = sec;
+		free(auxv);
+	}
+	if (gzc_proc_readlink(c->procfd, "exe", &s) == 0) {
+		set_str(&m->exe, s);
+		free(s);
+	}
+	/* only the string: we never open anything through it */
+	if (gzc_proc_readlink(c->procfd, "cwd", &s) == 0) {
+		set_str(&m->cwd, s);
+		free(s);
+	}
+	snap(c, "cmdline", &m->cmdline, 1);
+	snap(c, "maps", &m->maps, 0);
+	snap(c, "limits", &m->limits, 0);
+	if (gzc_proc_fds(c->procfd, &s) == 0) {
+		set_str(&m->fds, s);
+		free(s);
+	}
+}
+
+static void gather_identity(struct capture *c)
+{
+	struct gzc_meta *m = &c->m;
+	struct gzc_elfid *id = NULL;
+	int r = -ENOENT;
+
+	if (c->procfd >= 0) {
+		/* the exe magic link must be followed: it is the kernel's, not a
+		 * path the process controls, and names the mapped executable */
+		int fd = openat(c->procfd, "exe", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			r = gzc_elfid_read(fd, c->cfg.section, &id);
+		else
+			r = fd < 0 ? -errno : -EINVAL;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r < 0)
+		cli_error("pid %d: no ELF identity (%s), naming the core after its comm", (int)c->k.pid, strerror(-r));
+	else if (id->note_err)
+		cli_error("pid %d: malformed or oversized ELF notes (%s), used what was valid", (int)c->k.pid,
+			  strerror(-id->note_err));
+	if (gzc_elfid_app(id, c->k.comm, &c->app) < 0) {
+		gzc_elfid_free(id);
+		return;
+	}
+	set_str(&m->app, c->app->name);
+	set_str(&m->app_version, c->app->version);
+	set_str(&m->group, c->app->group);
+	set_str(&m->source, c->app->source == GZC_APP_PKGNOTE ? "package-note"
+			    : c->app->source == GZC_APP_SECTION ? "section" : "fallback");
+	if (id) {
+		set_str(&m->package_json, id->pkg_json);
+		set_str(&m->build_id, id->build_id);
+		if (id->section_found) {
+			set_str(&m->section_name, c->cfg.section);
+			set_str(&m->section, id->section);
+		}
+	}
+	gzc_elfid_free(id);
+}
+
+/* Bytes still waiting in the pipe? (after a cap: tells truncated from exact) */
+static int pipe_has_more(int fd)
+{
+	char b;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 1000) <= 0)
+		return 0;
+	return read(fd, &b, 1) == 1;
+}
+
+static void hook_env(const struct capture *c, const char *event, const char *core, char *env[], char store[][PATH_MAX + 32])
+{
+	const struct gzc_meta *m = &c->m;
+	int n = 0;
+#define ENV(fmt, ...) do { snprintf(store[n], PATH_MAX + 32, fmt, __VA_ARGS__); env[n] = store[n]; n++; } while (0)
+	ENV("%s", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	ENV("GZC_EVENT=%s", event);
+	ENV("GZC_PID=%lld", (long long)m->pid);
+	ENV("GZC_UID=%lld", (long long)m->uid);
+	ENV("GZC_SIGNAL=%lld", (long long)m->signal);
+	ENV("GZC_COMM=%s", m->comm ? m->comm : "");
+	ENV("GZC_EXE=%s", m->exe ? m->exe : "");
+	ENV("GZC_APP=%s", m->app ? m->app : "");
+	ENV("GZC_VERSION=%s", m->app_version ? m->app_version : "");
+	ENV("GZC_GROUP=%s", m->group ? m->group : "");
+	ENV("GZC_CORE=%s", core ? core : "");
+	ENV("GZC_TRUNCATED=%d", m->truncated);
+#undef ENV
+	env[n] = NULL;
+}
+
+static void run_hook(const struct capture *c, const char *event, const char *cmd, const char *core)
+{
+	char *env[16];
+	static char store[16][PATH_MAX + 32];
+	if (!cmd[0])
+		return;
+	hook_env(c, event, core, env, store);
+	int r = cli_run_hook(event, cmd, (unsigned)c->cfg.hook_timeout_s, env);
+	(void)r; /* logged by cli_run_hook; a failed hook never loses the core */
+}
+
+static struct gzc_ret_limits limits_of(const struct gzc_config *cfg)
+{
+	return (struct gzc_ret_limits){ .max_use = cfg->max_use, .keep_free = cfg->keep_free,
+					.max_per_app = cfg->max_per_app, .max_age_s = cfg->max_age_s };
+}
+
+/* Under the lock: the rate limit, a vacuum, and how many bytes we may add.
+ * Returns 1 to go on, 0 to skip (logged), negative errno. */
+static int admit(struct capture *c, int rootfd, uint64_t *ret_budget)
+{
+	struct gzc_store_entry *e = NULL;
+	size_t n = 0;
+	struct gzc_ret_limits lim = limits_of(&c->cfg);
+	int r = gzc_store_list(rootfd, &e, &n);
+	if (r < 0)
+		return r;
+	if (c->cfg.rate_count) {
+		uint64_t *times = calloc(n ? n : 1, sizeof(*times));
+		size_t k = 0;
+		if (!times) {
+			gzc_store_list_free(e, n);
+			return -ENOMEM;
+		}
+		/* per executable: its path, or the comm if /proc gave none */
+		for (size_t i = 0; i < n; i++) {
+			const char *a = c->m.exe ? e[i].meta.exe : e[i].meta.comm;
+			const char *b = c->m.exe ? c->m.exe : c->m.comm;
+			if (a && b && strcmp(a, b) == 0)
+				times[k++] = e[i].meta.timestamp_us;
+		}
+		bool ok = gzc_rate_allows(times, k, c->m.timestamp_us, c->cfg.rate_count, c->cfg.rate_window_s);
+		free(times);
+		if (!ok) {
+			gzc_store_list_free(e, n);
+			cli_error("pid %d (%s): skipped, rate limit of %u per %llus reached for %s", (int)c->k.pid,
+				  c->k.comm, c->cfg.rate_count, (unsigned long long)c->cfg.rate_window_s,
+				  c->m.exe ? c->m.exe : c->k.comm);
+			return 0;
+		}
+	}
+	gzc_store_list_free(e, n);
+	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, c->m.group, 0, NULL);
+	if (r < 0)
+		cli_error("vacuum before storing failed: %s", strerror(-r));
+	r = gzc_store_list(rootfd, &e, &n);
+	if (r < 0)
+		return r;
+	uint64_t fs_free = 0;
+	r = gzc_store_fs_free(rootfd, &fs_free);
+	uint64_t budget = gzc_retention_budget(gzc_store_used(e, n), fs_free, &lim);
+	gzc_store_list_free(e, n);
+	if (r < 0)
+		return r;
+	if (budget < MIN_BUDGET) {
+		cli_error("pid %d (%s): skipped, the store is at its limits (max_use/keep_free)", (int)c->k.pid, c->k.comm);
+		return 0;
+	}
+	*ret_budget = budget;
+	return 1;
+}
+
+/* Streams stdin into the writer within the caps. Sets m.truncated/reason. */
+static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t cap, const char *cap_reason,
+		  uint64_t budget)
+{
+	uint64_t taken = 0;
+	for (;;) {
+		uint64_t step = cap - taken < READ_STEP ? cap - taken : READ_STEP;
+		if (step == 0) {
+			if (pipe_has_more(STDIN_FILENO)) {
+				c->m.truncated = 1;
+				set_str(&c->m.truncated_reason, cap_reason);
+			}
+			return 0;
+		}
+		uint64_t got = 0;
+		int rd = gzc_writer_read_fd(w, STDIN_FILENO, step, &got);
+		taken += got;
+		if (gzc_writer_output_error(w)) {
+			c->m.truncated = 1;
+			set_str(&c->m.truncated_reason, "disk full");
+			return 0;
+		}
+		if (rd < 0) {
+			c->m.truncated = 1;
+			set_str(&c->m.truncated_reason, "reading the core failed");
+			cli_error("pid %d: reading the core failed: %s", (int)c->k.pid, strerror(-rd));
+			return 0;
+		}
+		if (rd == 0)
+			return 0; /* the whole core */
+		uint64_t fs_free = 0;
+		bool low = c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0 && fs_free < c->cfg.keep_free;
+		if (gzc_writer_bytes_out(w) >= budget || low) {
+			c->m.truncated = 1;
+			set_str(&c->m.truncated_reason, "store limit (max_use/keep_free)");
+			return 0;
+		}
+	}
+}
+
+/* Links index, sidecar, then core into the group, under the lock. */
+static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, const struct gzc_index *idx,
+		  const char *ext, char *ret_path, size_t cap)
+{
+	char base[GZC_STORE_BASE_MAX], core[GZC_STORE_FILE_MAX], json[GZC_STORE_FILE_MAX], gzx[GZC_STORE_FILE_MAX + 8];
+	int lockfd = -1, gfd = -1, r;
+	struct stat st;
+
+	r = gzc_store_lock(rootfd, &lockfd);
+	if (r < 0)
+		return r;
+	r = gzc_store_group_open(rootfd, c->m.group, true, &gfd);
+	if (r < 0)
+		goto out;
+	for (unsigned i = 0;; i++) {
+		r = gzc_store_base_name(c->m.pid, c->m.timestamp_us, i, base, sizeof(base));
+		if (r < 0)
+			goto out;
+		snprintf(core, sizeof(core), "%s%s", base, ext);
+		snprintf(json, sizeof(json), "%s%s", base, GZC_META_SUFFIX);
+		if (fstatat(gfd, core, &st, AT_SYMLINK_NOFOLLOW) < 0 && fstatat(gfd, json, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			break;
+		if (i > 100) {
+			r = -EEXIST;
+			goto out;
+		}
+	}
+	snprintf(gzx, sizeof(gzx), "%s%s", core, GZC_IDX_SUFFIX);
+	set_str(&c->m.file_name, core);
+	set_str(&c->m.index_name, gzx);
+	r = gzc_index_save(idx, gfd, gzx);
+	if (r < 0) /* only a cache: readers rebuild it */
+		cli_error("warning: cannot write the index %s/%s: %s", c->m.group, gzx, strerror(-r));
+	r = gzc_meta_save(&c->m, gfd, json, 0600);
+	if (r < 0)
+		goto fail_links;
+	/* the core's name last, so a visible core always has its sidecar */
+	if (!t->name[0]) {
+		char final[GZC_STORE_FILE_MAX];
+		t->dirfd = gfd;
+		r = gzc_tmpfile_commit(t, core, NULL, final, sizeof(final));
+		if (r == 0 && strcmp(final, core) != 0)
+			r = -EEXIST; /* cannot happen under the lock */
+	} else {
+		r = fsync(t->fd) < 0 ? -errno : 0;
+		if (r == 0 && linkat(rootfd, t->name, gfd, core, 0) < 0)
+			r = -errno;
+		if (r == 0)
+			fsync(gfd);
+	}
+	if (r < 0)
+		goto fail_links;
+	snprintf(ret_path, cap, "%s/%s", c->m.group, core);
+	/* after: retention again, sparing the core just stored */
+	struct gzc_ret_limits lim = limits_of(&c->cfg);
+	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, 0, base);
+	if (v < 0)
+		cli_error("vacuum after storing failed: %s", strerror(-v));
+	goto out;
+fail_links:
+	unlinkat(gfd, json, 0);
+	unlinkat(gfd, gzx, 0);
+	unlinkat(rootfd, c->m.group, AT_REMOVEDIR);
+out:
+	if (gfd >= 0)
+		close(gfd);
+	close(lockfd);
+	return r;
+}
+
+int cmd_kernel(int argc, char **argv)
+{
+	struct capture c = { .procfd = -1 };
+	struct gzc_tmpfile t = { .fd = -1 };
+	struct gzc_writer *w = NULL;
+	struct gzc_index *idx = NULL;
+	int rootfd = -1, lockfd = -1, r, status = 1;
+	unsigned line = 0;
+	char stored[PATH_MAX];
+
+	bind_std_fds();
+	cli_syslog = 1;
+	openlog("gzcoredump", LOG_PID, LOG_DAEMON);
+	umask(077);
+	if (chdir("/") < 0) /* our own cwd: never the crashed process's */
+		return 1;
+	gzc_meta_init(&c.m);
+	if (gzc_kargs_parse(argc, argv, &c.k) < 0) {
+		cli_error("--kernel: bad arguments from core_pattern (see gzcoredump install --print)");
+		return 2;
+	}
+	gzc_config_init(&c.cfg);
+	const char *conf = c.k.config ? c.k.config : GZC_CONFIG_PATH;
+	r = gzc_config_load(&c.cfg, conf, &line);
+	if (r < 0 && r != -ENOENT) {
+		cli_error("%s:%u: %s; using the defaults", conf, line, strerror(-r));
+		gzc_config_init(&c.cfg);
+	}
+	const char *store = c.k.store ? c.k.store : c.cfg.store;
+
+	/* /proc/<pid> first: it exists only while the dump is in progress */
+	r = gzc_proc_open("/proc", c.k.pid, c.k.pidfd, &c.procfd);
+	if (r < 0 && c.k.pidfd >= 0) {
+		cli_error("pid %d: /proc/%d does not match the kernel's pidfd (%s): not storing", (int)c.k.pid,
+			  (int)c.k.pid, strerror(-r));
+		goto out;
+	}
+	if (r < 0)
+		cli_error("pid %d: cannot open /proc/%d (%s): storing without process details", (int)c.k.pid,
+			  (int)c.k.pid, strerror(-r));
+	gather_process(&c);
+	gather_identity(&c);
+	if (!c.app) {
+		cli_error("pid %d: out of memory", (int)c.k.pid);
+		goto out;
+	}
+	bool readable;
+	const char *why;
+	gzc_access_decide(c.m.dump_mode, c.procfd >= 0 ? c.ids_uid[0] : -1, c.m.euid,
+			  c.procfd >= 0 ? c.ids_gid[0] : -1, c.m.egid, c.at_secure, &c.m.owner_uid, &readable, &why);
+	c.m.user_readable = readable;
+	set_str(&c.m.access_reason, why);
+
+	/* the kernel ignores RLIMIT_CORE for pipes: apply it here */
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), cap = UINT64_MAX;
+	const char *cap_reason = "RLIMIT_CORE";
+	if (c.k.rlimit_core < page) {
+		syslog(LOG_INFO, "pid %d (%s): RLIMIT_CORE %llu is below a page, not storing", (int)c.k.pid, c.k.comm,
+		       (unsigned long long)c.k.rlimit_core);
+		status = 0;
+		goto out;
+	}
+	cap = c.k.rlimit_core;
+	if (c.cfg.max_core_size && c.cfg.max_core_size < cap) {
+		cap = c.cfg.max_core_size;
+		cap_reason = "max_core_size";
+	}
+
+	r = gzc_store_open(store, true, &rootfd);
+	if (r < 0) {
+		cli_error("cannot open the store %s: %s", store, strerror(-r));
+		goto out;
+	}
+	uint64_t budget = 0;
+	r = gzc_store_lock(rootfd, &lockfd);
+	if (r == 0) {
+		r = admit(&c, rootfd, &budget);
+		close(lockfd);
+	}
+	if (r <= 0) {
+		if (r < 0)
+			cli_error("pid %d: cannot check the store's limits: %s", (int)c.k.pid, strerror(-r));
+		status = r < 0;
+		goto out;
+	}
+	run_hook(&c, "pre", c.cfg.pre_hook, NULL);
+
+	r = gzc_tmpfile_open(rootfd, 0600, &t);
+	if (r < 0) {
+		cli_error("cannot create a file in %s: %s", store, strerror(-r));
+		goto out;
+	}
+	struct gzc_writer_opts wo = { .level = c.cfg.level, .container = c.cfg.container, .span = c.cfg.span,
+				      .threads = c.cfg.threads, .mtime = (uint32_t)c.k.time_s };
+	r = gzc_writer_new(t.fd, &wo, &w);
+	if (r < 0) {
+		cli_error("cannot start compressing: %s", strerror(-r));
+		goto out;
+	}
+	stream(&c, w, rootfd, cap, cap_reason, budget);
+	/* give the pipe back now: the crashed process is released while we finish */
+	close(STDIN_FILENO);
+	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);
+	if (r < 0) {
+		cli_error("pid %d: cannot finish the compressed core: %s", (int)c.k.pid, strerror(-r));
+		goto out;
+	}
+	if ((idx->flags & GZC_IDX_F_TRUNCATED) && !c.m.truncated) {
+		c.m.truncated = 1;
+		set_str(&c.m.truncated_reason, "disk full");
+	}
+	if (c.procfd >= 0) {
+		close(c.procfd);
+		c.procfd = -1;
+	}
+	struct stat st;
+	const char *ext = c.cfg.container == GZC_ZLIB ? ".zz" : ".gz";
+	set_str(&c.m.format, c.cfg.container == GZC_ZLIB ? "zlib" : "gzip");
+	c.m.size = idx->usize;
+	c.m.compressed_size = fstat(t.fd, &st) == 0 ? (uint64_t)st.st_size : gzc_writer_bytes_out(w);
+	c.m.span = idx->span_size;
+	r = commit(&c, rootfd, &t, idx, ext, stored, sizeof(stored));
+	if (r < 0) {
+		cli_error("pid %d: cannot store the core in %s: %s", (int)c.k.pid, store, strerror(-r));
+		goto out;
+	}
+	syslog(c.m.truncated ? LOG_WARNING : LOG_INFO, "pid %d (%s) signal %d: stored %s/%s (%llu bytes, %llu compressed%s%s)",
+	       (int)c.k.pid, c.k.comm, c.k.signal, store, stored, (unsigned long long)c.m.size,
+	       (unsigned long long)c.m.compressed_size, c.m.truncated ? ", truncated: " : "",
+	       c.m.truncated ? c.m.truncated_reason : "");
+	char full[PATH_MAX * 2];
+	snprintf(full, sizeof(full), "%s/%s", store, stored);
+	run_hook(&c, "post", c.cfg.post_hook, full);
+	status = 0;
+out:
+	gzc_writer_free(w);
+	gzc_index_free(idx);
+	gzc_tmpfile_discard(&t);
+	if (rootfd >= 0)
+		close(rootfd);
+	if (c.procfd >= 0)
+		close(c.procfd);
+	gzc_app_free(c.app);
+	gzc_meta_clear(&c.m);
+	closelog();
+	return status;
+}

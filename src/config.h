@@ -1,0 +1,93 @@
+/*
+ * config.h — /etc/gzcoredump.conf, the handler's settings.
+ *
+ * A plain "key = value" file: one setting a line, '#' starts a comment
+ * (whole lines only, so values may hold '#'), blank lines are ignored, every
+ * key is optional and a later line wins. Unknown keys and bad values are
+ * errors (the caller decides whether to go on with the defaults): a typo in
+ * a limit must not silently lift it. Keys and value forms:
+ *
+ *   store          absolute path of the store root        (/var/core)
+ *   level          1..9                                    (GZC_LEVEL_DEFAULT)
+ *   format         gzip | zlib                             (gzip)
+ *   span           size, 64K..64M                          (1M)
+ *   threads        0..64, 0 = online CPUs                  (0)
+ *   max_core_size  size, cap on uncompressed bytes, 0 = none      (0)
+ *   max_use        size, cap on the store's disk use, 0 = none    (0)
+ *   keep_free      size, free space to leave on the store's fs    (0)
+ *   max_per_app    cores kept per group, 0 = no limit     (0; 1 = keep the latest)
+ *   max_age        duration ("30d", "12h", "90m", "3600"), 0 = none (0)
+ *   rate_limit     "N/UNIT" (UNIT: s|sec|min|hour|day or a duration),
+ *                  cores kept per executable in that window, 0 = none
+ *   section        custom ELF section with the app's name   (.uuid)
+ *   pre_hook       shell command run before storing         (none)
+ *   post_hook      shell command run after storing          (none)
+ *   hook_timeout   duration, per hook                       (5s)
+ *
+ * Sizes take K/M/G/T suffixes (powers of 1024). No global state.
+ */
+#ifndef GZC_CONFIG_H
+#define GZC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+#define GZC_CONFIG_PATH "/etc/gzcoredump.conf"
+#define GZC_CONFIG_MAX_FILE (64u * 1024)   /* larger files are refused */
+#define GZC_CONFIG_MAX_VALUE 1024          /* longest value (a hook command) */
+#define GZC_CONFIG_HOOK_TIMEOUT_DEFAULT 5  /* seconds */
+
+struct gzc_config {
+	char store[GZC_CONFIG_MAX_VALUE + 1];
+	int level;                  /* 0 = library default */
+	enum gzc_container container;
+	uint32_t span;              /* 0 = library default */
+	int threads;                /* 0 = online CPUs */
+	uint64_t max_core_size;     /* 0 = none */
+	uint64_t max_use;           /* 0 = none */
+	uint64_t keep_free;         /* 0 = none */
+	uint32_t max_per_app;       /* 0 = none */
+	uint64_t max_age_s;         /* 0 = none */
+	uint32_t rate_count;        /* 0 = no rate limit */
+	uint64_t rate_window_s;
+	char section[65];
+	char pre_hook[GZC_CONFIG_MAX_VALUE + 1];   /* "" = none */
+	char post_hook[GZC_CONFIG_MAX_VALUE + 1];
+	uint64_t hook_timeout_s;
+};
+
+/* Fills c with the defaults. */
+void gzc_config_init(struct gzc_config *c);
+
+/* Parses "12", "64K", "1M", "2G", "1T" (optional "iB"/"B") into bytes.
+ * Errors: -EINVAL (not a size), -ERANGE (overflow). */
+GZC_MUST_CHECK int gzc_config_parse_size(const char *s, uint64_t *ret);
+
+/* Parses a duration: a number with an optional unit s, m, h, d, w (or
+ * sec/min/hour/day/week, plural allowed) into seconds.
+ * Errors: -EINVAL, -ERANGE. */
+GZC_MUST_CHECK int gzc_config_parse_duration(const char *s, uint64_t *ret);
+
+/* Parses a rate "N/UNIT" ("5/hour", "10/day", "3/30m"); "0" alone means
+ * none. Errors: -EINVAL, -ERANGE. */
+GZC_MUST_CHECK int gzc_config_parse_rate(const char *s, uint32_t *ret_count, uint64_t *ret_window_s);
+
+/* Applies the text of a config file on top of *c (call gzc_config_init
+ * first). On error *ret_line (may be NULL) gets the 1-based line at fault,
+ * and c holds every line before it.
+ * Errors: -EINVAL (syntax, unknown key or bad value), -E2BIG (file over
+ * GZC_CONFIG_MAX_FILE or a value over GZC_CONFIG_MAX_VALUE). */
+GZC_MUST_CHECK int gzc_config_parse(struct gzc_config *c, const char *text, size_t len, unsigned *ret_line);
+
+/* Reads and applies the file at path (regular file, no symlink as the last
+ * component). Errors: -ENOENT (no file: the caller usually keeps the
+ * defaults), -errno of open/read, and those of gzc_config_parse(). */
+GZC_MUST_CHECK int gzc_config_load(struct gzc_config *c, const char *path, unsigned *ret_line);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * retention.c — the retention rules of retention.h, over an index array
+ * sorted newest first (so "keep the newest N" is a counting pass and
+ * "delete the oldest" walks it backwards).
+ */
+#include "retention.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_idx_newest(const void *a, const void *b, void *ctx)
+{
+	const struct gzc_ret_item *items = ctx;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	if (items[i].time_us != items[j].time_us)
+		return items[i].time_us > items[j].time_us ? -1 : 1;
+	return i < j ? 1 : (i > j ? -1 : 0);
+}
+
+static int same_group(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
+		       const struct gzc_ret_state *st, bool *ret_delete)
+{
+	if (!lim || !st || (n && (!items || !ret_delete)))
+		return -EINVAL;
+	size_t *ord = malloc((n ? n : 1) * sizeof(*ord));
+	if (!ord)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		ord[i] = i;
+		ret_delete[i] = false;
+	}
+	qsort_r(ord, n, sizeof(*ord), cmp_idx_newest, (void *)items);
+
+	/* 1. age */
+	if (lim->max_age_s) {
+		uint64_t age_us = lim->max_age_s > UINT64_MAX / 1000000 ? UINT64_MAX : lim->max_age_s * 1000000;
+		for (size_t i = 0; i < n; i++)
+			if (st->now_us > items[i].time_us && st->now_us - items[i].time_us > age_us)
+				ret_delete[i] = true;
+	}
+
+	/* 2. per app: walk newest first, count survivors per group */
+	if (lim->max_per_app) {
+		for (size_t a = 0; a < n; a++) {
+			size_t i = ord[a];
+			if (ret_delete[i])
+				continue;
+			uint64_t kept = same_group(items[i].group, st->incoming_group) ? 1 : 0;
+			for (size_t b = 0; b < a; b++) {
+				size_t j = ord[b];
+				if (!ret_delete[j] && same_group(items[i].group, items[j].group))
+					kept++;
+			}
+			if (kept >= lim->max_per_app)
+				ret_delete[i] = true;
+		}
+	}
+
+	/* 3. space: oldest first */
+	uint64_t used = 0, fs_free = st->fs_free;
+	for (size_t i = 0; i < n; i++)
+		if (!ret_delete[i])
+			used += items[i].bytes;
+	for (size_t a = n; a-- > 0;) {
+		size_t i = ord[a];
+		if (ret_delete[i])
+			continue;
+		bool over_use = lim->max_use && used + st->reserve > lim->max_use;
+		bool under_free = lim->keep_free && fs_free < lim->keep_free + st->reserve;
+		if (!over_use && !under_free)
+			break;
+		ret_delete[i] = true;
+		used -= items[i].bytes;
+		fs_free += items[i].bytes;
+	}
+
+	int count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += ret_delete[i];
+	free(ord);
+	return count;
+}
+
+bool gzc_rate_allows(const uint64_t *times_us, size_t n, uint64_t now_us, uint32_t count, uint64_t window_s)
+{
+	if (!count)
+		return true;
+	uint64_t win_us = window_s > UINT64_MAX / 1000000 ? UINT64_MAX : window_s * 1000000;
+	size_t inside = 0;
+	for (size_t i = 0; i < n; i++)
+		if (now_us < win_us || times_us[i] > now_us - win_us)
+			inside++;
+	return inside < count;
+}
+
+uint64_t gzc_retention_budget(uint64_t used, uint64_t fs_free, const struct gzc_ret_limits *lim)
+{
+	uint64_t b = UINT64_MAX;
+	if (lim->max_use)
+		b = used >= lim->max_use ? 0 : lim->max_use - used;
+	if (lim->keep_free) {
+		uint64_t f = fs_free <= lim->keep_free ? 0 : fs_free - lim->keep_free;
+		if (f < b)
+			b = f;
+	}
+	return b;
+}

@@ -1,0 +1,67 @@
+/*
+ * retention.h — which stored cores to delete, and whether to keep a new one.
+ *
+ * Pure decisions over a list of what is in the store (no disk access, no
+ * clock): the store module lists, the caller passes the time and the file
+ * system's numbers, these functions decide, the caller deletes. That keeps
+ * every rule unit-testable. Rules, applied in this order:
+ *
+ *   1. max_age:     a core older than this goes;
+ *   2. max_per_app: per group, only the newest N stay (with a reserved slot
+ *                   for a core about to be written into `incoming_group`);
+ *   3. max_use / keep_free: then the oldest cores go, one by one, until the
+ *                   store uses at most max_use bytes (plus `reserve` for the
+ *                   incoming core) and the file system has keep_free free.
+ *
+ * "Oldest" is by crash time, ties broken by position (stable). A limit of 0
+ * is no limit.
+ */
+#ifndef GZC_RETENTION_H
+#define GZC_RETENTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+struct gzc_ret_item {
+	uint64_t time_us;   /* crash time */
+	uint64_t bytes;     /* disk use of the core, its index and sidecar */
+	const char *group;  /* the app's group (compared with strcmp) */
+};
+
+struct gzc_ret_limits {
+	uint64_t max_use;       /* bytes, 0 = none */
+	uint64_t keep_free;     /* bytes, 0 = none */
+	uint32_t max_per_app;   /* 0 = none */
+	uint64_t max_age_s;     /* 0 = none */
+};
+
+struct gzc_ret_state {
+	uint64_t now_us;
+	uint64_t fs_free;          /* bytes available on the store's file system */
+	const char *incoming_group; /* a core about to be stored there, or NULL */
+	uint64_t reserve;          /* bytes to leave for it */
+};
+
+/* Marks in ret_delete[i] (n entries, set to true or false) every item to
+ * delete. Returns how many were marked. Errors: -EINVAL (NULL arrays with
+ * n > 0, or NULL limits/state), -ENOMEM. */
+GZC_MUST_CHECK int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
+				      const struct gzc_ret_state *st, bool *ret_delete);
+
+/* The rate limit: given the crash times of the cores already kept for one
+ * executable, may one more crash at now_us be kept? True when fewer than
+ * count of them fall in the window (now_us - window_s, now_us]. count 0 is
+ * no limit. Times in the future (a clock step) count as inside. */
+bool gzc_rate_allows(const uint64_t *times_us, size_t n, uint64_t now_us, uint32_t count, uint64_t window_s);
+
+/* How many bytes the store may grow by now: the least of max_use - used
+ * and fs_free - keep_free (0 when either is exhausted), or UINT64_MAX when
+ * neither limit is set. */
+uint64_t gzc_retention_budget(uint64_t used, uint64_t fs_free, const struct gzc_ret_limits *lim);
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * store.c — layout, listing, lookup and removal for the core store.
+ *
+ * Every path below the root is a single component opened relative to a
+ * dirfd with O_NOFOLLOW; names come from readdir and are checked before use.
+ */
+#include "store.h"
+#include "format.h"
+#include "retention.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	return 0;
+}
+
+int gzc_store_open(const char *path, bool create, int *ret_fd)
+{
+	struct stat st;
+	int r;
+	if (create) {
+		r = mkdir_parents(path);
+		if (r < 0)
+			return r;
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 0022)) {
+		close(fd);
+		return -EPERM;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int gzc_store_lock(int rootfd, int *ret_fd)
+{
+	struct stat st;
+	int fd = openat(rootfd, GZC_STORE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int r = -errno;
+			close(fd);
+			return r;
+		}
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static bool safe_component(const char *name)
+{
+	return name && name[0] && name[0] != '.' && !strchr(name, '/') && strlen(name) <= NAME_MAX;
+}
+
+int gzc_store_group_open(int rootfd, const char *group, bool create, int *ret_fd)
+{
+	if (!safe_component(group))
+		return -EINVAL;
+	if (create && mkdirat(rootfd, group, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(rootfd, group, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+int gzc_store_base_name(int64_t pid, uint64_t ts_us, unsigned n, char *buf, size_t cap)
+{
+	int len = n ? snprintf(buf, cap, "core.%lld.%llu.%u", (long long)pid, (unsigned long long)ts_us, n)
+		    : snprintf(buf, cap, "core.%lld.%llu", (long long)pid, (unsigned long long)ts_us);
+	if (len < 0 || (size_t)len >= cap)
+		return -ENOBUFS;
+	return len;
+}
+
+static const char *digits(const char *p)
+{
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return p;
+}
+
+bool gzc_store_is_base(const char *name)
+{
+	if (strncmp(name, "core.", 5) != 0 || strlen(name) >= GZC_STORE_BASE_MAX)
+		return false;
+	const char *p = digits(name + 5);
+	if (!p || *p++ != '.' || !(p = digits(p)))
+		return false;
+	if (*p == '.' && !(p = digits(p + 1)))
+		return false;
+	return *p == 0;
+}
+
+static uint64_t disk_use(int dfd, const char *name, int64_t *ret_mtime)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (ret_mtime)
+		*ret_mtime = st.st_mtime;
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static bool is_reg(int dfd, const char *name)
+{
+	struct stat st;
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct gzc_store_entry *x = a, *y = b;
+	if (x->meta.timestamp_us != y->meta.timestamp_us)
+		return x->meta.timestamp_us > y->meta.timestamp_us ? -1 : 1;
+	int c = strcmp(x->group, y->group);
+	return c ? c : strcmp(x->base, y->base);
+}
+
+static int list_group(int rootfd, const char *group, struct gzc_store_entry **arr, size_t *n, size_t *cap)
+{
+	int gfd, r = gzc_store_group_open(rootfd, group, false, &gfd);
+	if (r < 0)
+		return 0; /* not a directory, a symlink, or gone: not ours */
+	DIR *d = fdopendir(gfd);
+	if (!d) {
+		close(gfd);
+		return 0;
+	}
+	struct dirent *de;
+	r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		if (name[0] == '.' || len <= 5 || strcmp(name + len - 5, GZC_META_SUFFIX) != 0)
+			continue;
+		char base[GZC_STORE_BASE_MAX];
+		if (len - 5 >= sizeof(base))
+			continue;
+		memcpy(base, name, len - 5);
+		base[len - 5] = 0;
+		if (!gzc_store_is_base(base))
+			continue;
+		if (*n >= GZC_STORE_MAX_ENTRIES)
+			break;
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			struct gzc_store_entry *q = realloc(*arr, nc * sizeof(**arr));
+			if (!q) {
+				r = -ENOMEM;
+				break;
+			}
+			*arr = q;
+			*cap = nc;
+		}
+		struct gzc_store_entry *e = &(*arr)[*n];
+		memset(e, 0, sizeof(*e));
+		gzc_meta_init(&e->meta);
+		snprintf(e->group, sizeof(e->group), "%s", group);
+		snprintf(e->base, sizeof(e->base), "%s", base);
+		snprintf(e->json, sizeof(e->json), "%s", name);
+		e->meta_ok = gzc_meta_load(gfd, name, &e->meta) == 0;
+		e->bytes = disk_use(gfd, name, &e->json_mtime);
+		static const char *const exts[] = { ".gz", ".zz" };
+		for (int i = 0; i < 2; i++) {
+			char core[GZC_STORE_FILE_MAX], idx[GZC_STORE_FILE_MAX + 8];
+			snprintf(core, sizeof(core), "%s%s", base, exts[i]);
+			if (!is_reg(gfd, core))
+				continue;
+			snprintf(e->core, sizeof(e->core), "%s", core);
+			snprintf(idx, sizeof(idx), "%s%s", core, GZC_IDX_SUFFIX);
+			e->bytes += disk_use(gfd, core, NULL) + disk_use(gfd, idx, NULL);
+			break;
+		}
+		if (!e->meta_ok) /* sort by the file time instead */
+			e->meta.timestamp_us = (uint64_t)e->json_mtime * 1000000;
+		(*n)++;
+	}
+	closedir(d);
+	return r;
+}
+
+int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
+{
+	struct gzc_store_entry *arr = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+	int dfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		r = -errno;
+		close(dfd);
+		return r;
+	}
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+			r = list_group(rootfd, de->d_name, &arr, &n, &cap);
+	closedir(d);
+	if (r < 0) {
+		gzc_store_list_free(arr, n);
+		return r;
+	}
+	if (n)
+		qsort(arr, n, sizeof(*arr), newest_first);
+	*ret = arr;
+	*ret_n = n;
+	return 0;
+}
+
+void gzc_store_list_free(struct gzc_store_entry *e, size_t n)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < n; i++)
+		gzc_meta_clear(&e[i].meta);
+	free(e);
+}
+
+int gzc_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
+{
+	if (!id || !*id)
+		return -EINVAL;
+	const char *end = digits(id);
+	if (end && !*end) {
+		long long pid = strtoll(id, NULL, 10);
+		for (size_t i = 0; i < n; i++) /* newest first */
+			if (e[i].core[0] && e[i].meta.pid == pid)
+				return (int)i;
+		return -ENOENT;
+	}
+	const char *slash = strrchr(id, '/');
+	const char *name = slash ? slash + 1 : id;
+	size_t glen = slash ? (size_t)(slash - id) : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].core[0])
+			continue;
+		if (slash && (strlen(e[i].group) != glen || strncmp(e[i].group, id, glen) != 0))
+			continue;
+		if (!strcmp(name, e[i].base) || !strcmp(name, e[i].core) || !strcmp(name, e[i].json))
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+static int unlink_one(int gfd, const char *name, int r)
+{
+	if (name[0] && unlinkat(gfd, name, 0) < 0 && errno != ENOENT && r == 0)
+		return -errno;
+	return r;
+}
+
+int gzc_store_remove(int rootfd, const struct gzc_store_entry *e)
+{
+	char idx[GZC_STORE_FILE_MAX + 8];
+	int gfd, r = gzc_store_group_open(rootfd, e->group, false, &gfd);
+	if (r < 0)
+		return r;
+	r = unlink_one(gfd, e->core, 0);
+	if (e->core[0]) {
+		snprintf(idx, sizeof(idx), "%s%s", e->core, GZC_IDX_SUFFIX);
+		r = unlink_one(gfd, idx, r);
+	}
+	if (r == 0)
+		r = unlink_one(gfd, e->json, r);
+	close(gfd);
+	unlinkat(rootfd, e->group, AT_REMOVEDIR); /* only succeeds when empty */
+	return r;
+}
+
+int gzc_store_fs_free(int rootfd, uint64_t *ret)
+{
+	struct statvfs sv;
+	if (fstatvfs(rootfd, &sv) < 0)
+		return -errno;
+	*ret = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return 0;
+}
+
+uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += e[i].bytes;
+	return sum;
+}
+
+int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us, const char *incoming_group,
+		     uint64_t reserve, const char *protect)
+{
+	struct gzc_store_entry *e = NULL;
+	struct gzc_ret_item *items = NULL;
+	bool *del = NULL;
+	size_t n = 0, m = 0;
+	int r = gzc_store_list(rootfd, &e, &n), removed = 0;
+	if (r < 0)
+		return r;
+	items = calloc(n ? n : 1, sizeof(*items));
+	del = calloc(n ? n : 1, sizeof(*del));
+	size_t *map = calloc(n ? n : 1, sizeof(*map));
+	if (!items || !del || !map) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].core[0]) {
+			/* a sidecar whose core never came: debris after a while */
+			if (e[i].json_mtime && now_us / 1000000 > (uint64_t)e[i].json_mtime + GZC_STORE_ORPHAN_AGE_S)
+			{
+				int rr = gzc_store_remove(rootfd, &e[i]);
+				(void)rr; /* retried by the next vacuum */
+			}
+			continue;
+		}
+		items[m] = (struct gzc_ret_item){ e[i].meta.timestamp_us, e[i].bytes, e[i].group };
+		map[m++] = i;
+	}
+	uint64_t fs_free = 0;
+	r = gzc_store_fs_free(rootfd, &fs_free);
+	if (r < 0)
+		goto out;
+	struct gzc_ret_state st = { .now_us = now_us, .fs_free = fs_free, .incoming_group = incoming_group,
+				    .reserve = reserve };
+	r = gzc_retention_plan(items, m, lim, &st, del);
+	if (r < 0)
+		goto out;
+	/* oldest first: the list is newest first */
+	for (size_t a = m; a-- > 0;) {
+		struct gzc_store_entry *x = &e[map[a]];
+		if (!del[a] || (protect && strcmp(x->base, protect) == 0))
+			continue;
+		if (gzc_store_remove(rootfd, x) == 0)
+			removed++;
+	}
+	r = removed;
+out:
+	free(map);
+	free(items);
+	free(del);
+	gzc_store_list_free(e, n);
+	return r;
+}

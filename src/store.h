@@ -1,0 +1,121 @@
+/*
+ * store.h — the on-disk layout of the core store, shared with gzcorefs.
+ *
+ *   <root>/                    root-owned, 0700 (or 0750)
+ *     .lock                    flock(2) guards shared state (retention, links)
+ *     .gzc-tmp.*               cores being written (hidden, skipped)
+ *     <group>/                 gzc_group_name(app, version), 0700
+ *       core.<pid>.<ts_us>.gz      the core (.zz for zlib), root-owned 0600
+ *       core.<pid>.<ts_us>.gz.gzx  its span index (a cache)
+ *       core.<pid>.<ts_us>.json    its metadata (meta.h)
+ *
+ * A core's name appears last: its index and sidecar are linked first, so a
+ * visible core always has its sidecar. Names beginning with '.' are never
+ * listed. Everything below the root is opened relative to a dirfd with
+ * O_NOFOLLOW, so a planted symlink is refused, never followed.
+ */
+#ifndef GZC_STORE_H
+#define GZC_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "meta.h"
+#include "names.h"
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+/* Applies the retention rules (retention.h) to the store: lists it, plans,
+ * removes what the plan marks, oldest first, except the entry whose base
+ * is `protect` (a core just stored; may be NULL). Also removes sidecars left
+ * without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that died).
+ * The caller holds the store lock. Returns the number of cores removed.
+ * Errors: those of gzc_store_list(), gzc_retention_plan(); a failed removal
+ * is skipped (the next vacuum retries). */
+struct gzc_ret_limits;
+GZC_MUST_CHECK int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
+				    const char *incoming_group, uint64_t reserve, const char *protect);
+
+/* Sum of the disk use of every entry. */
+uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n);
+
+#endif
+
+#define GZC_STORE_LOCK ".lock"
+#define GZC_STORE_BASE_MAX 64   /* "core.<pid>.<ts_us>[.<n>]" */
+#define GZC_STORE_FILE_MAX (GZC_STORE_BASE_MAX + 16)
+#define GZC_STORE_MAX_ENTRIES 100000
+#define GZC_STORE_ORPHAN_AGE_S 600 /* a sidecar without core older than this is debris */
+
+struct gzc_store_entry {
+	char group[GZC_NAME_MAX + 1];
+	char base[GZC_STORE_BASE_MAX];      /* "core.1234.1700000000123456" */
+	char core[GZC_STORE_FILE_MAX];      /* base + ".gz"/".zz", "" if no core (yet) */
+	char json[GZC_STORE_FILE_MAX];      /* base + ".json" */
+	struct gzc_meta meta;               /* the parsed sidecar */
+	bool meta_ok;                       /* the sidecar parsed */
+	uint64_t bytes;                     /* disk use of core + index + sidecar */
+	int64_t json_mtime;                 /* seconds */
+};
+
+/* Opens (and with create, makes: mode 0700, parents 0755) the store root.
+ * Refuses a root that is a symlink, not a directory, not owned by the
+ * caller's euid, or writable by group or others (a store others can write
+ * to is not safe to link into). Caller owns *ret_fd.
+ * Errors: -ENOTDIR, -ELOOP, -EPERM (owner or mode), -errno of mkdir/open. */
+GZC_MUST_CHECK int gzc_store_open(const char *path, bool create, int *ret_fd);
+
+/* Takes the store's exclusive lock (blocking). Caller closes *ret_fd to
+ * release. Errors: -errno of open/flock, -EINVAL (.lock not a regular file). */
+GZC_MUST_CHECK int gzc_store_lock(int rootfd, int *ret_fd);
+
+/* Opens the group directory, creating it (0700) when create is set.
+ * Errors: -EINVAL (not a safe name: empty, starting with '.', holding '/'),
+ * -ELOOP/-ENOTDIR (something else is there), -errno. */
+GZC_MUST_CHECK int gzc_store_group_open(int rootfd, const char *group, bool create, int *ret_fd);
+
+/* Writes "core.<pid>.<ts_us>" (n == 0) or "core.<pid>.<ts_us>.<n>" into buf.
+ * Errors: -ENOBUFS. */
+GZC_MUST_CHECK int gzc_store_base_name(int64_t pid, uint64_t ts_us, unsigned n, char *buf, size_t cap);
+
+/* True if name is a base name this module could have made. */
+bool gzc_store_is_base(const char *name);
+
+/* Lists every sidecar in every group (newest first by crash time), with
+ * its core if linked. Caller frees with gzc_store_list_free().
+ * Errors: -ENOMEM, -errno of reading the root; unreadable groups and
+ * sidecars are skipped (meta_ok false). */
+GZC_MUST_CHECK int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n);
+void gzc_store_list_free(struct gzc_store_entry *e, size_t n);
+
+/* Finds an entry by ID: all digits = the newest core of that pid; else the
+ * base, core or sidecar name, optionally as "<group>/<name>". Entries
+ * without a core are not matched. Returns its position.
+ * Errors: -ENOENT, -EINVAL (empty id). */
+GZC_MUST_CHECK int gzc_store_find(const struct gzc_store_entry *e, size_t n, const char *id);
+
+/* Removes a core, its index and its sidecar (core first, so no visible core
+ * is ever without its sidecar), then the group directory if now empty.
+ * Errors: -errno of the first failed unlink other than -ENOENT. */
+GZC_MUST_CHECK int gzc_store_remove(int rootfd, const struct gzc_store_entry *e);
+
+/* Bytes available to unprivileged writers on the store's file system. */
+GZC_MUST_CHECK int gzc_store_fs_free(int rootfd, uint64_t *ret);
+
+/* Applies the retention rules (retention.h) to the store: lists it, plans,
+ * removes what the plan marks, oldest first, except the entry whose base
+ * is `protect` (a core just stored; may be NULL). Also removes sidecars left
+ * without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that died).
+ * The caller holds the store lock. Returns the number of cores removed.
+ * Errors: those of gzc_store_list(), gzc_retention_plan(); a failed removal
+ * is skipped (the next vacuum retries). */
+struct gzc_ret_limits;
+GZC_MUST_CHECK int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
+				    const char *incoming_group, uint64_t reserve, const char *protect);
+
+/* Sum of the disk use of every entry. */
+uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * test_extract.c — unit tests of whole-file extraction (src/extract.c).
+ *
+ * The output must equal the input byte for byte, with holes where the core
+ * has zero spans (st_blocks stays small), the exact size even when the file
+ * ends in a hole, and the same bytes when the output is a pipe.
+ */
+#include "fmt_helpers.h"
+
+#include <pthread.h>
+
+static char dir[64];
+static void setup(void) { th_tmpdir(dir); }
+static void teardown(void) { th_rmdir(dir); }
+TestSuite(extract, .init = setup, .fini = teardown, .timeout = 120);
+
+static int out_file(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	return fd;
+}
+
+static void extract_and_compare(struct gzc_reader *r, const unsigned char *data, size_t len, int threads)
+{
+	int fd = out_file("out");
+	struct gzc_extract_opts eo = { .threads = threads };
+	cr_assert_eq(gzc_extract(r, fd, &eo, NULL, NULL), 0);
+	size_t n;
+	unsigned char *got = th_slurp(fd, &n);
+	cr_assert_eq(n, len);
+	th_assert_bytes(got, data, len);
+	free(got);
+	close(fd);
+}
+
+Test(extract, parallel_equals_original)
+{
+	size_t len = 37 * 65536 + 1001;
+	unsigned char *data = alloc_mixed(len, 50);
+	memset(data + 3 * 65536, 0, 5 * 65536);
+	char path[128];
+	struct gzc_writer_opts o = { .span = 65536, .level = 3 };
+	close(th_compress(dir, "p.gz", data, len, &o, 0, NULL, path));
+	struct gzc_reader *r = th_reader(path, NULL);
+	for (int threads = 1; threads <= 8; threads *= 2)
+		extract_and_compare(r, data, len, threads);
+	extract_and_compare(r, data, len, 0);
+	gzc_reader_close(r);
+	free(data);
+}
+
+Test(extract, foreign_file)
+{
+	size_t len = (3u << 20) + 5;
+	unsigned char *data = alloc_mixed(len, 51);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/f.gz", dir);
+	/* one zlib-made gzip member with history across everything */
+	gzFile g = gzopen(path, "wb6");
+	cr_assert_not_null(g);
+	cr_assert_eq(gzwrite(g, data, (unsigned)len), (int)len);
+	cr_assert_eq(gzclose(g), Z_OK);
+	struct gzc_reader *r = th_reader(path, NULL);
+	extract_and_compare(r, data, len, 2);
+	gzc_reader_close(r);
+	free(data);
+}
+
+Test(extract, sparse_output)
+{
+	/* 64 MiB, of which 2 spans of 1 MiB hold data; it ends in a hole */
+	size_t span = 1u << 20, len = 64 * span;
+	unsigned char *data = calloc(1, len);
+	fill_mixed(data + 5 * span, span, 52);
+	fill_mixed(data + 40 * span + 100, span - 200, 53);
+	char path[128];
+	struct gzc_writer_opts o = { .span = (uint32_t)span };
+	close(th_compress(dir, "s.gz", data, len, &o, 0, NULL, path));
+	struct gzc_reader *r = th_reader(path, NULL);
+	int fd = out_file("sparse");
+	cr_assert_eq(gzc_extract(r, fd, NULL, NULL, NULL), 0);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq((size_t)st.st_size, len, "size with a trailing hole");
+	cr_assert_leq((uint64_t)st.st_blocks * 512, 8u << 20, "%lld bytes allocated for 2 MiB of data",
+		      (long long)st.st_blocks * 512);
+	size_t n;
+	unsigned char *got = th_slurp(fd, &n);
+	th_assert_bytes(got, data, len);
+	free(got);
+	close(fd);
+	gzc_reader_close(r);
+	free(data);
+}
+
+struct drain {
+	int fd;
+	unsigned char *buf;
+	size_t cap, len;
+};
+
+static void *drain(void *arg)
+{
+	struct drain *d = arg;
+	for (;;) {
+		ssize_t n = read(d->fd, d->buf + d->len, d->cap - d->len);
+		if (n <= 0)
+			break;
+		d->len += (size_t)n;
+	}
+	return NULL;
+}
+
+Test(extract, to_a_pipe)
+{
+	size_t len = 9 * 65536 + 3;
+	unsigned char *data = alloc_mixed(len, 54);
+	memset(data + 65536, 0, 2 * 65536); /* zero spans become real zeros in a stream */
+	char path[128];
+	struct gzc_writer_opts o = { .span = 65536 };
+	close(th_compress(dir, "pipe.gz", data, len, &o, 0, NULL, path));
+	struct gzc_reader *r = th_reader(path, NULL);
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	struct drain d = { .fd = p[0], .buf = malloc(len + 100), .cap = len + 100 };
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, drain, &d), 0);
+	int rc = gzc_extract(r, p[1], NULL, NULL, NULL);
+	close(p[1]);
+	pthread_join(t, NULL);
+	close(p[0]);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(d.len, len);
+	th_assert_bytes(d.buf, data, len);
+	free(d.buf);
+	gzc_reader_close(r);
+	free(data);
+}
+
+Test(extract, corrupt_span_names_its_offsets)
+{
+	size_t len = 8 * 65536;
+	unsigned char *data = alloc_mixed(len, 55);
+	struct gzc_writer_opts o = { .span = 65536, .level = 6 };
+	struct gzc_index *idx = NULL;
+	char path[128], ipath[160];
+	int fd = th_compress(dir, "c.gz", data, len, &o, 0, &idx, path);
+	uint64_t pos = (idx->spans[4].coff + idx->spans[5].coff) / 2;
+	unsigned char b;
+	cr_assert_eq(gzc_pread_all(fd, &b, 1, pos), 1);
+	b ^= 0x08;
+	cr_assert_eq(gzc_pwrite_all(fd, &b, 1, pos), 0);
+	close(fd);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
+	struct gzc_reader *r = th_reader(path, &ro);
+	int out = out_file("bad");
+	uint64_t bc = 0, bu = 0;
+	struct gzc_extract_opts eo = { .threads = 3 };
+	cr_assert_eq(gzc_extract(r, out, &eo, &bc, &bu), -EBADMSG);
+	cr_assert_eq(bc, idx->spans[4].coff);
+	cr_assert_eq(bu, idx->spans[4].uoff);
+	close(out);
+	gzc_reader_close(r);
+	gzc_index_free(idx);
+	free(data);
+}
+
+struct prog {
+	uint64_t last_done, total, calls;
+	uint64_t cancel_at;
+};
+
+static int on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct prog *p = ctx;
+	p->calls++;
+	if (done < p->last_done)
+		p->total = UINT64_MAX; /* went backwards: recorded as a failure */
+	else if (p->total != UINT64_MAX)
+		p->total = total;
+	p->last_done = done;
+	return p->cancel_at && p->calls >= p->cancel_at;
+}
+
+Test(extract, progress_and_cancel)
+{
+	size_t len = 20 * 65536 + 9;
+	unsigned char *data = alloc_mixed(len, 56);
+	char path[128];
+	struct gzc_writer_opts o = { .span = 65536 };
+	close(th_compress(dir, "pr.gz", data, len, &o, 0, NULL, path));
+	struct gzc_reader *r = th_reader(path, NULL);
+	struct prog p = { 0 };
+	struct gzc_extract_opts eo = { .threads = 2, .progress = on_progress, .progress_ctx = &p };
+	int fd = out_file("pr");
+	cr_assert_eq(gzc_extract(r, fd, &eo, NULL, NULL), 0);
+	cr_assert_eq(p.total, len, "progress went backwards or had the wrong total");
+	cr_assert_eq(p.last_done, len);
+	cr_assert_eq(p.calls, 21u);
+	close(fd);
+	struct prog c = { .cancel_at = 3 };
+	eo.progress_ctx = &c;
+	fd = out_file("cancel");
+	cr_assert_eq(gzc_extract(r, fd, &eo, NULL, NULL), -ECANCELED);
+	close(fd);
+	gzc_reader_close(r);
+	free(data);
+}
+
+Test(extract, empty_core)
+{
+	char path[128];
+	close(th_compress(dir, "e.gz", "", 0, NULL, 0, NULL, path));
+	struct gzc_reader *r = th_reader(path, NULL);
+	int fd = out_file("e");
+	cr_assert_eq(gzc_extract(r, fd, NULL, NULL, NULL), 0);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, 0);
+	close(fd);
+	gzc_reader_close(r);
+}
