@@ -5,7 +5,7 @@
  * function; values are validated as strictly as the command line does.
  */
 #include "config.h"
-#include "io.h"
+#include "procinfo.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -312,36 +312,13 @@ int gzc_config_parse(struct gzc_config *c, const char *text, size_t len, unsigne
 
 int gzc_config_load(struct gzc_config *c, const char *path, unsigned *ret_line)
 {
-	struct stat st;
 	char *buf = NULL;
-	int r, fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
-	if (st.st_size > (off_t)GZC_CONFIG_MAX_FILE) {
-		r = -E2BIG;
-		goto out;
-	}
-	buf = malloc(GZC_CONFIG_MAX_FILE + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	ssize_t n = gzc_read_all(fd, buf, GZC_CONFIG_MAX_FILE + 1);
-	if (n < 0) {
-		r = (int)n;
-		goto out;
-	}
-	r = gzc_config_parse(c, buf, (size_t)n, ret_line);
-out:
+	size_t len = 0;
+	/* the same bounded, no-follow, regular-file-only read as for /proc */
+	int r = gzc_proc_read(AT_FDCWD, path, GZC_CONFIG_MAX_FILE + 1, &buf, &len);
+	if (r < 0)
+		return r;
+	r = gzc_config_parse(c, buf, len, ret_line);
 	free(buf);
-	close(fd);
 	return r;
 }

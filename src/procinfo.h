@@ -34,7 +34,8 @@
  * -errno of open. */
 GZC_MUST_CHECK int gzc_proc_open(const char *procfs_root, pid_t pid, int pidfd, int *ret_dirfd);
 
-/* Reads at most max bytes (capped at GZC_PROC_READ_MAX) of the file name
+/* Reads at most max bytes (capped at GZC_PROC_READ_MAX) of the file name (any
+ * small file, not only below /proc; dirfd may be AT_FDCWD)
  * inside dirfd into a new NUL-terminated buffer (NULs inside are kept;
  * *ret_len is the byte count). Only a regular file, no symlink followed.
  * Caller frees *ret. Errors: -ELOOP (a symlink), -EINVAL (not a regular
