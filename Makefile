@@ -49,7 +49,7 @@ ifeq ($(HAVE_ISAL),1)
   CFLAGS   += -DGZC_HAVE_ISAL=1
 endif
 CFLAGS   += $(shell $(PKG) --cflags $(LIB_PKGS))
-LIB_LIBS := $(shell $(PKG) --libs $(LIB_PKGS))
+LIB_LIBS := $(shell $(PKG) --libs $(LIB_PKGS)) -lm
 FUSE_CFLAGS := $(shell $(PKG) --cflags fuse3)
 FUSE_LIBS   := $(shell $(PKG) --libs fuse3)
 CRIT_LIBS   := $(shell $(PKG) --libs criterion 2>/dev/null || echo -lcriterion)

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -75,9 +76,7 @@ int gzc_deflater_new(int level, struct gzc_deflater **ret)
 		return 0;
 	}
 #endif
-	/* memLevel 9: a little more ratio than gzip's 8 for the same speed, which
-	 * pays back what independent spans lose at their edges. */
-	if (deflateInit2(&d->zs, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(&d->zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(d);
 		return -ENOMEM;
 	}
@@ -105,10 +104,62 @@ size_t gzc_deflate_bound(size_t len)
 	return len + (len >> 12) + 5 * (len / 65535 + 1) + 1024;
 }
 
+/* Random-looking data (encrypted or already compressed memory, RNG pools)
+ * does not shrink, and deflating it costs the most time per byte. When every
+ * sampled block has a byte entropy near 8 bits, store the span instead: the
+ * result is at most 5 bytes per 64 KiB larger than the input, as deflate's
+ * own stored blocks would be. */
+#define SAMPLE_LEN 4096
+#define SAMPLES 8
+#define RANDOM_BITS 7.9
+
+static int looks_random(const unsigned char *p, size_t len)
+{
+	if (len < SAMPLE_LEN * SAMPLES)
+		return 0;
+	for (int k = 0; k < SAMPLES; k++) {
+		const unsigned char *q = p + (len - SAMPLE_LEN) / (SAMPLES - 1) * (size_t)k;
+		unsigned hist[256] = { 0 };
+		double bits = 0;
+		for (size_t i = 0; i < SAMPLE_LEN; i++)
+			hist[q[i]]++;
+		for (int b = 0; b < 256; b++)
+			if (hist[b]) {
+				double f = (double)hist[b] / SAMPLE_LEN;
+				bits -= f * log2(f);
+			}
+		if (bits < RANDOM_BITS)
+			return 0;
+	}
+	return 1;
+}
+
+/* Non-final stored blocks: a byte-aligned header 00, LEN, ~LEN, then the bytes. */
+#define STORED_MAX 65535u
+static long store_span(const unsigned char *in, size_t len, unsigned char *out)
+{
+	size_t o = 0;
+	do {
+		size_t n = len < STORED_MAX ? len : STORED_MAX;
+		out[o] = 0;
+		out[o + 1] = (unsigned char)n;
+		out[o + 2] = (unsigned char)(n >> 8);
+		out[o + 3] = (unsigned char)~n;
+		out[o + 4] = (unsigned char)(~n >> 8);
+		memcpy(out + o + 5, in, n);
+		o += 5 + n;
+		in += n;
+		len -= n;
+	} while (len > 0);
+	return (long)o;
+}
+
 long gzc_deflate_span(struct gzc_deflater *d, const void *in, size_t len, void *out, size_t cap)
 {
 	if (len > UINT_MAX || cap > UINT_MAX || cap < gzc_deflate_bound(len))
 		return -ENOBUFS;
+	if (looks_random(in, len))
+		return store_span(in, len, out);
 #ifdef GZC_HAVE_ISAL
 	if (d->use_isal) {
 		struct isal_zstream *s = &d->is;

@@ -57,6 +57,9 @@ enum gzc_container {
 #define GZC_SPAN_MIN          (64u * 1024)
 #define GZC_SPAN_MAX          (64u * 1024 * 1024)
 #define GZC_SPAN_DEFAULT      (1u * 1024 * 1024)
+/* at the best level (9) spans default to 4 MiB: each span edge costs about
+ * 200 bytes of ratio, and -9 promises output no larger than gzip -9's */
+#define GZC_SPAN_DEFAULT_BEST (4u * 1024 * 1024)
 /* a foreign file's checkpoint may only sit on a deflate block edge, so a span
  * can be longer than asked; longer than this and the file is refused (-E2BIG) */
 #define GZC_FOREIGN_SPAN_MAX  (256u * 1024 * 1024)

@@ -178,7 +178,7 @@ int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_wr
 {
 	struct gzc_writer *w;
 	int r, level = opts && opts->level ? opts->level : GZC_LEVEL_DEFAULT;
-	uint32_t span = opts && opts->span ? opts->span : GZC_SPAN_DEFAULT;
+	uint32_t span = opts && opts->span ? opts->span : level >= GZC_LEVEL_MAX ? GZC_SPAN_DEFAULT_BEST : GZC_SPAN_DEFAULT;
 	int threads = opts ? opts->threads : 0;
 	enum gzc_container container = opts ? opts->container : GZC_GZIP;
 
