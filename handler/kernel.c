@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define READ_STEP (16u << 20)   /* input taken between two limit checks */
+#define READ_STEP (4u << 20)    /* input taken between two limit checks */
 #define MIN_BUDGET (64u << 10)  /* below this the store is full: skip */
 
 struct capture {
@@ -384,6 +384,14 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, const st
 	if (r < 0) /* only a cache: readers rebuild it */
 		cli_error("warning: cannot write the index %s/%s: %s", c->m.group, gzx, strerror(-r));
 	r = gzc_meta_save(&c->m, gfd, json, 0600);
+	if (r == -ENOSPC || r == -EDQUOT) {
+		/* a full disk: the snapshots are the bulk; keep the core without them */
+		set_str(&c->m.maps, NULL); /* setting NULL cannot fail */
+		set_str(&c->m.fds, NULL);
+		set_str(&c->m.status, NULL);
+		set_str(&c->m.limits, NULL);
+		r = gzc_meta_save(&c->m, gfd, json, 0600);
+	}
 	if (r < 0)
 		goto fail_links;
 	/* the core's name last, so a visible core always has its sidecar */

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The kernel's pipe handler end to end: install with a temporary store, crash
+# real programs (SIGSEGV, SIGABRT, multithreaded, one carrying a package note
+# and a .uuid section, one carrying only a .uuid section), uninstall, then
+# check the cores with gdb, their metadata, their groups, and the commands.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/helpers/kernel_lib.sh"
+need gdb; need objcopy; need cc
+
+# a package-noted build of crash_segv (linker flag, else objcopy the note in)
+PKG='{"type":"deb","name":"gzc-demo","version":"1.2.3"}'
+src="$TOP/tests/helpers/crash_segv.c"
+if ! cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" -Wl,--package-metadata="$PKG" 2>/dev/null; then
+	cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" || fail "cannot build pkgapp"
+	python3 - "$PKG" "$TMP/note.bin" <<'PY'
+import struct, sys
+desc = sys.argv[1].encode() + b"\0"
+desc += b"\0" * (-len(desc) % 4)
+open(sys.argv[2], "wb").write(struct.pack("<III", 4, len(desc), 0xcafe1a7e) + b"FDO\0" + desc)
+PY
+	objcopy --add-section .note.package="$TMP/note.bin" --set-section-flags .note.package=alloc,readonly \
+		"$TMP/pkgapp" 2>/dev/null || fail "objcopy of the package note"
+fi
+echo "123e4567-e89b-12d3-a456-426614174000" > "$TMP/uuid"
+objcopy --add-section .uuid="$TMP/uuid" "$TMP/pkgapp" || fail "objcopy .uuid"
+cp "$BUILD/tests/helpers/crash_abort" "$TMP/uuidapp"
+printf 'NAME=uuidapp\nVERSION=4.5\n' > "$TMP/uuid2"
+objcopy --add-section .uuid="$TMP/uuid2" "$TMP/uuidapp" || fail "objcopy .uuid (uuidapp)"
+
+line=$("$GZCOREDUMP" install --store "$STORE" --print) || fail "install --print"
+[ ${#line} -le 127 ] || fail "pattern longer than 127 bytes: $line"
+case "$line" in *" %P %I %u %g %s %t %c %d %h %e") ;; *) fail "pattern lacks the specifiers: $line";; esac
+"$GZCOREDUMP" install --store "$STORE" >/dev/null || fail "install"
+[ "$(cat /proc/sys/kernel/core_pattern)" = "$line" ] || fail "core_pattern is not the printed line"
+ok "installed: $line"
+
+crash "$BUILD/tests/helpers/crash_segv"
+crash "$BUILD/tests/helpers/crash_abort"
+crash "$BUILD/tests/helpers/crash_threads"
+crash "$TMP/pkgapp"
+crash "$TMP/uuidapp"
+wait_cores 5
+"$GZCOREDUMP" uninstall >/dev/null || fail "uninstall"
+[ "$(cat /proc/sys/kernel/core_pattern)" = "$ORIG_PATTERN" ] || fail "uninstall did not restore '$ORIG_PATTERN'"
+ok "uninstalled, core_pattern restored"
+
+# store layout: root-owned 0700 root, 0600 files, no temporaries
+[ "$(stat -c %a "$STORE")" = 700 ] || fail "store mode $(stat -c %a "$STORE")"
+for f in "$STORE"/*/core.*; do
+	[ "$(stat -c '%U %a' "$f")" = "root 600" ] || fail "$f is $(stat -c '%U %a' "$f")"
+done
+[ -z "$(find "$STORE" -name '.gzc-tmp*')" ] || fail "temporary files left"
+
+check_core() { # PROGRAM COMM FUNCTION SIGNAL
+	local json core
+	json=$(for f in "$STORE"/*/core.*.json; do [ "$(meta "$f" "d['process']['comm']")" = "$2" ] && echo "$f"; done | head -1)
+	[ -n "$json" ] || fail "no sidecar for $2"
+	core=${json%.json}.gz
+	[ -f "$core" ] || fail "no core beside $json"
+	gzip -t "$core" || fail "$core is not valid gzip"
+	local bt; bt=$(gdb_bt "$1" "$core")
+	grep -q "$3" <<<"$bt" || { echo "$bt"; fail "gdb does not show $3 for $2"; }
+	[ "$(meta "$json" "d['process']['signal']")" = "$4" ] || fail "$2: signal"
+	local bid; bid=$(readelf -n "$1" | awk '/Build ID/ {print $3}')
+	[ "$(meta "$json" "d['identity']['build_id']")" = "$bid" ] || fail "$2: build-id"
+	[ "$(meta "$json" "d['file']['size']")" = "$(gzip -dc "$core" | wc -c)" ] || fail "$2: size"
+	[ "$(meta "$json" "d['access']['owner_uid']")" = 0 ] || fail "$2: owner"
+	[ "$(meta "$json" "d['process']['exe']")" = "$(readlink -f "$1")" ] || fail "$2: exe"
+	local group; group=$(basename "$(dirname "$json")")
+	[ "$group" = "$(meta "$json" "d['identity']['group']")" ] || fail "$2: group dir $group"
+	[ "$group" = "$(meta "$json" "d['identity']['app'] + '-' + d['identity']['app_version']")" ] || fail "$2: group $group"
+	echo "$json"
+}
+check_core "$BUILD/tests/helpers/crash_segv" crash_segv crash_segv_here 11 >/dev/null && ok "SIGSEGV core: gdb shows crash_segv_here"
+check_core "$BUILD/tests/helpers/crash_abort" crash_abort crash_abort_here 6 >/dev/null && ok "SIGABRT core: gdb shows crash_abort_here"
+j=$(check_core "$BUILD/tests/helpers/crash_threads" crash_threads crash_thread_here 11)
+bt=$(gdb_bt "$BUILD/tests/helpers/crash_threads" "${j%.json}.gz")
+[ "$(grep -c '^[* ] *[0-9]\+ *Thread' <<<"$bt")" -ge 5 ] || { echo "$bt"; fail "fewer than 5 threads"; }
+ok "multithreaded core: 5 threads, crash_thread_here"
+
+j=$(check_core "$TMP/pkgapp" pkgapp crash_segv_here 11)
+[ "$(basename "$(dirname "$j")")" = "gzc-demo-1.2.3" ] || fail "pkgapp group $(dirname "$j")"
+[ "$(meta "$j" "d['identity']['source']")" = package-note ] || fail "pkgapp source"
+[ "$(meta "$j" "d['identity']['package']['name']")" = gzc-demo ] || fail "pkgapp package json"
+[ "$(meta "$j" "d['identity']['section']")" = "123e4567-e89b-12d3-a456-426614174000" ] || fail "pkgapp .uuid section"
+ok "package note: group gzc-demo-1.2.3, build-id, .uuid kept"
+j=$(check_core "$TMP/uuidapp" uuidapp crash_abort_here 6)
+[ "$(basename "$(dirname "$j")")" = "uuidapp-4.5" ] || fail "uuidapp group $(dirname "$j")"
+ok ".uuid section names the app: uuidapp-4.5"
+
+# commands
+"$GZCOREDUMP" list -S "$STORE" > "$TMP/list" || fail "list"
+[ "$(grep -c 'core\.' "$TMP/list")" = 5 ] || { cat "$TMP/list"; fail "list does not show 5 cores"; }
+"$GZCOREDUMP" list -S "$STORE" --json > "$TMP/list.json" || fail "list --json"
+[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TMP/list.json")" = 5 ] || fail "list --json count"
+pid=$(meta "$j" "d['process']['pid']")
+"$GZCOREDUMP" info -S "$STORE" "$pid" | grep -q "uuidapp 4.5" || fail "info by pid"
+"$GZCOREDUMP" info -S "$STORE" "$(basename "${j%.json}.gz")" | grep -q "SIGABRT" || fail "info by file name"
+"$GZCOREDUMP" extract -S "$STORE" "$pid" -o "$TMP/out.core" || fail "extract"
+gzip -dc "${j%.json}.gz" | cmp - "$TMP/out.core" || fail "extract differs from gzip -dc"
+"$GZCOREDUMP" info -S "$STORE" 999999999 2>/dev/null && fail "info of a missing pid succeeded"
+ok "list, list --json, info (pid, name), extract"
