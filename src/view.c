@@ -471,8 +471,8 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	}
 	if (rc == -ENOMEM)
 		goto nomem;
-	if (rc == 0)
-		c->bad = 0;
+	if (rc == 0 && c->usize > 0)
+		c->bad = 0; /* an empty stream is no core: not shown */
 done:
 	if (c->bad)
 		STAT_INC(v, skipped);

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# gzcorefs on a store holding one core as the handler lays it out (with a
+# sidecar) and one legacy `gzcoredump -c` file (no sidecar: grouped by its
+# notes): bytes (sha256, 1000 random preads), gdb bt + info threads equal to
+# the raw core's, eu-unstrip and readelf, SEEK_DATA/SEEK_HOLE over zero
+# spans, attributes, EROFS, and cores appearing/disappearing while mounted.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/helpers/fs_lib.sh"
+[ -c /dev/fuse ] || skip "/dev/fuse is missing"
+need gdb; need eu-unstrip; need readelf
+
+raw=$TMP/raw.core
+make_sample_core "$raw" 24
+size=$(stat -c %s "$raw")
+store=$TMP/store mnt=$TMP/mnt
+mkdir -p "$store/fs_sample-1.0"
+ts=$(date +%s%6N)
+"$MKSTORE" "$store/fs_sample-1.0" "core.$SAMPLE_PID.$ts" fs_sample-1.0 "$SAMPLE_PID" $ts 0 0 <"$raw" >/dev/null ||
+	fail "fs_mkstore"
+"$GZCOREDUMP" -c -q -p "$store" -a legacy <"$raw" || fail "gzcoredump -c"
+echo "not a core at all" >"$store/fs_sample-1.0/notes.txt"
+head -c 100 "$store/fs_sample-1.0/core.$SAMPLE_PID.$ts.gz" >"$store/fs_sample-1.0/garbage.gz"
+ln -s /etc/shadow "$store/fs_sample-1.0/evil.gz"
+mkfifo "$store/fs_sample-1.0/fifo.gz"
+
+mount_store "$store" "$mnt"
+own=$mnt/fs_sample-1.0/core.$SAMPLE_PID
+[ -f "$own" ] || { ls -laR "$mnt"; fail "own core not at $own"; }
+[ -f "$own.json" ] || fail "no metadata beside the core"
+grep -q '"gzcore_meta"' "$own.json" || fail "metadata is not the sidecar"
+legacy=$(find "$mnt" -type f -name 'Core_*' ! -name '*.json')
+[ -n "$legacy" ] || { ls -laR "$mnt"; fail "legacy core not shown"; }
+case "$legacy" in "$mnt"/fs_sample-*/*) ;; *) fail "legacy core not grouped by its notes: $legacy";; esac
+ok "tree: $own and $legacy"
+n=$(find "$mnt" -type f ! -name '*.json' | wc -l)
+[ "$n" = 2 ] || { ls -laR "$mnt"; fail "expected exactly 2 cores (garbage, symlink, fifo hidden), got $n"; }
+ok "garbage, symlink and fifo are not shown"
+
+[ "$(stat -c %s "$own")" = "$size" ] || fail "st_size $(stat -c %s "$own") != $size"
+[ "$(stat -c %Y "$own")" = "${ts:0:10}" ] || fail "st_mtime $(stat -c %Y "$own") is not the crash time"
+[ "$(stat -c '%u %a' "$own")" = "0 400" ] || fail "root-only core shows $(stat -c '%u %a' "$own")"
+ok "attributes"
+
+want=$(sha256sum <"$raw" | cut -d' ' -f1)
+for f in "$own" "$legacy"; do
+	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$want" ] || fail "sha256 of $f differs"
+done
+ok "sha256 of every core"
+$PREADS "$own" "$raw" --n 1000 --seed 7 --span 262144 || fail "random preads on own core"
+$PREADS "$legacy" "$raw" --n 300 --seed 8 --span 1048576 || fail "random preads on legacy core"
+ok "random preads"
+
+gdb_report "$raw" >"$TMP/gdb.raw"
+gdb_report "$own" >"$TMP/gdb.mnt"
+grep -q 'descend' "$TMP/gdb.raw" || { cat "$TMP/gdb.raw"; fail "gdb shows no deep stack on the raw core"; }
+[ "$(grep -c 'LWP' "$TMP/gdb.raw")" -ge 5 ] || { cat "$TMP/gdb.raw"; fail "gdb shows too few threads"; }
+diff "$TMP/gdb.raw" "$TMP/gdb.mnt" || fail "gdb output differs on the mounted core"
+ok "gdb bt + info threads identical"
+eu-unstrip -n --core "$raw" >"$TMP/eu.raw" 2>&1
+eu-unstrip -n --core "$own" >"$TMP/eu.mnt" 2>&1 || fail "eu-unstrip on mounted core"
+diff "$TMP/eu.raw" "$TMP/eu.mnt" || fail "eu-unstrip output differs"
+readelf -n "$raw" >"$TMP/re.raw" 2>&1
+readelf -n "$own" >"$TMP/re.mnt" 2>&1 || fail "readelf -n on mounted core"
+diff "$TMP/re.raw" "$TMP/re.mnt" || fail "readelf -n output differs"
+grep -q NT_PRSTATUS "$TMP/re.mnt" || fail "readelf shows no notes"
+ok "eu-unstrip -n --core and readelf -n"
+
+$PREADS --holes "$own" "$raw" || fail "SEEK_DATA/SEEK_HOLE"
+
+/usr/bin/python3 - "$own" "$mnt" <<'PY' || fail "EROFS checks"
+import errno, os, sys
+core, mnt = sys.argv[1], sys.argv[2]
+def erofs(what, fn):
+    try:
+        fn()
+    except OSError as e:
+        if e.errno != errno.EROFS:
+            sys.exit(f"{what}: {e}, want EROFS")
+        return
+    sys.exit(f"{what} succeeded")
+erofs("open for write", lambda: os.open(core, os.O_WRONLY))
+erofs("create", lambda: os.open(os.path.join(mnt, "new"), os.O_WRONLY | os.O_CREAT, 0o600))
+erofs("unlink", lambda: os.unlink(core))
+erofs("truncate", lambda: os.truncate(core, 0))
+erofs("mkdir", lambda: os.mkdir(os.path.join(mnt, "d")))
+erofs("rename", lambda: os.rename(core, core + ".x"))
+erofs("chmod", lambda: os.chmod(core, 0o644))
+print("ok EROFS")
+PY
+
+# a core stored after mounting appears; removing it makes it disappear
+mkdir -p "$store/late-2.0"
+"$MKSTORE" "$store/late-2.0" "core.4242.1700000001000000" late-2.0 4242 1700000001000000 0 0 <"$raw" >/dev/null
+wait_for "[ -f '$mnt/late-2.0/core.4242' ]" || { ls -laR "$mnt"; fail "a new core did not appear"; }
+cmp "$mnt/late-2.0/core.4242" "$raw" || fail "new core reads wrong"
+# a reused pid: the later crash gets core.<pid>.1, the first keeps its name
+"$MKSTORE" "$store/late-2.0" "core.4242.1700000002000000" late-2.0 4242 1700000002000000 0 0 <"$raw" >/dev/null
+wait_for "[ -f '$mnt/late-2.0/core.4242.1' ]" || { ls -la "$mnt/late-2.0"; fail "pid collision not resolved"; }
+[ "$(stat -c %Y "$mnt/late-2.0/core.4242")" = 1700000001 ] || fail "the oldest crash lost core.<pid>"
+ok "new cores appear, reused pid resolves to core.4242 / core.4242.1"
+rm -f "$store/late-2.0/"core.4242.1700000001000000.*
+wait_for "[ ! -e '$mnt/late-2.0/core.4242.1' ]" || { ls -la "$mnt/late-2.0"; fail "removed core still shown"; }
+[ -f "$mnt/late-2.0/core.4242" ] || fail "remaining core not shown"
+rm -rf "$store/late-2.0"
+wait_for "[ ! -e '$mnt/late-2.0' ]" || fail "removed group still shown"
+ok "removed cores disappear"
+# a core being written (hidden temporary name) never shows
+: >"$store/fs_sample-1.0/.gzc-tmp.abc"
+head -c 1000000 "$store/fs_sample-1.0/core.$SAMPLE_PID.$ts.gz" >"$store/fs_sample-1.0/.gzc-tmp.def"
+sleep 0.7
+[ "$(ls -A "$mnt/fs_sample-1.0" | grep -c gzc-tmp)" = 0 ] || fail "temporary files are shown"
+ok "temporary files hidden"
