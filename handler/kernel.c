@@ -155,6 +155,15 @@ static void gather_process(struct capture *c)
 		set_str(&m->cwd, s);
 		free(s);
 	}
+	/* %e has '/' turned into '!' by the kernel: the real comm is here */
+	char *comm = NULL;
+	if (gzc_proc_read(c->procfd, "comm", 64, &comm, &len) == 0) {
+		if (len && comm[len - 1] == '\n')
+			comm[--len] = 0;
+		if (len && !memchr(comm, 0, len))
+			set_str(&m->comm, comm);
+		free(comm);
+	}
 	snap(c, "cmdline", &m->cmdline, 1);
 	snap(c, "maps", &m->maps, 0);
 	snap(c, "limits", &m->limits, 0);
@@ -187,7 +196,7 @@ static void gather_identity(struct capture *c)
 	else if (id->note_err)
 		cli_error("pid %d: malformed or oversized ELF notes (%s), used what was valid", (int)c->k.pid,
 			  strerror(-id->note_err));
-	if (gzc_elfid_app(id, c->k.comm, &c->app) < 0) {
+	if (gzc_elfid_app(id, c->m.comm, &c->app) < 0) {
 		gzc_elfid_free(id);
 		return;
 	}

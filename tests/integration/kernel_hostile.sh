@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Hostile input to the kernel handler: a comm with spaces, "..", "/" and a
+# newline; an attacker-controlled cwd; a symlink planted in the store; a
+# setuid program's crash (root only) next to an ordinary user's (readable by
+# them); RLIMIT_CORE 0, 1 and 100 KiB; 20 crashes at once.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/helpers/kernel_lib.sh"
+need setpriv
+SEGV="$BUILD/tests/helpers/crash_segv"
+"$GZCOREDUMP" install --store "$STORE" >/dev/null || fail "install"
+
+# 1. hostile comm (15 bytes at most)
+comm=$'a b/../\n$(x)'
+crash "$SEGV" --comm "$comm"
+wait_cores 1
+j=$(newest_json)
+m=$(meta "$j" "repr(d['process']['comm'])"); echo "stored comm: $m"; [ "$m" = "$(python3 -c "import sys; print(repr(sys.argv[1]))" "$comm")" ] || fail "comm not kept exactly"
+bad=$(find "$STORE" -mindepth 1 | sed "s|^$STORE/||" | grep -v '^[A-Za-z0-9._%/-]*$' || true)
+[ -z "$bad" ] || fail "unsafe names in the store: $bad"
+[ "$(find "$STORE" -mindepth 1 -maxdepth 1 -type d | wc -l)" = 1 ] || fail "comm made more than one directory"
+[ "$(find "$TMP" -mindepth 1 -maxdepth 1 ! -name store ! -name 'bt.core' | wc -l)" = 0 ] || fail "files outside the store"
+ok "hostile comm escaped: $(basename "$(dirname "$j")")"
+
+# 2. an attacker-controlled cwd gets nothing
+mkdir -m 777 "$TMP/evil"
+crash "$SEGV" --cwd "$TMP/evil"
+wait_cores 2
+[ -z "$(ls -A "$TMP/evil")" ] || fail "something was written into the crashed process's cwd"
+[ "$(meta "$(newest_json)" "d['process']['cwd']")" = "$TMP/evil" ] || fail "cwd not recorded"
+ok "nothing written in the crashed process's cwd"
+
+# 3. a symlink planted where the next core's group directory goes
+cp "$SEGV" "$TMP/planted"
+bid=$(readelf -n "$TMP/planted" | awk '/Build ID/ {print substr($3,1,12)}')
+mkdir "$TMP/victim"
+ln -s "$TMP/victim" "$STORE/planted-bid-$bid"
+crash "$TMP/planted"
+wait_handlers
+[ -z "$(ls -A "$TMP/victim")" ] || fail "the handler followed a planted symlink"
+[ -L "$STORE/planted-bid-$bid" ] || fail "the planted symlink was replaced"
+ok "planted symlink not followed"
+rm "$STORE/planted-bid-$bid"
+
+# 4. set-id crash: root only; an ordinary user's crash: theirs
+echo 2 > /proc/sys/fs/suid_dumpable
+cp "$SEGV" "$TMP/suidapp" && chmod 4755 "$TMP/suidapp"
+cp "$SEGV" "$TMP/userapp" && chmod 755 "$TMP/userapp"
+n=$(cores)
+{ ( ulimit -c unlimited; exec setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/suidapp" ); } >/dev/null 2>&1 || true
+{ ( ulimit -c unlimited; exec setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/userapp" ); } >/dev/null 2>&1 || true
+wait_cores $((n + 2))
+js=$(ls "$STORE"/suidapp-*/core.*.json) || fail "no core of the setuid program"
+ju=$(ls "$STORE"/userapp-*/core.*.json) || fail "no core of the user's program"
+[ "$(meta "$js" "d['access']['owner_uid']")" = -1 ] || fail "setuid core not root-only: $(meta "$js" "d['access']")"
+[ "$(meta "$js" "d['access']['user_readable']")" = False ] || fail "setuid core user_readable"
+[ "$(meta "$js" "d['process']['euid']")" = 0 ] || fail "setuid euid"
+[ "$(meta "$ju" "d['access']['owner_uid']")" = 65534 ] || fail "user core owner: $(meta "$ju" "d['access']")"
+[ "$(meta "$ju" "d['access']['user_readable']")" = True ] || fail "user core not readable by its user"
+for f in "$STORE"/suidapp-*/core.* "$STORE"/userapp-*/core.*; do
+	[ "$(stat -c '%U %a' "$f")" = "root 600" ] || fail "$f is $(stat -c '%U %a' "$f")"
+done
+echo "$ORIG_SUID" > /proc/sys/fs/suid_dumpable
+ok "setuid crash root-only, user crash owned by the user, files root 0600"
+
+# 5. RLIMIT_CORE 0 and 1 (KiB, below a page): nothing; 100 KiB: capped, truncated
+n=$(cores)
+{ ( ulimit -c 0; exec "$SEGV" --comm rlimit0 ); } >/dev/null 2>&1
+{ ( ulimit -c 1; exec "$SEGV" --comm rlimit1 ); } >/dev/null 2>&1
+wait_handlers
+[ "$(cores)" = "$n" ] || fail "a core was stored below one page of RLIMIT_CORE"
+{ ( ulimit -c 100; exec "$SEGV" --comm rlimit100 ); } >/dev/null 2>&1
+wait_cores $((n + 1))
+j=$(ls "$STORE"/rlimit100-*/core.*.json)
+[ "$(meta "$j" "d['file']['size']")" = 102400 ] || fail "RLIMIT_CORE 100K: size $(meta "$j" "d['file']['size']")"
+[ "$(meta "$j" "d['file']['truncated']")" = True ] || fail "capped core not marked truncated"
+[ "$(meta "$j" "d['file']['truncated_reason']")" = RLIMIT_CORE ] || fail "truncated reason"
+[ "$(gzip -dc "${j%.json}.gz" | wc -c)" = 102400 ] || fail "capped core does not decompress to 100 KiB"
+ok "RLIMIT_CORE 0 and 1: skipped; 100K: capped at 102400 and marked truncated"
+
+# 6. twenty at once
+n=$(cores)
+for i in $(seq 1 20); do crash "$SEGV" --comm "many$i" & done
+wait
+wait_cores $((n + 20))
+for j in "$STORE"/many*/core.*.json; do
+	gzip -t "${j%.json}.gz" || fail "${j%.json}.gz is corrupt"
+	[ "$(meta "$j" "d['file']['size']")" = "$(gzip -dc "${j%.json}.gz" | wc -c)" ] || fail "$j size"
+done
+[ "$(ls "$STORE"/many*/core.*.json | wc -l)" = 20 ] || fail "not 20 sidecars"
+ok "20 simultaneous crashes: 20 valid cores with sidecars"
+"$GZCOREDUMP" uninstall >/dev/null || fail "uninstall"
