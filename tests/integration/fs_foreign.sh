@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Foreign files in the store (no sidecar, made by other tools): gzip -9,
+# pigz, 7z -tgzip, multi-member gzip, zlib (zlib-flate) read right at random
+# offsets, grouped by the core's own notes (exe name + build-id); in a
+# read-only store their indexes go to cache_dir.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/helpers/fs_lib.sh"
+[ -c /dev/fuse ] || skip "/dev/fuse is missing"
+need pigz; need 7z; need zlib-flate
+
+raw=$TMP/raw.core
+make_sample_core "$raw" 8
+store=$TMP/store mnt=$TMP/mnt
+mkdir -p "$store/dropped"
+gzip -9 -c "$raw" >"$store/g9.gz"
+pigz -c "$raw" >"$store/dropped/pz.gz"
+(cd "$TMP" && cp "$raw" core7 && 7z a -tgzip -mx=5 "$store/sz.gz" core7 >/dev/null) || fail "7z"
+split -n 3 -d "$raw" "$TMP/part."
+for p in "$TMP"/part.*; do gzip -1 -c "$p"; done >"$store/multi.gz"
+zlib-flate -compress <"$raw" >"$store/dropped/zl.zz"
+want=$(sha256sum <"$raw" | cut -d' ' -f1)
+
+mount_store "$store" "$mnt"
+bid=$(eu-unstrip -n --core "$raw" 2>/dev/null | awk '$3 ~ /fs_sample$/ || $5 ~ /fs_sample$/ {print $2; exit}' | cut -c1-12)
+for name in g9 pz sz multi zl; do
+	f=$(ls -d "$mnt"/*/"$name" 2>/dev/null | head -1)
+	[ -n "$f" ] || { ls -laR "$mnt"; fail "$name not shown"; }
+	case "$f" in "$mnt"/fs_sample-*/*) ;; *) fail "$name grouped as $f, not by its notes";; esac
+	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$want" ] || fail "$name: sha256 differs"
+	$PREADS "$f" "$raw" --n 250 --seed 11 --span 1048576 || fail "$name: random preads"
+	grep -q '"build_id"' "$f.json" || fail "$name: made-up metadata lacks the build-id"
+	ok "$name: $f"
+done
+g=$(basename "$(dirname "$(ls -d "$mnt"/*/g9)")")
+[ -z "$bid" ] || [ "$g" = "fs_sample-${bid:0:12}" ] || echo "note: group $g, eu-unstrip build-id $bid"
+ls "$store"/*.gzx "$store"/dropped/*.gzx >/dev/null || fail "indexes not kept in the writable store"
+ok "indexes kept in the store"
+
+# a read-only store: indexes go to cache_dir
+fusermount3 -u -z "$mnt"
+rm -f "$store"/*.gzx "$store"/dropped/*.gzx
+ro=$TMP/ro
+mkdir -p "$ro"
+if mount --bind "$store" "$ro" 2>/dev/null && mount -o remount,bind,ro "$ro" 2>/dev/null; then
+	at_exit "umount -l '$ro' 2>/dev/null"
+	mount_store "$ro" "$TMP/mnt2" -o cache_dir="$TMP/cache"
+	f=$(ls -d "$TMP"/mnt2/*/g9)
+	cmp "$f" "$raw" || fail "read-only store: bytes differ"
+	n=$(ls "$TMP/cache" | grep -c '\.gzx$')
+	[ "$n" -ge 5 ] || fail "read-only store: $n indexes in cache_dir, want 5"
+	ok "read-only store: indexes in cache_dir ($n)"
+else
+	umount -l "$ro" 2>/dev/null
+	echo "note: cannot make a read-only bind mount here; cache_dir not checked"
+fi
