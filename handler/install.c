@@ -62,17 +62,34 @@ static int write_pattern(const char *p)
 	return r;
 }
 
-/* The store a pattern line of ours names (-S DIR), else the configured one. */
-static void store_of(const char *pattern, const char *config_store, char *buf, size_t cap)
+/* The value of option opt ("-S") in a pattern line of ours, or "". */
+static void opt_of(const char *pattern, const char *opt, char *buf, size_t cap)
 {
-	const char *s = strstr(pattern, " -S ");
+	char pat[8];
+	snprintf(pat, sizeof(pat), " %s ", opt);
+	const char *s = strstr(pattern, pat);
+	buf[0] = 0;
 	if (s) {
-		s += 4;
-		size_t n = strcspn(s, " ");
-		snprintf(buf, cap, "%.*s", (int)n, s);
-	} else {
-		snprintf(buf, cap, "%s", config_store);
+		s += strlen(pat);
+		snprintf(buf, cap, "%.*s", (int)strcspn(s, " "), s);
 	}
+}
+
+/* The store a pattern line of ours uses: its -S, else the store of its -C
+ * config, else that of /etc/gzcoredump.conf, else the default. */
+static void store_of(const char *pattern, char *buf, size_t cap)
+{
+	struct gzc_config cfg;
+	char conf[PATH_MAX];
+	unsigned ln;
+	opt_of(pattern, "-S", buf, cap);
+	if (buf[0])
+		return;
+	opt_of(pattern, "-C", conf, sizeof(conf));
+	gzc_config_init(&cfg);
+	if (gzc_config_load(&cfg, conf[0] ? conf : GZC_CONFIG_PATH, &ln) < 0)
+		gzc_config_init(&cfg);
+	snprintf(buf, cap, "%s", cfg.store);
 }
 
 static int save_file(int dirfd, const char *name, const char *text)
@@ -211,7 +228,7 @@ int cmd_install(int argc, char **argv)
 	snprintf(prev, sizeof(prev), "%s", cur);
 	if (gzc_pattern_is_ours(cur)) {
 		int ofd;
-		store_of(cur, cfg.store, oldstore, sizeof(oldstore));
+		store_of(cur, oldstore, sizeof(oldstore));
 		snprintf(prev, sizeof(prev), "core");
 		if (gzc_store_open(oldstore, false, &ofd) == 0) {
 			if (load_prev(ofd, prev, sizeof(prev)) < 0)
@@ -263,9 +280,7 @@ fail:
 int cmd_uninstall(int argc, char **argv)
 {
 	struct install_opts o = { 0 };
-	struct gzc_config cfg;
 	char cur[PATTERN_BUF], prev[PATTERN_BUF] = "core", store[PATH_MAX];
-	unsigned ln = 0;
 	int rootfd = -1, status = 0;
 
 	if (parse_opts(argc, argv, &o, 0) < 0)
@@ -283,10 +298,7 @@ int cmd_uninstall(int argc, char **argv)
 		printf("not installed: core_pattern is '%s'\n", cur);
 		return status;
 	}
-	gzc_config_init(&cfg);
-	if (gzc_config_load(&cfg, GZC_CONFIG_PATH, &ln) < 0)
-		gzc_config_init(&cfg);
-	store_of(cur, cfg.store, store, sizeof(store));
+	store_of(cur, store, sizeof(store));
 	if (gzc_store_open(store, false, &rootfd) == 0) {
 		if (load_prev(rootfd, prev, sizeof(prev)) < 0 || gzc_pattern_is_ours(prev))
 			snprintf(prev, sizeof(prev), "core");

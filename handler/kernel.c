@@ -319,14 +319,27 @@ static int admit(struct capture *c, int rootfd, uint64_t *ret_budget)
 	return 1;
 }
 
-/* Streams stdin into the writer within the caps. Sets m.truncated/reason. */
+/* Streams stdin into the writer within the caps. Sets m.truncated/reason.
+ * The store budget bounds the compressed output. Input the writer has taken
+ * but not yet written (at most `inflight`, its memory bound) may come out
+ * up to its own size, so each step takes no more input than the budget left
+ * after that, and the stream stops while the bound still holds. */
 static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t cap, const char *cap_reason,
-		  uint64_t budget)
+		  uint64_t budget, uint64_t inflight)
 {
 	uint64_t taken = 0;
 	for (;;) {
+		uint64_t out = gzc_writer_bytes_out(w), pend = taken < inflight ? taken : inflight;
+		uint64_t left = budget > out ? budget - out : 0;
+		if (budget != UINT64_MAX && left <= pend + MIN_BUDGET) {
+			c->m.truncated = 1;
+			set_str(&c->m.truncated_reason, "store limit (max_use/keep_free)");
+			return 0;
+		}
 		uint64_t step = cap - taken < READ_STEP ? cap - taken : READ_STEP;
-		if (step == 0) {
+		if (budget != UINT64_MAX && step > (left - pend) / 16 * 15)
+			step = (left - pend) / 16 * 15;
+		if (cap == taken) {
 			if (pipe_has_more(STDIN_FILENO)) {
 				c->m.truncated = 1;
 				set_str(&c->m.truncated_reason, cap_reason);
@@ -349,9 +362,9 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 		}
 		if (rd == 0)
 			return 0; /* the whole core */
+		/* other handlers share the file system: look again */
 		uint64_t fs_free = 0;
-		bool low = c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0 && fs_free < c->cfg.keep_free;
-		if (gzc_writer_bytes_out(w) >= budget || low) {
+		if (c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0 && fs_free < c->cfg.keep_free + pend) {
 			c->m.truncated = 1;
 			set_str(&c->m.truncated_reason, "store limit (max_use/keep_free)");
 			return 0;
@@ -536,7 +549,10 @@ int cmd_kernel(int argc, char **argv)
 		cli_error("cannot start compressing: %s", strerror(-r));
 		goto out;
 	}
-	stream(&c, w, rootfd, cap, cap_reason, budget);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t threads = c.cfg.threads ? (uint64_t)c.cfg.threads : (uint64_t)(cpus > 0 ? cpus : 1);
+	uint64_t inflight = (2 * threads + 2) * (c.cfg.span ? c.cfg.span : GZC_SPAN_DEFAULT);
+	stream(&c, w, rootfd, cap, cap_reason, budget, inflight);
 	/* give the pipe back now: the crashed process is released while we finish */
 	close(STDIN_FILENO);
 	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);

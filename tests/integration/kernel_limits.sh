@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Limits and settings of the kernel handler: a full disk (small tmpfs store),
+# keep_free, max_per_app, rate_limit, max_core_size, hooks with a timeout and
+# hostile data only in their environment; install/uninstall bookkeeping
+# (previous pattern, --persist, a too-long line) and the original -c line.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/helpers/kernel_lib.sh"
+SEGV="$BUILD/tests/helpers/crash_segv"
+CONF=$TMP/c  # short: the whole core_pattern line must fit in 127 bytes
+
+# 1. previous pattern kept and given back; --persist; a line too long
+printf '%s\n' "core.%p.gzctest" > /proc/sys/kernel/core_pattern
+GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" install --store "$STORE" --persist >/dev/null || fail "install --persist"
+grep -q "^kernel.core_pattern = |$GZCOREDUMP --kernel" "$TMP/sysctl.conf" || fail "sysctl file: $(cat "$TMP/sysctl.conf")"
+"$GZCOREDUMP" install --store "$STORE" >/dev/null || fail "reinstall"
+GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" uninstall --persist >/dev/null || fail "uninstall"
+[ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.gzctest" ] || fail "previous pattern not restored: $(cat /proc/sys/kernel/core_pattern)"
+[ ! -e "$TMP/sysctl.conf" ] || fail "uninstall --persist left the sysctl file"
+long=$TMP/$(printf 'x%.0s' $(seq 1 90))
+mkdir -p "$long" && cp "$GZCOREDUMP" "$long/gzcoredump"
+out=$("$long/gzcoredump" install --store "$STORE" 2>&1) && fail "a line over 127 bytes was installed"
+grep -q "127" <<<"$out" || fail "no clear message for a long line: $out"
+[ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.gzctest" ] || fail "a failed install changed core_pattern"
+ok "previous pattern restored, --persist file written and removed, long line refused"
+
+# 2. the original tool's line keeps working
+printf '%s\n' "|$GZCOREDUMP -c -p $TMP/legacy -a %e" > /proc/sys/kernel/core_pattern
+crash "$SEGV"
+for _ in $(seq 1 100); do ls "$TMP"/legacy/Core_*_crash_segv.gz >/dev/null 2>&1 && ! pgrep -f "gzcoredump -c" >/dev/null && break; sleep 0.1; done
+f=$(ls "$TMP"/legacy/Core_*_crash_segv.gz) || fail "the -c -p DIR -a %e line stored nothing"
+gzip -t "$f" || fail "legacy core corrupt"
+ok "legacy -c -p DIR -a %e line: $(basename "$f")"
+
+# 3. settings: max_per_app, rate limit, max_core_size, hooks
+cat > "$CONF" <<EOC
+# test settings
+store = $STORE
+max_per_app = 2
+rate_limit = 3/hour
+max_core_size = 200K
+pre_hook = printf '%s' "\$GZC_COMM" > $TMP/hook.pre
+post_hook = echo "\$GZC_CORE" > $TMP/hook.post; sleep 30
+hook_timeout = 1s
+EOC
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install --config"
+crash "$SEGV" --comm 'h$(touch x);`y`'
+wait_cores 1
+[ "$(cat "$TMP/hook.pre")" = 'h$(touch x);`y`' ] || fail "pre hook env: $(cat "$TMP/hook.pre")"
+[ -f "$(cat "$TMP/hook.post")" ] || fail "post hook did not get the core's path"
+[ ! -e /x ] && [ ! -e "$TMP/x" ] || fail "a hostile comm ran in a hook"
+j=$(newest_json)
+[ "$(meta "$j" "d['file']['size']")" = 204800 ] || fail "max_core_size not applied"
+[ "$(meta "$j" "d['file']['truncated_reason']")" = max_core_size ] || fail "max_core_size reason"
+ok "hooks get data only via the environment, the post hook was killed after 1s; max_core_size 200K"
+start=$(date +%s)
+crash "$SEGV"; crash "$SEGV"; crash "$SEGV"; crash "$SEGV"
+wait_handlers
+[ $(( $(date +%s) - start )) -lt 15 ] || fail "hooks held the handler too long"
+[ "$(ls "$STORE"/crash_segv-*/core.*.gz | wc -l)" = 2 ] || fail "max_per_app 2: $(ls "$STORE"/crash_segv-*/)"
+"$GZCOREDUMP" list -S "$STORE" | grep -c crash_segv | grep -qx 2 || fail "list after max_per_app"
+ok "max_per_app 2 keeps the newest two"
+printf 'store = %s\nrate_limit = 1/hour\n' "$TMP/rate" > "$CONF"
+crash "$SEGV" --comm rate1; crash "$SEGV" --comm rate2
+wait_handlers
+[ "$(find "$TMP/rate" -name 'core.*.gz' | wc -l)" = 1 ] || fail "rate_limit 1/hour kept $(find "$TMP/rate" -name 'core.*.gz' | wc -l) cores"
+ok "rate_limit 1/hour per executable: the second crash was not kept"
+"$GZCOREDUMP" uninstall >/dev/null
+
+# 4. a full disk: a 6 MiB tmpfs store, a core with 16 MiB of random bytes
+need mount
+mkdir "$TMP/small"
+mount -t tmpfs -o size=6m,mode=0700 gzctest "$TMP/small" || skip "cannot mount tmpfs"
+at_exit "umount -l '$TMP/small'"
+STORE=$TMP/small/store
+printf 'store = %s\nkeep_free = 1M\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install on tmpfs"
+crash "$SEGV" --mb 64
+wait_cores 1
+j=$(newest_json)
+[ "$(meta "$j" "d['file']['truncated']")" = True ] || fail "core on a full store not truncated"
+gzip -t "${j%.json}.gz" || fail "truncated core is not a valid gzip file"
+free=$(df -B1 --output=avail "$TMP/small" | tail -1)
+[ "$free" -ge $((512 * 1024)) ] || fail "keep_free not respected: $free bytes free"
+ok "keep_free: stopped at $(meta "$j" "d['file']['size']") bytes, $free bytes left, reason: $(meta "$j" "d['file']['truncated_reason']")"
+printf 'store = %s\n' "$STORE" > "$CONF"
+crash "$SEGV" --mb 64
+wait_cores 2
+for j in "$STORE"/*/core.*.json; do gzip -t "${j%.json}.gz" || fail "a core on the full disk is corrupt"; done
+j=$(newest_json)
+[ "$(meta "$j" "d['file']['truncated']")" = True ] || fail "core on a full disk not truncated"
+[ -z "$(find "$STORE" -name '.gzc-tmp*')" ] || fail "temporary files left on the full disk"
+ok "disk full: stored validly, truncated ($(meta "$j" "d['file']['truncated_reason']"))"
+"$GZCOREDUMP" uninstall >/dev/null
