@@ -1,0 +1,279 @@
+/* Unit tests for src/view.c: the store as gzcorefs shows it. Each test
+ * builds a small store in a temporary directory with the library's writer
+ * and sidecars, and checks names, groups, sizes, owners, collisions, what is
+ * hidden, rescans, and reads through the shared reader. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "gzcore.h"
+#include "view.h"
+
+#define DATA_LEN (700 * 1024 + 123)
+
+static char root[64];
+static unsigned char data[DATA_LEN];
+
+static void mkdata(void)
+{
+	for (size_t i = 0; i < DATA_LEN; i++)
+		data[i] = (i / 4096) % 3 == 0 ? 0 : (unsigned char)(i * 7 + i / 1000);
+}
+
+static void setup(void)
+{
+	strcpy(root, "/tmp/gzc-view.XXXXXX");
+	cr_assert(mkdtemp(root));
+	mkdata();
+}
+
+static void rm_rf(const char *p)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void teardown(void) { rm_rf(root); }
+
+static void put_file(const char *rel, const void *buf, size_t len)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert(fd >= 0, "%s: %s", p, strerror(errno));
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+}
+
+static void mkdir_rel(const char *rel)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	cr_assert(mkdir(p, 0700) == 0 || errno == EEXIST);
+}
+
+/* A core as the handler stores it: sidecar, index, then the core. */
+static void store_own(const char *group, const char *base, int64_t pid, uint64_t ts, int64_t owner, int readable)
+{
+	struct gzc_writer_opts wo = { .level = 1, .span = GZC_SPAN_MIN };
+	struct gzc_writer *w;
+	struct gzc_index *idx;
+	struct gzc_meta m;
+	char dir[256], name[128];
+	mkdir_rel(group);
+	snprintf(dir, sizeof(dir), "%s/%s", root, group);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert(dfd >= 0);
+	snprintf(name, sizeof(name), "%s.gz", base);
+	int fd = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	cr_assert(fd >= 0);
+	cr_assert_eq(gzc_writer_new(fd, &wo, &w), 0);
+	cr_assert_eq(gzc_writer_write(w, data, DATA_LEN), 0);
+	cr_assert_eq(gzc_writer_finish(w, 0, &idx), 0);
+	gzc_writer_free(w);
+	close(fd);
+	snprintf(name, sizeof(name), "%s.gz" GZC_IDX_SUFFIX, base);
+	cr_assert_eq(gzc_index_save(idx, dfd, name), 0);
+	gzc_index_free(idx);
+	gzc_meta_init(&m);
+	m.pid = pid;
+	m.timestamp_us = ts;
+	m.owner_uid = owner;
+	m.user_readable = readable;
+	cr_assert_eq(gzc_meta_set(&m.group, group), 0);
+	snprintf(name, sizeof(name), "%s.json", base);
+	cr_assert_eq(gzc_meta_save(&m, dfd, name, 0600), 0);
+	gzc_meta_clear(&m);
+	close(dfd);
+}
+
+/* A foreign gzip file made by zlib (no sidecar). */
+static void store_foreign(const char *rel, size_t len)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	gzFile g = gzopen(p, "wb6");
+	cr_assert(g);
+	if (len)
+		cr_assert_eq(gzwrite(g, data, (unsigned)len), (int)len);
+	gzclose(g);
+}
+
+static struct gzc_view *view_of(struct gzc_cache *cache)
+{
+	struct gzc_view_opts o = { .cache = cache, .ttl_ms = 1 };
+	struct gzc_view *v;
+	cr_assert_eq(gzc_view_new(root, &o, &v), 0);
+	return v;
+}
+
+TestSuite(view, .init = setup, .fini = teardown);
+
+Test(view, own_core_named_by_its_sidecar)
+{
+	store_own("app-1.2", "core.42.1700000000000001", 42, 1700000000000001ull, 1000, 1);
+	store_own("app-1.2", "core.43.1700000000000002", 43, 1700000000000002ull, 1000, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	cr_assert_eq(s->ngroups, 1);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "app-1.2");
+	cr_assert(g);
+	cr_assert_eq(g->nfiles, 4);
+	const struct gzc_view_file *f = gzc_view_find_file(g, "core.42");
+	cr_assert(f);
+	cr_assert_eq(f->kind, GZC_VIEW_CORE);
+	cr_assert_eq(f->size, DATA_LEN);
+	cr_assert_eq(f->uid, 1000);
+	cr_assert_eq(f->mode, 0400);
+	cr_assert_eq(f->mtime.tv_sec, 1700000000);
+	cr_assert_eq(f->mtime.tv_nsec, 1000);
+	const struct gzc_view_file *j = gzc_view_find_file(g, "core.42.json");
+	cr_assert(j);
+	cr_assert_eq(j->kind, GZC_VIEW_META);
+	const struct gzc_view_file *r = gzc_view_find_file(g, "core.43");
+	cr_assert(r);
+	cr_assert_eq(r->uid, 0, "not user_readable: root only");
+	char *meta;
+	size_t len;
+	cr_assert_eq(gzc_view_read_meta(v, j, &meta, &len), 0);
+	cr_assert_eq(len, j->size);
+	cr_assert(strstr(meta, "\"gzcore_meta\""));
+	free(meta);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
+Test(view, reused_pid_oldest_keeps_the_name)
+{
+	store_own("app-1", "core.7.3000", 7, 3000, -1, 0);
+	store_own("app-1", "core.7.1000", 7, 1000, -1, 0);
+	store_own("app-1", "core.7.2000", 7, 2000, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "app-1");
+	cr_assert(g);
+	cr_assert_eq(g->nfiles, 6);
+	cr_assert_eq(gzc_view_find_file(g, "core.7")->mtime.tv_nsec, 1000 * 1000);
+	cr_assert_eq(gzc_view_find_file(g, "core.7.1")->mtime.tv_nsec, 2000 * 1000);
+	cr_assert_eq(gzc_view_find_file(g, "core.7.2")->mtime.tv_nsec, 3000 * 1000);
+	cr_assert(gzc_view_find_file(g, "core.7.2.json"));
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
+Test(view, foreign_hidden_and_garbage)
+{
+	store_foreign("dropped.gz", DATA_LEN);      /* not an ELF core: group "unknown" */
+	store_foreign("empty.gz", 0);               /* an empty stream: hidden */
+	put_file("junk.gz", "\x1f\x8b\x08garbage", 10);
+	put_file("notes.txt", "hello", 5);
+	put_file(".hidden.gz", "x", 1);
+	mkdir_rel("grp");
+	put_file("grp/.gzc-tmp.123", "x", 1);
+	char a[256], b[256];
+	snprintf(a, sizeof(a), "%s/dropped.gz", root);
+	snprintf(b, sizeof(b), "%s/grp/link.gz", root);
+	cr_assert_eq(symlink(a, b), 0);
+	snprintf(b, sizeof(b), "%s/grp/fifo.gz", root);
+	cr_assert_eq(mkfifo(b, 0600), 0);
+
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	cr_assert_eq(s->ngroups, 1, "groups: %zu", s->ngroups);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "unknown");
+	cr_assert(g);
+	cr_assert_eq(g->nfiles, 2);
+	const struct gzc_view_file *f = gzc_view_find_file(g, "dropped");
+	cr_assert(f);
+	cr_assert_eq(f->size, DATA_LEN);
+	cr_assert_eq(f->uid, 0);
+	/* its index was built and kept in the store */
+	snprintf(a, sizeof(a), "%s/dropped.gz" GZC_IDX_SUFFIX, root);
+	cr_assert_eq(access(a, F_OK), 0);
+
+	struct gzc_reader *r;
+	cr_assert_eq(gzc_view_open_reader(v, f, &r), 0);
+	unsigned char buf[5000];
+	cr_assert_eq(gzc_reader_pread(r, buf, sizeof(buf), 300000), (ssize_t)sizeof(buf));
+	cr_assert_eq(memcmp(buf, data + 300000, sizeof(buf)), 0);
+	struct gzc_reader *r2;
+	cr_assert_eq(gzc_view_open_reader(v, f, &r2), 0);
+	cr_assert_eq(r, r2, "one shared reader per core");
+	gzc_view_release_reader(v, f);
+	gzc_view_release_reader(v, f);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
+Test(view, rescan_sees_new_and_removed_cores)
+{
+	store_own("app-1", "core.1.1000", 1, 1000, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s, *held;
+	struct gzc_view_stats st;
+	cr_assert_eq(gzc_view_get(v, 0, &held), 0);
+	cr_assert_eq(held->ngroups, 1);
+	store_own("app-2", "core.2.2000", 2, 2000, -1, 0);
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	cr_assert_eq(s->ngroups, 2);
+	gzc_view_put(v, s);
+	/* an unchanged store is not re-identified */
+	gzc_view_get_stats(v, &st);
+	uint64_t ident = st.identified;
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	gzc_view_put(v, s);
+	gzc_view_get_stats(v, &st);
+	cr_assert_eq(st.identified, ident);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/app-1", root);
+	rm_rf(p);
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	cr_assert_eq(s->ngroups, 1);
+	cr_assert(gzc_view_find_group(s, "app-2"));
+	gzc_view_put(v, s);
+	/* an old snapshot stays usable while held */
+	cr_assert(gzc_view_find_file(gzc_view_find_group(held, "app-1"), "core.1"));
+	gzc_view_put(v, held);
+	gzc_view_free(v);
+}
+
+Test(view, replaced_file_is_stale)
+{
+	store_own("app-1", "core.5.1000", 5, 1000, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_file *f = gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.5");
+	cr_assert(f);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/app-1/core.5.1000.gz", root);
+	cr_assert_eq(unlink(p), 0);
+	put_file("app-1/core.5.1000.gz", "\x1f\x8b\x08", 3);
+	struct gzc_reader *r;
+	cr_assert_eq(gzc_view_open_reader(v, f, &r), -ESTALE);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
+Test(view, bad_arguments)
+{
+	struct gzc_view *v;
+	struct gzc_view_opts o = { .cache_dir = "relative" };
+	cr_assert_eq(gzc_view_new(root, &o, &v), -EINVAL);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/file", root);
+	put_file("file", "x", 1);
+	cr_assert_eq(gzc_view_new(p, NULL, &v), -ENOTDIR);
+	snprintf(p, sizeof(p), "%s/missing", root);
+	cr_assert_eq(gzc_view_new(p, NULL, &v), -ENOENT);
+}
