@@ -26,6 +26,11 @@
  *
  * Asking for a key already present with a different len returns -EINVAL
  * (a programmer error: a span has one size).
+ *
+ * Prefixes: an entry may hold only the first `valid` bytes of its span
+ * (gzc_cache_get_range). A lookup that needs more unlinks that entry (its
+ * pinned readers keep it alive, its bytes never change) and loads the whole
+ * span into a new one.
  */
 #include "cache.h"
 
@@ -47,6 +52,8 @@ struct gzc_cache_entry {
 	uint64_t file, span;
 	unsigned char *data;
 	size_t len;
+	size_t valid;	 /* when READY: bytes loaded from the start */
+	size_t wanted;	 /* while LOADING: the largest need asked of it */
 	enum entry_state state;
 	int err;	 /* when FAILED: the loader's negative errno */
 	unsigned refs;	 /* loader + waiters + handed-out references */
@@ -250,17 +257,19 @@ void gzc_cache_free(struct gzc_cache *c)
 
 /* Runs the load for e, which the caller created and pinned; called and
  * returns with the lock held, drops it around the allocation and the load. */
-static int entry_load(struct gzc_cache *c, struct gzc_cache_entry *e, gzc_cache_load_fn load,
-		      void *ctx)
+static int entry_load(struct gzc_cache *c, struct gzc_cache_entry *e, size_t need,
+		      gzc_cache_load_range_fn load, void *ctx)
 {
 	pthread_mutex_unlock(&c->lock);
 	unsigned char *buf = malloc(e->len);
-	int r = buf ? load(ctx, e->file, e->span, buf, e->len) : -ENOMEM;
-	if (r > 0) /* the loader broke its contract; do not cache garbage */
+	long v = buf ? load(ctx, e->file, e->span, buf, e->len, need, e) : -ENOMEM;
+	int r = v < 0 ? (int)v : 0;
+	if (v >= 0 && ((size_t)v < need || (size_t)v > e->len)) /* the loader broke its contract */
 		r = -EIO;
 	pthread_mutex_lock(&c->lock);
 
 	if (r == 0) {
+		e->valid = (size_t)v;
 		e->data = buf;
 		e->state = ENTRY_READY;
 		c->stats.bytes += e->len;
@@ -278,58 +287,111 @@ static int entry_load(struct gzc_cache *c, struct gzc_cache_entry *e, gzc_cache_
 	return r;
 }
 
+/* Adapts a whole-span loader to the prefix interface. */
+struct whole_load {
+	gzc_cache_load_fn load;
+	void *ctx;
+};
+
+static long load_whole(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len, size_t need,
+		       struct gzc_cache_entry *entry)
+{
+	struct whole_load *w = ctx;
+	(void)need;
+	(void)entry;
+	int r = w->load(w->ctx, file, span, buf, len);
+	if (r > 0) /* the loader broke its contract; do not cache garbage */
+		return -EIO;
+	return r < 0 ? r : (long)len;
+}
+
 int gzc_cache_get(struct gzc_cache *c, uint64_t file, uint64_t span, size_t len,
 		  gzc_cache_load_fn load, void *ctx, struct gzc_cache_ref *ret)
 {
+	struct whole_load w = { load, ctx };
+	if (!load)
+		return -EINVAL;
+	return gzc_cache_get_range(c, file, span, len, len, load_whole, &w, ret);
+}
+
+int gzc_cache_get_range(struct gzc_cache *c, uint64_t file, uint64_t span, size_t len, size_t need,
+			gzc_cache_load_range_fn load, void *ctx, struct gzc_cache_ref *ret)
+{
+	struct gzc_cache_entry *e;
 	int r;
 
-	if (len == 0 || !load)
+	if (len == 0 || need == 0 || need > len || !load)
 		return -EINVAL;
 
 	pthread_mutex_lock(&c->lock);
-	struct gzc_cache_entry *e = table_find(c, file, span);
-	if (e) {
+	for (;;) {
+		e = table_find(c, file, span);
+		if (!e)
+			break;
 		if (e->len != len) {
 			r = -EINVAL;
 			goto out;
 		}
 		if (e->refs++ == 0)
 			lru_unlink(c, e);
-		if (e->state == ENTRY_READY) {
+		if (e->state == ENTRY_READY && e->valid >= need) {
 			c->stats.hits++;
-		} else {
+			goto found;
+		}
+		if (e->state == ENTRY_LOADING) {
 			c->stats.waits++;
+			if (need > e->wanted)
+				e->wanted = need; /* the loader may go on for us */
 			while (e->state == ENTRY_LOADING)
 				pthread_cond_wait(&c->cond, &c->lock);
+			if (e->state == ENTRY_FAILED)
+				goto found; /* reports the loader's error */
+			if (e->valid >= need)
+				goto found;
+			entry_unpin(c, e);
+			continue; /* a prefix too short: look again */
 		}
-	} else {
-		e = calloc(1, sizeof(*e));
-		if (!e) {
-			r = -ENOMEM;
-			goto out;
-		}
-		e->file = file;
-		e->span = span;
-		e->len = len;
-		e->state = ENTRY_LOADING;
-		e->refs = 1;
-		table_insert(c, e);
-		c->stats.misses++;
-		entry_load(c, e, load, ctx);
+		/* READY but too short: retire it (pinned readers keep it), load all */
+		table_remove(c, e);
+		entry_unpin(c, e);
+		need = len;
+		break;
 	}
-
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		r = -ENOMEM;
+		goto out;
+	}
+	e->file = file;
+	e->span = span;
+	e->len = len;
+	e->state = ENTRY_LOADING;
+	e->refs = 1;
+	e->wanted = need;
+	table_insert(c, e);
+	c->stats.misses++;
+	entry_load(c, e, need, load, ctx);
+found:
 	if (e->state == ENTRY_FAILED) {
 		r = e->err;
 		entry_unpin(c, e);
 		goto out;
 	}
 	ret->data = e->data;
-	ret->len = e->len;
+	ret->len = e->valid;
 	ret->entry = e;
 	r = 0;
 out:
 	pthread_mutex_unlock(&c->lock);
 	return r;
+}
+
+size_t gzc_cache_wanted(struct gzc_cache *c, struct gzc_cache_entry *e)
+{
+	pthread_mutex_lock(&c->lock);
+	size_t w = e->wanted;
+	pthread_mutex_unlock(&c->lock);
+	return w;
 }
 
 void gzc_cache_release(struct gzc_cache *c, struct gzc_cache_ref *ref)

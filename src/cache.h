@@ -26,10 +26,21 @@ struct gzc_cache_entry;
  * Returns 0 or a negative errno (e.g. -EBADMSG for a corrupt span). */
 typedef int (*gzc_cache_load_fn)(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len);
 
+/* Loads a prefix: fills buf[0..v) with the first v bytes of (file, span),
+ * need <= v <= len, and returns v; or a negative errno. While it runs, other
+ * threads may ask for more of the same span: a loader that decodes in steps
+ * calls gzc_cache_wanted(c, entry) between steps and goes on as far as that
+ * says, so one decode serves them all. */
+typedef long (*gzc_cache_load_range_fn)(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len,
+					size_t need, struct gzc_cache_entry *entry);
+
+/* From inside a load: the largest need any thread has asked of entry. */
+size_t gzc_cache_wanted(struct gzc_cache *c, struct gzc_cache_entry *entry);
+
 /* A pinned entry: data is valid, read-only, until gzc_cache_release(). */
 struct gzc_cache_ref {
 	const unsigned char *data;
-	size_t len;
+	size_t len;   /* bytes valid at data: all of the span, or a prefix of it */
 	struct gzc_cache_entry *entry; /* private */
 };
 
@@ -51,6 +62,16 @@ void gzc_cache_free(struct gzc_cache *c);
  * Errors: -ENOMEM, -EINVAL (len 0), or whatever load returned; *ret untouched. */
 GZC_MUST_CHECK int gzc_cache_get(struct gzc_cache *c, uint64_t file, uint64_t span, size_t len,
 				 gzc_cache_load_fn load, void *ctx, struct gzc_cache_ref *ret);
+
+/* As gzc_cache_get(), but only the first need bytes (1..len) must be
+ * there: a miss loads a prefix (load decides how much, at least need), and
+ * an entry whose prefix is too short is replaced by a load of the whole span
+ * (never extended in place, so pinned bytes never change).
+ * ref->len is the number of valid bytes (>= need). Errors: as gzc_cache_get,
+ * -EIO if load returns a count outside [need, len]. */
+GZC_MUST_CHECK int gzc_cache_get_range(struct gzc_cache *c, uint64_t file, uint64_t span, size_t len,
+				       size_t need, gzc_cache_load_range_fn load, void *ctx,
+				       struct gzc_cache_ref *ret);
 
 /* Unpins a reference from gzc_cache_get(). Accepts a zeroed ref. */
 void gzc_cache_release(struct gzc_cache *c, struct gzc_cache_ref *ref);

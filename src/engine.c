@@ -192,41 +192,92 @@ long gzc_deflate_span(struct gzc_deflater *d, const void *in, size_t len, void *
 	return (long)(cap - zs->avail_out);
 }
 
-int gzc_inflate_span(const void *in, size_t inlen, void *out, size_t outlen)
-{
-	if (inlen > UINT_MAX || outlen > UINT_MAX)
-		return -EINVAL;
-	if (outlen == 0)
-		return 0;
+struct gzc_inflater {
 #ifdef GZC_HAVE_ISAL
-	{
-		struct inflate_state st;
-		isal_inflate_init(&st);
-		st.crc_flag = 0; /* raw deflate */
-		st.next_in = (uint8_t *)in;
-		st.avail_in = (uint32_t)inlen;
-		st.next_out = out;
-		st.avail_out = (uint32_t)outlen;
-		int rc = isal_inflate(&st);
-		/* ISAL_END_INPUT with output full is the normal end of a span */
-		if ((rc != ISAL_DECOMP_OK && rc != ISAL_END_INPUT) || st.avail_out != 0)
-			return -EBADMSG;
-		return 0;
-	}
+	struct inflate_state st;
 #else
 	z_stream zs;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, -15) != Z_OK)
-		return -ENOMEM;
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)inlen;
-	zs.next_out = out;
-	zs.avail_out = (uInt)outlen;
-	int rc = inflate(&zs, Z_SYNC_FLUSH);
-	int ok = (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) && zs.avail_out == 0;
-	inflateEnd(&zs);
-	return ok ? 0 : -EBADMSG;
 #endif
+	unsigned char *out;
+	size_t cap, produced;
+};
+
+int gzc_inflater_begin(const void *in, size_t inlen, void *out, size_t cap, struct gzc_inflater **ret)
+{
+	if (inlen > UINT_MAX || cap > UINT_MAX)
+		return -EINVAL;
+	/* not calloc: ISA-L's state is 85 KiB and its init sets what it needs */
+	struct gzc_inflater *d = malloc(sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->out = out;
+	d->produced = 0;
+	d->cap = cap;
+#ifdef GZC_HAVE_ISAL
+	isal_inflate_init(&d->st);
+	d->st.crc_flag = 0; /* raw deflate */
+	d->st.next_in = (uint8_t *)in;
+	d->st.avail_in = (uint32_t)inlen;
+#else
+	memset(&d->zs, 0, sizeof(d->zs));
+	if (inflateInit2(&d->zs, -15) != Z_OK) {
+		free(d);
+		return -ENOMEM;
+	}
+	d->zs.next_in = (Bytef *)in;
+	d->zs.avail_in = (uInt)inlen;
+#endif
+	*ret = d;
+	return 0;
+}
+
+int gzc_inflater_run(struct gzc_inflater *d, size_t upto)
+{
+	if (upto > d->cap)
+		return -EINVAL;
+	if (upto <= d->produced)
+		return 0;
+	size_t want = upto - d->produced;
+#ifdef GZC_HAVE_ISAL
+	d->st.next_out = d->out + d->produced;
+	d->st.avail_out = (uint32_t)want;
+	int rc = isal_inflate(&d->st);
+	d->produced += want - d->st.avail_out;
+	/* ISAL_END_INPUT with the output full is the normal end of a span */
+	if ((rc != ISAL_DECOMP_OK && rc != ISAL_END_INPUT) || d->st.avail_out != 0)
+		return -EBADMSG;
+#else
+	d->zs.next_out = d->out + d->produced;
+	d->zs.avail_out = (uInt)want;
+	int rc = inflate(&d->zs, Z_SYNC_FLUSH);
+	d->produced += want - d->zs.avail_out;
+	if (!(rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR) || d->zs.avail_out != 0)
+		return -EBADMSG;
+#endif
+	return 0;
+}
+
+void gzc_inflater_end(struct gzc_inflater *d)
+{
+	if (!d)
+		return;
+#ifndef GZC_HAVE_ISAL
+	inflateEnd(&d->zs);
+#endif
+	free(d);
+}
+
+int gzc_inflate_span(const void *in, size_t inlen, void *out, size_t outlen)
+{
+	struct gzc_inflater *d;
+	if (outlen == 0)
+		return 0;
+	int rc = gzc_inflater_begin(in, inlen, out, outlen, &d);
+	if (rc < 0)
+		return rc;
+	rc = gzc_inflater_run(d, outlen);
+	gzc_inflater_end(d);
+	return rc;
 }
 
 uint32_t gzc_crc32(uint32_t crc, const void *buf, size_t len)

@@ -47,6 +47,17 @@ GZC_MUST_CHECK long gzc_deflate_span(struct gzc_deflater *d, const void *in, siz
  * Errors: -EBADMSG (corrupt or too short data), -ENOMEM. */
 GZC_MUST_CHECK int gzc_inflate_span(const void *in, size_t inlen, void *out, size_t outlen);
 
+/* Incremental form of gzc_inflate_span(): decode into out (cap bytes) as
+ * far as asked, then further on a later call. Not thread safe. */
+struct gzc_inflater;
+/* Errors: -ENOMEM, -EINVAL. in and out must outlive the inflater; caller
+ * owns *ret (gzc_inflater_end). */
+GZC_MUST_CHECK int gzc_inflater_begin(const void *in, size_t inlen, void *out, size_t cap,
+				      struct gzc_inflater **ret);
+/* Decodes until upto (<= cap) bytes are out. Errors: -EBADMSG, -EINVAL. */
+GZC_MUST_CHECK int gzc_inflater_run(struct gzc_inflater *d, size_t upto);
+void gzc_inflater_end(struct gzc_inflater *d);
+
 /* CRC-32 (gzip polynomial), incremental like zlib's crc32(). */
 uint32_t gzc_crc32(uint32_t crc, const void *buf, size_t len);
 /* Adler-32, incremental like zlib's adler32(). */

@@ -79,9 +79,12 @@ enum gzc_container {
  *  40     4     head_crc: CRC-32 of the compressed file's first min(4096, csize) bytes
  *  44     4     tail_crc: CRC-32 of its last min(4096, csize) bytes
  *  48     4     data_crc: CRC-32 of the whole uncompressed data
- *  52     4     reserved (0)
+ *  52     4     seg_size: bytes per check segment (0: no segment CRCs)
  *  56     8     wsize: bytes of the window area
  *  64     40*n  span entries (below)
+ *  ..     4*m   segment CRCs: for each span in order that is not all zero,
+ *               ceil(len / seg_size) CRC-32s of its consecutive seg_size
+ *               pieces (the last may be shorter); m is the sum
  *  ..     wsize window area: raw-deflated 32 KiB windows, each at its entry's woff
  *  ..     4     CRC-32 of every byte before it
  *
@@ -104,6 +107,9 @@ enum gzc_container {
 #define GZC_IDX_PROBE_LEN      4096u   /* bytes of head/tail fingerprinted */
 #define GZC_IDX_MAX_SPANS      (1u << 26)
 #define GZC_IDX_SUFFIX         ".gzx"
+/* A read that needs only the start of a span decodes only up to the end of
+ * the check segment it ends in, and verifies those segments' CRCs. */
+#define GZC_SEG_SIZE           (128u * 1024)
 
 #define GZC_IDX_F_FOREIGN      0x01u /* not written by gzcore: checkpoints need windows */
 #define GZC_IDX_F_TRUNCATED    0x02u /* the input ended early (read error, limit, disk full) */

@@ -34,10 +34,34 @@ void gzc_index_free(struct gzc_index *idx)
 		return;
 	free(idx->spans);
 	free(idx->windows);
+	free(idx->seg_crcs);
 	free(idx);
 }
 
 int gzc_index_append(struct gzc_index *idx, const struct gzc_span *span, const void *window, uint32_t wlen)
+{
+	return gzc_index_append_ex(idx, span, window, wlen, NULL, 0);
+}
+
+static int push_segs(struct gzc_index *idx, const uint32_t *segs, uint32_t n)
+{
+	if (idx->nseg + n > idx->seg_cap) {
+		size_t cap = idx->seg_cap ? idx->seg_cap * 2 : 256;
+		while (cap < idx->nseg + n)
+			cap *= 2;
+		uint32_t *p = realloc(idx->seg_crcs, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		idx->seg_crcs = p;
+		idx->seg_cap = cap;
+	}
+	memcpy(idx->seg_crcs + idx->nseg, segs, n * sizeof(*segs));
+	idx->nseg += n;
+	return 0;
+}
+
+int gzc_index_append_ex(struct gzc_index *idx, const struct gzc_span *span, const void *window, uint32_t wlen,
+			const uint32_t *segs, uint32_t nsegs)
 {
 	if (idx->nspans >= GZC_IDX_MAX_SPANS)
 		return -E2BIG;
@@ -57,6 +81,7 @@ int gzc_index_append(struct gzc_index *idx, const struct gzc_span *span, const v
 	struct gzc_span sp = *span;
 	sp.woff = 0;
 	sp.wlen = 0;
+	sp.seg0 = idx->nseg;
 	if (window && wlen) {
 		if (idx->wsize + wlen > idx->windows_cap) {
 			size_t cap = idx->windows_cap ? idx->windows_cap * 2 : 65536;
@@ -68,6 +93,11 @@ int gzc_index_append(struct gzc_index *idx, const struct gzc_span *span, const v
 			idx->windows = w;
 			idx->windows_cap = cap;
 		}
+	}
+	/* the last allocation: nothing to undo after it */
+	if (nsegs && push_segs(idx, segs, nsegs) < 0)
+		return -ENOMEM;
+	if (window && wlen) {
 		memcpy(idx->windows + idx->wsize, window, wlen);
 		sp.woff = idx->wsize;
 		sp.wlen = wlen;
@@ -77,11 +107,18 @@ int gzc_index_append(struct gzc_index *idx, const struct gzc_span *span, const v
 	return 0;
 }
 
+uint32_t gzc_index_span_nsegs(const struct gzc_index *idx, uint32_t i)
+{
+	uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].seg0 : idx->nseg;
+	return (uint32_t)(end - idx->spans[i].seg0);
+}
+
 void gzc_index_pop(struct gzc_index *idx)
 {
 	if (idx->nspans == 0)
 		return;
 	idx->nspans--;
+	idx->nseg = idx->spans[idx->nspans].seg0;
 	if (idx->spans[idx->nspans].wlen)
 		idx->wsize = idx->spans[idx->nspans].woff;
 }
@@ -158,7 +195,8 @@ int gzc_index_matches(const struct gzc_index *idx, int fd)
 
 int gzc_index_encode(const struct gzc_index *idx, unsigned char **ret_buf, size_t *ret_len)
 {
-	uint64_t len64 = GZC_IDX_HEADER_LEN + (uint64_t)idx->nspans * GZC_IDX_ENTRY_LEN + idx->wsize + GZC_IDX_TRAILER_LEN;
+	uint64_t len64 = GZC_IDX_HEADER_LEN + (uint64_t)idx->nspans * GZC_IDX_ENTRY_LEN + 4 * idx->nseg +
+			 idx->wsize + GZC_IDX_TRAILER_LEN;
 	if (len64 > GZC_IDX_MAX_FILE)
 		return -E2BIG;
 	size_t len = (size_t)len64;
@@ -175,6 +213,7 @@ int gzc_index_encode(const struct gzc_index *idx, unsigned char **ret_buf, size_
 	gzc_put_le32(buf + 40, idx->head_crc);
 	gzc_put_le32(buf + 44, idx->tail_crc);
 	gzc_put_le32(buf + 48, idx->data_crc);
+	gzc_put_le32(buf + 52, idx->seg_size);
 	gzc_put_le64(buf + 56, idx->wsize);
 	p = buf + GZC_IDX_HEADER_LEN;
 	for (uint32_t i = 0; i < idx->nspans; i++, p += GZC_IDX_ENTRY_LEN) {
@@ -187,6 +226,8 @@ int gzc_index_encode(const struct gzc_index *idx, unsigned char **ret_buf, size_
 		p[32] = s->bits;
 		p[33] = s->flags;
 	}
+	for (uint64_t k = 0; k < idx->nseg; k++, p += 4)
+		gzc_put_le32(p, idx->seg_crcs[k]);
 	if (idx->wsize)
 		memcpy(p, idx->windows, idx->wsize);
 	p += idx->wsize;
@@ -212,10 +253,15 @@ int gzc_index_decode(const void *vbuf, size_t len, struct gzc_index **ret)
 	uint32_t nspans = gzc_get_le32(buf + 20);
 	uint64_t usize = gzc_get_le64(buf + 24), csize = gzc_get_le64(buf + 32);
 	uint64_t wsize = gzc_get_le64(buf + 56);
+	uint32_t seg_size = gzc_get_le32(buf + 52);
 	if ((flags & ~GZC_IDX_F_KNOWN) || nspans > GZC_IDX_MAX_SPANS || span_size < GZC_SPAN_MIN ||
-	    span_size > GZC_SPAN_MAX || wsize > len)
+	    span_size > GZC_SPAN_MAX || wsize > len || (seg_size && (seg_size < 4096 || seg_size > GZC_SPAN_MAX)))
 		return -EBADMSG;
-	if ((uint64_t)GZC_IDX_HEADER_LEN + (uint64_t)nspans * GZC_IDX_ENTRY_LEN + wsize + GZC_IDX_TRAILER_LEN != len)
+	uint64_t fixed = (uint64_t)GZC_IDX_HEADER_LEN + (uint64_t)nspans * GZC_IDX_ENTRY_LEN + wsize + GZC_IDX_TRAILER_LEN;
+	if (fixed > len || (len - fixed) % 4 != 0)
+		return -EBADMSG;
+	uint64_t nseg = (len - fixed) / 4;
+	if (nseg && !seg_size)
 		return -EBADMSG;
 	if ((nspans == 0) != (usize == 0))
 		return -EBADMSG;
@@ -227,6 +273,17 @@ int gzc_index_decode(const void *vbuf, size_t len, struct gzc_index **ret)
 	idx->head_crc = gzc_get_le32(buf + 40);
 	idx->tail_crc = gzc_get_le32(buf + 44);
 	idx->data_crc = gzc_get_le32(buf + 48);
+	idx->seg_size = seg_size;
+	if (nseg) {
+		idx->seg_crcs = malloc(nseg * 4);
+		if (!idx->seg_crcs)
+			goto nomem;
+		idx->seg_cap = nseg;
+		const unsigned char *q = buf + GZC_IDX_HEADER_LEN + (size_t)nspans * GZC_IDX_ENTRY_LEN;
+		for (uint64_t k = 0; k < nseg; k++)
+			idx->seg_crcs[k] = gzc_get_le32(q + 4 * k);
+		idx->nseg = nseg;
+	}
 	if (nspans) {
 		idx->spans = calloc(nspans, sizeof(*idx->spans));
 		if (!idx->spans)
@@ -238,7 +295,7 @@ int gzc_index_decode(const void *vbuf, size_t len, struct gzc_index **ret)
 		if (!idx->windows)
 			goto nomem;
 		idx->windows_cap = wsize;
-		memcpy(idx->windows, buf + GZC_IDX_HEADER_LEN + (size_t)nspans * GZC_IDX_ENTRY_LEN, wsize);
+		memcpy(idx->windows, buf + GZC_IDX_HEADER_LEN + (size_t)nspans * GZC_IDX_ENTRY_LEN + 4 * nseg, wsize);
 		idx->wsize = wsize;
 	}
 	uint64_t max_span = (flags & GZC_IDX_F_FOREIGN) ? GZC_FOREIGN_SPAN_MAX : span_size;
@@ -262,6 +319,15 @@ int gzc_index_decode(const void *vbuf, size_t len, struct gzc_index **ret)
 	}
 	idx->nspans = nspans;
 	if (nspans && (usize <= idx->spans[nspans - 1].uoff || usize - idx->spans[nspans - 1].uoff > max_span))
+		goto bad;
+	/* every span with data has exactly its segments' CRCs, in order */
+	uint64_t seg = 0;
+	for (uint32_t i = 0; i < nspans; i++) {
+		idx->spans[i].seg0 = seg;
+		if (seg_size && !(idx->spans[i].flags & GZC_SPAN_F_ZERO))
+			seg += (gzc_index_span_len(idx, i) + seg_size - 1) / seg_size;
+	}
+	if (seg != nseg)
 		goto bad;
 	*ret = idx;
 	return 0;

@@ -26,6 +26,7 @@ struct gzc_span {
 	uint32_t crc;    /* CRC-32 of the span's uncompressed bytes */
 	uint8_t bits;    /* how many high bits of byte coff-1 start the span (0..7) */
 	uint8_t flags;   /* GZC_SPAN_F_* */
+	uint64_t seg0;   /* in memory only: index of its first CRC in gzc_index.seg_crcs */
 };
 
 struct gzc_index {
@@ -36,11 +37,14 @@ struct gzc_index {
 	uint64_t csize;      /* compressed file size */
 	uint32_t head_crc, tail_crc; /* fingerprint of the compressed file */
 	uint32_t data_crc;   /* CRC-32 of all uncompressed bytes */
+	uint32_t seg_size;   /* check segment size, 0 = spans carry only their whole CRC */
+	uint32_t *seg_crcs;  /* CRC-32 per check segment, see format.h */
+	uint64_t nseg;
 	struct gzc_span *spans;
 	unsigned char *windows; /* raw-deflated 32 KiB windows */
 	uint64_t wsize;
 	/* private: capacities */
-	size_t spans_cap, windows_cap;
+	size_t spans_cap, windows_cap, seg_cap;
 };
 
 /* Allocates an empty index. Errors: -ENOMEM. Caller owns *ret (gzc_index_free). */
@@ -52,6 +56,15 @@ void gzc_index_free(struct gzc_index *idx);
  * Errors: -ENOMEM, -E2BIG (more than GZC_IDX_MAX_SPANS), -EINVAL (offsets not increasing). */
 GZC_MUST_CHECK int gzc_index_append(struct gzc_index *idx, const struct gzc_span *span,
 				    const void *window, uint32_t wlen);
+
+/* As gzc_index_append(), with the span's check segment CRCs (nsegs must be
+ * ceil(len / idx->seg_size) for a span with data, 0 for an all-zero span;
+ * gzc_index_decode() enforces it). Errors: as gzc_index_append(). */
+GZC_MUST_CHECK int gzc_index_append_ex(struct gzc_index *idx, const struct gzc_span *span,
+				       const void *window, uint32_t wlen, const uint32_t *segs, uint32_t nsegs);
+
+/* Number of check segment CRCs span i has. */
+uint32_t gzc_index_span_nsegs(const struct gzc_index *idx, uint32_t i);
 
 /* Drops the last span (used when the writer gives back space on a full disk). */
 void gzc_index_pop(struct gzc_index *idx);

@@ -29,6 +29,34 @@ struct gzc_reader {
 	enum gzc_index_origin origin;
 };
 
+/* How far a decode of one span goes: at least what was asked, rounded up to
+ * a check segment; further when other threads ask the cache for more of the
+ * same span meanwhile, so one decode serves them all. */
+struct goal {
+	struct gzc_reader *r;
+	struct gzc_cache_entry *entry; /* NULL: nobody else can ask */
+	size_t len, seg, target;
+};
+
+static size_t round_seg(const struct goal *g, size_t need)
+{
+	if (!g->seg || need >= g->len)
+		return g->len;
+	size_t t = need + (g->seg - need % g->seg) % g->seg;
+	return t < g->len ? t : g->len;
+}
+
+/* The target after taking in what others asked for (never less than before). */
+static size_t goal_next(struct goal *g)
+{
+	if (g->entry) {
+		size_t t = round_seg(g, gzc_cache_wanted(g->r->cache, g->entry));
+		if (t > g->target)
+			g->target = t;
+	}
+	return g->target;
+}
+
 static int window_to_dict(const struct gzc_index *idx, const struct gzc_span *s, z_stream *zs)
 {
 	unsigned char *w = malloc(GZC_WINDOW_SIZE);
@@ -55,7 +83,7 @@ static int window_to_dict(const struct gzc_index *idx, const struct gzc_span *s,
 }
 
 /* The general decoder: bit offsets, windows, member edges. */
-static int decode_zlib(struct gzc_reader *r, const struct gzc_span *s, unsigned char *out, size_t len)
+static int decode_zlib(struct gzc_reader *r, const struct gzc_span *s, unsigned char *out, struct goal *g)
 {
 	const struct gzc_index *idx = r->idx;
 	int gzip = !(idx->flags & GZC_IDX_F_ZLIB);
@@ -89,8 +117,14 @@ static int decode_zlib(struct gzc_reader *r, const struct gzc_span *s, unsigned 
 	if (s->wlen && (rc = window_to_dict(idx, s, &zs)) < 0)
 		goto out;
 	zs.next_out = out;
-	zs.avail_out = (uInt)len;
-	while (zs.avail_out > 0) {
+	zs.avail_out = (uInt)g->target;
+	for (;;) {
+		if (zs.avail_out == 0) {
+			size_t done = (size_t)(zs.next_out - out);
+			if (goal_next(g) == done)
+				break;
+			zs.avail_out = (uInt)(g->target - done);
+		}
 		if (zs.avail_in == 0) {
 			if (pos >= idx->csize) {
 				rc = -EBADMSG;
@@ -141,51 +175,90 @@ out:
 	return rc;
 }
 
-long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t cap)
+/* Decodes the first g->target (or more, see struct goal) bytes of span i
+ * into buf, unchecked. */
+static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, struct goal *g)
 {
 	const struct gzc_index *idx = r->idx;
-	if (i >= idx->nspans)
-		return -EINVAL;
 	const struct gzc_span *s = &idx->spans[i];
-	uint64_t len = gzc_index_span_len(idx, i);
+	struct gzc_inflater *d;
 	int rc;
 
-	if (len > cap)
-		return -EINVAL;
 	if (s->flags & GZC_SPAN_F_ZERO) {
-		memset(buf, 0, (size_t)len);
-	} else if (!s->bits && !s->wlen && !(s->flags & GZC_SPAN_F_MEMBER) && !(idx->flags & GZC_IDX_F_MULTIMEMBER)) {
-		/* one aligned, independent span: read its bytes and inflate them raw */
-		uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].coff + 1 : idx->csize;
-		if (end > idx->csize)
-			end = idx->csize;
-		uint64_t clen = end - s->coff;
-		if (clen > gzc_deflate_bound((size_t)len) + 64)
-			clen = gzc_deflate_bound((size_t)len) + 64;
-		unsigned char *in = malloc((size_t)clen);
-		if (!in)
-			return -ENOMEM;
-		ssize_t n = gzc_pread_all(r->fd, in, (size_t)clen, s->coff);
-		if (n < 0)
-			rc = (int)n;
-		else
-			rc = gzc_inflate_span(in, (size_t)n, buf, (size_t)len);
-		free(in);
-		if (rc < 0)
-			return rc;
-	} else if ((rc = decode_zlib(r, s, buf, (size_t)len)) < 0) {
-		return rc;
+		memset(buf, 0, g->target);
+		return 0;
 	}
-	if (gzc_crc32(0, buf, (size_t)len) != s->crc)
-		return -EBADMSG;
-	return (long)len;
+	if (s->bits || s->wlen || (s->flags & GZC_SPAN_F_MEMBER) || (idx->flags & GZC_IDX_F_MULTIMEMBER))
+		return decode_zlib(r, s, buf, g);
+	/* one aligned, independent span: read its bytes and inflate them raw */
+	uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].coff + 1 : idx->csize;
+	if (end > idx->csize)
+		end = idx->csize;
+	uint64_t clen = end - s->coff;
+	if (clen > gzc_deflate_bound(g->len) + 64)
+		clen = gzc_deflate_bound(g->len) + 64;
+	unsigned char *in = malloc((size_t)clen);
+	if (!in)
+		return -ENOMEM;
+	ssize_t n = gzc_pread_all(r->fd, in, (size_t)clen, s->coff);
+	rc = n < 0 ? (int)n : gzc_inflater_begin(in, (size_t)n, buf, g->len, &d);
+	if (rc == 0) {
+		size_t done = 0;
+		while (rc == 0 && goal_next(g) > done) {
+			rc = gzc_inflater_run(d, g->target);
+			done = g->target;
+		}
+		gzc_inflater_end(d);
+	}
+	free(in);
+	return rc;
 }
 
-static int load_span(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len)
+/* Decodes at least need bytes of span i (all of it when the index has no
+ * segment CRCs for it) and verifies them. entry (may be NULL) is the cache
+ * entry being loaded. Returns the bytes decoded or -errno. */
+static long decode_checked(struct gzc_reader *r, uint32_t i, unsigned char *buf, size_t need,
+			   struct gzc_cache_entry *entry)
+{
+	const struct gzc_index *idx = r->idx;
+	const struct gzc_span *s = &idx->spans[i];
+	struct goal g = { .r = r, .entry = entry, .len = (size_t)gzc_index_span_len(idx, i) };
+	int rc;
+
+	if (idx->seg_size && !(s->flags & GZC_SPAN_F_ZERO) &&
+	    gzc_index_span_nsegs(idx, i) == (g.len + idx->seg_size - 1) / idx->seg_size)
+		g.seg = idx->seg_size;
+	g.target = round_seg(&g, need);
+	rc = decode_raw(r, i, buf, &g);
+	if (rc < 0)
+		return rc;
+	if (g.target == g.len) {
+		if (gzc_crc32(0, buf, g.len) != s->crc)
+			return -EBADMSG;
+	} else {
+		for (size_t k = 0; k * g.seg < g.target; k++)
+			if (gzc_crc32(0, buf + k * g.seg, g.seg) != idx->seg_crcs[s->seg0 + k])
+				return -EBADMSG;
+	}
+	return (long)g.target;
+}
+
+long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t cap)
+{
+	if (i >= r->idx->nspans)
+		return -EINVAL;
+	uint64_t len = gzc_index_span_len(r->idx, i);
+	if (len > cap)
+		return -EINVAL;
+	return decode_checked(r, i, buf, (size_t)len, NULL);
+}
+
+static long load_span(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len, size_t need,
+		      struct gzc_cache_entry *entry)
 {
 	(void)file;
-	long n = gzc_reader_decode_span(ctx, (uint32_t)span, buf, len);
-	return n < 0 ? (int)n : 0;
+	(void)len;
+	return decode_checked(ctx, (uint32_t)span, buf, need, entry);
 }
 
 int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reader **ret,
@@ -279,8 +352,11 @@ ssize_t gzc_reader_pread(struct gzc_reader *r, void *buf, size_t len, uint64_t o
 			if (rc < 0)
 				return rc;
 		} else {
+			/* a read from a span's start is likely sequential: load it all;
+			 * else decode only up to the check segment the read ends in */
 			struct gzc_cache_ref ref;
-			int rc = gzc_cache_get(r->cache, r->file_id, i, (size_t)slen, load_span, r, &ref);
+			size_t need = so == 0 ? (size_t)slen : (size_t)so + n;
+			int rc = gzc_cache_get_range(r->cache, r->file_id, i, (size_t)slen, need, load_span, r, &ref);
 			if (rc < 0)
 				return rc;
 			memcpy(out + done, ref.data + so, n);

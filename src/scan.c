@@ -54,8 +54,12 @@ struct scan {
 	struct gzc_span cur;
 	unsigned char *cur_win;
 	uint32_t cur_wlen;
-	uint32_t crc;
-	int zero;
+ 	int zero;
+	uint32_t *segs;          /* check segment CRCs of the current span */
+	uint32_t nsegs, segs_cap;
+	uint32_t seg_crc;
+	uint32_t seg_fill;
+	int oom;
 	uint64_t total_out;
 	struct gzc_index *idx;
 };
@@ -70,6 +74,23 @@ static int set_err(struct gzc_scan_error *err, struct scan *s, const char *what,
 	return code;
 }
 
+static void push_seg(struct scan *s)
+{
+	if (s->nsegs == s->segs_cap) {
+		uint32_t cap = s->segs_cap ? s->segs_cap * 2 : 64;
+		uint32_t *p = realloc(s->segs, cap * sizeof(*p));
+		if (!p) {
+			s->oom = 1;
+			return;
+		}
+		s->segs = p;
+		s->segs_cap = cap;
+	}
+	s->segs[s->nsegs++] = s->seg_crc;
+	s->seg_crc = 0;
+	s->seg_fill = 0;
+}
+
 /* Closes the current span at s->total_out and appends it. */
 static int close_span(struct scan *s)
 {
@@ -77,12 +98,22 @@ static int close_span(struct scan *s)
 		return 0;
 	if (s->total_out - s->cur.uoff > GZC_FOREIGN_SPAN_MAX)
 		return -E2BIG;
-	s->cur.crc = s->crc;
-	s->cur.flags |= s->zero ? GZC_SPAN_F_ZERO : 0;
 	s->have_span = 0;
+	if (s->seg_fill)
+		push_seg(s);
+	if (s->oom)
+		return -ENOMEM;
+	/* the span's CRC from its segments' */
+	uint64_t len = s->total_out - s->cur.uoff;
+	s->cur.crc = 0;
+	for (uint32_t k = 0; k < s->nsegs; k++) {
+		uint64_t n = len - (uint64_t)k * GZC_SEG_SIZE < GZC_SEG_SIZE ? len - (uint64_t)k * GZC_SEG_SIZE : GZC_SEG_SIZE;
+		s->cur.crc = k ? (uint32_t)crc32_combine(s->cur.crc, s->segs[k], (z_off_t)n) : s->segs[k];
+	}
+	s->cur.flags |= s->zero ? GZC_SPAN_F_ZERO : 0;
 	if (s->total_out == s->cur.uoff)
 		return 0; /* empty span (e.g. empty member at the end): nothing to index */
-	return gzc_index_append(s->idx, &s->cur, s->cur_win, s->cur_wlen);
+	return gzc_index_append_ex(s->idx, &s->cur, s->cur_win, s->cur_wlen, s->segs, s->zero ? 0 : s->nsegs);
 }
 
 /* Starts a span at the current position: coff/bits as given, window if needed. */
@@ -118,18 +149,28 @@ static int open_span(struct scan *s, uint64_t coff, int bits, int need_window, u
 		s->cur_wlen = (uint32_t)s->wzs.total_out;
 		memcpy(s->cur_win, s->wz, s->cur_wlen);
 	}
-	s->crc = 0;
 	s->zero = 1;
+	s->nsegs = 0;
+	s->seg_crc = 0;
+	s->seg_fill = 0;
 	s->have_span = 1;
 	return 0;
 }
 
 static void account_output(struct scan *s, const unsigned char *p, size_t n)
 {
-	s->crc = gzc_crc32(s->crc, p, n);
 	if (s->zero && !gzc_is_zero(p, n))
 		s->zero = 0;
 	s->total_out += n;
+	while (n > 0) {
+		size_t k = GZC_SEG_SIZE - s->seg_fill < n ? GZC_SEG_SIZE - s->seg_fill : n;
+		s->seg_crc = gzc_crc32(s->seg_crc, p, k);
+		s->seg_fill += (uint32_t)k;
+		p += k;
+		n -= k;
+		if (s->seg_fill == GZC_SEG_SIZE)
+			push_seg(s);
+	}
 }
 
 static int refill(struct scan *s)
@@ -183,6 +224,7 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 	r = gzc_index_new(span, (own ? 0 : GZC_IDX_F_FOREIGN) | (gzip ? 0 : GZC_IDX_F_ZLIB), &s.idx);
 	if (r < 0)
 		return r;
+	s.idx->seg_size = GZC_SEG_SIZE;
 	s.in = malloc(SCAN_CHUNK);
 	s.win = malloc(GZC_WINDOW_SIZE);
 	s.wtmp = malloc(GZC_WINDOW_SIZE);
@@ -327,6 +369,7 @@ out:
 	free(s.wtmp);
 	free(s.cur_win);
 	free(s.wz);
+	free(s.segs);
 	gzc_index_free(s.idx);
 	(void)member_start;
 	return r;

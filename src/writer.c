@@ -29,6 +29,8 @@ struct slot {
 	size_t inlen;
 	long outlen;       /* < 0: -errno from the engine */
 	uint32_t crc, adler;
+	uint32_t *segs;    /* CRC-32 of each GZC_SEG_SIZE piece */
+	uint32_t nsegs;
 	int zero;
 	enum slot_state state;
 	uint64_t seq;
@@ -77,7 +79,14 @@ static void compress_slot(struct gzc_writer *w, struct gzc_deflater *d, struct s
 		return;
 	}
 	s->zero = 0;
-	s->crc = gzc_crc32(0, s->in, s->inlen);
+	s->crc = 0;
+	s->nsegs = 0;
+	for (size_t off = 0; off < s->inlen; off += GZC_SEG_SIZE) {
+		size_t n = s->inlen - off < GZC_SEG_SIZE ? s->inlen - off : GZC_SEG_SIZE;
+		uint32_t c = gzc_crc32(0, s->in + off, n);
+		s->segs[s->nsegs++] = c;
+		s->crc = off ? (uint32_t)crc32_combine(s->crc, c, (z_off_t)n) : c;
+	}
 	s->adler = w->container == GZC_ZLIB ? gzc_adler32(1, s->in, s->inlen) : 1;
 	s->outlen = gzc_deflate_span(d, s->in, s->inlen, s->out, w->outcap);
 }
@@ -215,7 +224,8 @@ int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_wr
 	for (size_t i = 0; i < w->nslots; i++) {
 		w->slots[i].in = malloc(span);
 		w->slots[i].out = malloc(w->outcap);
-		if (!w->slots[i].in || !w->slots[i].out) {
+		w->slots[i].segs = malloc(sizeof(uint32_t) * (span / GZC_SEG_SIZE + 1));
+		if (!w->slots[i].in || !w->slots[i].out || !w->slots[i].segs) {
 			r = -ENOMEM;
 			goto fail;
 		}
@@ -223,6 +233,7 @@ int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_wr
 	r = gzc_index_new(span, container == GZC_ZLIB ? GZC_IDX_F_ZLIB : 0, &w->idx);
 	if (r < 0)
 		goto fail;
+	w->idx->seg_size = GZC_SEG_SIZE;
 	r = make_zero_template(w);
 	if (r < 0)
 		goto fail;
@@ -285,7 +296,7 @@ static void write_next(struct gzc_writer *w)
 		if (r == 0) {
 			struct gzc_span sp = { .uoff = w->usize, .coff = w->coff, .crc = s->crc,
 					       .flags = s->zero ? GZC_SPAN_F_ZERO : 0 };
-			r = gzc_index_append(w->idx, &sp, NULL, 0);
+			r = gzc_index_append_ex(w->idx, &sp, NULL, 0, s->segs, s->zero ? 0 : s->nsegs);
 			if (r == 0 && w->container == GZC_ZLIB && (r = push_adler(w, s->adler)) < 0)
 				gzc_index_pop(w->idx);
 		}
@@ -490,6 +501,7 @@ void gzc_writer_free(struct gzc_writer *w)
 		for (size_t i = 0; i < w->nslots; i++) {
 			free(w->slots[i].in);
 			free(w->slots[i].out);
+			free(w->slots[i].segs);
 		}
 	free(w->slots);
 	free(w->threads);
