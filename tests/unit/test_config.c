@@ -1,0 +1,126 @@
+/* Unit tests for config.c: every key, strict values, errors with line numbers. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static int parse(struct gzc_config *c, const char *text, unsigned *line)
+{
+	gzc_config_init(c);
+	return gzc_config_parse(c, text, strlen(text), line);
+}
+
+Test(config, defaults)
+{
+	struct gzc_config c;
+	gzc_config_init(&c);
+	cr_assert_str_eq(c.store, "/var/core");
+	cr_assert_str_eq(c.section, ".uuid");
+	cr_assert_eq(c.container, GZC_GZIP);
+	cr_assert_eq(c.max_use, 0);
+	cr_assert_eq(c.hook_timeout_s, 5);
+}
+
+Test(config, every_key)
+{
+	struct gzc_config c;
+	unsigned line = 0;
+	const char *text = "# comment\n\n"
+			   "store = /srv/cores\n level=3 \nformat = zlib\nspan = 4M\nthreads = 2\n"
+			   "max_core_size = 2G\nmax_use = 10G\nkeep_free = 1GiB\nmax_per_app = 1\n"
+			   "max_age = 30d\nrate_limit = 5/hour\nsection = .appid\n"
+			   "pre_hook = echo end > /proc/watchdog # not a comment\n"
+			   "post_hook = \"logger done\"\nhook_timeout = 2m\r\n";
+	cr_assert_eq(parse(&c, text, &line), 0, "line %u", line);
+	cr_assert_str_eq(c.store, "/srv/cores");
+	cr_assert_eq(c.level, 3);
+	cr_assert_eq(c.container, GZC_ZLIB);
+	cr_assert_eq(c.span, 4u << 20);
+	cr_assert_eq(c.threads, 2);
+	cr_assert_eq(c.max_core_size, 2ull << 30);
+	cr_assert_eq(c.max_use, 10ull << 30);
+	cr_assert_eq(c.keep_free, 1ull << 30);
+	cr_assert_eq(c.max_per_app, 1);
+	cr_assert_eq(c.max_age_s, 30 * 86400);
+	cr_assert_eq(c.rate_count, 5);
+	cr_assert_eq(c.rate_window_s, 3600);
+	cr_assert_str_eq(c.section, ".appid");
+	cr_assert_str_eq(c.pre_hook, "echo end > /proc/watchdog # not a comment");
+	cr_assert_str_eq(c.post_hook, "logger done");
+	cr_assert_eq(c.hook_timeout_s, 120);
+}
+
+Test(config, errors_name_the_line)
+{
+	struct gzc_config c;
+	unsigned line = 0;
+	static const char *const bad[] = {
+		"level = 0\n", "level = 10\n", "format = zstd\n", "span = 1K\n", "span = 65M\n", "threads = 65\n",
+		"max_use = -1\n", "max_use = 1X\n", "max_age = 3 days\n", "rate_limit = 5\n", "rate_limit = 5/fortnight\n",
+		"rate_limit = x/hour\n", "store = relative/path\n", "unknown = 1\n", "no equals sign\n",
+		"max_per_app = 1.5\n", "section = \n", "hook_timeout = 0\n", "max_use = 99999999999999999999\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "# ok\nlevel = 5\n%s", bad[i]);
+		line = 0;
+		cr_assert_eq(parse(&c, text, &line), -EINVAL, "accepted: %s", bad[i]);
+		cr_assert_eq(line, 3, "%s: line %u", bad[i], line);
+		cr_assert_eq(c.level, 5, "lines before the error are applied");
+	}
+}
+
+Test(config, sizes_durations_rates)
+{
+	uint64_t v, w;
+	uint32_t n;
+	cr_assert_eq(gzc_config_parse_size("64K", &v), 0);
+	cr_assert_eq(v, 65536);
+	cr_assert_eq(gzc_config_parse_size("3MB", &v), 0);
+	cr_assert_eq(v, 3u << 20);
+	cr_assert_eq(gzc_config_parse_size("", &v), -EINVAL);
+	cr_assert_eq(gzc_config_parse_size("20000000T", &v), -ERANGE);
+	cr_assert_eq(gzc_config_parse_duration("90", &v), 0);
+	cr_assert_eq(v, 90);
+	cr_assert_eq(gzc_config_parse_duration("2w", &v), 0);
+	cr_assert_eq(v, 14 * 86400);
+	cr_assert_eq(gzc_config_parse_duration("1y", &v), -EINVAL);
+	cr_assert_eq(gzc_config_parse_rate("3/30m", &n, &w), 0);
+	cr_assert(n == 3 && w == 1800);
+	cr_assert_eq(gzc_config_parse_rate("10/day", &n, &w), 0);
+	cr_assert(n == 10 && w == 86400);
+	cr_assert_eq(gzc_config_parse_rate("0", &n, &w), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(gzc_config_parse_rate("1/0s", &n, &w), -EINVAL);
+	cr_assert_eq(gzc_config_parse_rate("1/", &n, &w), -EINVAL);
+}
+
+Test(config, limits_of_the_file)
+{
+	struct gzc_config c;
+	unsigned line = 0;
+	char big[GZC_CONFIG_MAX_VALUE + 100];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	memcpy(big, "pre_hook=", 9);
+	cr_assert_eq(parse(&c, big, &line), -E2BIG);
+	cr_assert_eq(gzc_config_parse(&c, "level = 1\0junk", 14, &line), -EINVAL);
+	cr_assert_eq(gzc_config_load(&c, "/nonexistent/gzcoredump.conf", &line), -ENOENT);
+	char path[] = "/tmp/gzc-conf-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, "max_per_app = 7\n", 16), 16);
+	close(fd);
+	gzc_config_init(&c);
+	cr_assert_eq(gzc_config_load(&c, path, &line), 0);
+	cr_assert_eq(c.max_per_app, 7);
+	char link[64];
+	snprintf(link, sizeof(link), "%s.lnk", path);
+	cr_assert_eq(symlink(path, link), 0);
+	cr_assert_eq(gzc_config_load(&c, link, &line), -ELOOP, "a symlinked config is refused");
+	unlink(link);
+	unlink(path);
+}

@@ -1,0 +1,89 @@
+/* Unit tests for pattern.c: the kernel's argument vector (argument parsing
+ * of `gzcoredump --kernel`) and the core_pattern line. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "pattern.h"
+
+Test(pattern, parse_kernel_args)
+{
+	char *argv[] = { "-S", "/srv/c", "-F3", "1234", "1236", "1000", "100", "11", "1700000000",
+			 "18446744073709551615", "1", "host", "my app", NULL };
+	struct gzc_kargs k;
+	cr_assert_eq(gzc_kargs_parse(13, argv, &k), 0);
+	cr_assert(k.pid == 1234 && k.tid == 1236 && k.uid == 1000 && k.gid == 100 && k.signal == 11);
+	cr_assert_eq(k.time_s, 1700000000);
+	cr_assert_eq(k.rlimit_core, UINT64_MAX);
+	cr_assert_eq(k.dump_mode, 1);
+	cr_assert_eq(k.pidfd, 3);
+	cr_assert_str_eq(k.store, "/srv/c");
+	cr_assert_null(k.config);
+	cr_assert_str_eq(k.hostname, "host");
+	cr_assert_str_eq(k.comm, "my app");
+}
+
+Test(pattern, old_kernel_split_comm_is_joined)
+{
+	char *argv[] = { "1", "1", "0", "0", "6", "5", "0", "2", "h", "a", "b", "c", NULL };
+	struct gzc_kargs k;
+	cr_assert_eq(gzc_kargs_parse(12, argv, &k), 0);
+	cr_assert_str_eq(k.comm, "a b c");
+	cr_assert_eq(k.pidfd, -1);
+	cr_assert_eq(k.dump_mode, 2);
+}
+
+Test(pattern, bad_kernel_args)
+{
+	struct gzc_kargs k = { .pid = 77 };
+	char *few[] = { "1", "1", "0", "0", "6", "5", "0", "1", "h" };
+	cr_assert_eq(gzc_kargs_parse(9, few, &k), -EINVAL);
+	char *neg[] = { "-1", "1", "0", "0", "6", "5", "0", "1", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(10, neg, &k), -EINVAL);
+	char *sig[] = { "1", "1", "0", "0", "600", "5", "0", "1", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(10, sig, &k), -EINVAL);
+	char *mode[] = { "1", "1", "0", "0", "6", "5", "0", "3", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(10, mode, &k), -EINVAL);
+	char *junk[] = { "1x", "1", "0", "0", "6", "5", "0", "1", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(10, junk, &k), -EINVAL);
+	char *big[] = { "1", "1", "0", "0", "6", "5", "99999999999999999999", "1", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(10, big, &k), -EINVAL);
+	char *opt[] = { "-X", "1", "1", "0", "0", "6", "5", "0", "1", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(11, opt, &k), -EINVAL);
+	char *zero[] = { "0", "1", "0", "0", "6", "5", "0", "1", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(10, zero, &k), -EINVAL);
+	cr_assert_eq(k.pid, 77, "untouched on failure");
+}
+
+Test(pattern, build)
+{
+	char buf[256];
+	int n = gzc_pattern_build("/usr/sbin/gzcoredump", NULL, NULL, true, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "|/usr/sbin/gzcoredump --kernel -F%F %P %I %u %g %s %t %c %d %h %e");
+	cr_assert_eq(n, (int)strlen(buf));
+	cr_assert(gzc_pattern_is_ours(buf));
+	n = gzc_pattern_build("/usr/sbin/gzcoredump", "/srv/cores", "/etc/g.conf", false, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "|/usr/sbin/gzcoredump --kernel -S /srv/cores -C /etc/g.conf %P %I %u %g %s %t %c %d %h %e");
+	char longp[200] = "/";
+	memset(longp + 1, 'x', 100);
+	cr_assert_eq(gzc_pattern_build(longp, NULL, NULL, true, buf, sizeof(buf)), -ENAMETOOLONG);
+	cr_assert_eq(gzc_pattern_build("relative/gzcoredump", NULL, NULL, true, buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(gzc_pattern_build("/a b/gzcoredump", NULL, NULL, true, buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(gzc_pattern_build("/a%p/gzcoredump", NULL, NULL, true, buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(gzc_pattern_build("/g", "/s\n", NULL, true, buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(gzc_pattern_build("/g", NULL, NULL, true, buf, 10), -ENOBUFS);
+	cr_assert(!gzc_pattern_is_ours("core"));
+	cr_assert(!gzc_pattern_is_ours("|/usr/sbin/gzcoredump -c -p /var/core -a %e"));
+	cr_assert(!gzc_pattern_is_ours("|/x --kernelx"));
+}
+
+Test(pattern, pidfd_kernels)
+{
+	cr_assert(gzc_kernel_has_pidfd("6.16.0"));
+	cr_assert(gzc_kernel_has_pidfd("6.18.44-fc"));
+	cr_assert(gzc_kernel_has_pidfd("7.0"));
+	cr_assert(!gzc_kernel_has_pidfd("6.15.9"));
+	cr_assert(!gzc_kernel_has_pidfd("5.19"));
+	cr_assert(!gzc_kernel_has_pidfd("x"));
+	cr_assert(!gzc_kernel_has_pidfd(NULL));
+}

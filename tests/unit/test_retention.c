@@ -1,0 +1,124 @@
+/* Unit tests for retention.c: each rule alone, their order, the rate limit, the budget. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdbool.h>
+
+#include "retention.h"
+
+#define S 1000000ull /* one second in us */
+
+static const struct gzc_ret_item items[] = {
+	{ 100 * S, 10, "a-1" }, /* 0 oldest */
+	{ 200 * S, 20, "b-1" }, /* 1 */
+	{ 300 * S, 30, "a-1" }, /* 2 */
+	{ 400 * S, 40, "a-1" }, /* 3 newest of a */
+	{ 500 * S, 50, "b-1" }, /* 4 newest */
+};
+#define N 5
+
+static int plan(const struct gzc_ret_limits *lim, const struct gzc_ret_state *st, bool del[N])
+{
+	return gzc_retention_plan(items, N, lim, st, del);
+}
+
+Test(retention, no_limits_keep_everything)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { 0 };
+	struct gzc_ret_state st = { .now_us = 1000 * S, .fs_free = 1 };
+	cr_assert_eq(plan(&lim, &st, del), 0);
+	for (int i = 0; i < N; i++)
+		cr_assert(!del[i]);
+}
+
+Test(retention, max_age)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .max_age_s = 250 };
+	struct gzc_ret_state st = { .now_us = 500 * S };
+	cr_assert_eq(plan(&lim, &st, del), 2);
+	cr_assert(del[0] && del[1] && !del[2] && !del[3] && !del[4]);
+}
+
+Test(retention, max_per_app_keeps_newest)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .max_per_app = 1 };
+	struct gzc_ret_state st = { .now_us = 500 * S };
+	cr_assert_eq(plan(&lim, &st, del), 3);
+	cr_assert(del[0] && del[1] && del[2] && !del[3] && !del[4]);
+	/* one slot reserved for an incoming core of a-1: all of a-1 goes */
+	st.incoming_group = "a-1";
+	cr_assert_eq(plan(&lim, &st, del), 4);
+	cr_assert(del[3] && !del[4]);
+	lim.max_per_app = 2;
+	st.incoming_group = NULL;
+	cr_assert_eq(plan(&lim, &st, del), 1);
+	cr_assert(del[0]);
+}
+
+Test(retention, max_use_oldest_first)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .max_use = 100 };
+	struct gzc_ret_state st = { .now_us = 500 * S, .fs_free = 1 << 30 };
+	/* 150 used: drop 10, 20, 30 -> 90 */
+	cr_assert_eq(plan(&lim, &st, del), 3);
+	cr_assert(del[0] && del[1] && del[2] && !del[3]);
+	st.reserve = 50; /* 40 + 50 + 50 > 100: the 40 goes too, 50 + 50 fits */
+	cr_assert_eq(plan(&lim, &st, del), 4);
+	cr_assert(!del[4]);
+}
+
+Test(retention, keep_free)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .keep_free = 1000 };
+	struct gzc_ret_state st = { .now_us = 500 * S, .fs_free = 975 };
+	cr_assert_eq(plan(&lim, &st, del), 2); /* +10 +20 reach 1005 */
+	cr_assert(del[0] && del[1] && !del[2]);
+}
+
+Test(retention, rules_compose)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .max_age_s = 450, .max_per_app = 1, .max_use = 60 };
+	struct gzc_ret_state st = { .now_us = 600 * S, .fs_free = 1 << 30 };
+	/* age drops 0, 1 (older than 450 s); per app drops 2; 40+50 > 60 drops 3 */
+	cr_assert_eq(plan(&lim, &st, del), 4);
+	cr_assert(!del[4]);
+}
+
+Test(retention, bad_arguments)
+{
+	bool del[1];
+	struct gzc_ret_limits lim = { 0 };
+	struct gzc_ret_state st = { 0 };
+	cr_assert_eq(gzc_retention_plan(NULL, 1, &lim, &st, del), -EINVAL);
+	cr_assert_eq(gzc_retention_plan(items, 1, NULL, &st, del), -EINVAL);
+	cr_assert_eq(gzc_retention_plan(NULL, 0, &lim, &st, NULL), 0);
+}
+
+Test(retention, rate_limit)
+{
+	uint64_t t[] = { 1000 * S, 2000 * S, 3500 * S };
+	cr_assert(gzc_rate_allows(t, 3, 4000 * S, 0, 3600), "0 = no limit");
+	cr_assert(!gzc_rate_allows(t, 3, 4000 * S, 3, 3600), "three in the last hour");
+	cr_assert(gzc_rate_allows(t, 3, 4000 * S, 4, 3600));
+	cr_assert(gzc_rate_allows(t, 3, 6000 * S, 2, 3600), "only 2000 and 3500 are inside");
+	cr_assert(!gzc_rate_allows(t, 3, 5500 * S, 2, 3600));
+	cr_assert(!gzc_rate_allows(t, 3, 10 * S, 1, 60), "times in the future count");
+	cr_assert(gzc_rate_allows(NULL, 0, 10 * S, 1, 60));
+}
+
+Test(retention, budget)
+{
+	struct gzc_ret_limits lim = { 0 };
+	cr_assert_eq(gzc_retention_budget(5, 5, &lim), UINT64_MAX);
+	lim.max_use = 100;
+	cr_assert_eq(gzc_retention_budget(30, 1000, &lim), 70);
+	cr_assert_eq(gzc_retention_budget(130, 1000, &lim), 0);
+	lim.keep_free = 950;
+	cr_assert_eq(gzc_retention_budget(30, 1000, &lim), 50);
+	cr_assert_eq(gzc_retention_budget(30, 900, &lim), 0);
+}

@@ -1,0 +1,152 @@
+/* Unit tests for store.c: layout, names, listing (skipping temporaries,
+ * symlinks and strangers), lookup by pid or name, removal, vacuum. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "retention.h"
+#include "store.h"
+
+static char root[64];
+static int rootfd = -1;
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/gzc-store-XXXXXX");
+	cr_assert(mkdtemp(root));
+	cr_assert_eq(rmdir(root), 0);
+	cr_assert_eq(gzc_store_open(root, true, &rootfd), 0);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	close(rootfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* a fake stored core: sidecar + core (+ optional index) */
+static void put(const char *group, int64_t pid, uint64_t ts, bool with_core)
+{
+	int gfd;
+	char base[GZC_STORE_BASE_MAX], name[GZC_STORE_FILE_MAX];
+	struct gzc_meta m;
+	cr_assert_eq(gzc_store_group_open(rootfd, group, true, &gfd), 0);
+	cr_assert(gzc_store_base_name(pid, ts, 0, base, sizeof(base)) > 0);
+	gzc_meta_init(&m);
+	m.pid = pid;
+	m.timestamp_us = ts;
+	snprintf(name, sizeof(name), "%s.json", base);
+	cr_assert_eq(gzc_meta_save(&m, gfd, name, 0600), 0);
+	if (with_core) {
+		snprintf(name, sizeof(name), "%s.gz", base);
+		int fd = openat(gfd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		cr_assert(fd >= 0);
+		cr_assert_eq(write(fd, "x", 1), 1);
+		close(fd);
+	}
+	close(gfd);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+Test(store, root_checks)
+{
+	struct stat st;
+	cr_assert_eq(fstat(rootfd, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700);
+	int fd;
+	char link[80];
+	snprintf(link, sizeof(link), "%s.lnk", root);
+	cr_assert_eq(symlink(root, link), 0);
+	int r = gzc_store_open(link, false, &fd);
+	cr_assert(r == -ELOOP || r == -ENOTDIR, "a symlinked root is refused (%d)", r);
+	unlink(link);
+	chmod(root, 0777);
+	cr_assert_eq(gzc_store_open(root, false, &fd), -EPERM, "a world-writable root is refused");
+	chmod(root, 0700);
+	cr_assert_eq(gzc_store_open("/nonexistent/gzc", false, &fd), -ENOENT);
+}
+
+Test(store, names)
+{
+	char b[GZC_STORE_BASE_MAX];
+	cr_assert_eq(gzc_store_base_name(42, 1700000000123456ull, 0, b, sizeof(b)), 24);
+	cr_assert_str_eq(b, "core.42.1700000000123456");
+	cr_assert(gzc_store_is_base(b));
+	cr_assert(gzc_store_base_name(42, 7, 3, b, sizeof(b)) > 0);
+	cr_assert_str_eq(b, "core.42.7.3");
+	cr_assert(gzc_store_is_base(b));
+	cr_assert_eq(gzc_store_base_name(42, 7, 0, b, 5), -ENOBUFS);
+	static const char *const bad[] = { "core.1", "core..1", "core.1.2.", "core.a.2", "Core.1.2", "core.1.2.3.4", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert(!gzc_store_is_base(bad[i]), "%s", bad[i]);
+	int fd;
+	cr_assert_eq(gzc_store_group_open(rootfd, "..", true, &fd), -EINVAL);
+	cr_assert_eq(gzc_store_group_open(rootfd, "a/b", true, &fd), -EINVAL);
+	cr_assert_eq(gzc_store_group_open(rootfd, ".hidden", true, &fd), -EINVAL);
+	cr_assert_eq(gzc_store_group_open(rootfd, "", true, &fd), -EINVAL);
+}
+
+Test(store, list_find_remove)
+{
+	put("app-1", 10, 1000, true);
+	put("app-1", 11, 3000, true);
+	put("other-2", 10, 2000, true);
+	put("other-2", 12, 4000, false); /* being written: sidecar only */
+	/* strangers: a temporary, a symlinked group, a file at the root */
+	cr_assert_eq(symlinkat("/etc", rootfd, "evil-1"), 0);
+	int fd = openat(rootfd, ".gzc-tmp.1", O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	fd = openat(rootfd, "loose.json", O_WRONLY | O_CREAT, 0600);
+	close(fd);
+
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 4);
+	cr_assert_eq(e[0].meta.timestamp_us, 4000, "newest first");
+	cr_assert_str_eq(e[0].core, "", "a sidecar without its core has no core");
+	cr_assert_str_eq(e[1].core, "core.11.3000.gz");
+	cr_assert(e[1].bytes > 0);
+	cr_assert_eq(gzc_store_find(e, n, "10"), 2, "the newest core of pid 10");
+	cr_assert_eq(gzc_store_find(e, n, "12"), -ENOENT, "no core yet");
+	cr_assert_eq(gzc_store_find(e, n, "core.10.1000.gz"), 3);
+	cr_assert_eq(gzc_store_find(e, n, "app-1/core.10.1000"), 3);
+	cr_assert_eq(gzc_store_find(e, n, "other-2/core.10.1000"), -ENOENT);
+	cr_assert_eq(gzc_store_find(e, n, "core.10.2000.json"), 2);
+	cr_assert_eq(gzc_store_find(e, n, ""), -EINVAL);
+	cr_assert_eq(gzc_store_remove(rootfd, &e[3]), 0);
+	cr_assert_eq(gzc_store_remove(rootfd, &e[1]), 0);
+	gzc_store_list_free(e, n);
+	struct stat st;
+	cr_assert_eq(fstatat(rootfd, "app-1", &st, 0), -1, "an emptied group goes");
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 2);
+	gzc_store_list_free(e, n);
+	int lk;
+	cr_assert_eq(gzc_store_lock(rootfd, &lk), 0);
+	close(lk);
+}
+
+Test(store, vacuum_keeps_protected)
+{
+	put("app-1", 1, 1000, true);
+	put("app-1", 2, 2000, true);
+	put("app-1", 3, 3000, true);
+	struct gzc_ret_limits lim = { .max_per_app = 1 };
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, 0, "core.1.1000"), 1, "the protected one stays");
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(e[0].meta.pid, 3);
+	cr_assert_eq(e[1].meta.pid, 1);
+	gzc_store_list_free(e, n);
+}
