@@ -338,16 +338,18 @@ static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd,
 	c->usize = gzc_reader_size(r);
 	gzc_meta_init(&m);
 	if (gzc_corenote_read(core_read_cb, r, c->usize, &info) == 0) {
-		const char *exe = info->exe ? info->exe : NULL, *slash;
-		if (exe && (slash = strrchr(exe, '/')) && slash[1])
-			exe = slash + 1;
-		if (!exe && info->comm[0])
-			exe = info->comm;
-		if (exe) {
-			char bid[GZC_VIEW_SHORT_BUILD_ID + 1] = "unknown";
-			if (info->build_id)
-				snprintf(bid, sizeof(bid), "%s", info->build_id);
-			c->group = group_of(exe, bid);
+		/* named as the handler names a core without package metadata
+		 * (elfid.c): comm, else the exe's base name, and "bid-" + the
+		 * build-id's first hex digits, so one program's cores meet in one
+		 * group however they reached the store */
+		const char *name = info->comm[0] ? info->comm : NULL, *slash;
+		if (!name && info->exe)
+			name = (slash = strrchr(info->exe, '/')) && slash[1] ? slash + 1 : info->exe;
+		if (name) {
+			char ver[GZC_VIEW_SHORT_BUILD_ID + 8] = "unknown";
+			if (info->build_id && info->build_id[0])
+				snprintf(ver, sizeof(ver), "bid-%.*s", GZC_VIEW_SHORT_BUILD_ID, info->build_id);
+			c->group = group_of(name, ver);
 		}
 		m.signal = info->signal ? info->signal : -1;
 		if ((info->comm[0] && gzc_meta_set(&m.comm, info->comm) < 0) ||

@@ -13,9 +13,11 @@
  * A core with a parseable sidecar ("<core minus .gz/.zz>.json") takes its
  * group, pid, crash time and access decision from it. Any other gzip/zlib
  * file is "foreign": its index is built (and kept, in the store when it is
- * writable, else in cache_dir) and its ELF notes name its group
- * "<exe>-<short build-id|unknown>" (or "unknown"), its pid (NT_PRSTATUS) or
- * else its file's base name names it; it is root-only, its mtime is the
+ * writable, else in cache_dir) and its ELF notes name its group as the
+ * handler names a core without package metadata: "<comm>-bid-<12 hex of
+ * the exe's build-id>" or "<comm>-unknown" (comm from NT_PRPSINFO, else the
+ * NT_FILE exe's base name), or just "unknown" when the notes name nothing;
+ * its file's base name (less .gz/.zz) names it in the group; it is root-only, its mtime is the
  * file's, and its .json is made up from what the notes say.
  *
  * Names in a group are given in order of (base name, crash time, store

@@ -32,7 +32,7 @@ for name in g9 pz sz multi zl; do
 	ok "$name: $f"
 done
 g=$(basename "$(dirname "$(ls -d "$mnt"/*/g9)")")
-[ -z "$bid" ] || [ "$g" = "fs_sample-${bid:0:12}" ] || echo "note: group $g, eu-unstrip build-id $bid"
+[ -z "$bid" ] || [ "$g" = "fs_sample-bid-${bid:0:12}" ] || echo "note: group $g, eu-unstrip build-id $bid"
 ls "$store"/*.gzx "$store"/dropped/*.gzx >/dev/null || fail "indexes not kept in the writable store"
 ok "indexes kept in the store"
 
