@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Benchmark of the format (issue 2): compression speed and size against the
+# peers, decode speed, random 4 KiB reads, writer memory. Side by side in one
+# run on one reference core; medians of $RUNS runs; prints a markdown report.
+. "$(dirname "$0")/lib.sh"
+ref=$(ref_core)
+cp "$ref" "$WORK/ref.core"; ref="$WORK/ref.core"
+size=$(stat -c %s "$ref")
+echo "## Format: compression and reading (reference core $((size / 1048576)) MiB, $RUNS runs, medians)"
+echo
+echo "| tool | time s | MB/s | output bytes | size vs gzip -6 |"
+echo "|---|---|---|---|---|"
+
+declare -A T S
+run_peer() { # name, command reading $ref writing $WORK/out
+	local name=$1 cmd=$2
+	T[$name]=$(median_time "$cmd")
+	bash -c "$cmd" >/dev/null 2>&1
+	S[$name]=$(stat -c %s "$WORK/out")
+}
+run_ours() { # name, extra args
+	local name=$1; shift
+	T[$name]=$(median_time "rm -rf $WORK/st; $GZCOREDUMP -c -q -p $WORK/st $* < $ref")
+	rm -rf "$WORK/st"; "$GZCOREDUMP" -c -q -p "$WORK/st" "$@" < "$ref"
+	S[$name]=$(stat -c %s "$WORK"/st/*.gz)
+}
+run_ours "gzcoredump (default)"
+/usr/bin/time -o "$WORK/.rss" -f %M "$GZCOREDUMP" -c -q -p "$WORK/rss" < "$ref"
+RSS=$(tail -n1 "$WORK/.rss")
+cp "$WORK"/st/*.gz "$WORK/ours.gz"
+run_ours "gzcoredump -9" -9
+run_peer "gzip -9" "gzip -9 -c < $ref > $WORK/out"
+run_peer "gzip -6" "gzip -6 -c < $ref > $WORK/out"
+run_peer "pigz -p 2" "pigz -p 2 -c < $ref > $WORK/out"
+run_peer "zstd -3" "zstd -q -3 -c < $ref > $WORK/out"
+run_peer "igzip -1" "igzip -1 -c < $ref > $WORK/out"
+for n in "gzcoredump (default)" "gzcoredump -9" "gzip -9" "gzip -6" "pigz -p 2" "zstd -3" "igzip -1"; do
+	echo "| $n | ${T[$n]} | $(mbps $size ${T[$n]}) | ${S[$n]} | $(ratio ${S[$n]} ${S["gzip -6"]}) |"
+done
+d="gzcoredump (default)"; b="gzcoredump -9"
+echo
+echo "| ratio (ours / peer) | time | size |"
+echo "|---|---|---|"
+for p in "gzip -9" "gzip -6" "pigz -p 2" "zstd -3" "igzip -1"; do
+	echo "| default vs $p | $(ratio ${T[$d]} ${T[$p]}) | $(ratio ${S[$d]} ${S[$p]}) |"
+done
+echo "| -9 vs gzip -9 | $(ratio ${T[$b]} ${T["gzip -9"]}) | $(ratio ${S[$b]} ${S["gzip -9"]}) |"
+echo
+
+# reading
+ours="$WORK/ours.gz"
+gzip -dc "$ours" | cmp -s - "$ref" || { echo "BUG: our file does not decode to the reference" >&2; exit 1; }
+"$HELPERS/bench_read" "$ours" sequential >/dev/null   # builds nothing: index exists
+echo "| decode (to /dev/null) | time s | MB/s |"
+echo "|---|---|---|"
+for c in "$GZCOREDUMP -d -f $ours -o /dev/null" "$HELPERS/bench_read $ours sequential" "gzip -dc < $ours > /dev/null" "pigz -dc < $ours > /dev/null" "igzip -dc < $ours > /dev/null" "cat $ref > /dev/null"; do
+	t=$(median_time "$c")
+	name=${c%% <*}; name=${name//$WORK\//}; name=${name//$BUILD\//}
+	echo "| \`$name\` | $t | $(mbps $size $t) |"
+done
+echo
+u=$("$HELPERS/bench_read" "$ours" random-uncached 2000)
+c=$("$HELPERS/bench_read" "$ours" random-cached 2000)
+echo "| random 4 KiB read (library) | median µs | p90 µs |"
+echo "|---|---|---|"
+echo "| span not cached | $(sed 's/.*median_us=\([0-9.]*\).*/\1/' <<<"$u") | $(sed 's/.*p90_us=\([0-9.]*\).*/\1/' <<<"$u") |"
+echo "| span cached | $(sed 's/.*median_us=\([0-9.]*\).*/\1/' <<<"$c") | $(sed 's/.*p90_us=\([0-9.]*\).*/\1/' <<<"$c") |"
+echo
+echo "Writer peak RSS at default settings: $((RSS / 1024)) MiB (target <= 64 MiB)."
+echo
+speed=$(mbps $size ${T[$d]})
+echo "Targets: default >= 1500 MB/s: $speed MB/s; default size <= 1.15 x gzip -6: $(ratio ${S[$d]} ${S["gzip -6"]}); -9 size <= gzip -9: $(ratio ${S[$b]} ${S["gzip -9"]}); -9 at least 2x faster than gzip -9: $(ratio ${T["gzip -9"]} ${T[$b]})x."
