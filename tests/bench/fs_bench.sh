@@ -49,7 +49,7 @@ median_cold() { local i; for ((i = 0; i < RUNS; i++)); do drop; wall "$1"; echo;
 t_cat=$(median_cold "cat '$mcore' >/dev/null")
 t_raw=$(median_cold "cat '$core' >/dev/null")
 t_gzip=$(median_warm "gzip -dc '$gz' >/dev/null")
-t_igzip=$(command -v igzip >/dev/null && median_time "igzip -dc '$gz' >/dev/null" || echo 0)
+t_igzip=$(command -v igzip >/dev/null && median_warm "igzip -dc '$gz' >/dev/null" || echo 0)
 
 # random 4 KiB reads, O_DIRECT so every read reaches the daemon: the first
 # read in a span decodes it (uncached), a second one in the same span hits
@@ -70,8 +70,9 @@ def t(off):
     s = time.perf_counter(); os.preadv(fd, [buf], off); return time.perf_counter() - s
 # a span is decoded up to the bytes asked for (the cache keeps that prefix),
 # so the cached read goes before the first one in the same span
-unc = [t(sp * span + 4096 * rnd.randrange(128, 255)) for sp in spans]
-hit = [t(sp * span + 4096 * rnd.randrange(0, 128)) for sp in spans]
+first = [rnd.randrange(0, 256) for sp in spans]
+unc = [t(sp * span + 4096 * k) for sp, k in zip(spans, first)]
+hit = [t(sp * span + 4096 * rnd.randrange(0, k + 1)) for sp, k in zip(spans, first)]
 res = [statistics.median(unc) * 1e6, statistics.median(hit) * 1e6]
 try:
     import indexed_gzip as ig
