@@ -141,7 +141,7 @@ int cmd_decompress(const struct cli_codec *c)
 	struct cli_progress prog;
 	char idxpath[PATH_MAX], outdir[PATH_MAX];
 	const char *outbase;
-	int fd, rc, status = 1, odir = -1, to_stdout = strcmp(c->out, "-") == 0;
+	int fd, rc, status = 1, odir = -1, to_stdout = strcmp(c->out, "-") == 0, direct = 0;
 	struct stat st;
 
 	fd = open(c->in, O_RDONLY | O_CLOEXEC);
@@ -172,8 +172,24 @@ int cmd_decompress(const struct cli_codec *c)
 		return 1;
 	}
 
-	if (to_stdout) {
+	struct stat ost;
+	if (!to_stdout && lstat(c->out, &ost) == 0 && !S_ISREG(ost.st_mode)) {
+		/* a device, a pipe or a symlink (/dev/null, /dev/stdout, a fifo):
+		 * write into what it is; only a plain regular file (or a new name)
+		 * is replaced atomically */
+		if (S_ISDIR(ost.st_mode)) {
+			cli_error("%s is a directory", c->out);
+			goto out;
+		}
+		t.fd = open(c->out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (t.fd < 0) {
+			cli_error("%s: %s", c->out, strerror(errno));
+			goto out;
+		}
+		direct = 1;
+	} else if (to_stdout) {
 		t.fd = STDOUT_FILENO;
+		direct = 1;
 	} else {
 		split_path(c->out, outdir, sizeof(outdir), &outbase);
 		odir = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -200,7 +216,7 @@ int cmd_decompress(const struct cli_codec *c)
 		cli_error("cannot write %s: %s", c->out, strerror(-rc));
 		goto out;
 	}
-	if (!to_stdout) {
+	if (!direct) {
 		rc = gzc_tmpfile_replace(&t, outbase);
 		if (rc < 0) {
 			cli_error("cannot store %s: %s", c->out, strerror(-rc));
@@ -211,8 +227,10 @@ int cmd_decompress(const struct cli_codec *c)
 		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", c->in);
 	status = 0;
 out:
-	if (!to_stdout)
+	if (!direct)
 		gzc_tmpfile_discard(&t);
+	else if (!to_stdout && t.fd >= 0)
+		close(t.fd);
 	if (odir >= 0)
 		close(odir);
 	gzc_reader_close(r);
