@@ -213,7 +213,15 @@ int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_wr
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
 
+	/* two slots per worker keep them busy while the caller's thread reads
+	 * and writes; past GZC_WRITER_MEM_BUDGET, fewer (never below one per
+	 * worker plus the one being filled) */
+	size_t per_slot = span + w->outcap;
 	w->nslots = (size_t)threads * 2 + 2;
+	if (w->nslots * per_slot > GZC_WRITER_MEM_BUDGET)
+		w->nslots = GZC_WRITER_MEM_BUDGET / per_slot;
+	if (w->nslots < (size_t)threads + 1)
+		w->nslots = (size_t)threads + 1;
 	w->slots = calloc(w->nslots, sizeof(*w->slots));
 	w->threads = calloc((size_t)threads, sizeof(*w->threads));
 	w->zero_out = malloc(w->outcap);

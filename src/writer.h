@@ -5,7 +5,9 @@
  * full spans go to worker threads that compress them in parallel, and
  * finished spans are written to the output fd strictly in order. Memory is
  * bounded by (2 × threads + 2) × (span + its compression bound), about 12 MiB
- * at the defaults, whatever the input size. No uncompressed copy touches disk.
+ * at the defaults on 2 CPUs, and by GZC_WRITER_MEM_BUDGET for many threads or
+ * large spans (down to threads + 1 slots), whatever the input size. No
+ * uncompressed copy touches disk.
  */
 #ifndef GZC_WRITER_H
 #define GZC_WRITER_H
@@ -20,6 +22,8 @@
 #ifndef GZC_MUST_CHECK
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
 #endif
+
+#define GZC_WRITER_MEM_BUDGET (48u << 20)
 
 struct gzc_writer_opts {
 	int level;                   /* 1..9; 0 = GZC_LEVEL_DEFAULT */
