@@ -21,13 +21,13 @@ crash() { { ( ulimit -c unlimited; exec "$@" ) >/dev/null 2>&1; } 2>/dev/null ||
 # cores: number of stored cores (visible core files) in $STORE
 cores() { find "$STORE" -mindepth 2 -maxdepth 2 -name 'core.*.[gz]z' 2>/dev/null | wc -l; }
 
-# wait_cores N: waits (up to 30 s) until N cores are stored and no handler runs
+# wait_cores N: waits (up to 60 s) until N cores are stored and no handler runs
 wait_cores() {
-	for _ in $(seq 1 300); do
+	for _ in $(seq 1 600); do
 		if [ "$(cores)" -ge "$1" ] && ! pgrep -f -- "gzcoredump --kernel" >/dev/null; then return 0; fi
 		sleep 0.1
 	done
-	fail "expected $1 cores in $STORE, found $(cores)"
+	fail "expected $1 cores in $STORE, found $(cores) ($(pgrep -fc -- "gzcoredump --kernel") handlers still running)"
 }
 
 # wait_handlers: waits until no kernel handler runs any more
@@ -51,3 +51,12 @@ gdb_bt() {
 	gdb -nx -batch -ex 'bt' -ex 'info threads' "$1" "$TMP/bt.core" 2>&1
 	rm -f "$TMP/bt.core"
 }
+
+# The crash programs, built here without sanitizers whatever $BUILD is: an
+# ASan build catches SIGSEGV itself and sets RLIMIT_CORE to 0, so it would
+# never dump. -O0 -g keeps every crashing function visible to gdb.
+CRASH=$TMP/bin
+mkdir -p "$CRASH"
+for p in crash_segv crash_abort crash_threads; do
+	cc -g -O0 -pthread -I"$TOP/tests/helpers" -o "$CRASH/$p" "$TOP/tests/helpers/$p.c" || fail "cannot build $p"
+done

@@ -23,7 +23,7 @@ PY
 fi
 echo "123e4567-e89b-12d3-a456-426614174000" > "$TMP/uuid"
 objcopy --add-section .uuid="$TMP/uuid" "$TMP/pkgapp" || fail "objcopy .uuid"
-cp "$BUILD/tests/helpers/crash_abort" "$TMP/uuidapp"
+cp "$CRASH/crash_abort" "$TMP/uuidapp"
 printf 'NAME=uuidapp\nVERSION=4.5\n' > "$TMP/uuid2"
 objcopy --add-section .uuid="$TMP/uuid2" "$TMP/uuidapp" || fail "objcopy .uuid (uuidapp)"
 
@@ -34,9 +34,9 @@ case "$line" in *" %P %I %u %g %s %t %c %d %h %e") ;; *) fail "pattern lacks the
 [ "$(cat /proc/sys/kernel/core_pattern)" = "$line" ] || fail "core_pattern is not the printed line"
 ok "installed: $line"
 
-crash "$BUILD/tests/helpers/crash_segv"
-crash "$BUILD/tests/helpers/crash_abort"
-crash "$BUILD/tests/helpers/crash_threads"
+crash "$CRASH/crash_segv"
+crash "$CRASH/crash_abort"
+crash "$CRASH/crash_threads"
 crash "$TMP/pkgapp"
 crash "$TMP/uuidapp"
 wait_cores 5
@@ -71,10 +71,10 @@ check_core() { # PROGRAM COMM FUNCTION SIGNAL
 	[ "$group" = "$(meta "$json" "d['identity']['app'] + '-' + d['identity']['app_version']")" ] || fail "$2: group $group"
 	echo "$json"
 }
-check_core "$BUILD/tests/helpers/crash_segv" crash_segv crash_segv_here 11 >/dev/null && ok "SIGSEGV core: gdb shows crash_segv_here"
-check_core "$BUILD/tests/helpers/crash_abort" crash_abort crash_abort_here 6 >/dev/null && ok "SIGABRT core: gdb shows crash_abort_here"
-j=$(check_core "$BUILD/tests/helpers/crash_threads" crash_threads crash_thread_here 11)
-bt=$(gdb_bt "$BUILD/tests/helpers/crash_threads" "${j%.json}.gz")
+check_core "$CRASH/crash_segv" crash_segv crash_segv_here 11 >/dev/null && ok "SIGSEGV core: gdb shows crash_segv_here"
+check_core "$CRASH/crash_abort" crash_abort crash_abort_here 6 >/dev/null && ok "SIGABRT core: gdb shows crash_abort_here"
+j=$(check_core "$CRASH/crash_threads" crash_threads crash_thread_here 11)
+bt=$(gdb_bt "$CRASH/crash_threads" "${j%.json}.gz")
 [ "$(grep -c '^[* ] *[0-9]\+ *Thread' <<<"$bt")" -ge 5 ] || { echo "$bt"; fail "fewer than 5 threads"; }
 ok "multithreaded core: 5 threads, crash_thread_here"
 

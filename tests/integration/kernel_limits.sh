@@ -5,7 +5,7 @@
 # (previous pattern, --persist, a too-long line) and the original -c line.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/helpers/kernel_lib.sh"
-SEGV="$BUILD/tests/helpers/crash_segv"
+SEGV="$CRASH/crash_segv"
 CONF=$TMP/c  # short: the whole core_pattern line must fit in 127 bytes
 
 # 1. previous pattern kept and given back; --persist; a line too long
