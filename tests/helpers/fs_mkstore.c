@@ -61,6 +61,10 @@ int main(int argc, char **argv)
 	gzc_writer_free(w);
 	gzc_index_free(idx);
 	printf("%s/%s\n", argv[1], final);
+	free(core);
+	free(gzx);
+	free(json);
+	close(dfd);
 	return 0;
 fail:
 	fprintf(stderr, "fs_mkstore: %s\n", strerror(-r));
