@@ -21,6 +21,13 @@
 
 #define CORE_PATTERN "/proc/sys/kernel/core_pattern"
 #define PREV_NAME ".core_pattern.prev"
+/* The kernel keeps a crashed process's /proc/<pid> (which the handler reads
+ * for identity and metadata) only while it waits for the handler, and it
+ * waits only when core_pipe_limit > 0; more concurrent dumps than the limit
+ * are skipped. systemd uses 16; 64 leaves room for crash storms. */
+#define PIPE_LIMIT_FILE "/proc/sys/kernel/core_pipe_limit"
+#define PIPE_LIMIT_PREV ".core_pipe_limit.prev"
+#define PIPE_LIMIT 64
 #define SYSCTL_FILE "/etc/sysctl.d/50-gzcoredump.conf"
 #define PATTERN_BUF 512
 
@@ -105,11 +112,11 @@ static int save_file(int dirfd, const char *name, const char *text)
 	return r;
 }
 
-static int load_prev(int rootfd, char *buf, size_t cap)
+static int load_named(int rootfd, const char *name, char *buf, size_t cap)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int r = gzc_proc_read(rootfd, PREV_NAME, cap - 1, &text, &len);
+	int r = gzc_proc_read(rootfd, name, cap - 1, &text, &len);
 	if (r < 0)
 		return r;
 	while (len && text[len - 1] == '\n')
@@ -118,6 +125,65 @@ static int load_prev(int rootfd, char *buf, size_t cap)
 	snprintf(buf, cap, "%s", text);
 	free(text);
 	return 0;
+}
+
+static int load_prev(int rootfd, char *buf, size_t cap)
+{
+	return load_named(rootfd, PREV_NAME, buf, cap);
+}
+
+static long read_pipe_limit(void)
+{
+	char buf[32];
+	int fd = open(PIPE_LIMIT_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = gzc_read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? n : -EIO;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static int write_pipe_limit(long v)
+{
+	char buf[32];
+	int fd = open(PIPE_LIMIT_FILE, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = gzc_write_all(fd, buf, (size_t)snprintf(buf, sizeof(buf), "%ld\n", v));
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Raises core_pipe_limit to PIPE_LIMIT, remembering the value to give back
+ * (the first one seen: a re-install keeps the original). */
+static int raise_pipe_limit(int rootfd, int reinstall)
+{
+	long cur = read_pipe_limit();
+	char prev[32];
+	if (cur < 0)
+		return (int)cur;
+	if (!(reinstall && load_named(rootfd, PIPE_LIMIT_PREV, prev, sizeof(prev)) == 0)) {
+		snprintf(prev, sizeof(prev), "%ld", cur);
+		int r = save_file(rootfd, PIPE_LIMIT_PREV, prev);
+		if (r < 0)
+			return r;
+	}
+	return cur > 0 && cur >= PIPE_LIMIT ? 0 : write_pipe_limit(PIPE_LIMIT);
+}
+
+static void restore_pipe_limit(int rootfd)
+{
+	char prev[32];
+	if (load_named(rootfd, PIPE_LIMIT_PREV, prev, sizeof(prev)) < 0)
+		return;
+	char *end;
+	long v = strtol(prev, &end, 10);
+	if (end != prev && v >= 0 && write_pipe_limit(v) == 0)
+		unlinkat(rootfd, PIPE_LIMIT_PREV, 0);
 }
 
 struct install_opts {
@@ -241,6 +307,10 @@ int cmd_install(int argc, char **argv)
 		cli_error("cannot remember the previous core_pattern in %s: %s", store, strerror(-r));
 		goto fail;
 	}
+	r = raise_pipe_limit(rootfd, gzc_pattern_is_ours(cur));
+	if (r < 0)
+		cli_error("warning: cannot raise %s to %d (%s): a process may be gone before its /proc is read",
+			  PIPE_LIMIT_FILE, PIPE_LIMIT, strerror(-r));
 	r = write_pattern(line);
 	if (r < 0) {
 		cli_error("the kernel did not take the core_pattern '%s': %s", line, strerror(-r));
@@ -251,7 +321,7 @@ int cmd_install(int argc, char **argv)
 	if (o.persist) {
 		char text[PATTERN_BUF + 128];
 		snprintf(text, sizeof(text), "# Written by gzcoredump install; removed by gzcoredump uninstall --persist.\n"
-					     "kernel.core_pattern = %s\n", line);
+					     "kernel.core_pattern = %s\nkernel.core_pipe_limit = %d\n", line, PIPE_LIMIT);
 		const char *f = sysctl_file();
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", f);
@@ -308,8 +378,10 @@ int cmd_uninstall(int argc, char **argv)
 		cli_error("cannot restore core_pattern '%s': %s", prev, strerror(-r));
 		status = 1;
 	} else {
-		if (rootfd >= 0)
+		if (rootfd >= 0) {
 			unlinkat(rootfd, PREV_NAME, 0);
+			restore_pipe_limit(rootfd);
+		}
 		printf("restored: %s\n", prev);
 	}
 	if (rootfd >= 0)

@@ -6,9 +6,11 @@
 [ "$(id -u)" = 0 ] || skip "needs root to write /proc/sys/kernel/core_pattern"
 ORIG_PATTERN=$(cat /proc/sys/kernel/core_pattern)
 ORIG_SUID=$(cat /proc/sys/fs/suid_dumpable)
+ORIG_PIPE_LIMIT=$(cat /proc/sys/kernel/core_pipe_limit)
 restore_kernel() {
 	printf '%s\n' "$ORIG_PATTERN" > /proc/sys/kernel/core_pattern
 	printf '%s\n' "$ORIG_SUID" > /proc/sys/fs/suid_dumpable
+	printf '%s\n' "$ORIG_PIPE_LIMIT" > /proc/sys/kernel/core_pipe_limit
 	[ "$(cat /proc/sys/kernel/core_pattern)" = "$ORIG_PATTERN" ] || echo "WARNING: core_pattern not restored" >&2
 }
 at_exit restore_kernel

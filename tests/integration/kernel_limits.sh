@@ -10,11 +10,15 @@ CONF=$TMP/c  # short: the whole core_pattern line must fit in 127 bytes
 
 # 1. previous pattern kept and given back; --persist; a line too long
 printf '%s\n' "core.%p.gzctest" > /proc/sys/kernel/core_pattern
+echo 0 > /proc/sys/kernel/core_pipe_limit
 GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" install --store "$STORE" --persist >/dev/null || fail "install --persist"
 grep -q "^kernel.core_pattern = |$GZCOREDUMP --kernel" "$TMP/sysctl.conf" || fail "sysctl file: $(cat "$TMP/sysctl.conf")"
+grep -q "^kernel.core_pipe_limit = 64" "$TMP/sysctl.conf" || fail "sysctl file lacks core_pipe_limit"
+[ "$(cat /proc/sys/kernel/core_pipe_limit)" = 64 ] || fail "install did not raise core_pipe_limit (the kernel must wait for the handler)"
 "$GZCOREDUMP" install --store "$STORE" >/dev/null || fail "reinstall"
 GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" uninstall --persist >/dev/null || fail "uninstall"
 [ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.gzctest" ] || fail "previous pattern not restored: $(cat /proc/sys/kernel/core_pattern)"
+[ "$(cat /proc/sys/kernel/core_pipe_limit)" = 0 ] || fail "core_pipe_limit not restored: $(cat /proc/sys/kernel/core_pipe_limit)"
 [ ! -e "$TMP/sysctl.conf" ] || fail "uninstall --persist left the sysctl file"
 long=$TMP/$(printf 'x%.0s' $(seq 1 90))
 mkdir -p "$long" && cp "$GZCOREDUMP" "$long/gzcoredump"
