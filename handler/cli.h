@@ -33,6 +33,11 @@ extern int cli_syslog;
 /* Parses "64K", "1M", "1048576" into bytes. Returns 0 or -EINVAL/-ERANGE. */
 int cli_parse_size(const char *s, uint64_t *ret);
 
+/* After the input's EOF: 1 if it is an ELF core whose headers promise more
+ * bytes than arrived (the pipe closed early; *ret_expected gets how many),
+ * 0 if complete or not something we can tell. */
+int cli_core_cut_short(const struct gzc_writer *w, uint64_t *ret_expected);
+
 /* A progress bar on stderr when it is a TTY and total is large. */
 struct cli_progress {
 	const char *label;

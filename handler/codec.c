@@ -85,8 +85,10 @@ int cmd_compress(const struct cli_codec *c)
 	}
 	int rd = gzc_writer_read_fd(w, STDIN_FILENO, 0, NULL);
 	int out_err = gzc_writer_output_error(w);
+	uint64_t expected = 0;
+	int cut = rd == 0 && cli_core_cut_short(w, &expected);
 	/* the input failed or the output did: finish either way with what arrived */
-	r = gzc_writer_finish(w, rd < 0 ? GZC_IDX_F_TRUNCATED : 0, &idx);
+	r = gzc_writer_finish(w, rd < 0 || cut ? GZC_IDX_F_TRUNCATED : 0, &idx);
 	if (r < 0) {
 		cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
 		goto out;
@@ -97,6 +99,9 @@ int cmd_compress(const struct cli_codec *c)
 	else if (rd < 0)
 		cli_error("input ended early (%s); stored the %llu bytes that arrived, marked truncated",
 			  strerror(-rd), (unsigned long long)idx->usize);
+	else if (cut)
+		cli_error("the core ended early: its headers promise %llu bytes, %llu arrived; stored, marked truncated",
+			  (unsigned long long)expected, (unsigned long long)idx->usize);
 	r = gzc_tmpfile_commit(&t, name, ext, final, sizeof(final));
 	if (r < 0) {
 		cli_error("cannot store %s/%s: %s", dir, name, strerror(-r));

@@ -360,8 +360,14 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 			cli_error("pid %d: reading the core failed: %s", (int)c->k.pid, strerror(-rd));
 			return 0;
 		}
-		if (rd == 0)
-			return 0; /* the whole core */
+		if (rd == 0) {
+			uint64_t expected;
+			if (cli_core_cut_short(w, &expected)) {
+				c->m.truncated = 1;
+				set_str(&c->m.truncated_reason, "the pipe closed before the core's end");
+			}
+			return 0; /* all the kernel sent */
+		}
 		/* other handlers share the file system: look again */
 		uint64_t fs_free = 0;
 		if (c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0 && fs_free < c->cfg.keep_free + pend) {

@@ -2,6 +2,7 @@
  * util.c — messages, sizes and the progress bar of the front end.
  */
 #include "cli.h"
+#include "corenote.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -95,4 +96,15 @@ void cli_progress_end(struct cli_progress *p)
 		fputc('\n', stderr);
 		p->enabled = 0;
 	}
+}
+
+int cli_core_cut_short(const struct gzc_writer *w, uint64_t *ret_expected)
+{
+	size_t len;
+	const void *head = gzc_writer_head(w, &len);
+	uint64_t end;
+	if (gzc_core_extent_mem(head, len, &end) < 0)
+		return 0;
+	*ret_expected = end;
+	return gzc_writer_bytes_in(w) < end;
 }

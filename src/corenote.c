@@ -11,6 +11,7 @@
 #include "corenote.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -577,6 +578,65 @@ fail:
 	free(c.nt_file);
 	free(c.auxv);
 	return r;
+}
+
+int gzc_core_extent(gzc_core_read_fn read, void *ctx, uint64_t size, uint64_t *ret_end)
+{
+	struct core c = { .read = read, .rctx = ctx, .size = size };
+	struct gzc_coreinfo info = { 0 };
+	unsigned char eh[EHDR64_SIZE];
+	int r;
+
+	if (!read || !ret_end)
+		return -EINVAL;
+	r = read_headers(&c, &info);
+	if (r == -EBADMSG && size >= EHDR64_SIZE && rd(&c, 0, eh, EI_NIDENT_) == 0 &&
+	    memcmp(eh, "\x7f" "ELF", 4) == 0)
+		r = -ENODATA; /* plausible headers whose tables lie past the head */
+	if (r < 0)
+		goto out;
+	rd(&c, 0, eh, c.is64 ? EHDR64_SIZE : EHDR32_SIZE);
+	uint64_t phoff = c.is64 ? get(eh + 32, 8, c.be) : get(eh + 28, 4, c.be);
+	uint64_t end = (c.is64 ? EHDR64_SIZE : EHDR32_SIZE);
+	if (c.nsegs && phoff + c.nsegs * (c.is64 ? PHDR64_SIZE : PHDR32_SIZE) > end)
+		end = phoff + c.nsegs * (c.is64 ? PHDR64_SIZE : PHDR32_SIZE);
+	for (size_t i = 0; i < c.nsegs; i++) {
+		const struct seg *sg = &c.segs[i];
+		if (sg->off > UINT64_MAX - sg->filesz) {
+			r = -EBADMSG;
+			goto out;
+		}
+		if (sg->filesz && sg->off + sg->filesz > end)
+			end = sg->off + sg->filesz;
+	}
+	*ret_end = end;
+	r = 0;
+out:
+	free(c.segs);
+	return r;
+}
+
+struct mem_src {
+	const unsigned char *p;
+	size_t len;
+};
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const struct mem_src *m = ctx;
+	if (off >= m->len)
+		return 0;
+	size_t n = m->len - off < len ? (size_t)(m->len - off) : len;
+	memcpy(buf, m->p + off, n);
+	return (int)n;
+}
+
+int gzc_core_extent_mem(const void *head, size_t len, uint64_t *ret_end)
+{
+	struct mem_src m = { head, len };
+	if (len > INT_MAX)
+		return -EINVAL;
+	return gzc_core_extent(mem_read, &m, len, ret_end);
 }
 
 void gzc_coreinfo_free(struct gzc_coreinfo *info)

@@ -81,4 +81,15 @@ GZC_MUST_CHECK int gzc_corenote_read(gzc_core_read_fn read, void *ctx, uint64_t 
 /* Frees what gzc_corenote_read() returned. Accepts NULL. */
 void gzc_coreinfo_free(struct gzc_coreinfo *info);
 
+/* Where an ELF core must end: the largest end of a program header's file
+ * bytes (and of the header tables), read through read() from the first size
+ * bytes of the core (its head is enough: the tables sit at its start).
+ * Used to tell a core cut short (a pipe closed early) from a whole one.
+ * Errors: -ENOEXEC (not an ELF core), -EBADMSG (bad headers), -ENODATA
+ * (the tables lie beyond the head given, e.g. PN_XNUM cores), -ENOMEM, or the
+ * callback's error. */
+GZC_MUST_CHECK int gzc_core_extent(gzc_core_read_fn read, void *ctx, uint64_t size, uint64_t *ret_end);
+/* The same over the core's first len bytes in memory. */
+GZC_MUST_CHECK int gzc_core_extent_mem(const void *head, size_t len, uint64_t *ret_end);
+
 #endif

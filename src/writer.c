@@ -16,11 +16,14 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#define WRITEBACK_CHUNK (8u << 20)
 
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
 
@@ -63,6 +66,8 @@ struct gzc_writer {
 	uint32_t *adlers;          /* per written span, for the zlib trailer */
 	size_t adlers_cap;
 	uint64_t bytes_in;         /* taken from the caller */
+	unsigned char *head;       /* copy of the first GZC_WRITER_HEAD_MAX bytes */
+	uint64_t synced;           /* output handed to writeback so far */
 	uint64_t usize;            /* covered by spans written */
 	uint64_t coff;             /* bytes of output written */
 	uint64_t header_len;
@@ -225,7 +230,8 @@ int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_wr
 	w->slots = calloc(w->nslots, sizeof(*w->slots));
 	w->threads = calloc((size_t)threads, sizeof(*w->threads));
 	w->zero_out = malloc(w->outcap);
-	if (!w->slots || !w->threads || !w->zero_out) {
+	w->head = malloc(GZC_WRITER_HEAD_MAX);
+	if (!w->slots || !w->threads || !w->zero_out || !w->head) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -313,6 +319,12 @@ static void write_next(struct gzc_writer *w)
 		} else {
 			w->usize += s->inlen;
 			w->coff += (uint64_t)s->outlen;
+			/* start writeback as we go, so the caller's final fsync is short;
+			 * a file system without it simply waits for that fsync */
+			if (w->coff - w->synced >= WRITEBACK_CHUNK) {
+				sync_file_range(w->fd, (off_t)w->synced, (off_t)(w->coff - w->synced), SYNC_FILE_RANGE_WRITE);
+				w->synced = w->coff;
+			}
 		}
 	}
 	pthread_mutex_lock(&w->mu);
@@ -320,6 +332,15 @@ static void write_next(struct gzc_writer *w)
 	s->inlen = 0;
 	pthread_mutex_unlock(&w->mu);
 	w->write_seq++;
+}
+
+/* Keeps a copy of the input's first bytes (see gzc_writer_head). */
+static void keep_head(struct gzc_writer *w, const unsigned char *p, size_t n)
+{
+	if (w->bytes_in >= GZC_WRITER_HEAD_MAX)
+		return;
+	size_t k = GZC_WRITER_HEAD_MAX - w->bytes_in < n ? (size_t)(GZC_WRITER_HEAD_MAX - w->bytes_in) : n;
+	memcpy(w->head + w->bytes_in, p, k);
 }
 
 static struct slot *fill_slot(struct gzc_writer *w)
@@ -356,6 +377,7 @@ int gzc_writer_write(struct gzc_writer *w, const void *buf, size_t len)
 		if (n > len)
 			n = len;
 		memcpy(s->in + s->inlen, p, n);
+		keep_head(w, s->in + s->inlen, n);
 		s->inlen += n;
 		w->bytes_in += n;
 		p += n;
@@ -393,6 +415,7 @@ int gzc_writer_read_fd(struct gzc_writer *w, int in_fd, uint64_t max, uint64_t *
 		}
 		if (n == 0)
 			break;
+		keep_head(w, s->in + s->inlen, (size_t)n);
 		s->inlen += (size_t)n;
 		w->bytes_in += (uint64_t)n;
 		taken += (uint64_t)n;
@@ -494,6 +517,12 @@ uint64_t gzc_writer_bytes_in(const struct gzc_writer *w) { return w->bytes_in; }
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w) { return w->coff; }
 int gzc_writer_output_error(const struct gzc_writer *w) { return w->err; }
 
+const void *gzc_writer_head(const struct gzc_writer *w, size_t *ret_len)
+{
+	*ret_len = w->bytes_in < GZC_WRITER_HEAD_MAX ? (size_t)w->bytes_in : GZC_WRITER_HEAD_MAX;
+	return w->head;
+}
+
 void gzc_writer_free(struct gzc_writer *w)
 {
 	if (!w)
@@ -514,6 +543,7 @@ void gzc_writer_free(struct gzc_writer *w)
 	free(w->slots);
 	free(w->threads);
 	free(w->zero_out);
+	free(w->head);
 	free(w->adlers);
 	gzc_index_free(w->idx);
 	pthread_cond_destroy(&w->work);

@@ -65,6 +65,12 @@ GZC_MUST_CHECK int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags,
 uint64_t gzc_writer_bytes_in(const struct gzc_writer *w);
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w);
 
+/* The first bytes taken (up to GZC_WRITER_HEAD_MAX), e.g. to read an ELF
+ * core's headers and tell whether the input ended early (gzc_core_extent).
+ * Owned by the writer, valid until gzc_writer_free(). */
+#define GZC_WRITER_HEAD_MAX (256u << 10)
+const void *gzc_writer_head(const struct gzc_writer *w, size_t *ret_len);
+
 /* The first output error (e.g. -ENOSPC), or 0. */
 int gzc_writer_output_error(const struct gzc_writer *w);
 
