@@ -10,6 +10,7 @@
  * root: every path is ours, relative to the store's dirfd.
  */
 #include "cli.h"
+#include "ratelimit.h"
 #include "elfid.h"
 
 #include <errno.h>
@@ -272,38 +273,26 @@ static int admit(struct capture *c, int rootfd, uint64_t *ret_budget)
 	struct gzc_store_entry *e = NULL;
 	size_t n = 0;
 	struct gzc_ret_limits lim = limits_of(&c->cfg);
-	int r = gzc_store_list(rootfd, &e, &n);
-	if (r < 0)
-		return r;
+	int r;
 	if (c->cfg.rate_count) {
-		uint64_t *times = calloc(n ? n : 1, sizeof(*times));
-		size_t k = 0;
-		if (!times) {
-			gzc_store_list_free(e, n);
-			return -ENOMEM;
-		}
 		/* per executable: its path, or the comm if /proc gave none */
-		for (size_t i = 0; i < n; i++) {
-			const char *a = c->m.exe ? e[i].meta.exe : e[i].meta.comm;
-			const char *b = c->m.exe ? c->m.exe : c->m.comm;
-			if (a && b && strcmp(a, b) == 0)
-				times[k++] = e[i].meta.timestamp_us;
-		}
-		bool ok = gzc_rate_allows(times, k, c->m.timestamp_us, c->cfg.rate_count, c->cfg.rate_window_s);
-		free(times);
+		char key[17];
+		bool ok;
+		gzc_ratelimit_key(c->m.exe ? c->m.exe : c->m.comm ? c->m.comm : "", key);
+		r = gzc_ratelimit_admit(rootfd, key, c->m.timestamp_us, c->cfg.rate_count, c->cfg.rate_window_s, &ok);
+		if (r < 0)
+			cli_error("rate limit history: %s (not limiting this crash)", strerror(-r));
 		if (!ok) {
-			gzc_store_list_free(e, n);
 			cli_error("pid %d (%s): skipped, rate limit of %u per %llus reached for %s", (int)c->k.pid,
 				  c->k.comm, c->cfg.rate_count, (unsigned long long)c->cfg.rate_window_s,
 				  c->m.exe ? c->m.exe : c->k.comm);
 			return 0;
 		}
 	}
-	gzc_store_list_free(e, n);
 	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, c->m.group, 0, NULL);
 	if (r < 0)
 		cli_error("vacuum before storing failed: %s", strerror(-r));
-	r = gzc_store_list(rootfd, &e, &n);
+	r = gzc_store_list_names(rootfd, &e, &n);
 	if (r < 0)
 		return r;
 	uint64_t fs_free = 0;

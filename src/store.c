@@ -159,7 +159,17 @@ static int newest_first(const void *a, const void *b)
 	return c ? c : strcmp(x->base, y->base);
 }
 
-static int list_group(int rootfd, const char *group, struct gzc_store_entry **arr, size_t *n, size_t *cap)
+/* pid and crash time from a base name "core.<pid>.<ts_us>[.<n>]" */
+static void from_name(const char *base, struct gzc_meta *m)
+{
+	char *end;
+	m->pid = strtoll(base + 5, &end, 10);
+	if (*end == '.')
+		m->timestamp_us = strtoull(end + 1, NULL, 10);
+}
+
+static int list_group(int rootfd, const char *group, bool parse, struct gzc_store_entry **arr, size_t *n,
+		      size_t *cap)
 {
 	int gfd, r = gzc_store_group_open(rootfd, group, false, &gfd);
 	if (r < 0)
@@ -201,7 +211,9 @@ static int list_group(int rootfd, const char *group, struct gzc_store_entry **ar
 		snprintf(e->group, sizeof(e->group), "%s", group);
 		snprintf(e->base, sizeof(e->base), "%s", base);
 		snprintf(e->json, sizeof(e->json), "%s", name);
-		e->meta_ok = gzc_meta_load(gfd, name, &e->meta) == 0;
+		e->meta_ok = parse && gzc_meta_load(gfd, name, &e->meta) == 0;
+		if (!parse)
+			from_name(base, &e->meta);
 		e->bytes = disk_use(gfd, name, &e->json_mtime);
 		static const char *const exts[] = { ".gz", ".zz" };
 		for (int i = 0; i < 2; i++) {
@@ -214,7 +226,7 @@ static int list_group(int rootfd, const char *group, struct gzc_store_entry **ar
 			e->bytes += disk_use(gfd, core, NULL) + disk_use(gfd, idx, NULL);
 			break;
 		}
-		if (!e->meta_ok) /* sort by the file time instead */
+		if (!e->meta_ok && parse) /* sort by the file time instead */
 			e->meta.timestamp_us = (uint64_t)e->json_mtime * 1000000;
 		(*n)++;
 	}
@@ -222,7 +234,7 @@ static int list_group(int rootfd, const char *group, struct gzc_store_entry **ar
 	return r;
 }
 
-int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
+static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *ret_n)
 {
 	struct gzc_store_entry *arr = NULL;
 	size_t n = 0, cap = 0;
@@ -239,7 +251,7 @@ int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
-			r = list_group(rootfd, de->d_name, &arr, &n, &cap);
+			r = list_group(rootfd, de->d_name, parse, &arr, &n, &cap);
 	closedir(d);
 	if (r < 0) {
 		gzc_store_list_free(arr, n);
@@ -250,6 +262,16 @@ int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
 	*ret = arr;
 	*ret_n = n;
 	return 0;
+}
+
+int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
+{
+	return list(rootfd, true, ret, ret_n);
+}
+
+int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
+{
+	return list(rootfd, false, ret, ret_n);
 }
 
 void gzc_store_list_free(struct gzc_store_entry *e, size_t n)
@@ -336,7 +358,7 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	struct gzc_ret_item *items = NULL;
 	bool *del = NULL;
 	size_t n = 0, m = 0;
-	int r = gzc_store_list(rootfd, &e, &n), removed = 0;
+	int r = gzc_store_list_names(rootfd, &e, &n), removed = 0;
 	if (r < 0)
 		return r;
 	items = calloc(n ? n : 1, sizeof(*items));

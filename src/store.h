@@ -27,20 +27,6 @@
 
 #ifndef GZC_MUST_CHECK
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
-/* Applies the retention rules (retention.h) to the store: lists it, plans,
- * removes what the plan marks, oldest first, except the entry whose base
- * is `protect` (a core just stored; may be NULL). Also removes sidecars left
- * without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that died).
- * The caller holds the store lock. Returns the number of cores removed.
- * Errors: those of gzc_store_list(), gzc_retention_plan(); a failed removal
- * is skipped (the next vacuum retries). */
-struct gzc_ret_limits;
-GZC_MUST_CHECK int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
-				    const char *incoming_group, uint64_t reserve, const char *protect);
-
-/* Sum of the disk use of every entry. */
-uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n);
-
 #endif
 
 #define GZC_STORE_LOCK ".lock"
@@ -88,6 +74,12 @@ bool gzc_store_is_base(const char *name);
  * Errors: -ENOMEM, -errno of reading the root; unreadable groups and
  * sidecars are skipped (meta_ok false). */
 GZC_MUST_CHECK int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n);
+
+/* The same without reading any sidecar (meta_ok false): pid and crash time
+ * come from the base name, sizes from stat. What retention needs, in one
+ * directory walk whatever the sidecars hold: a crash storm must not parse
+ * megabytes of JSON per crash. */
+GZC_MUST_CHECK int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n);
 void gzc_store_list_free(struct gzc_store_entry *e, size_t n);
 
 /* Finds an entry by ID: all digits = the newest core of that pid; else the

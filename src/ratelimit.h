@@ -1,0 +1,37 @@
+/*
+ * ratelimit.h — the per-executable rate limit's memory, in the store.
+ *
+ * <root>/.ratelimit holds one line per admitted crash, "<ts_us> <key>\n",
+ * where key is 16 hex digits of a hash of the executable's path (or comm).
+ * A check reads this one small file (entries older than the window are
+ * dropped on every write), never the sidecars, so a crash storm costs the
+ * same per crash whatever the store holds. The file is a cache of recent
+ * history: a missing or corrupt one starts empty.
+ * Contract: the caller holds the store lock (gzc_store_lock).
+ */
+#ifndef GZC_RATELIMIT_H
+#define GZC_RATELIMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+#define GZC_RATELIMIT_FILE ".ratelimit"
+#define GZC_RATELIMIT_MAX_LINES 100000
+#define GZC_RATELIMIT_MAX_FILE (4u << 20)
+
+/* Key of an executable: 16 lowercase hex digits of a 64-bit FNV-1a hash of
+ * exe (plus a NUL). out must hold 17 bytes. */
+void gzc_ratelimit_key(const char *exe, char out[17]);
+
+/* Counts the crashes of key in (now_us - window_s, now_us]; if fewer than
+ * count, notes this one and sets *ret_allowed. count 0 allows everything
+ * and writes nothing. Errors: -errno of writing the file, -ENOMEM; on an
+ * error *ret_allowed is set to true (a broken file must not drop cores). */
+GZC_MUST_CHECK int gzc_ratelimit_admit(int rootfd, const char *key, uint64_t now_us, uint32_t count,
+				       uint64_t window_s, bool *ret_allowed);
+
+#endif
