@@ -2,6 +2,7 @@
  * util.c — messages, sizes and the progress bar of the front end.
  */
 #include "cli.h"
+#include "config.h"
 #include "corenote.h"
 
 #include <errno.h>
@@ -30,30 +31,7 @@ void cli_error(const char *fmt, ...)
 
 int cli_parse_size(const char *s, uint64_t *ret)
 {
-	char *end;
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
-		return -ERANGE;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	}
-	if (*end == 'i' && shift)
-		end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end)
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*ret = (uint64_t)v << shift;
-	return 0;
+	return gzc_config_parse_size(s, ret);
 }
 
 static double now(void)

@@ -9,6 +9,7 @@
  * undumped page just leaves that field empty (and note_err set).
  */
 #include "corenote.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -36,6 +37,9 @@
 #define SHDR32_SIZE 40
 #define PRSTATUS_CURSIG_OFF 12 /* after struct elf_siginfo {int signo, code, errno} */
 #define SIGNAL_MAX 127
+#define PRSTATUS_PID_OFF64 32 /* siginfo(12) cursig(2) pad(2) sigpend(8) sighold(8) */
+#define PRSTATUS_PID_OFF32 24 /* siginfo(12) cursig(2) pad(2) sigpend(4) sighold(4) */
+#define PID_MAX_LIMIT_ 4194304
 
 struct seg {
 	uint32_t type;
@@ -163,6 +167,12 @@ static int take_note(struct core *c, struct gzc_coreinfo *info, const struct not
 			c->prstatus_sig = valid_signal(get(n->desc + PRSTATUS_CURSIG_OFF, 2, c->be));
 		else
 			problem(info, -EBADMSG);
+		/* pr_pid follows pr_cursig (padded) and two unsigned longs */
+		size_t pid_off = c->is64 ? PRSTATUS_PID_OFF64 : PRSTATUS_PID_OFF32;
+		if (n->descsz >= pid_off + 4) {
+			uint64_t pid = get(n->desc + pid_off, 4, c->be);
+			info->pid = pid > 0 && pid <= PID_MAX_LIMIT_ ? (int)pid : 0;
+		}
 		break;
 	case NT_SIGINFO_:
 		if (c->have_siginfo)
@@ -333,19 +343,6 @@ static uint64_t auxv_phdr(const struct core *c)
 	return 0;
 }
 
-static char *hex_dup(const unsigned char *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = hex[p[i] >> 4];
-		s[2 * i + 1] = hex[p[i] & 15];
-	}
-	s[2 * n] = '\0';
-	return s;
-}
 
 /* The build-id of the ELF image whose file offset 0 is mapped at base.
  * Returns 0 (found or not) or a negative errno from reading. */
@@ -413,7 +410,7 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 				continue;
 			if (n.descsz == 0 || n.descsz > GZC_CORE_BUILD_ID_MAX)
 				break;
-			if (!(info->build_id = hex_dup(n.desc, n.descsz))) {
+			if (!(info->build_id = gzc_hex_dup(n.desc, n.descsz))) {
 				r = -ENOMEM;
 				goto out;
 			}

@@ -62,6 +62,7 @@ struct gzc_coreinfo {
 	char *psargs;			  /* pr_psargs, or NULL */
 	char *build_id;			  /* exe's GNU build-id, lowercase hex, or NULL */
 	int signal;			  /* 1..127, or 0 if unknown */
+	int pid;			  /* pr_pid of the first NT_PRSTATUS, 0 if unknown */
 	bool is64, big_endian;
 	uint16_t machine;		  /* e_machine */
 	/* Problems that did not stop the read: 0, -EBADMSG (a malformed note

@@ -10,6 +10,7 @@
  * in note_err and skipped; only a broken ELF header fails the whole read.
  */
 #include "elfid.h"
+#include "hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -45,20 +46,6 @@ static void note_problem(struct gzc_elfid *id, int err)
 		id->note_err = err;
 }
 
-static char *hex_dup(const unsigned char *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *s = malloc(2 * n + 1);
-
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = hex[p[i] >> 4];
-		s[2 * i + 1] = hex[p[i] & 15];
-	}
-	s[2 * n] = '\0';
-	return s;
-}
 
 /* A name or version: 1..GZC_ELFID_VALUE_MAX printable ASCII bytes. */
 static bool valid_value(const char *s, size_t n, bool allow_space)
@@ -178,7 +165,7 @@ static int scan_notes(struct gzc_elfid *id, Elf_Data *d)
 				note_problem(id, -EBADMSG);
 				continue;
 			}
-			if (!(id->build_id = hex_dup((const unsigned char *)desc, nh.n_descsz)))
+			if (!(id->build_id = gzc_hex_dup((const unsigned char *)desc, nh.n_descsz)))
 				return -ENOMEM;
 		}
 	}
@@ -242,7 +229,7 @@ static int take_section(struct gzc_elfid *id, Elf_Scn *scn, const GElf_Shdr *sh,
 			return r;
 	} else {
 		id->section_is_hex = true;
-		if (!(id->section = hex_dup(p, d->d_size)))
+		if (!(id->section = gzc_hex_dup(p, d->d_size)))
 			return -ENOMEM;
 	}
 	return 0;

@@ -377,38 +377,14 @@ out:
 
 int gzc_index_load(int dirfd, const char *path, struct gzc_index **ret)
 {
-	struct stat st;
-	unsigned char *buf = NULL;
-	int fd, r;
-
-	fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > GZC_IDX_MAX_FILE) {
-		r = -EBADMSG;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	ssize_t n = gzc_read_all(fd, buf, (size_t)st.st_size + 1);
-	if (n < 0) {
-		r = (int)n;
-		goto out;
-	}
-	if ((uint64_t)n != (uint64_t)st.st_size) {
-		r = -EBADMSG; /* changed under us */
-		goto out;
-	}
-	r = gzc_index_decode(buf, (size_t)n, ret);
-out:
+	char *buf;
+	size_t len;
+	int r = gzc_read_file_at(dirfd, path, GZC_IDX_MAX_FILE, &buf, &len);
+	if (r == -EINVAL || r == -EFBIG)
+		return -EBADMSG; /* not a file an index could be */
+	if (r < 0)
+		return r;
+	r = gzc_index_decode(buf, len, ret);
 	free(buf);
-	close(fd);
 	return r;
 }

@@ -4,6 +4,9 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int gzc_write_all(int fd, const void *buf, size_t len)
@@ -77,4 +80,50 @@ ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+int gzc_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	int r, fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = -EFBIG;
+		goto out;
+	}
+	/* one byte more than allowed tells a file that grew meanwhile */
+	buf = malloc(max < (size_t)st.st_size + 1 ? max + 1 : (size_t)st.st_size + 2);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	size_t want = max < (size_t)st.st_size + 1 ? max + 1 : (size_t)st.st_size + 1;
+	ssize_t n = gzc_read_all(fd, buf, want);
+	if (n < 0) {
+		r = (int)n;
+		goto out;
+	}
+	if ((size_t)n > max) {
+		r = -EFBIG;
+		goto out;
+	}
+	buf[n] = 0;
+	*ret = buf;
+	*ret_len = (size_t)n;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	close(fd);
+	return r;
 }

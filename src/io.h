@@ -21,6 +21,12 @@ GZC_MUST_CHECK ssize_t gzc_read_all(int fd, void *buf, size_t len);
 /* pread()s until len bytes or EOF. Returns bytes read or -errno. */
 GZC_MUST_CHECK ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off);
 
+/* Reads the regular file name (relative to dirfd; no symlink followed, a
+ * FIFO cannot block) into a new NUL-terminated buffer of *ret_len bytes.
+ * Caller frees *ret. Errors: -ELOOP (a symlink), -EINVAL (not a regular
+ * file), -EFBIG (longer than max bytes), -ENOMEM, -errno of open/read. */
+GZC_MUST_CHECK int gzc_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
+
 /* Little- and big-endian helpers for the on-disk formats. */
 static inline void gzc_put_le16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
 static inline void gzc_put_le32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }

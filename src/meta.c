@@ -268,41 +268,16 @@ out:
 
 int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret)
 {
-	struct stat st;
-	char *buf = NULL;
-	int r, fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EBADMSG;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > GZC_META_MAX_FILE) {
-		r = -E2BIG;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	ssize_t n = gzc_read_all(fd, buf, (size_t)st.st_size + 1);
-	if (n < 0) {
-		r = (int)n;
-		goto out;
-	}
-	if ((size_t)n > (size_t)st.st_size) {
-		r = -E2BIG; /* grew while we read it */
-		goto out;
-	}
-	buf[n] = 0;
-	r = gzc_meta_parse(buf, (size_t)n, ret);
-out:
+	char *buf;
+	size_t len;
+	int r = gzc_read_file_at(dirfd, name, GZC_META_MAX_FILE, &buf, &len);
+	if (r == -EINVAL)
+		return -EBADMSG;
+	if (r == -EFBIG)
+		return -E2BIG;
+	if (r < 0)
+		return r;
+	r = gzc_meta_parse(buf, len, ret);
 	free(buf);
-	close(fd);
 	return r;
 }

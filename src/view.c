@@ -360,7 +360,14 @@ static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd,
 	}
 	if (rc == 0 && !c->group)
 		c->group = strdup("unknown");
-	c->base = escaped(stripped);
+	/* core.<pid> like the handler's cores when the notes give the pid */
+	if (info && info->pid > 0) {
+		m.pid = info->pid;
+		if (asprintf(&c->base, "core.%d", info->pid) < 0)
+			c->base = NULL;
+	} else {
+		c->base = escaped(stripped);
+	}
 	c->time_us = (uint64_t)c->fmtime.tv_sec * 1000000u + (uint64_t)c->fmtime.tv_nsec / 1000u;
 	m.timestamp_us = c->time_us;
 	m.size = c->usize;

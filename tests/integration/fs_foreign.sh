@@ -22,16 +22,25 @@ want=$(sha256sum <"$raw" | cut -d' ' -f1)
 
 mount_store "$store" "$mnt"
 bid=$(eu-unstrip -n --core "$raw" 2>/dev/null | awk '$3 ~ /fs_sample$/ || $5 ~ /fs_sample$/ {print $2; exit}' | cut -c1-12)
-for name in g9 pz sz multi zl; do
-	f=$(ls -d "$mnt"/*/"$name" 2>/dev/null | head -1)
-	[ -n "$f" ] || { ls -laR "$mnt"; fail "$name not shown"; }
-	case "$f" in "$mnt"/fs_sample-*/*) ;; *) fail "$name grouped as $f, not by its notes";; esac
+pid=$(eu-readelf -n "$raw" 2>/dev/null | awk '/pid:/ {for (i=1;i<=NF;i++) if ($i=="pid:") {p=$(i+1); sub(",", "", p); print p; exit}}')
+seen=0
+for f in "$mnt"/*/core.*; do
+	case "$f" in *.json) continue;; esac
+	# foreign cores are named core.<pid>[.n] from their notes; the sidecar
+	# names the file they came from
+	src=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["file"]["name"])' "$f.json")
+	name=$(basename "$src"); name=${name%.*}
+	case " g9 pz sz multi zl " in *" $name "*) ;; *) fail "$f: unexpected source $src";; esac
+	case "$f" in "$mnt"/fs_sample-*/core.[0-9]*) ;; *) fail "$name shown as $f, not grouped by its notes as core.<pid>";; esac
+	[ -z "$pid" ] || case "$(basename "$f")" in core.$pid|core.$pid.[0-9]*) ;; *) fail "$f: not named by the pid $pid in its notes";; esac
 	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$want" ] || fail "$name: sha256 differs"
 	$PREADS "$f" "$raw" --n 250 --seed 11 --span 1048576 || fail "$name: random preads"
 	grep -q '"build_id"' "$f.json" || fail "$name: made-up metadata lacks the build-id"
 	ok "$name: $f"
+	seen=$((seen + 1))
 done
-g=$(basename "$(dirname "$(ls -d "$mnt"/*/g9)")")
+[ "$seen" = 5 ] || { ls -laR "$mnt"; fail "$seen foreign cores shown, want 5"; }
+g=$(basename "$(dirname "$(ls -d "$mnt"/*/core.* | head -1)")")
 [ -z "$bid" ] || [ "$g" = "fs_sample-bid-${bid:0:12}" ] || echo "note: group $g, eu-unstrip build-id $bid"
 ls "$store"/*.gzx "$store"/dropped/*.gzx >/dev/null || fail "indexes not kept in the writable store"
 ok "indexes kept in the store"
@@ -44,8 +53,10 @@ mkdir -p "$ro"
 if mount --bind "$store" "$ro" 2>/dev/null && mount -o remount,bind,ro "$ro" 2>/dev/null; then
 	at_exit "umount -l '$ro' 2>/dev/null"
 	mount_store "$ro" "$TMP/mnt2" -o cache_dir="$TMP/cache"
-	f=$(ls -d "$TMP"/mnt2/*/g9)
-	cmp "$f" "$raw" || fail "read-only store: bytes differ"
+	for f in "$TMP"/mnt2/*/core.*; do
+		case "$f" in *.json) continue;; esac
+		cmp "$f" "$raw" || fail "read-only store: $f differs"
+	done
 	n=$(ls "$TMP/cache" | grep -c '\.gzx$')
 	[ "$n" -ge 5 ] || fail "read-only store: $n indexes in cache_dir, want 5"
 	ok "read-only store: indexes in cache_dir ($n)"

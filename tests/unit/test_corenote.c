@@ -516,6 +516,8 @@ static unsigned char *read_all(const char *p, size_t *len)
 	return buf;
 }
 
+static pid_t gcore_pid; /* the process make_gcore dumped */
+
 /* Builds dir/sleeper, runs it with arguments, gcore's it; returns the core. */
 static unsigned char *make_gcore(size_t *len, char *exe, size_t execap)
 {
@@ -555,6 +557,7 @@ static unsigned char *make_gcore(size_t *len, char *exe, size_t execap)
 	/* and until exec happened (comm is "sleeper") */
 	snprintf(cmd, sizeof(cmd), "gcore -o '%s/core' %d >'%s/gcore.log' 2>&1", dir, (int)pid, dir);
 	int rc = system(cmd);
+	gcore_pid = pid;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	snprintf(cmd, sizeof(cmd), "%s/core.%d", dir, (int)pid);
@@ -582,7 +585,15 @@ Test(corenote, real_gcore, .init = gsetup, .fini = gteardown, .timeout = 60)
 	cr_assert_eq(info->machine, 62);
 	cr_assert(info->signal >= 0 && info->signal <= 127);
 	cr_assert_eq(info->note_err, 0);
+	cr_assert_eq(info->pid, (int)gcore_pid, "pid %d, dumped %d", info->pid, (int)gcore_pid);
 	gzc_coreinfo_free(info);
+
+	/* where the core must end, from its head alone: gcore appends section
+	 * headers after the last segment, so the end is within the file */
+	uint64_t end = 0;
+	cr_assert_eq(gzc_core_extent_mem(core, len < 65536 ? len : 65536, &end), 0);
+	cr_assert(end <= len && end > len / 2, "extent %llu of %zu", (unsigned long long)end, len);
+	cr_assert_eq(gzc_core_extent_mem("not a core at all", 17, &end), -ENOEXEC);
 
 	/* byte-at-a-time reads of the same core give the same answer */
 	struct mem m = { .buf = core, .len = len, .chunk = 1 };
