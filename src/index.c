@@ -379,7 +379,7 @@ int gzc_index_load(int dirfd, const char *path, struct gzc_index **ret)
 {
 	char *buf;
 	size_t len;
-	int r = gzc_read_file_at(dirfd, path, GZC_IDX_MAX_FILE, &buf, &len);
+	int r = gzc_read_file_at(dirfd, path, GZC_IDX_MAX_FILE, 0, &buf, &len);
 	if (r == -EINVAL || r == -EFBIG)
 		return -EBADMSG; /* not a file an index could be */
 	if (r < 0)

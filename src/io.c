@@ -82,7 +82,7 @@ ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return (ssize_t)got;
 }
 
-int gzc_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
+int gzc_read_file_at(int dirfd, const char *name, size_t max, unsigned flags, char **ret, size_t *ret_len)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -97,25 +97,30 @@ int gzc_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t
 		r = -EINVAL;
 		goto out;
 	}
-	if ((uint64_t)st.st_size > max) {
+	int cut = flags & GZC_READ_CUT;
+	if ((uint64_t)st.st_size > max && !cut) {
 		r = -EFBIG;
 		goto out;
 	}
-	/* one byte more than allowed tells a file that grew meanwhile */
-	buf = malloc(max < (size_t)st.st_size + 1 ? max + 1 : (size_t)st.st_size + 2);
+	/* one byte more than allowed tells a file that grew meanwhile (/proc
+	 * files say size 0: read them up to max) */
+	size_t want = st.st_size && (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + (cut ? 0 : 1);
+	buf = malloc(want + 1);
 	if (!buf) {
 		r = -ENOMEM;
 		goto out;
 	}
-	size_t want = max < (size_t)st.st_size + 1 ? max + 1 : (size_t)st.st_size + 1;
 	ssize_t n = gzc_read_all(fd, buf, want);
 	if (n < 0) {
 		r = (int)n;
 		goto out;
 	}
 	if ((size_t)n > max) {
-		r = -EFBIG;
-		goto out;
+		if (!cut) {
+			r = -EFBIG;
+			goto out;
+		}
+		n = (ssize_t)max;
 	}
 	buf[n] = 0;
 	*ret = buf;

@@ -270,7 +270,7 @@ int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret)
 {
 	char *buf;
 	size_t len;
-	int r = gzc_read_file_at(dirfd, name, GZC_META_MAX_FILE, &buf, &len);
+	int r = gzc_read_file_at(dirfd, name, GZC_META_MAX_FILE, 0, &buf, &len);
 	if (r == -EINVAL)
 		return -EBADMSG;
 	if (r == -EFBIG)

@@ -75,42 +75,12 @@ int gzc_proc_open(const char *procfs_root, pid_t pid, int pidfd, int *ret_dirfd)
 
 int gzc_proc_read(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len)
 {
-	struct stat st;
-	char *buf = NULL;
-	int r;
-
+	size_t len;
 	if (max > GZC_PROC_READ_MAX)
 		max = GZC_PROC_READ_MAX;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
-	buf = malloc(max + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	ssize_t n = gzc_read_all(fd, buf, max);
-	if (n < 0) {
-		r = (int)n;
-		goto out;
-	}
-	buf[n] = 0;
-	*ret = buf;
-	if (ret_len)
-		*ret_len = (size_t)n;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	close(fd);
+	int r = gzc_read_file_at(dirfd, name, max, GZC_READ_CUT, ret, &len);
+	if (r == 0 && ret_len)
+		*ret_len = len;
 	return r;
 }
 

@@ -65,7 +65,7 @@ static int load(int rootfd, struct hist *h, uint64_t oldest_us)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int r = gzc_read_file_at(rootfd, GZC_RATELIMIT_FILE, GZC_RATELIMIT_MAX_FILE, &text, &len);
+	int r = gzc_read_file_at(rootfd, GZC_RATELIMIT_FILE, GZC_RATELIMIT_MAX_FILE, 0, &text, &len);
 	if (r < 0)
 		return 0; /* missing, unreadable or oversized: start empty */
 	for (char *line = text, *nl; line < text + len && h->n < GZC_RATELIMIT_MAX_LINES; line = nl + 1) {
