@@ -28,9 +28,13 @@
  * (a programmer error: a span has one size).
  *
  * Prefixes: an entry may hold only the first `valid` bytes of its span
- * (gzc_cache_get_range). A lookup that needs more unlinks that entry (its
- * pinned readers keep it alive, its bytes never change) and loads the whole
- * span into a new one.
+ * (gzc_cache_get_range). A lookup that needs more extends it in place when
+ * the loader left a resume state (gzc_cache_keep_resume): the entry goes
+ * back to LOADING, the loader writes only bytes at and after `valid` (which
+ * no pinned reader reads), and `valid` grows under the lock when it is done;
+ * meanwhile lookups within the old prefix are still hits. Without a resume
+ * state the entry is unlinked (its pinned readers keep it alive) and the
+ * whole span loads into a new one. A resume state counts in the budget.
  */
 #include "cache.h"
 
@@ -52,8 +56,12 @@ struct gzc_cache_entry {
 	uint64_t file, span;
 	unsigned char *data;
 	size_t len;
-	size_t valid;	 /* when READY: bytes loaded from the start */
+	size_t valid;	 /* bytes loaded from the start (published under the lock) */
 	size_t wanted;	 /* while LOADING: the largest need asked of it */
+	void *resume;	 /* the loader's state to go on from valid, or NULL */
+	void (*resume_free)(void *);
+	size_t resume_bytes;
+	size_t counted;	 /* what this entry adds to stats.bytes now */
 	enum entry_state state;
 	int err;	 /* when FAILED: the loader's negative errno */
 	unsigned refs;	 /* loader + waiters + handed-out references */
@@ -144,9 +152,10 @@ static void table_remove(struct gzc_cache *c, struct gzc_cache_entry *e)
 	e->hnext = NULL;
 	e->in_table = false;
 	c->nentries--;
-	if (e->state == ENTRY_READY) {
-		c->stats.bytes -= e->len;
+	if (e->counted) {
+		c->stats.bytes -= e->counted;
 		c->stats.entries--;
+		e->counted = 0;
 	}
 }
 
@@ -178,8 +187,28 @@ static void lru_push_head(struct gzc_cache *c, struct gzc_cache_entry *e)
 	e->in_lru = true;
 }
 
+static void drop_resume(struct gzc_cache_entry *e)
+{
+	if (e->resume && e->resume_free)
+		e->resume_free(e->resume);
+	e->resume = NULL;
+	e->resume_bytes = 0;
+}
+
+/* Brings stats.bytes in line with what e holds now (lock held). */
+static void recount(struct gzc_cache *c, struct gzc_cache_entry *e)
+{
+	if (!e->in_table || !e->data)
+		return;
+	if (!e->counted)
+		c->stats.entries++;
+	c->stats.bytes = c->stats.bytes - e->counted + e->len + e->resume_bytes;
+	e->counted = e->len + e->resume_bytes;
+}
+
 static void entry_free(struct gzc_cache_entry *e)
 {
+	drop_resume(e);
 	free(e->data);
 	free(e);
 }
@@ -272,19 +301,68 @@ static int entry_load(struct gzc_cache *c, struct gzc_cache_entry *e, size_t nee
 		e->valid = (size_t)v;
 		e->data = buf;
 		e->state = ENTRY_READY;
-		c->stats.bytes += e->len;
-		c->stats.entries++;
+		if (e->valid == e->len)
+			drop_resume(e);
+		recount(c, e);
 		/* e is pinned, so this only evicts others; it keeps the budget
 		 * honest even when no release happens for a while. */
 		evict_to_budget(c);
 	} else {
 		free(buf);
+		drop_resume(e);
 		e->state = ENTRY_FAILED;
 		e->err = r;
 		table_remove(c, e);
 	}
 	pthread_cond_broadcast(&c->cond);
 	return r;
+}
+
+/* Extends the READY prefix entry e in place (it has a resume state); called
+ * and returns with the lock held, e pinned by the caller. */
+static int entry_extend(struct gzc_cache *c, struct gzc_cache_entry *e, size_t need,
+			gzc_cache_load_range_fn load, void *ctx)
+{
+	e->state = ENTRY_LOADING;
+	e->wanted = need;
+	pthread_mutex_unlock(&c->lock);
+	long v = load(ctx, e->file, e->span, e->data, e->len, need, e);
+	int r = v < 0 ? (int)v : 0;
+	if (v >= 0 && ((size_t)v < need || (size_t)v > e->len))
+		r = -EIO;
+	pthread_mutex_lock(&c->lock);
+	/* a failed extension leaves the prefix as it was: still good */
+	if (r == 0)
+		e->valid = (size_t)v;
+	if (r < 0 || e->valid == e->len)
+		drop_resume(e);
+	e->state = ENTRY_READY;
+	recount(c, e);
+	evict_to_budget(c);
+	pthread_cond_broadcast(&c->cond);
+	return r;
+}
+
+void gzc_cache_keep_resume(struct gzc_cache *c, struct gzc_cache_entry *e, void *state, void (*free_fn)(void *),
+			   size_t bytes)
+{
+	pthread_mutex_lock(&c->lock);
+	drop_resume(e);
+	e->resume = state;
+	e->resume_free = free_fn;
+	e->resume_bytes = bytes;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void *gzc_cache_take_resume(struct gzc_cache *c, struct gzc_cache_entry *e)
+{
+	pthread_mutex_lock(&c->lock);
+	void *state = e->resume;
+	e->resume = NULL;
+	e->resume_bytes = 0;
+	recount(c, e);
+	pthread_mutex_unlock(&c->lock);
+	return state;
 }
 
 /* Adapts a whole-span loader to the prefix interface. */
@@ -334,7 +412,8 @@ int gzc_cache_get_range(struct gzc_cache *c, uint64_t file, uint64_t span, size_
 		}
 		if (e->refs++ == 0)
 			lru_unlink(c, e);
-		if (e->state == ENTRY_READY && e->valid >= need) {
+		/* published bytes never change: a hit even while it is extended */
+		if (e->data && e->state != ENTRY_FAILED && e->valid >= need) {
 			c->stats.hits++;
 			goto found;
 		}
@@ -350,6 +429,19 @@ int gzc_cache_get_range(struct gzc_cache *c, uint64_t file, uint64_t span, size_
 				goto found;
 			entry_unpin(c, e);
 			continue; /* a prefix too short: look again */
+		}
+		if (e->resume) {
+			/* READY but too short, and resumable: go on from valid */
+			c->stats.extends++;
+			r = entry_extend(c, e, need, load, ctx);
+			if (r < 0) {
+				entry_unpin(c, e);
+				goto out;
+			}
+			if (e->valid >= need)
+				goto found;
+			entry_unpin(c, e);
+			continue;
 		}
 		/* READY but too short: retire it (pinned readers keep it), load all */
 		table_remove(c, e);

@@ -37,6 +37,18 @@ typedef long (*gzc_cache_load_range_fn)(void *ctx, uint64_t file, uint64_t span,
 /* From inside a load: the largest need any thread has asked of entry. */
 size_t gzc_cache_wanted(struct gzc_cache *c, struct gzc_cache_entry *entry);
 
+/* From inside a load that stops short of the whole span: leaves state with
+ * the entry so that a later, longer need continues from where this load
+ * stopped (the loader is then called again on the same buffer and must
+ * write only at and after the bytes already valid). The cache frees state
+ * with free_fn when the entry goes or is complete; bytes count in the budget. */
+void gzc_cache_keep_resume(struct gzc_cache *c, struct gzc_cache_entry *entry, void *state,
+			   void (*free_fn)(void *), size_t bytes);
+
+/* From inside a load: takes back the state left by the previous load of
+ * entry (NULL if none: then this is a first load). The caller owns it. */
+void *gzc_cache_take_resume(struct gzc_cache *c, struct gzc_cache_entry *entry);
+
 /* A pinned entry: data is valid, read-only, until gzc_cache_release(). */
 struct gzc_cache_ref {
 	const unsigned char *data;
@@ -46,6 +58,7 @@ struct gzc_cache_ref {
 
 struct gzc_cache_stats {
 	uint64_t hits, misses, waits, evictions;
+	uint64_t extends; /* prefix entries grown in place (not counted in misses) */
 	size_t bytes, entries;
 };
 

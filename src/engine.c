@@ -267,6 +267,34 @@ void gzc_inflater_end(struct gzc_inflater *d)
 	free(d);
 }
 
+void gzc_inflater_set_input(struct gzc_inflater *d, const void *in, size_t inlen)
+{
+#ifdef GZC_HAVE_ISAL
+	d->st.next_in = (uint8_t *)in;
+	d->st.avail_in = (uint32_t)inlen;
+#else
+	d->zs.next_in = (Bytef *)in;
+	d->zs.avail_in = (uInt)inlen;
+#endif
+}
+
+size_t gzc_inflater_avail_in(const struct gzc_inflater *d)
+{
+#ifdef GZC_HAVE_ISAL
+	return d->st.avail_in;
+#else
+	return d->zs.avail_in;
+#endif
+}
+
+size_t gzc_inflater_produced(const struct gzc_inflater *d) { return d->produced; }
+
+size_t gzc_inflater_footprint(void)
+{
+	/* zlib allocates its state and 32 KiB window besides the struct */
+	return sizeof(struct gzc_inflater) + 48 * 1024;
+}
+
 int gzc_inflate_span(const void *in, size_t inlen, void *out, size_t outlen)
 {
 	struct gzc_inflater *d;

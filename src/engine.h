@@ -57,6 +57,15 @@ GZC_MUST_CHECK int gzc_inflater_begin(const void *in, size_t inlen, void *out, s
 /* Decodes until upto (<= cap) bytes are out. Errors: -EBADMSG, -EINVAL. */
 GZC_MUST_CHECK int gzc_inflater_run(struct gzc_inflater *d, size_t upto);
 void gzc_inflater_end(struct gzc_inflater *d);
+/* Points a paused inflater at new input: the compressed bytes that follow
+ * the ones it consumed (the old input buffer may be gone by now). */
+void gzc_inflater_set_input(struct gzc_inflater *d, const void *in, size_t inlen);
+/* Input bytes not consumed yet. */
+size_t gzc_inflater_avail_in(const struct gzc_inflater *d);
+/* Bytes output so far. */
+size_t gzc_inflater_produced(const struct gzc_inflater *d);
+/* Memory an inflater holds, for cache budgets. */
+size_t gzc_inflater_footprint(void);
 
 /* CRC-32 (gzip polynomial), incremental like zlib's crc32(). */
 uint32_t gzc_crc32(uint32_t crc, const void *buf, size_t len);

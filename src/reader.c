@@ -175,15 +175,32 @@ out:
 	return rc;
 }
 
-/* Decodes the first g->target (or more, see struct goal) bytes of span i
- * into buf, unchecked. */
-static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, struct goal *g)
+/* A paused decode of a span's prefix, kept with its cache entry so that a
+ * later read further into the span goes on instead of starting over. */
+struct resume {
+	struct gzc_inflater *d;
+	uint64_t in_used; /* compressed bytes consumed */
+};
+
+static void resume_free(void *p)
+{
+	struct resume *rs = p;
+	gzc_inflater_end(rs->d);
+	free(rs);
+}
+
+/* Decodes bytes of span i into buf up to g->target (or more, see struct
+ * goal), unchecked; *ret_from gets where this call started (bytes before it
+ * were decoded and checked by an earlier call, resumed here). */
+static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, struct goal *g, size_t *ret_from)
 {
 	const struct gzc_index *idx = r->idx;
 	const struct gzc_span *s = &idx->spans[i];
-	struct gzc_inflater *d;
+	struct resume *rs = NULL;
+	struct gzc_inflater *d = NULL;
 	int rc;
 
+	*ret_from = 0;
 	if (s->flags & GZC_SPAN_F_ZERO) {
 		memset(buf, 0, g->target);
 		return 0;
@@ -197,20 +214,42 @@ static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, stru
 	uint64_t clen = end - s->coff;
 	if (clen > gzc_deflate_bound(g->len) + 64)
 		clen = gzc_deflate_bound(g->len) + 64;
-	unsigned char *in = malloc((size_t)clen);
-	if (!in)
-		return -ENOMEM;
-	ssize_t n = gzc_pread_all(r->fd, in, (size_t)clen, s->coff);
-	rc = n < 0 ? (int)n : gzc_inflater_begin(in, (size_t)n, buf, g->len, &d);
-	if (rc == 0) {
-		size_t done = 0;
-		while (rc == 0 && goal_next(g) > done) {
-			rc = gzc_inflater_run(d, g->target);
-			done = g->target;
-		}
-		gzc_inflater_end(d);
+	if (g->entry && (rs = gzc_cache_take_resume(r->cache, g->entry))) {
+		d = rs->d;
+		*ret_from = gzc_inflater_produced(d);
+	}
+	uint64_t skip = rs ? rs->in_used : 0;
+	if (skip > clen)
+		skip = clen;
+	unsigned char *in = malloc((size_t)(clen - skip) + 1);
+	if (!in) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ssize_t n = gzc_pread_all(r->fd, in, (size_t)(clen - skip), s->coff + skip);
+	if (n < 0) {
+		rc = (int)n;
+	} else if (d) {
+		gzc_inflater_set_input(d, in, (size_t)n);
+		rc = 0;
+	} else {
+		rc = gzc_inflater_begin(in, (size_t)n, buf, g->len, &d);
+	}
+	while (rc == 0 && goal_next(g) > gzc_inflater_produced(d))
+		rc = gzc_inflater_run(d, g->target);
+	if (rc == 0 && g->target < g->len && g->entry && (rs || (rs = malloc(sizeof(*rs))))) {
+		/* stopped short: keep the decoder for a longer read later */
+		rs->d = d;
+		rs->in_used = skip + (uint64_t)n - gzc_inflater_avail_in(d);
+		gzc_inflater_set_input(d, NULL, 0);
+		gzc_cache_keep_resume(r->cache, g->entry, rs, resume_free, sizeof(*rs) + gzc_inflater_footprint());
+		rs = NULL;
+		d = NULL;
 	}
 	free(in);
+out:
+	gzc_inflater_end(d);
+	free(rs);
 	return rc;
 }
 
@@ -223,22 +262,27 @@ static long decode_checked(struct gzc_reader *r, uint32_t i, unsigned char *buf,
 	const struct gzc_index *idx = r->idx;
 	const struct gzc_span *s = &idx->spans[i];
 	struct goal g = { .r = r, .entry = entry, .len = (size_t)gzc_index_span_len(idx, i) };
+	size_t from;
 	int rc;
 
 	if (idx->seg_size && !(s->flags & GZC_SPAN_F_ZERO) &&
 	    gzc_index_span_nsegs(idx, i) == (g.len + idx->seg_size - 1) / idx->seg_size)
 		g.seg = idx->seg_size;
 	g.target = round_seg(&g, need);
-	rc = decode_raw(r, i, buf, &g);
+	rc = decode_raw(r, i, buf, &g, &from);
 	if (rc < 0)
 		return rc;
-	if (g.target == g.len) {
+	if (from == 0 && g.target == g.len) {
 		if (gzc_crc32(0, buf, g.len) != s->crc)
 			return -EBADMSG;
 	} else {
-		for (size_t k = 0; k * g.seg < g.target; k++)
-			if (gzc_crc32(0, buf + k * g.seg, g.seg) != idx->seg_crcs[s->seg0 + k])
+		/* segments from where this decode started (a resumed one starts on
+		 * a segment edge: prefixes always end on one) */
+		for (size_t k = from / g.seg; k * g.seg < g.target; k++) {
+			size_t n = g.len - k * g.seg < g.seg ? g.len - k * g.seg : g.seg;
+			if (gzc_crc32(0, buf + k * g.seg, n) != idx->seg_crcs[s->seg0 + k])
 				return -EBADMSG;
+		}
 	}
 	return (long)g.target;
 }

@@ -137,8 +137,8 @@ static inline int th_compress(const char *dir, const char *name, const void *dat
 		*ret_idx = idx;
 	else
 		gzc_index_free(idx);
-	if (ret_path)
-		snprintf(ret_path, 128, "%s", path);
+	if (ret_path) /* callers pass char[128]; the paths are short temp names */
+		snprintf(ret_path, 128, "%.127s", path);
 	return fd;
 }
 

@@ -396,3 +396,50 @@ Test(reader, empty_core)
 	cr_assert_eq(gzc_reader_seek(r, 0, SEEK_DATA), -ENXIO);
 	gzc_reader_close(r);
 }
+
+/* A read deep into a span whose prefix is cached goes on from the prefix
+ * (the same cache entry grows) instead of decoding the span again; every
+ * byte stays right, and a corrupt tail is caught by its segment CRC. */
+Test(reader, prefix_is_extended_in_place)
+{
+	size_t len = 3u << 20;
+	unsigned char *data = alloc_mixed(len, 45);
+	char path[128];
+	struct gzc_writer_opts o = { .span = 1u << 20, .level = 2 };
+	close(th_compress(dir, "p.gz", data, len, &o, 0, NULL, path));
+	struct gzc_cache *c = NULL;
+	cr_assert_eq(gzc_cache_new(64u << 20, &c), 0);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .cache = c };
+	struct gzc_reader *r = th_reader(path, &ro);
+	unsigned char buf[8192];
+	struct gzc_cache_stats st;
+
+	/* span 1: a read near its start loads only a prefix */
+	uint64_t base = 1u << 20;
+	cr_assert_eq(gzc_reader_pread(r, buf, 4096, base + 1000), 4096);
+	th_assert_bytes(buf, data + base + 1000, 4096);
+	gzc_cache_get_stats(c, &st);
+	cr_assert_eq(st.misses, 1u);
+	cr_assert_lt(st.bytes, (2u << 20) + (1u << 20), "one entry");
+	/* inside the prefix: a hit */
+	cr_assert_eq(gzc_reader_pread(r, buf, 4096, base + 50000), 4096);
+	th_assert_bytes(buf, data + base + 50000, 4096);
+	gzc_cache_get_stats(c, &st);
+	cr_assert_eq(st.hits, 1u);
+	/* past it, across segment edges: the same entry grows */
+	for (uint64_t off = base + 300000; off < base + (1u << 20) - 8192; off += 150001) {
+		cr_assert_eq(gzc_reader_pread(r, buf, 8192, off), 8192);
+		th_assert_bytes(buf, data + off, 8192);
+	}
+	gzc_cache_get_stats(c, &st);
+	cr_assert_eq(st.entries, 1u);
+	cr_assert_eq(st.misses, 1u, "%llu decodes from the start: the prefix was replaced, not extended",
+		     (unsigned long long)st.misses);
+	cr_assert_geq(st.extends, 1u);
+	/* and again from the start: all there now */
+	cr_assert_eq(gzc_reader_pread(r, buf, 4096, base + 7), 4096);
+	th_assert_bytes(buf, data + base + 7, 4096);
+	gzc_reader_close(r);
+	gzc_cache_free(c);
+	free(data);
+}
