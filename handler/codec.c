@@ -94,7 +94,7 @@ int cmd_compress(const struct cli_codec *c)
 		goto out;
 	}
 	if (out_err)
-		cli_error("output failed (%s); stored the first %llu bytes, marked truncated",
+		cli_error("output failed (%s); kept the first %llu bytes as a valid file marked truncated",
 			  strerror(-out_err), (unsigned long long)idx->usize);
 	else if (rd < 0)
 		cli_error("input ended early (%s); stored the %llu bytes that arrived, marked truncated",
@@ -113,7 +113,8 @@ int cmd_compress(const struct cli_codec *c)
 		cli_error("warning: cannot write index %s/%s: %s", dir, idxname, strerror(-r));
 	if (!c->quiet)
 		printf("%s/%s\n", dir, final);
-	status = 0;
+	/* a full disk kept what fit (a valid, flagged file) but is still a failure */
+	status = out_err ? 1 : 0;
 out:
 	gzc_writer_free(w);
 	gzc_index_free(idx);
