@@ -119,7 +119,7 @@ install: all
 	install -m 0755 $(BUILD)/gzcoredump $(DESTDIR)$(SBINDIR)/gzcoredump
 	install -m 0755 $(BUILD)/gzcorefs $(DESTDIR)$(BINDIR)/gzcorefs
 	install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore
-	install -m 0644 README.md docs/FORMAT.md $(DESTDIR)$(PREFIX)/share/doc/gzcore/
+	install -m 0644 README.md docs/FORMAT.md docs/HANDLER.md $(DESTDIR)$(PREFIX)/share/doc/gzcore/
 	if [ -f packaging/gzcoredump.conf ]; then install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples && \
 	   install -m 0644 packaging/gzcoredump.conf $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples/; fi
 
