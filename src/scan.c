@@ -179,7 +179,7 @@ static int refill(struct scan *s)
 	size_t keep = s->zs.avail_in;
 	if (keep)
 		memmove(s->in, s->zs.next_in, keep);
-	s->in_pos = pos - 0; /* in[0] now holds the byte at pos */
+	s->in_pos = pos; /* in[0] now holds the byte at pos */
 	ssize_t n = gzc_pread_all(s->fd, s->in + keep, SCAN_CHUNK - keep, pos + keep);
 	if (n < 0)
 		return (int)n;
@@ -247,7 +247,6 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 	}
 	s.wzs_ready = 1;
 
-	uint64_t member_start = 0;
 	int at_member_start = 1; /* a member header is next */
 	for (;;) {
 		if (s.zs.avail_in == 0) {
@@ -264,7 +263,7 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 			}
 		}
 		if (at_member_start) {
-			member_start = s.in_pos + (uint64_t)(s.zs.next_in - s.in);
+			uint64_t member_start = s.in_pos + (uint64_t)(s.zs.next_in - s.in);
 			at_member_start = 0;
 			/* a member header is a checkpoint that needs no window */
 			if (!s.have_span || s.total_out - s.cur.uoff >= span) {
@@ -371,6 +370,5 @@ out:
 	free(s.wz);
 	free(s.segs);
 	gzc_index_free(s.idx);
-	(void)member_start;
 	return r;
 }
