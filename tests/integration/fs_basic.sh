@@ -28,8 +28,12 @@ own=$mnt/fs_sample-1.0/core.$SAMPLE_PID
 [ -f "$own" ] || { ls -laR "$mnt"; fail "own core not at $own"; }
 [ -f "$own.json" ] || fail "no metadata beside the core"
 grep -q '"gzcore_meta"' "$own.json" || fail "metadata is not the sidecar"
-legacy=$(find "$mnt" -type f -name 'Core_*' ! -name '*.json')
-[ -n "$legacy" ] || { ls -laR "$mnt"; fail "legacy core not shown"; }
+# the legacy -c file has no sidecar: it is named by its notes, core.<pid>,
+# and the made-up metadata beside it names the file it came from
+legacy=$(grep -l '"name": *"[^"]*Core_' "$mnt"/*/core.*.json 2>/dev/null | head -1)
+legacy=${legacy%.json}
+[ -n "$legacy" ] && [ -f "$legacy" ] || { ls -laR "$mnt"; fail "legacy core not shown"; }
+[ "$(basename "$legacy")" = "core.$SAMPLE_PID" ] || fail "legacy core not named by the pid in its notes: $legacy"
 case "$legacy" in "$mnt"/fs_sample-*/*) ;; *) fail "legacy core not grouped by its notes: $legacy";; esac
 ok "tree: $own and $legacy"
 n=$(find "$mnt" -type f ! -name '*.json' | wc -l)
