@@ -257,11 +257,9 @@ int cmd_extract(int argc, char **argv)
 	struct gzc_config cfg;
 	struct gzc_store_entry *e = NULL;
 	struct gzc_reader *r = NULL;
-	struct gzc_tmpfile t = { .fd = -1 };
-	struct cli_progress prog;
 	size_t n = 0;
-	int rootfd, gfd = -1, odir = -1, status = 1, rc;
-	char idx[GZC_STORE_FILE_MAX + 8], outdir[PATH_MAX];
+	int rootfd, gfd = -1, status = 1, rc;
+	char idx[GZC_STORE_FILE_MAX + 8];
 
 	if (admin_parse(argc, argv, &o, 1) < 0)
 		return 2;
@@ -288,47 +286,13 @@ int cmd_extract(int argc, char **argv)
 		cli_error("cannot read %s/%s: %s", e[i].group, e[i].core, strerror(-rc));
 		goto out;
 	}
-	bool to_stdout = strcmp(o.out, "-") == 0;
-	const char *outbase = o.out;
-	if (to_stdout) {
-		t.fd = STDOUT_FILENO;
-	} else {
-		const char *slash = strrchr(o.out, '/');
-		snprintf(outdir, sizeof(outdir), "%.*s", slash ? (int)(slash - o.out) + (slash == o.out) : 1,
-			 slash ? o.out : ".");
-		outbase = slash ? slash + 1 : o.out;
-		odir = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rc = odir < 0 ? -errno : gzc_tmpfile_open(odir, 0600, &t);
-		if (rc < 0) {
-			cli_error("cannot write in %s: %s", outdir, strerror(-rc));
-			goto out;
-		}
-	}
-	cli_progress_init(&prog, "extracting", gzc_reader_size(r));
-	uint64_t bad_c = 0, bad_u = 0;
-	struct gzc_extract_opts eo = { .progress = cli_progress_cb, .progress_ctx = &prog };
-	rc = gzc_extract(r, t.fd, &eo, &bad_c, &bad_u);
-	cli_progress_end(&prog);
-	if (rc == -EBADMSG) {
-		cli_error("%s: corrupt span at compressed offset %llu (uncompressed %llu)", e[i].core,
-			  (unsigned long long)bad_c, (unsigned long long)bad_u);
+	if (cli_extract_to(r, e[i].core, o.out, 0, 0600) != 0)
 		goto out;
-	}
-	if (rc == 0 && !to_stdout)
-		rc = gzc_tmpfile_replace(&t, outbase);
-	if (rc < 0) {
-		cli_error("cannot write %s: %s", o.out, strerror(-rc));
-		goto out;
-	}
 	if (e[i].meta.truncated)
 		cli_error("note: this core was truncated when stored (%s)",
 			  e[i].meta.truncated_reason ? e[i].meta.truncated_reason : "?");
 	status = 0;
 out:
-	if (t.fd != STDOUT_FILENO)
-		gzc_tmpfile_discard(&t);
-	if (odir >= 0)
-		close(odir);
 	if (gfd >= 0)
 		close(gfd);
 	gzc_reader_close(r);

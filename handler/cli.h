@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "gzcore.h"
 
@@ -53,6 +54,13 @@ void cli_progress_end(struct cli_progress *p);
  * killing its process group after timeout_s. what names it in messages.
  * Returns 0 on success, a negative errno (-ETIMEDOUT, -ECHILD: failed). */
 int cli_run_hook(const char *what, const char *cmd, unsigned timeout_s, char *const env[]);
+
+/* Writes all of r to out: '-' is stdout; a device, fifo or symlink is
+ * written into; anything else appears atomically (temporary name, fsync,
+ * rename) with mode. Parallel, sparse, a progress bar on a TTY. Prints one
+ * line on failure (a corrupt span's offsets, naming name). Returns an exit
+ * status. */
+int cli_extract_to(struct gzc_reader *r, const char *name, const char *out, int threads, mode_t mode);
 
 /* Commands */
 int cmd_compress(const struct cli_codec *c);

@@ -139,15 +139,83 @@ static void split_path(const char *path, char *dir, size_t dcap, const char **ba
 	}
 }
 
+int cli_extract_to(struct gzc_reader *r, const char *name, const char *out, int threads, mode_t mode)
+{
+	struct gzc_tmpfile t = { .fd = -1 };
+	struct cli_progress prog;
+	char outdir[PATH_MAX];
+	const char *outbase;
+	int rc, status = 1, odir = -1, to_stdout = strcmp(out, "-") == 0, direct = 0;
+	struct stat ost;
+
+	if (!to_stdout && lstat(out, &ost) == 0 && !S_ISREG(ost.st_mode)) {
+		/* a device, a pipe or a symlink (/dev/null, /dev/stdout, a fifo):
+		 * write into what it is; only a plain regular file (or a new name)
+		 * is replaced atomically */
+		if (S_ISDIR(ost.st_mode)) {
+			cli_error("%s is a directory", out);
+			return 1;
+		}
+		t.fd = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (t.fd < 0) {
+			cli_error("%s: %s", out, strerror(errno));
+			return 1;
+		}
+		direct = 1;
+	} else if (to_stdout) {
+		t.fd = STDOUT_FILENO;
+		direct = 1;
+	} else {
+		split_path(out, outdir, sizeof(outdir), &outbase);
+		odir = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (odir < 0) {
+			cli_error("%s: %s", outdir, strerror(errno));
+			return 1;
+		}
+		rc = gzc_tmpfile_open(odir, mode, &t);
+		if (rc < 0) {
+			cli_error("cannot write in %s: %s", outdir, strerror(-rc));
+			goto out;
+		}
+	}
+	uint64_t bad_coff = 0, bad_uoff = 0;
+	cli_progress_init(&prog, "extracting", gzc_reader_size(r));
+	struct gzc_extract_opts eo = { .threads = threads, .progress = cli_progress_cb, .progress_ctx = &prog };
+	rc = gzc_extract(r, t.fd, &eo, &bad_coff, &bad_uoff);
+	cli_progress_end(&prog);
+	if (rc == -EBADMSG) {
+		cli_error("%s: corrupt data in the span at compressed offset %llu (uncompressed offset %llu)",
+			  name, (unsigned long long)bad_coff, (unsigned long long)bad_uoff);
+		goto out;
+	} else if (rc < 0) {
+		cli_error("cannot write %s: %s", out, strerror(-rc));
+		goto out;
+	}
+	if (!direct) {
+		rc = gzc_tmpfile_replace(&t, outbase);
+		if (rc < 0) {
+			cli_error("cannot store %s: %s", out, strerror(-rc));
+			goto out;
+		}
+	}
+	status = 0;
+out:
+	if (!direct)
+		gzc_tmpfile_discard(&t);
+	else if (!to_stdout && t.fd >= 0)
+		close(t.fd);
+	if (odir >= 0)
+		close(odir);
+	return status;
+}
+
 int cmd_decompress(const struct cli_codec *c)
 {
 	struct gzc_reader *r = NULL;
 	struct gzc_scan_error serr = { 0 };
-	struct gzc_tmpfile t = { .fd = -1 };
 	struct cli_progress prog;
-	char idxpath[PATH_MAX], outdir[PATH_MAX];
-	const char *outbase;
-	int fd, rc, status = 1, odir = -1, to_stdout = strcmp(c->out, "-") == 0, direct = 0;
+	char idxpath[PATH_MAX];
+	int fd, rc;
 	struct stat st;
 
 	fd = open(c->in, O_RDONLY | O_CLOEXEC);
@@ -177,68 +245,9 @@ int cmd_decompress(const struct cli_codec *c)
 			cli_error("%s: %s", c->in, strerror(-rc));
 		return 1;
 	}
-
-	struct stat ost;
-	if (!to_stdout && lstat(c->out, &ost) == 0 && !S_ISREG(ost.st_mode)) {
-		/* a device, a pipe or a symlink (/dev/null, /dev/stdout, a fifo):
-		 * write into what it is; only a plain regular file (or a new name)
-		 * is replaced atomically */
-		if (S_ISDIR(ost.st_mode)) {
-			cli_error("%s is a directory", c->out);
-			goto out;
-		}
-		t.fd = open(c->out, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		if (t.fd < 0) {
-			cli_error("%s: %s", c->out, strerror(errno));
-			goto out;
-		}
-		direct = 1;
-	} else if (to_stdout) {
-		t.fd = STDOUT_FILENO;
-		direct = 1;
-	} else {
-		split_path(c->out, outdir, sizeof(outdir), &outbase);
-		odir = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (odir < 0) {
-			cli_error("%s: %s", outdir, strerror(errno));
-			goto out;
-		}
-		rc = gzc_tmpfile_open(odir, st.st_mode & 0666, &t);
-		if (rc < 0) {
-			cli_error("cannot write in %s: %s", outdir, strerror(-rc));
-			goto out;
-		}
-	}
-	uint64_t bad_coff = 0, bad_uoff = 0;
-	cli_progress_init(&prog, "extracting", gzc_reader_size(r));
-	struct gzc_extract_opts eo = { .threads = c->w.threads, .progress = cli_progress_cb, .progress_ctx = &prog };
-	rc = gzc_extract(r, t.fd, &eo, &bad_coff, &bad_uoff);
-	cli_progress_end(&prog);
-	if (rc == -EBADMSG) {
-		cli_error("%s: corrupt data in the span at compressed offset %llu (uncompressed offset %llu)",
-			  c->in, (unsigned long long)bad_coff, (unsigned long long)bad_uoff);
-		goto out;
-	} else if (rc < 0) {
-		cli_error("cannot write %s: %s", c->out, strerror(-rc));
-		goto out;
-	}
-	if (!direct) {
-		rc = gzc_tmpfile_replace(&t, outbase);
-		if (rc < 0) {
-			cli_error("cannot store %s: %s", c->out, strerror(-rc));
-			goto out;
-		}
-	}
-	if (gzc_reader_index(r)->flags & GZC_IDX_F_TRUNCATED)
+	int status = cli_extract_to(r, c->in, c->out, c->w.threads, st.st_mode & 0666);
+	if (status == 0 && (gzc_reader_index(r)->flags & GZC_IDX_F_TRUNCATED))
 		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", c->in);
-	status = 0;
-out:
-	if (!direct)
-		gzc_tmpfile_discard(&t);
-	else if (!to_stdout && t.fd >= 0)
-		close(t.fd);
-	if (odir >= 0)
-		close(odir);
 	gzc_reader_close(r);
 	return status;
 }
