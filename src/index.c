@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 int gzc_index_new(uint32_t span_size, uint32_t flags, struct gzc_index **ret)
 {
@@ -127,6 +128,14 @@ uint64_t gzc_index_span_len(const struct gzc_index *idx, uint32_t i)
 {
 	uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].uoff : idx->usize;
 	return end - idx->spans[i].uoff;
+}
+
+uint32_t gzc_index_combined_crc(const struct gzc_index *idx)
+{
+	uint32_t v = 0;
+	for (uint32_t i = 0; i < idx->nspans; i++)
+		v = (uint32_t)crc32_combine(v, idx->spans[i].crc, (z_off_t)gzc_index_span_len(idx, i));
+	return v;
 }
 
 uint32_t gzc_index_find(const struct gzc_index *idx, uint64_t off)

@@ -72,6 +72,10 @@ void gzc_index_pop(struct gzc_index *idx);
 /* Uncompressed length of span i (i < nspans). */
 uint64_t gzc_index_span_len(const struct gzc_index *idx, uint32_t i);
 
+/* CRC-32 of all the uncompressed data, combined from the spans' CRCs
+ * (needs usize set: it gives the last span's length). */
+uint32_t gzc_index_combined_crc(const struct gzc_index *idx);
+
 /* Index of the span holding uncompressed offset off (off < usize). */
 uint32_t gzc_index_find(const struct gzc_index *idx, uint64_t off);
 

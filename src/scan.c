@@ -344,12 +344,7 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 	if (multimember)
 		s.idx->flags |= GZC_IDX_F_MULTIMEMBER;
 	s.idx->usize = s.total_out;
-	{
-		uint32_t crc = 0;
-		for (uint32_t i = 0; i < s.idx->nspans; i++)
-			crc = (uint32_t)crc32_combine(crc, s.idx->spans[i].crc, (z_off_t)gzc_index_span_len(s.idx, i));
-		s.idx->data_crc = crc;
-	}
+	s.idx->data_crc = gzc_index_combined_crc(s.idx);
 	r = gzc_index_fingerprint(fd, s.idx);
 	if (r < 0)
 		goto out;

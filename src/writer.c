@@ -443,25 +443,15 @@ int gzc_writer_read_fd(struct gzc_writer *w, int in_fd, uint64_t max, uint64_t *
 	return r;
 }
 
+/* The trailer's check value: the stream's CRC-32 (gzip) or Adler-32 (zlib). */
 static uint32_t combined_check(const struct gzc_writer *w)
 {
 	const struct gzc_index *idx = w->idx;
-	uint32_t v = w->container == GZC_ZLIB ? 1 : 0;
-	for (uint32_t i = 0; i < idx->nspans; i++) {
-		z_off_t len = (z_off_t)gzc_index_span_len(idx, i);
-		if (w->container == GZC_ZLIB)
-			v = (uint32_t)adler32_combine(v, w->adlers[i], len);
-		else
-			v = (uint32_t)crc32_combine(v, idx->spans[i].crc, len);
-	}
-	return v;
-}
-
-static uint32_t combined_crc(const struct gzc_index *idx)
-{
-	uint32_t v = 0;
+	if (w->container != GZC_ZLIB)
+		return gzc_index_combined_crc(idx);
+	uint32_t v = 1;
 	for (uint32_t i = 0; i < idx->nspans; i++)
-		v = (uint32_t)crc32_combine(v, idx->spans[i].crc, (z_off_t)gzc_index_span_len(idx, i));
+		v = (uint32_t)adler32_combine(v, w->adlers[i], (z_off_t)gzc_index_span_len(idx, i));
 	return v;
 }
 
@@ -519,7 +509,7 @@ int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags, struct gzc_ind
 	}
 	if (r < 0)
 		return r;
-	w->idx->data_crc = combined_crc(w->idx);
+	w->idx->data_crc = gzc_index_combined_crc(w->idx);
 	w->idx->flags |= extra_flags | (w->err ? GZC_IDX_F_TRUNCATED : 0);
 	r = gzc_index_fingerprint(w->fd, w->idx);
 	if (r < 0)
