@@ -15,6 +15,8 @@
 #include "gzcore.h"
 
 #define GZC_DEFAULT_STORE "/var/core"
+/* Pipe size asked for on a piped stdin (fs.pipe-max-size allows 1 MiB). */
+#define CLI_PIPE_SIZE (1 << 20)
 
 /* Settings shared by the compressing commands. */
 struct cli_codec {

@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #define READ_STEP (4u << 20)
-#define KERNEL_PIPE_SIZE (1 << 20)    /* input taken between two limit checks */
 #define MIN_BUDGET (64u << 10)  /* below this the store is full: skip */
 
 struct capture {
@@ -460,7 +459,7 @@ int cmd_kernel(int argc, char **argv)
 	/* a larger pipe lets the kernel run ahead of us while we start up and
 	 * halves the wake-ups while we stream (fails harmlessly if stdin is not
 	 * a pipe or the size is over fs.pipe-max-size) */
-	fcntl(STDIN_FILENO, F_SETPIPE_SZ, KERNEL_PIPE_SIZE);
+	fcntl(STDIN_FILENO, F_SETPIPE_SZ, CLI_PIPE_SIZE);
 	cli_syslog = 1;
 	openlog("gzcoredump", LOG_PID, LOG_DAEMON);
 	umask(077);

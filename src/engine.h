@@ -20,7 +20,7 @@
 #define GZC_LEVEL_MIN 1
 #define GZC_LEVEL_MAX 9
 /* The default trades a little ratio for speed: the crashed process waits for us. */
-#define GZC_LEVEL_DEFAULT 2
+#define GZC_LEVEL_DEFAULT 1
 
 /* One compressor per thread. Not thread safe. */
 struct gzc_deflater;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -36,6 +37,9 @@ struct slot {
 	uint32_t *segs;    /* CRC-32 of each GZC_SEG_SIZE piece */
 	uint32_t nsegs;
 	int zero;
+	off_t src_off;     /* want > 0: the worker preads want bytes from here */
+	size_t want;
+	int rderr;         /* -errno of that pread */
 	enum slot_state state;
 	uint64_t seq;
 };
@@ -73,10 +77,39 @@ struct gzc_writer {
 	uint64_t coff;             /* bytes of output written */
 	uint64_t header_len;
 	int err;                   /* first output error, sticky */
+	int src_fd;                /* input file the workers pread from */
+	int in_stop;               /* parallel input ended (short read, error) */
+	int in_err;                /* -errno of a worker's pread */
 };
+
+/* Reads a slot's input from the source file (parallel input, see
+ * read_parallel). A short count means the file ended there. */
+static void pread_slot(struct gzc_writer *w, struct slot *s)
+{
+	size_t got = 0;
+	s->rderr = 0;
+	while (got < s->want) {
+		ssize_t n = pread(w->src_fd, s->in + got, s->want - got, s->src_off + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			s->rderr = -errno;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	s->inlen = got;
+}
 
 static void compress_slot(struct gzc_writer *w, struct gzc_deflater *d, struct slot *s)
 {
+	if (s->want) {
+		pread_slot(w, s);
+		if (s->rderr || s->inlen == 0) {
+			s->outlen = 0;
+			return;
+		}
+	}
 	if (s->inlen == w->span && gzc_is_zero(s->in, s->inlen)) {
 		s->zero = 1;
 		s->crc = w->zero_crc;
@@ -309,6 +342,15 @@ static int push_adler(struct gzc_writer *w, uint32_t adler)
 	return 0;
 }
 
+/* Keeps a copy of the input's first bytes (see gzc_writer_head). */
+static void keep_head(struct gzc_writer *w, const unsigned char *p, size_t n)
+{
+	if (w->bytes_in >= GZC_WRITER_HEAD_MAX)
+		return;
+	size_t k = GZC_WRITER_HEAD_MAX - w->bytes_in < n ? (size_t)(GZC_WRITER_HEAD_MAX - w->bytes_in) : n;
+	memcpy(w->head + w->bytes_in, p, k);
+}
+
 /* Waits for the oldest span, writes it out and frees its slot. */
 static void write_next(struct gzc_writer *w)
 {
@@ -319,7 +361,21 @@ static void write_next(struct gzc_writer *w)
 		pthread_cond_wait(&w->done, &w->mu);
 	pthread_mutex_unlock(&w->mu);
 
-	if (!w->err) {
+	int keep = !w->err;
+	if (s->want) { /* parallel input: taken here, in stream order */
+		if (w->in_stop || s->rderr || s->inlen == 0) {
+			if (!w->in_stop && s->rderr)
+				w->in_err = s->rderr;
+			w->in_stop = 1;
+			keep = 0;
+		} else {
+			if (s->inlen < s->want)
+				w->in_stop = 1; /* the file ended here: later slots are dropped */
+			keep_head(w, s->in, s->inlen);
+			w->bytes_in += s->inlen;
+		}
+	}
+	if (keep) {
 		int r = s->outlen < 0 ? (int)s->outlen : 0;
 		if (r == 0)
 			r = gzc_pwrite_all(w->fd, s->zero ? w->zero_out : s->out, (size_t)s->outlen, w->coff);
@@ -346,17 +402,9 @@ static void write_next(struct gzc_writer *w)
 	pthread_mutex_lock(&w->mu);
 	s->state = SLOT_FREE;
 	s->inlen = 0;
+	s->want = 0;
 	pthread_mutex_unlock(&w->mu);
 	w->write_seq++;
-}
-
-/* Keeps a copy of the input's first bytes (see gzc_writer_head). */
-static void keep_head(struct gzc_writer *w, const unsigned char *p, size_t n)
-{
-	if (w->bytes_in >= GZC_WRITER_HEAD_MAX)
-		return;
-	size_t k = GZC_WRITER_HEAD_MAX - w->bytes_in < n ? (size_t)(GZC_WRITER_HEAD_MAX - w->bytes_in) : n;
-	memcpy(w->head + w->bytes_in, p, k);
 }
 
 static struct slot *fill_slot(struct gzc_writer *w)
@@ -404,10 +452,47 @@ int gzc_writer_write(struct gzc_writer *w, const void *buf, size_t len)
 	return w->err;
 }
 
+/* Whole spans of a regular file: each worker preads its own span, so
+ * reading the input runs on every CPU instead of on the caller's thread
+ * alone. Returns 0 or the -errno of a read; *taken gets the bytes taken,
+ * and the file offset is left just past them, as read() would. */
+static int read_parallel(struct gzc_writer *w, int fd, uint64_t max, uint64_t *taken)
+{
+	struct stat st;
+	off_t pos;
+
+	*taken = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (pos = lseek(fd, 0, SEEK_CUR)) < 0 ||
+	    st.st_size <= pos)
+		return 0;
+	uint64_t avail = (uint64_t)(st.st_size - pos);
+	if (max && avail > max)
+		avail = max;
+	uint64_t nspans = avail / w->span, issued = 0;
+	uint64_t before = w->bytes_in;
+
+	w->src_fd = fd;
+	w->in_stop = 0;
+	w->in_err = 0;
+	while (issued < nspans && !w->err && !w->in_stop) {
+		struct slot *s = fill_slot(w);
+		s->src_off = pos + (off_t)(issued * w->span);
+		s->want = w->span;
+		submit(w);
+		issued++;
+	}
+	while (w->write_seq < w->fill_seq)
+		write_next(w);
+	*taken = w->bytes_in - before;
+	if (lseek(fd, pos + (off_t)*taken, SEEK_SET) < 0 && !w->in_err)
+		w->in_err = -errno;
+	return w->in_err;
+}
+
 int gzc_writer_read_fd(struct gzc_writer *w, int in_fd, uint64_t max, uint64_t *ret_taken)
 {
 	uint64_t taken = 0;
-	int r = 0;
+	int r = 0, tried_parallel = 0;
 
 	for (;;) {
 		if (w->err) {
@@ -417,6 +502,15 @@ int gzc_writer_read_fd(struct gzc_writer *w, int in_fd, uint64_t max, uint64_t *
 		if (max && taken >= max) {
 			r = 1;
 			break;
+		}
+		if (!tried_parallel && !w->cur) { /* once, from a span boundary */
+			uint64_t got;
+			tried_parallel = 1;
+			r = read_parallel(w, in_fd, max ? max - taken : 0, &got);
+			taken += got;
+			if (r < 0)
+				break;
+			continue;
 		}
 		struct slot *s = fill_slot(w);
 		size_t want = w->span - s->inlen;

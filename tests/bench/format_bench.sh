@@ -14,13 +14,13 @@ echo "|---|---|---|---|---|"
 declare -A T S
 run_peer() { # name, command reading $ref writing $WORK/out
 	local name=$1 cmd=$2
-	T[$name]=$(median_time "$cmd")
+	T[$name]=$(median_time "$cmd" "rm -f $WORK/out")
 	bash -c "$cmd" >/dev/null 2>&1
 	S[$name]=$(stat -c %s "$WORK/out")
 }
 run_ours() { # name, extra args
 	local name=$1; shift
-	T[$name]=$(median_time "rm -rf $WORK/st; $GZCOREDUMP -c -q -p $WORK/st $* < $ref")
+	T[$name]=$(median_time "$GZCOREDUMP -c -q -p $WORK/st $* < $ref" "rm -rf $WORK/st")
 	rm -rf "$WORK/st"; "$GZCOREDUMP" -c -q -p "$WORK/st" "$@" < "$ref"
 	S[$name]=$(stat -c %s "$WORK"/st/*.gz)
 }
@@ -28,13 +28,17 @@ run_ours "gzcoredump (default)"
 /usr/bin/time -o "$WORK/.rss" -f %M "$GZCOREDUMP" -c -q -p "$WORK/rss" < "$ref"
 RSS=$(tail -n1 "$WORK/.rss")
 cp "$WORK"/st/*.gz "$WORK/ours.gz"
+# the kernel hands the core over a pipe: the same through one (cat's own
+# copy into the pipe shares the 2 CPUs, as the kernel's dumping would)
+T["gzcoredump (default, from a pipe)"]=$(median_time "cat $ref | $GZCOREDUMP -c -q -p $WORK/st" "rm -rf $WORK/st")
+S["gzcoredump (default, from a pipe)"]=${S["gzcoredump (default)"]}
 run_ours "gzcoredump -9" -9
 run_peer "gzip -9" "gzip -9 -c < $ref > $WORK/out"
 run_peer "gzip -6" "gzip -6 -c < $ref > $WORK/out"
 run_peer "pigz -p 2" "pigz -p 2 -c < $ref > $WORK/out"
 run_peer "zstd -3" "zstd -q -3 -c < $ref > $WORK/out"
 run_peer "igzip -1" "igzip -1 -c < $ref > $WORK/out"
-for n in "gzcoredump (default)" "gzcoredump -9" "gzip -9" "gzip -6" "pigz -p 2" "zstd -3" "igzip -1"; do
+for n in "gzcoredump (default)" "gzcoredump (default, from a pipe)" "gzcoredump -9" "gzip -9" "gzip -6" "pigz -p 2" "zstd -3" "igzip -1"; do
 	echo "| $n | ${T[$n]} | $(mbps $size ${T[$n]}) | ${S[$n]} | $(ratio ${S[$n]} ${S["gzip -6"]}) |"
 done
 d="gzcoredump (default)"; b="gzcoredump -9"
@@ -69,4 +73,4 @@ echo
 echo "Writer peak RSS at default settings: $((RSS / 1024)) MiB (target <= 64 MiB)."
 echo
 speed=$(mbps $size ${T[$d]})
-echo "Targets: default >= 1500 MB/s: $speed MB/s; default size <= 1.15 x gzip -6: $(ratio ${S[$d]} ${S["gzip -6"]}); -9 size <= gzip -9: $(ratio ${S[$b]} ${S["gzip -9"]}); -9 at least 2x faster than gzip -9: $(ratio ${T["gzip -9"]} ${T[$b]})x."
+echo "Targets: default >= 1500 MB/s: $speed MB/s ($(mbps $size ${T["gzcoredump (default, from a pipe)"]}) MB/s from a pipe); default size <= 1.15 x gzip -6: $(ratio ${S[$d]} ${S["gzip -6"]}); -9 size <= gzip -9: $(ratio ${S[$b]} ${S["gzip -9"]}); -9 at least 2x faster than gzip -9: $(ratio ${T["gzip -9"]} ${T[$b]})x."

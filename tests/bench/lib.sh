@@ -15,12 +15,18 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then base=/dev/shm; else base=${TMPDIR:-/
 WORK=$(mktemp -d "$base/gzc-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-# median_time CMD...: runs CMD (a shell string) $RUNS times, prints the median wall time in seconds.
+# median_time CMD [SETUP]: runs the shell string CMD $RUNS times, each after
+# the untimed shell string SETUP (e.g. removing the last run's output, which
+# is not part of the work measured), and prints the median wall time in
+# seconds (microsecond clock, bash's own $EPOCHREALTIME).
 median_time() {
-	local i t times=()
+	local i s e times=()
 	for ((i = 0; i < RUNS; i++)); do
-		/usr/bin/time -o "$WORK/.time" -f %e bash -c "$1" >/dev/null 2>&1
-		times+=("$(tail -n1 "$WORK/.time")")
+		[ -n "${2:-}" ] && bash -c "$2" >/dev/null 2>&1
+		s=$EPOCHREALTIME
+		bash -c "$1" >/dev/null 2>&1
+		e=$EPOCHREALTIME
+		times+=("$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.4f", e - s }')")
 	done
 	printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }

@@ -328,6 +328,54 @@ Test(writer, read_error_keeps_what_arrived)
 	free(data);
 }
 
+Test(writer, read_fd_regular_file_from_any_offset)
+{
+	/* a regular file is read by the workers in parallel from the current
+	 * offset on: same stream, same head, offset left at the end */
+	size_t len = 7 * 65536 + 777, start = 3333;
+	unsigned char *data = make_input(len, 65536, 25);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/in", dir);
+	int in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_eq(gzc_write_all(in, data, len), 0);
+	cr_assert_eq(lseek(in, (off_t)start, SEEK_SET), (off_t)start);
+	int fd;
+	struct gzc_writer *w = new_writer("file.gz", 65536, GZC_GZIP, &fd);
+	uint64_t taken = 0;
+	cr_assert_eq(gzc_writer_read_fd(w, in, 0, &taken), 0);
+	cr_assert_eq(taken, len - start);
+	cr_assert_eq(lseek(in, 0, SEEK_CUR), (off_t)len);
+	size_t hl;
+	const unsigned char *head = gzc_writer_head(w, &hl);
+	cr_assert_eq(hl, GZC_WRITER_HEAD_MAX);
+	cr_assert_eq(memcmp(head, data + start, hl), 0, "head kept in stream order");
+	close(in);
+	finish_and_check(w, fd, 0, data + start, len - start, 65536, GZC_GZIP);
+	free(data);
+}
+
+Test(writer, read_fd_file_read_error_is_returned)
+{
+	/* the workers' pread fails (a write-only fd): the error comes back and
+	 * nothing of the failed spans is kept */
+	size_t len = 3 * 65536;
+	unsigned char *data = make_input(len, 65536, 26);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/wo", dir);
+	int in = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_eq(gzc_write_all(in, data, len), 0);
+	cr_assert_eq(lseek(in, 0, SEEK_SET), 0);
+	int fd;
+	struct gzc_writer *w = new_writer("wo.gz", 65536, GZC_GZIP, &fd);
+	uint64_t taken = 1;
+	cr_assert_eq(gzc_writer_read_fd(w, in, 0, &taken), -EBADF);
+	cr_assert_eq(taken, 0);
+	cr_assert_eq(gzc_writer_bytes_in(w), 0);
+	close(in);
+	finish_and_check(w, fd, GZC_IDX_F_TRUNCATED, data, 0, 65536, GZC_GZIP);
+	free(data);
+}
+
 /*
  * Output failure: feeds data until the writer reports err, then finishes.
  * The result must be a valid stream of a whole-span prefix of the input,
