@@ -27,7 +27,8 @@ struct fs_handle {
 	struct gzc_reader *reader;        /* cores */
 	char *meta;                       /* metadata JSON */
 	size_t meta_len;
-	char *dirpath;                    /* directories: their path (file is NULL) */
+	char *dirpath;                    /* directories: their path (file is NULL); snap
+					   * is the listing's, taken at offset 0 */
 };
 
 static struct fs_ctx *ctx(void) { return fuse_get_context()->private_data; }
@@ -119,47 +120,56 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	return rc;
 }
 
+/* Entries carry offsets (1 + their position) so libfuse hands the kernel
+ * whole entries with READDIRPLUS and `ls -l` needs no LOOKUP per name. A
+ * directory handle lists from the snapshot it took at offset 0, so a
+ * listing read in several calls is consistent even if the store changes. */
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off, struct fuse_file_info *fi,
 		      enum fuse_readdir_flags flags)
 {
 	enum fuse_fill_dir_flags plus = (flags & FUSE_READDIR_PLUS) ? FUSE_FILL_DIR_PLUS : 0;
-	struct gzc_view_snap *s;
+	struct fs_handle *h = fi && fi->fh ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
 	struct fs_node n;
 	struct stat st;
 	int rc;
-	(void)off;
+	(void)path;
 
-	if (fi && fi->fh)
-		path = ((struct fs_handle *)(uintptr_t)fi->fh)->dirpath;
-	if (!path)
+	if (!h || !h->dirpath)
 		return -EBADF;
-	if ((rc = gzc_view_get(ctx()->view, 0, &s)) < 0)
+	if (off < 0)
+		return -EINVAL;
+	if (off == 0 || !h->snap) {
+		struct gzc_view_snap *s;
+		if ((rc = gzc_view_get(ctx()->view, 0, &s)) < 0)
+			return rc;
+		if (h->snap)
+			gzc_view_put(ctx()->view, h->snap);
+		h->snap = s;
+	}
+	if ((rc = fs_resolve(h->snap, h->dirpath, &n)) < 0)
 		return rc;
-	if ((rc = fs_resolve(s, path, &n)) < 0)
-		goto out;
-	if (n.file) {
-		rc = -ENOTDIR;
-		goto out;
-	}
-	fs_dir_stat(&st, n.group ? &n.group->mtime : &s->mtime);
-	fill(buf, ".", &st, 0, plus);
-	fill(buf, "..", NULL, 0, 0);
-	if (!n.group) {
-		for (size_t i = 0; i < s->ngroups; i++) {
-			fs_dir_stat(&st, &s->groups[i].mtime);
-			if (fill(buf, s->groups[i].name, &st, 0, plus))
-				break;
+	if (n.file)
+		return -ENOTDIR;
+	size_t count = 2 + (n.group ? n.group->nfiles : h->snap->ngroups);
+	for (size_t i = (size_t)off; i < count; i++) {
+		const char *name;
+		const struct stat *sp = &st;
+		enum fuse_fill_dir_flags f = plus;
+		if (i < 2) { /* no attributes: libfuse gives them an inode number */
+			name = i == 0 ? "." : "..";
+			sp = NULL;
+			f = 0;
+		} else if (!n.group) {
+			name = h->snap->groups[i - 2].name;
+			fs_dir_stat(&st, &h->snap->groups[i - 2].mtime);
+		} else {
+			name = n.group->files[i - 2].name;
+			fs_file_stat(&st, &n.group->files[i - 2]);
 		}
-	} else {
-		for (size_t i = 0; i < n.group->nfiles; i++) {
-			fs_file_stat(&st, &n.group->files[i]);
-			if (fill(buf, n.group->files[i].name, &st, 0, plus))
-				break;
-		}
+		if (fill(buf, name, sp, (off_t)i + 1, f))
+			break;
 	}
-out:
-	gzc_view_put(ctx()->view, s);
-	return rc;
+	return 0;
 }
 
 /* Root reads everything; a user only what the access decision gave them.
@@ -288,8 +298,11 @@ static int fs_releasedir(const char *path, struct fuse_file_info *fi)
 {
 	struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
 	(void)path;
-	if (h)
+	if (h) {
+		if (h->snap)
+			gzc_view_put(ctx()->view, h->snap);
 		free(h->dirpath);
+	}
 	free(h);
 	return 0;
 }

@@ -23,6 +23,13 @@ head -c 100 "$store/fs_sample-1.0/core.$SAMPLE_PID.$ts.gz" >"$store/fs_sample-1.
 ln -s /etc/shadow "$store/fs_sample-1.0/evil.gz"
 mkfifo "$store/fs_sample-1.0/fifo.gz"
 
+# a group big enough that the kernel reads its listing in many calls
+mkdir -p "$store/many-1"
+head -c 8192 "$raw" >"$TMP/tiny"
+for i in $(seq 1 150); do
+	"$MKSTORE" "$store/many-1" "core.$i.$ts" many-1 "$i" $ts 0 0 <"$TMP/tiny" >/dev/null || fail "fs_mkstore $i"
+done
+
 mount_store "$store" "$mnt"
 own=$mnt/fs_sample-1.0/core.$SAMPLE_PID
 [ -f "$own" ] || { ls -laR "$mnt"; fail "own core not at $own"; }
@@ -36,9 +43,19 @@ legacy=${legacy%.json}
 [ "$(basename "$legacy")" = "core.$SAMPLE_PID" ] || fail "legacy core not named by the pid in its notes: $legacy"
 case "$legacy" in "$mnt"/fs_sample-*/*) ;; *) fail "legacy core not grouped by its notes: $legacy";; esac
 ok "tree: $own and $legacy"
-n=$(find "$mnt" -type f ! -name '*.json' | wc -l)
+n=$(find "$mnt" -type f ! -name '*.json' ! -path '*/many-1/*' | wc -l)
 [ "$n" = 2 ] || { ls -laR "$mnt"; fail "expected exactly 2 cores (garbage, symlink, fifo hidden), got $n"; }
 ok "garbage, symlink and fifo are not shown"
+# every directory lists . and .. (a zero inode number would hide them)
+for d in "$mnt" "$(dirname "$own")"; do
+	[ "$(ls -a "$d" | head -2 | tr '\n' ' ')" = ". .. " ] || { ls -la "$d"; fail "$d does not list . and .."; }
+done
+# 300 entries come in many READDIRPLUS replies: each name once, none lost
+want=$(for i in $(seq 1 150); do echo "core.$i"; echo "core.$i.json"; done | sort)
+got=$(ls -A "$mnt/many-1" | sort)
+[ "$got" = "$want" ] || fail "listing of 300 entries is wrong: $(diff <(echo "$want") <(echo "$got") | head)"
+[ "$(ls -l "$mnt/many-1" | grep -c '^-r')" = 300 ] || fail "ls -l of 300 entries lacks attributes"
+ok "directories list . and .., and 300 entries in pieces"
 
 [ "$(stat -c %s "$own")" = "$size" ] || fail "st_size $(stat -c %s "$own") != $size"
 [ "$(stat -c %Y "$own")" = "${ts:0:10}" ] || fail "st_mtime $(stat -c %Y "$own") is not the crash time"
