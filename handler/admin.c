@@ -321,7 +321,7 @@ int cmd_vacuum(int argc, char **argv)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		r = gzc_store_vacuum(rootfd, &lim, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, NULL, 0,
-				     NULL);
+				     NULL, NULL);
 		close(lockfd);
 	}
 	close(rootfd);

@@ -269,8 +269,6 @@ static struct gzc_ret_limits limits_of(const struct gzc_config *cfg)
  * Returns 1 to go on, 0 to skip (logged), negative errno. */
 static int admit(struct capture *c, int rootfd, uint64_t *ret_budget)
 {
-	struct gzc_store_entry *e = NULL;
-	size_t n = 0;
 	struct gzc_ret_limits lim = limits_of(&c->cfg);
 	int r;
 	if (c->cfg.rate_count) {
@@ -288,18 +286,24 @@ static int admit(struct capture *c, int rootfd, uint64_t *ret_budget)
 			return 0;
 		}
 	}
-	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, c->m.group, 0, NULL);
-	if (r < 0)
+	/* the vacuum's own listing gives the use after it; only a failed vacuum
+	 * needs a second listing */
+	uint64_t used = 0, fs_free = 0;
+	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, c->m.group, 0, NULL, &used);
+	if (r < 0) {
 		cli_error("vacuum before storing failed: %s", strerror(-r));
-	r = gzc_store_list_names(rootfd, &e, &n);
-	if (r < 0)
-		return r;
-	uint64_t fs_free = 0;
+		struct gzc_store_entry *e = NULL;
+		size_t n = 0;
+		r = gzc_store_list_names(rootfd, &e, &n);
+		if (r < 0)
+			return r;
+		used = gzc_store_used(e, n);
+		gzc_store_list_free(e, n);
+	}
 	r = gzc_store_fs_free(rootfd, &fs_free);
-	uint64_t budget = gzc_retention_budget(gzc_store_used(e, n), fs_free, &lim);
-	gzc_store_list_free(e, n);
 	if (r < 0)
 		return r;
+	uint64_t budget = gzc_retention_budget(used, fs_free, &lim);
 	if (budget < MIN_BUDGET) {
 		cli_error("pid %d (%s): skipped, the store is at its limits (max_use/keep_free)", (int)c->k.pid, c->k.comm);
 		return 0;
@@ -430,7 +434,7 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, const st
 	snprintf(ret_path, cap, "%s/%s", c->m.group, core);
 	/* after: retention again, sparing the core just stored */
 	struct gzc_ret_limits lim = limits_of(&c->cfg);
-	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, 0, base);
+	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, 0, base, NULL);
 	if (v < 0)
 		cli_error("vacuum after storing failed: %s", strerror(-v));
 	goto out;

@@ -352,7 +352,7 @@ uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
 }
 
 int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us, const char *incoming_group,
-		     uint64_t reserve, const char *protect)
+		     uint64_t reserve, const char *protect, uint64_t *ret_used)
 {
 	struct gzc_store_entry *e = NULL;
 	struct gzc_ret_item *items = NULL;
@@ -361,6 +361,7 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	int r = gzc_store_list_names(rootfd, &e, &n), removed = 0;
 	if (r < 0)
 		return r;
+	uint64_t used = gzc_store_used(e, n);
 	items = calloc(n ? n : 1, sizeof(*items));
 	del = calloc(n ? n : 1, sizeof(*del));
 	size_t *map = calloc(n ? n : 1, sizeof(*map));
@@ -373,8 +374,9 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 			/* a sidecar whose core never came: debris after a while */
 			if (e[i].json_mtime && now_us / 1000000 > (uint64_t)e[i].json_mtime + GZC_STORE_ORPHAN_AGE_S)
 			{
-				int rr = gzc_store_remove(rootfd, &e[i]);
-				(void)rr; /* retried by the next vacuum */
+				/* a failure is retried by the next vacuum */
+				if (gzc_store_remove(rootfd, &e[i]) == 0)
+					used -= e[i].bytes;
 			}
 			continue;
 		}
@@ -395,10 +397,14 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 		struct gzc_store_entry *x = &e[map[a]];
 		if (!del[a] || (protect && strcmp(x->base, protect) == 0))
 			continue;
-		if (gzc_store_remove(rootfd, x) == 0)
+		if (gzc_store_remove(rootfd, x) == 0) {
 			removed++;
+			used -= x->bytes;
+		}
 	}
 	r = removed;
+	if (ret_used)
+		*ret_used = used;
 out:
 	free(map);
 	free(items);

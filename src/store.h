@@ -100,12 +100,15 @@ GZC_MUST_CHECK int gzc_store_fs_free(int rootfd, uint64_t *ret);
  * removes what the plan marks, oldest first, except the entry whose base
  * is `protect` (a core just stored; may be NULL). Also removes sidecars left
  * without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that died).
- * The caller holds the store lock. Returns the number of cores removed.
+ * The caller holds the store lock. Returns the number of cores removed;
+ * *ret_used (may be NULL) gets the store's disk use after the removals, as
+ * gzc_store_used() of a new listing would (set only on success).
  * Errors: those of gzc_store_list(), gzc_retention_plan(); a failed removal
  * is skipped (the next vacuum retries). */
 struct gzc_ret_limits;
 GZC_MUST_CHECK int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
-				    const char *incoming_group, uint64_t reserve, const char *protect);
+				    const char *incoming_group, uint64_t reserve, const char *protect,
+				    uint64_t *ret_used);
 
 /* Sum of the disk use of every entry. */
 uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n);

@@ -141,11 +141,15 @@ Test(store, vacuum_keeps_protected)
 	put("app-1", 2, 2000, true);
 	put("app-1", 3, 3000, true);
 	struct gzc_ret_limits lim = { .max_per_app = 1 };
-	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, 0, "core.1.1000"), 1, "the protected one stays");
+	uint64_t used = 0;
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, 0, "core.1.1000", &used), 1,
+		     "the protected one stays");
 	struct gzc_store_entry *e;
 	size_t n;
 	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
 	cr_assert_eq(n, 2);
+	cr_assert_eq(used, gzc_store_used(e, n), "use after the vacuum, without listing again");
+	cr_assert_gt(used, 0);
 	cr_assert_eq(e[0].meta.pid, 3);
 	cr_assert_eq(e[1].meta.pid, 1);
 	gzc_store_list_free(e, n);
