@@ -6,39 +6,46 @@
 ref=$(ref_core)
 cp "$ref" "$WORK/ref.core"; ref="$WORK/ref.core"
 size=$(stat -c %s "$ref")
-echo "## Format: compression and reading (reference core $((size / 1048576)) MiB, $RUNS runs, medians)"
+echo "## Format: compression and reading (reference core $((size / 1048576)) MiB, $RUNS interleaved rounds, medians)"
 echo
 echo "| tool | time s | MB/s | output bytes | size vs gzip -6 |"
 echo "|---|---|---|---|---|"
 
-declare -A T S
-run_peer() { # name, command reading $ref writing $WORK/out
-	local name=$1 cmd=$2
-	T[$name]=$(median_time "$cmd" "rm -f $WORK/out")
-	bash -c "$cmd" >/dev/null 2>&1
-	S[$name]=$(stat -c %s "$WORK/out")
-}
-run_ours() { # name, extra args
-	local name=$1; shift
-	T[$name]=$(median_time "$GZCOREDUMP -c -q -p $WORK/st $* < $ref" "rm -rf $WORK/st")
-	rm -rf "$WORK/st"; "$GZCOREDUMP" -c -q -p "$WORK/st" "$@" < "$ref"
-	S[$name]=$(stat -c %s "$WORK"/st/*.gz)
-}
-run_ours "gzcoredump (default)"
-/usr/bin/time -o "$WORK/.rss" -f %M "$GZCOREDUMP" -c -q -p "$WORK/rss" < "$ref"
-RSS=$(tail -n1 "$WORK/.rss")
-cp "$WORK"/st/*.gz "$WORK/ours.gz"
+# Every tool runs once per round, rounds repeated $RUNS times: the machine's
+# speed drifts over minutes, and interleaving puts each tool through the same
+# drift, so the ratios compare like with like. Outputs are removed before
+# each timed run (untimed).
+declare -A T S CMD SETUP OUT
+NAMES=("gzcoredump (default)" "gzcoredump (default, from a pipe)" "gzcoredump -9"
+	"gzip -9" "gzip -6" "pigz -p 2" "zstd -3" "igzip -1")
+ours() { CMD[$1]=$2; SETUP[$1]="rm -rf $WORK/st"; OUT[$1]="$WORK/st/*.gz"; }
+peer() { CMD[$1]=$2; SETUP[$1]="rm -f $WORK/out"; OUT[$1]="$WORK/out"; }
+ours "gzcoredump (default)" "$GZCOREDUMP -c -q -p $WORK/st < $ref"
 # the kernel hands the core over a pipe: the same through one (cat's own
 # copy into the pipe shares the 2 CPUs, as the kernel's dumping would)
-T["gzcoredump (default, from a pipe)"]=$(median_time "cat $ref | $GZCOREDUMP -c -q -p $WORK/st" "rm -rf $WORK/st")
-S["gzcoredump (default, from a pipe)"]=${S["gzcoredump (default)"]}
-run_ours "gzcoredump -9" -9
-run_peer "gzip -9" "gzip -9 -c < $ref > $WORK/out"
-run_peer "gzip -6" "gzip -6 -c < $ref > $WORK/out"
-run_peer "pigz -p 2" "pigz -p 2 -c < $ref > $WORK/out"
-run_peer "zstd -3" "zstd -q -3 -c < $ref > $WORK/out"
-run_peer "igzip -1" "igzip -1 -c < $ref > $WORK/out"
-for n in "gzcoredump (default)" "gzcoredump (default, from a pipe)" "gzcoredump -9" "gzip -9" "gzip -6" "pigz -p 2" "zstd -3" "igzip -1"; do
+ours "gzcoredump (default, from a pipe)" "cat $ref | $GZCOREDUMP -c -q -p $WORK/st"
+ours "gzcoredump -9" "$GZCOREDUMP -9 -c -q -p $WORK/st < $ref"
+peer "gzip -9" "gzip -9 -c < $ref > $WORK/out"
+peer "gzip -6" "gzip -6 -c < $ref > $WORK/out"
+peer "pigz -p 2" "pigz -p 2 -c < $ref > $WORK/out"
+peer "zstd -3" "zstd -q -3 -c < $ref > $WORK/out"
+peer "igzip -1" "igzip -1 -c < $ref > $WORK/out"
+declare -A ALL
+for ((r = 0; r < RUNS; r++)); do
+	for n in "${NAMES[@]}"; do
+		ALL[$n]+=" $(RUNS=1 median_time "${CMD[$n]}" "${SETUP[$n]}")"
+	done
+done
+for n in "${NAMES[@]}"; do
+	T[$n]=$(printf '%s\n' ${ALL[$n]} | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	bash -c "${SETUP[$n]}; ${CMD[$n]}" >/dev/null 2>&1
+	S[$n]=$(stat -c %s ${OUT[$n]})
+	[ "$n" = "gzcoredump (default)" ] && cp ${OUT[$n]} "$WORK/ours.gz"
+done
+rm -rf "$WORK/st"
+/usr/bin/time -o "$WORK/.rss" -f %M "$GZCOREDUMP" -c -q -p "$WORK/rss" < "$ref"
+RSS=$(tail -n1 "$WORK/.rss")
+for n in "${NAMES[@]}"; do
 	echo "| $n | ${T[$n]} | $(mbps $size ${T[$n]}) | ${S[$n]} | $(ratio ${S[$n]} ${S["gzip -6"]}) |"
 done
 d="gzcoredump (default)"; b="gzcoredump -9"
