@@ -80,6 +80,8 @@ struct gzc_writer {
 	int src_fd;                /* input file the workers pread from */
 	int in_stop;               /* parallel input ended (short read, error) */
 	int in_err;                /* -errno of a worker's pread */
+	const unsigned char *short_in; /* data of a short parallel read, to refill */
+	size_t short_len;
 };
 
 /* Reads a slot's input from the source file (parallel input, see
@@ -369,10 +371,17 @@ static void write_next(struct gzc_writer *w)
 			w->in_stop = 1;
 			keep = 0;
 		} else {
-			if (s->inlen < s->want)
-				w->in_stop = 1; /* the file ended here: later slots are dropped */
 			keep_head(w, s->in, s->inlen);
 			w->bytes_in += s->inlen;
+			if (s->inlen < s->want) {
+				/* the file ended here: later slots are dropped, and this
+				 * one is not a span yet (only the last span may be short);
+				 * read_parallel() refills its data as the open slot */
+				w->in_stop = 1;
+				w->short_in = s->in;
+				w->short_len = s->inlen;
+				keep = 0;
+			}
 		}
 	}
 	if (keep) {
@@ -474,8 +483,16 @@ static int read_parallel(struct gzc_writer *w, int fd, uint64_t max, uint64_t *t
 	w->src_fd = fd;
 	w->in_stop = 0;
 	w->in_err = 0;
-	while (issued < nspans && !w->err && !w->in_stop) {
+	w->short_in = NULL;
+	while (issued < nspans) {
 		struct slot *s = fill_slot(w);
+		if (w->err || w->in_stop) {
+			/* writing out a slot to free this one ended the input: give it
+			 * back untouched (it may hold a short read's data) */
+			s->state = SLOT_FREE;
+			w->cur = NULL;
+			break;
+		}
 		s->src_off = pos + (off_t)(issued * w->span);
 		s->want = w->span;
 		submit(w);
@@ -483,6 +500,14 @@ static int read_parallel(struct gzc_writer *w, int fd, uint64_t max, uint64_t *t
 	}
 	while (w->write_seq < w->fill_seq)
 		write_next(w);
+	if (w->short_in) {
+		/* every slot is free and no worker touches a free one: the short
+		 * data is still there to become the slot being filled */
+		struct slot *c = fill_slot(w);
+		memmove(c->in, w->short_in, w->short_len);
+		c->inlen = w->short_len;
+		w->short_in = NULL;
+	}
 	*taken = w->bytes_in - before;
 	if (lseek(fd, pos + (off_t)*taken, SEEK_SET) < 0 && !w->in_err)
 		w->in_err = -errno;

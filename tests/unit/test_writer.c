@@ -354,6 +354,60 @@ Test(writer, read_fd_regular_file_from_any_offset)
 	free(data);
 }
 
+/* Cuts a file after a delay while a writer reads it, then writes the cut
+ * bytes back (a file that shrinks and grows again). */
+struct cutter {
+	const char *path;
+	const unsigned char *data;
+	size_t len;
+	off_t cut;
+	unsigned delay_us;
+};
+
+static void *cut_later(void *arg)
+{
+	struct cutter *c = arg;
+	usleep(c->delay_us);
+	cr_assert_eq(truncate(c->path, c->cut), 0);
+	int fd = open(c->path, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(gzc_pwrite_all(fd, c->data + c->cut, c->len - (size_t)c->cut, c->cut), 0);
+	close(fd);
+	return NULL;
+}
+
+Test(writer, read_fd_file_cut_while_read)
+{
+	/* the input shrinks while the workers pread it, then grows back:
+	 * whatever the timing, the stream is the original's first bytes, at
+	 * least up to the cut, and only its last span is short (check_output
+	 * checks every span: a short read must not end a span mid-stream) */
+	size_t len = 24u << 20, cut = (5u << 20) + 12345;
+	unsigned char *data = make_input(len, 65536, 27);
+	char path[256], name[32];
+	snprintf(path, sizeof(path), "%s/shrinking", dir);
+	for (unsigned round = 0; round < 5; round++) {
+		int in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		cr_assert_eq(gzc_write_all(in, data, len), 0);
+		cr_assert_eq(lseek(in, 0, SEEK_SET), 0);
+		int fd;
+		snprintf(name, sizeof(name), "cut%u.gz", round);
+		struct gzc_writer *w = new_writer(name, 65536, GZC_GZIP, &fd);
+		struct cutter c = { .path = path, .data = data, .len = len, .cut = (off_t)cut, .delay_us = round * 1500 };
+		pthread_t t;
+		cr_assert_eq(pthread_create(&t, NULL, cut_later, &c), 0);
+		uint64_t taken = 0;
+		cr_assert_eq(gzc_writer_read_fd(w, in, 0, &taken), 0);
+		pthread_join(t, NULL);
+		close(in);
+		cr_assert_geq(taken, cut, "round %u: bytes before the cut lost (%llu taken)", round,
+			      (unsigned long long)taken);
+		cr_assert_leq(taken, len);
+		finish_and_check(w, fd, 0, data, (size_t)taken, 65536, GZC_GZIP);
+	}
+	free(data);
+}
+
 Test(writer, read_fd_file_read_error_is_returned)
 {
 	/* the workers' pread fails (a write-only fd): the error comes back and
