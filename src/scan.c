@@ -214,7 +214,7 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 	if (own < 0)
 		return own;
 	if (span == 0)
-		span = own ? own_span : GZC_SPAN_DEFAULT;
+		span = own ? own_span : GZC_FOREIGN_SPACING;
 	if (span < GZC_SPAN_MIN || span > GZC_SPAN_MAX)
 		return -EINVAL;
 	/* checkpoints of our own files must fall on span edges to need no window */

@@ -35,7 +35,7 @@ GZC_MUST_CHECK int gzc_scan_is_own(int fd, uint32_t *ret_span);
 
 /* Scans the compressed file fd (read with pread; the caller keeps ownership)
  * and builds its index with checkpoints about every span bytes (0 = the
- * file's own span size, else GZC_SPAN_DEFAULT). err and progress may be NULL.
+ * file's own span size, else GZC_FOREIGN_SPACING). err and progress may be NULL.
  * Errors: -EBADMSG (not gzip/zlib, corrupt, truncated, bad CRC: err says
  * where), -E2BIG (a deflate block longer than GZC_FOREIGN_SPAN_MAX, or too
  * many spans), -ENOMEM, -ECANCELED, -errno of pread. Caller owns *ret. */
