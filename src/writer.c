@@ -2,7 +2,8 @@
  * writer.c — parallel span compressor with in-order output (pigz's shape).
  *
  * A ring of slots carries each span from "filling" (the caller's thread
- * copies or reads into it) to "queued" (a worker takes it) to "done" and
+ * copies or reads into it; for a regular input file the worker preads it
+ * itself, see read_parallel) to "queued" (a worker takes it) to "done" and
  * back to "free" once the caller's thread has written it out. Only the
  * caller's thread touches the output fd, so output order is the ring order.
  * All-zero spans are not compressed again: one template, made at start-up,

@@ -47,9 +47,12 @@ GZC_MUST_CHECK int gzc_writer_write(struct gzc_writer *w, const void *buf, size_
 
 /* Reads from in_fd straight into span buffers until EOF or until max bytes
  * (0 = no limit) have been taken. *ret_taken (may be NULL) gets the bytes
- * taken by this call. Returns 0 at EOF, 1 when max was reached first,
- * -errno of a read error (the bytes before it are kept), or an output
- * error as gzc_writer_write(). */
+ * taken by this call. A regular file's whole spans are read by the worker
+ * threads with pread, in parallel, from the current offset; the offset is
+ * left just past the bytes taken, as read() would leave it. A file that
+ * shrinks meanwhile ends the input where its reads came up short.
+ * Returns 0 at EOF, 1 when max was reached first, -errno of a read error
+ * (the bytes before it are kept), or an output error as gzc_writer_write(). */
 GZC_MUST_CHECK int gzc_writer_read_fd(struct gzc_writer *w, int in_fd, uint64_t max, uint64_t *ret_taken);
 
 /* Flushes the last span and writes the final block, the trailer and returns
