@@ -41,6 +41,7 @@ struct slot {
 	off_t src_off;     /* want > 0: the worker preads want bytes from here */
 	size_t want;
 	int rderr;         /* -errno of that pread */
+	int hole;          /* those bytes are a hole of the file: zeros, not read */
 	enum slot_state state;
 	uint64_t seq;
 };
@@ -104,8 +105,36 @@ static void pread_slot(struct gzc_writer *w, struct slot *s)
 	s->inlen = got;
 }
 
+/* Whether a slot's range lies in a hole of a sparse input file (a core the
+ * kernel wrote to a file skips unmapped and zero pages this way): then it
+ * reads as zeros without reading it. SEEK_DATA moves the shared file
+ * offset, which read_parallel() sets right at the end. A file system
+ * without holes reports data everywhere. */
+static int slot_in_hole(struct gzc_writer *w, const struct slot *s)
+{
+	off_t end = s->src_off + (off_t)s->want;
+	off_t d = lseek(w->src_fd, s->src_off, SEEK_DATA);
+	if (d >= 0)
+		return d >= end;
+	if (errno != ENXIO)
+		return 0;
+	/* no data from here on: a hole only if the file still reaches past it */
+	struct stat st;
+	return fstat(w->src_fd, &st) == 0 && st.st_size >= end;
+}
+
 static void compress_slot(struct gzc_writer *w, struct gzc_deflater *d, struct slot *s)
 {
+	s->hole = 0;
+	if (s->want == w->span && slot_in_hole(w, s)) {
+		s->hole = s->zero = 1;
+		s->rderr = 0;
+		s->inlen = s->want;
+		s->crc = w->zero_crc;
+		s->adler = w->zero_adler;
+		s->outlen = w->zero_len;
+		return;
+	}
 	if (s->want) {
 		pread_slot(w, s);
 		if (s->rderr || s->inlen == 0) {
@@ -345,13 +374,16 @@ static int push_adler(struct gzc_writer *w, uint32_t adler)
 	return 0;
 }
 
-/* Keeps a copy of the input's first bytes (see gzc_writer_head). */
+/* Keeps a copy of the input's first bytes (see gzc_writer_head); p == NULL: zeros. */
 static void keep_head(struct gzc_writer *w, const unsigned char *p, size_t n)
 {
 	if (w->bytes_in >= GZC_WRITER_HEAD_MAX)
 		return;
 	size_t k = GZC_WRITER_HEAD_MAX - w->bytes_in < n ? (size_t)(GZC_WRITER_HEAD_MAX - w->bytes_in) : n;
-	memcpy(w->head + w->bytes_in, p, k);
+	if (p)
+		memcpy(w->head + w->bytes_in, p, k);
+	else
+		memset(w->head + w->bytes_in, 0, k); /* a hole */
 }
 
 /* Waits for the oldest span, writes it out and frees its slot. */
@@ -372,7 +404,7 @@ static void write_next(struct gzc_writer *w)
 			w->in_stop = 1;
 			keep = 0;
 		} else {
-			keep_head(w, s->in, s->inlen);
+			keep_head(w, s->hole ? NULL : s->in, s->inlen);
 			w->bytes_in += s->inlen;
 			if (s->inlen < s->want) {
 				/* the file ended here: later slots are dropped, and this

@@ -354,6 +354,39 @@ Test(writer, read_fd_regular_file_from_any_offset)
 	free(data);
 }
 
+Test(writer, read_fd_sparse_file)
+{
+	/* holes are zeros without being read (SEEK_DATA); data around them,
+	 * inside a span with a hole, and at the end must all come through */
+	size_t span = 65536, len = 12 * span + 777;
+	unsigned char *data = calloc(1, len);
+	unsigned char *fill = make_input(len, (uint32_t)span, 28);
+	struct { size_t off, n; } rg[] = { { 2 * span, span }, { 5 * span + 1000, 3000 }, { 9 * span - 10, 20 },
+					  { len - 500, 500 } };
+	char path[256];
+	snprintf(path, sizeof(path), "%s/sparse", dir);
+	int in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_eq(ftruncate(in, (off_t)len), 0);
+	for (size_t k = 0; k < sizeof(rg) / sizeof(rg[0]); k++) {
+		memcpy(data + rg[k].off, fill + rg[k].off, rg[k].n);
+		cr_assert_eq(gzc_pwrite_all(in, data + rg[k].off, rg[k].n, rg[k].off), 0);
+	}
+	int fd;
+	struct gzc_writer *w = new_writer("sparse.gz", (uint32_t)span, GZC_ZLIB, &fd);
+	uint64_t taken = 0;
+	cr_assert_eq(gzc_writer_read_fd(w, in, 0, &taken), 0);
+	cr_assert_eq(taken, len);
+	cr_assert_eq(lseek(in, 0, SEEK_CUR), (off_t)len, "offset left at the end despite SEEK_DATA");
+	size_t hl;
+	const unsigned char *head = gzc_writer_head(w, &hl);
+	cr_assert_eq(hl, GZC_WRITER_HEAD_MAX);
+	cr_assert_eq(memcmp(head, data, hl), 0, "the head holds the holes' zeros and the data");
+	close(in);
+	finish_and_check(w, fd, 0, data, len, (uint32_t)span, GZC_ZLIB);
+	free(fill);
+	free(data);
+}
+
 /* Cuts a file after a delay while a writer reads it, then writes the cut
  * bytes back (a file that shrinks and grows again). */
 struct cutter {
