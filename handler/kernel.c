@@ -28,6 +28,10 @@
 
 #define READ_STEP (4u << 20)
 #define MIN_BUDGET (64u << 10)  /* below this the store is full: skip */
+/* Space held back while streaming, given back just before the sidecar is
+ * written: on a disk the core fills up, the sidecar (without its /proc
+ * snapshots if need be) still fits, and the core is kept. */
+#define META_RESERVE (64u << 10)
 
 struct capture {
 	struct gzc_kargs k;
@@ -371,9 +375,10 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 	}
 }
 
-/* Links index, sidecar, then core into the group, under the lock. */
-static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, const struct gzc_index *idx,
-		  const char *ext, char *ret_path, size_t cap)
+/* Links sidecar, index, then core into the group, under the lock. The
+ * reserve (see META_RESERVE) is given back first. */
+static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, struct gzc_tmpfile *reserve,
+		  const struct gzc_index *idx, const char *ext, char *ret_path, size_t cap)
 {
 	char base[GZC_STORE_BASE_MAX], core[GZC_STORE_FILE_MAX], json[GZC_STORE_FILE_MAX], gzx[GZC_STORE_FILE_MAX + 8];
 	int lockfd = -1, gfd = -1, r;
@@ -401,9 +406,7 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, const st
 	snprintf(gzx, sizeof(gzx), "%s%s", core, GZC_IDX_SUFFIX);
 	set_str(&c->m.file_name, core);
 	set_str(&c->m.index_name, gzx);
-	r = gzc_index_save(idx, gfd, gzx);
-	if (r < 0) /* only a cache: readers rebuild it */
-		cli_error("warning: cannot write the index %s/%s: %s", c->m.group, gzx, strerror(-r));
+	gzc_tmpfile_discard(reserve);
 	r = gzc_meta_save(&c->m, gfd, json, 0600);
 	if (r == -ENOSPC || r == -EDQUOT) {
 		/* a full disk: the snapshots are the bulk; keep the core without them */
@@ -415,6 +418,9 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, const st
 	}
 	if (r < 0)
 		goto fail_links;
+	r = gzc_index_save(idx, gfd, gzx);
+	if (r < 0) /* only a cache: readers rebuild it */
+		cli_error("warning: cannot write the index %s/%s: %s", c->m.group, gzx, strerror(-r));
 	/* the core's name last, so a visible core always has its sidecar */
 	if (!t->name[0]) {
 		char final[GZC_STORE_FILE_MAX];
@@ -452,7 +458,7 @@ out:
 int cmd_kernel(int argc, char **argv)
 {
 	struct capture c = { .procfd = -1 };
-	struct gzc_tmpfile t = { .fd = -1 };
+	struct gzc_tmpfile t = { .fd = -1 }, reserve = { .fd = -1 };
 	struct gzc_writer *w = NULL;
 	struct gzc_index *idx = NULL;
 	int rootfd = -1, lockfd = -1, r, status = 1;
@@ -545,6 +551,9 @@ int cmd_kernel(int argc, char **argv)
 		cli_error("cannot create a file in %s: %s", store, strerror(-r));
 		goto out;
 	}
+	/* best effort: a file system without fallocate simply has no reserve */
+	if (gzc_tmpfile_open(rootfd, 0600, &reserve) == 0 && fallocate(reserve.fd, 0, 0, META_RESERVE) < 0)
+		gzc_tmpfile_discard(&reserve);
 	struct gzc_writer_opts wo = { .level = c.cfg.level, .container = c.cfg.container, .span = c.cfg.span,
 				      .threads = c.cfg.threads, .mtime = (uint32_t)c.k.time_s };
 	r = gzc_writer_new(t.fd, &wo, &w);
@@ -577,7 +586,7 @@ int cmd_kernel(int argc, char **argv)
 	c.m.size = idx->usize;
 	c.m.compressed_size = fstat(t.fd, &st) == 0 ? (uint64_t)st.st_size : gzc_writer_bytes_out(w);
 	c.m.span = idx->span_size;
-	r = commit(&c, rootfd, &t, idx, ext, stored, sizeof(stored));
+	r = commit(&c, rootfd, &t, &reserve, idx, ext, stored, sizeof(stored));
 	if (r < 0) {
 		cli_error("pid %d: cannot store the core in %s: %s", (int)c.k.pid, store, strerror(-r));
 		goto out;
@@ -594,6 +603,7 @@ out:
 	gzc_writer_free(w);
 	gzc_index_free(idx);
 	gzc_tmpfile_discard(&t);
+	gzc_tmpfile_discard(&reserve);
 	if (rootfd >= 0)
 		close(rootfd);
 	if (c.procfd >= 0)
