@@ -61,6 +61,7 @@ struct gzc_writer {
 
 	struct slot *slots;
 	size_t nslots;
+	unsigned char *in_area, *out_area; /* the slots' buffers, one area each */
 	struct slot *cur;          /* slot being filled, or NULL */
 	uint64_t fill_seq;         /* seq of the next slot to fill */
 	uint64_t write_seq;        /* seq of the next slot to write */
@@ -234,9 +235,10 @@ static int write_header(struct gzc_writer *w, uint32_t mtime)
 	return 0;
 }
 
-/* Span buffers are touched end to end for every span: back them with huge
- * pages where the kernel allows (about 7% less CPU for the compressor).
- * A buffer may then occupy whole 2 MiB pages: budgets count it so. */
+/* Span buffers are touched end to end for every span: the slots' inputs
+ * share one area and their outputs another, each backed with huge pages
+ * where the kernel allows. An area may then occupy whole 2 MiB pages:
+ * budgets count it so. */
 #define HUGE_PAGE (2u << 20)
 static size_t huge_round(size_t n) { return (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE; }
 
@@ -302,12 +304,11 @@ int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_wr
 	/* two slots per worker keep them busy while the caller's thread reads
 	 * and writes; past GZC_WRITER_MEM_BUDGET, fewer (never below one per
 	 * worker plus the one being filled) */
-	size_t per_slot = huge_round(span) + huge_round(w->outcap);
+	size_t outstride = (w->outcap + 63) & ~(size_t)63;
 	w->nslots = (size_t)threads * 2 + 2;
-	if (w->nslots * per_slot > GZC_WRITER_MEM_BUDGET)
-		w->nslots = GZC_WRITER_MEM_BUDGET / per_slot;
-	if (w->nslots < (size_t)threads + 1)
-		w->nslots = (size_t)threads + 1;
+	while (w->nslots > (size_t)threads + 1 &&
+	       huge_round(w->nslots * span) + huge_round(w->nslots * outstride) > GZC_WRITER_MEM_BUDGET)
+		w->nslots--;
 	w->slots = calloc(w->nslots, sizeof(*w->slots));
 	w->threads = calloc((size_t)threads, sizeof(*w->threads));
 	w->zero_out = malloc(w->outcap);
@@ -316,11 +317,17 @@ int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_wr
 		r = -ENOMEM;
 		goto fail;
 	}
+	w->in_area = alloc_big(huge_round(w->nslots * span));
+	w->out_area = alloc_big(huge_round(w->nslots * outstride));
+	if (!w->in_area || !w->out_area) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	for (size_t i = 0; i < w->nslots; i++) {
-		w->slots[i].in = alloc_big(span);
-		w->slots[i].out = alloc_big(w->outcap);
+		w->slots[i].in = w->in_area + i * span;
+		w->slots[i].out = w->out_area + i * outstride;
 		w->slots[i].segs = malloc(sizeof(uint32_t) * (span / GZC_SEG_SIZE + 1));
-		if (!w->slots[i].in || !w->slots[i].out || !w->slots[i].segs) {
+		if (!w->slots[i].segs) {
 			r = -ENOMEM;
 			goto fail;
 		}
@@ -693,12 +700,11 @@ void gzc_writer_free(struct gzc_writer *w)
 	for (int i = 0; i < w->nthreads; i++)
 		pthread_join(w->threads[i], NULL);
 	if (w->slots)
-		for (size_t i = 0; i < w->nslots; i++) {
-			free(w->slots[i].in);
-			free(w->slots[i].out);
+		for (size_t i = 0; i < w->nslots; i++)
 			free(w->slots[i].segs);
-		}
 	free(w->slots);
+	free(w->in_area);
+	free(w->out_area);
 	free(w->threads);
 	free(w->zero_out);
 	free(w->head);
