@@ -28,7 +28,7 @@
 struct gzc_writer_opts {
 	int level;                   /* 1..9; 0 = GZC_LEVEL_DEFAULT */
 	enum gzc_container container; /* GZC_GZIP (default) or GZC_ZLIB */
-	uint32_t span;               /* GZC_SPAN_MIN..GZC_SPAN_MAX; 0 = default (512 KiB, 4 MiB at level 9) */
+	uint32_t span;               /* GZC_SPAN_MIN..GZC_SPAN_MAX; 0 = default (1 MiB, 4 MiB at level 9) */
 	int threads;                 /* worker threads; 0 = online CPUs */
 	uint32_t mtime;              /* gzip MTIME field (e.g. the crash time); 0 = none */
 };

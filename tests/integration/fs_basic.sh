@@ -68,7 +68,7 @@ for f in "$own" "$legacy"; do
 done
 ok "sha256 of every core"
 $PREADS "$own" "$raw" --n 1000 --seed 7 --span 262144 || fail "random preads on own core"
-$PREADS "$legacy" "$raw" --n 300 --seed 8 --span 524288 || fail "random preads on legacy core"
+$PREADS "$legacy" "$raw" --n 300 --seed 8 --span 1048576 || fail "random preads on legacy core"
 ok "random preads"
 
 gdb_report "$raw" >"$TMP/gdb.raw"
