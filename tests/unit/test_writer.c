@@ -225,6 +225,18 @@ static struct gzc_writer *new_writer(const char *name, uint32_t span, enum gzc_c
 	return w;
 }
 
+/* A file in the test directory holding data[0..len), opened with flags
+ * (O_RDWR or O_WRONLY) and rewound; path (256 bytes) gets its name. */
+static int input_file(const char *name, int flags, const unsigned char *data, size_t len, char *path)
+{
+	snprintf(path, 256, "%s/%s", dir, name);
+	int fd = open(path, flags | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(gzc_write_all(fd, data, len), 0);
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
 static void finish_and_check(struct gzc_writer *w, int fd, uint32_t extra, const unsigned char *data, size_t len,
 			     uint32_t span, enum gzc_container ct)
 {
@@ -267,10 +279,7 @@ Test(writer, read_fd_max_limit)
 	size_t len = 2 * 65536 + 999, max = 65536 + 17;
 	unsigned char *data = make_input(len, 65536, 22);
 	char path[256];
-	snprintf(path, sizeof(path), "%s/in", dir);
-	int in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	cr_assert_eq(gzc_write_all(in, data, len), 0);
-	cr_assert_eq(lseek(in, 0, SEEK_SET), 0);
+	int in = input_file("in", O_RDWR, data, len, path);
 	int fd;
 	struct gzc_writer *w = new_writer("max.zz", 65536, GZC_ZLIB, &fd);
 	uint64_t taken = 0;
@@ -335,9 +344,7 @@ Test(writer, read_fd_regular_file_from_any_offset)
 	size_t len = 7 * 65536 + 777, start = 3333;
 	unsigned char *data = make_input(len, 65536, 25);
 	char path[256];
-	snprintf(path, sizeof(path), "%s/in", dir);
-	int in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	cr_assert_eq(gzc_write_all(in, data, len), 0);
+	int in = input_file("in", O_RDWR, data, len, path);
 	cr_assert_eq(lseek(in, (off_t)start, SEEK_SET), (off_t)start);
 	int fd;
 	struct gzc_writer *w = new_writer("file.gz", 65536, GZC_GZIP, &fd);
@@ -418,11 +425,8 @@ Test(writer, read_fd_file_cut_while_read)
 	size_t len = 24u << 20, cut = (5u << 20) + 12345;
 	unsigned char *data = make_input(len, 65536, 27);
 	char path[256], name[32];
-	snprintf(path, sizeof(path), "%s/shrinking", dir);
 	for (unsigned round = 0; round < 5; round++) {
-		int in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-		cr_assert_eq(gzc_write_all(in, data, len), 0);
-		cr_assert_eq(lseek(in, 0, SEEK_SET), 0);
+		int in = input_file("shrinking", O_RDWR, data, len, path);
 		int fd;
 		snprintf(name, sizeof(name), "cut%u.gz", round);
 		struct gzc_writer *w = new_writer(name, 65536, GZC_GZIP, &fd);
@@ -448,10 +452,7 @@ Test(writer, read_fd_file_read_error_is_returned)
 	size_t len = 3 * 65536;
 	unsigned char *data = make_input(len, 65536, 26);
 	char path[256];
-	snprintf(path, sizeof(path), "%s/wo", dir);
-	int in = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	cr_assert_eq(gzc_write_all(in, data, len), 0);
-	cr_assert_eq(lseek(in, 0, SEEK_SET), 0);
+	int in = input_file("wo", O_WRONLY, data, len, path);
 	int fd;
 	struct gzc_writer *w = new_writer("wo.gz", 65536, GZC_GZIP, &fd);
 	uint64_t taken = 1;
