@@ -170,6 +170,60 @@ Test(extract, corrupt_span_names_its_offsets)
 	free(data);
 }
 
+/* Random bit flips past the fingerprinted head: extraction either fails
+ * with -EBADMSG, naming a span of the file, or writes exactly the input. */
+Test(extract, random_damage_fails_or_is_exact)
+{
+	size_t len = 12 * 65536 + 99;
+	unsigned char *data = alloc_mixed(len, 56);
+	struct gzc_writer_opts o = { .span = 65536, .level = 1 };
+	struct gzc_index *idx = NULL;
+	char path[128], ipath[160];
+	int fd = th_compress(dir, "d.gz", data, len, &o, 0, &idx, path);
+	size_t clen;
+	unsigned char *good = th_slurp(fd, &clen);
+	close(fd);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	uint64_t s = 17;
+	int refused = 0, exact = 0;
+	for (int it = 0; it < 80; it++) {
+		unsigned char *copy = malloc(clen);
+		memcpy(copy, good, clen);
+		uint64_t x = th_rand(&s);
+		copy[8192 + x % (clen - 16384)] ^= (unsigned char)(1u << ((x >> 40) % 8));
+		fd = open(path, O_WRONLY | O_TRUNC);
+		cr_assert_eq(gzc_write_all(fd, copy, clen), 0);
+		close(fd);
+		free(copy);
+		struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
+		struct gzc_reader *r = th_reader(path, &ro);
+		int out = out_file("out");
+		uint64_t bc = UINT64_MAX, bu = UINT64_MAX;
+		struct gzc_extract_opts eo = { .threads = 2 };
+		int rc = gzc_extract(r, out, &eo, &bc, &bu);
+		if (rc == -EBADMSG) {
+			refused++;
+			cr_assert_lt(bc, clen, "try %d: bad span at %llu", it, (unsigned long long)bc);
+			cr_assert_lt(bu, len);
+		} else {
+			cr_assert_eq(rc, 0, "try %d: %d", it, rc);
+			size_t n;
+			unsigned char *got = th_slurp(out, &n);
+			cr_assert_eq(n, len);
+			th_assert_bytes(got, data, len);
+			free(got);
+			exact++;
+		}
+		close(out);
+		gzc_reader_close(r);
+	}
+	cr_assert_gt(refused, 40, "only %d of 80 damaged files refused", refused);
+	gzc_index_free(idx);
+	free(good);
+	free(data);
+}
+
 struct prog {
 	uint64_t last_done, total, calls;
 	uint64_t cancel_at;

@@ -239,6 +239,83 @@ static int scan_buf(const char *name, const unsigned char *buf, size_t len, stru
 	return rc;
 }
 
+/* A foreign file damaged after its index was saved: the index still
+ * matches (it fingerprints the head and tail only), so reads go straight to
+ * the checkpoints. Every read must fail or give the original bytes; a span
+ * CRC is all that stands between a flipped bit and wrong bytes. Without the
+ * index, the scan must refuse the file or index it right. */
+Test(scan, damaged_foreign_file_never_gives_wrong_bytes)
+{
+	size_t len = (1u << 20) + 777;
+	unsigned char *data = write_input("in", len, 9);
+	run("gzip", "gzip -6 -c in > f.gz");
+	int fd = open_in_dir("f.gz");
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	size_t clen = (size_t)st.st_size;
+	unsigned char *good = malloc(clen), *copy = malloc(clen), *buf = malloc(200000);
+	cr_assert_eq(gzc_pread_all(fd, good, clen, 0), (ssize_t)clen);
+	struct gzc_index *idx = NULL;
+	cr_assert_eq(gzc_scan_build(fd, 65536, &idx, NULL, NULL, NULL), 0);
+	close(fd);
+	char bad[256], ipath[272];
+	snprintf(bad, sizeof(bad), "%s/bad.gz", dir);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", bad);
+	uint64_t s = 5;
+	int loaded = 0, failed = 0, clean = 0;
+	for (int it = 0; it < 300; it++) {
+		memcpy(copy, good, clen);
+		int flips = 1 + (int)(th_rand(&s) % 3);
+		for (int k = 0; k < flips; k++) {
+			uint64_t x = th_rand(&s);
+			/* away from the fingerprinted head and tail, so the index loads */
+			size_t pos = 8192 + x % (clen - 16384);
+			copy[pos] ^= (unsigned char)(1u << ((x >> 40) % 8));
+		}
+		fd = open(bad, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(gzc_pwrite_all(fd, copy, clen, 0), 0);
+		int with_index = it % 3 != 0;
+		if (with_index)
+			cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+		else
+			unlink(ipath);
+		struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
+		struct gzc_reader *r = NULL;
+		if (gzc_reader_open(fd, &ro, &r, NULL) < 0) {
+			cr_assert(!with_index, "try %d: the saved index did not load", it);
+			close(fd);
+			continue;
+		}
+		loaded += gzc_reader_index_origin(r) == GZC_INDEX_LOADED;
+		cr_assert_eq(gzc_reader_size(r), len);
+		int f = 0;
+		for (uint64_t off = 0; off < len;) {
+			size_t n = (size_t)(th_rand(&s) % 150000) + 1;
+			size_t want = len - off < n ? (size_t)(len - off) : n;
+			ssize_t got = gzc_reader_pread(r, buf, n, off);
+			if (got < 0) {
+				f++;
+			} else {
+				cr_assert_eq(got, (ssize_t)want, "try %d: pread(%zu at %llu) = %zd", it, n,
+					     (unsigned long long)off, got);
+				th_assert_bytes(buf, data + off, want);
+			}
+			off += n;
+		}
+		failed += f;
+		clean += f == 0;
+		gzc_reader_close(r);
+	}
+	cr_assert_gt(loaded, 150, "only %d opens used the saved index", loaded);
+	cr_assert_gt(failed, 0, "no damaged read was refused");
+	gzc_index_free(idx);
+	free(good);
+	free(copy);
+	free(buf);
+	free(data);
+}
+
 Test(scan, corrupt_inputs)
 {
 	size_t len = 3u << 20;
