@@ -47,6 +47,8 @@ median_of() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 median_warm() { local i; for ((i = 0; i < RUNS; i++)); do wall "$1"; echo; done | median_of; }
 median_cold() { local i; for ((i = 0; i < RUNS; i++)); do drop; wall "$1"; echo; done | median_of; }
 t_cat=$(median_cold "cat '$mcore' >/dev/null")
+# the page cache keeps a mounted core across opens: a second cat reads it
+t_cat_warm=$(median_warm "cat '$mcore' >/dev/null")
 t_raw=$(median_cold "cat '$core' >/dev/null")
 t_gzip=$(median_warm "gzip -dc '$gz' >/dev/null")
 t_igzip=$(command -v igzip >/dev/null && median_warm "igzip -dc '$gz' >/dev/null" || echo 0)
@@ -141,7 +143,8 @@ echo
 echo "| what | time | throughput / ratio |"
 echo "| --- | --- | --- |"
 echo "| \`cat\` mounted core (cold) | ${t_cat} s | $(mbps "$size" "$t_cat") MB/s |"
-echo "| \`cat\` raw core (tmpfs) | ${t_raw} s | $(mbps "$size" "$t_raw") MB/s |"
+echo "| \`cat\` mounted core again (page cache kept) | ${t_cat_warm} s | $(mbps "$size" "$t_cat_warm") MB/s |"
+echo "| \`cat\` raw core (disk, page cache dropped) | ${t_raw} s | $(mbps "$size" "$t_raw") MB/s |"
 echo "| \`gzip -dc\` same file | ${t_gzip} s | $(mbps "$size" "$t_gzip") MB/s; mount is $(ratio "$t_gzip" "$t_cat")x faster |"
 echo "| \`igzip -dc\` same file | ${t_igzip} s | $(mbps "$size" "$t_igzip") MB/s; mount is $(ratio "$t_igzip" "$t_cat")x faster |"
 echo "| random 4 KiB read, span not cached (median, O_DIRECT) | ${l_unc} µs | target ≤ 1000 µs |"
