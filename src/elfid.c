@@ -306,8 +306,10 @@ int gzc_elfid_read(int fd, const char *section_name, struct gzc_elfid **ret)
 		GElf_Phdr ph;
 		Elf_Data *d;
 
-		if (!gelf_getphdr(elf, (int)i, &ph))
+		if (!gelf_getphdr(elf, (int)i, &ph)) {
+			r = -EBADMSG; /* an earlier scan_notes() may have set r to 0 */
 			goto fail;
+		}
 		if (ph.p_type != PT_NOTE || !note_area_ok(id, ph.p_offset, ph.p_filesz, fsize, &budget))
 			continue;
 		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,

@@ -223,8 +223,10 @@ int gzc_meta_parse(const char *text, size_t len, struct gzc_meta *ret)
 		json_object *sec, *v;
 		if (!json_object_object_get_ex(root, fields[i].section, &sec))
 			continue;
-		if (!json_object_is_type(sec, json_type_object))
+		if (!json_object_is_type(sec, json_type_object)) {
+			r = -EBADMSG; /* earlier fields may have set r to 0 */
 			goto out;
+		}
 		if (!json_object_object_get_ex(sec, fields[i].key, &v))
 			continue;
 		if ((r = take(&fields[i], v, &m)) < 0)

@@ -465,6 +465,7 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 
 	struct gzc_meta m;
 	struct stat sst;
+	gzc_meta_init(&m);
 	if (asprintf(&side, "%s%s", stripped, GZC_META_SUFFIX) < 0) {
 		side = NULL;
 		goto nomem;

@@ -50,6 +50,9 @@ Test(meta, hostile)
 		"{\"gzcore_meta\":1,\"process\":[]}",
 		"{\"gzcore_meta\":1,\"file\":{\"truncated\":3.5}}",
 		"{\"gzcore_meta\":1,\"process\":{\"comm\":12}}",
+		/* a bad section after good fields (found by libFuzzer: it returned 0
+		 * with the output unset, and leaked the fields) */
+		"{\"gzcore_meta\":1,\"process\":{\"comm\":\"x\"},\"file\":1}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct gzc_meta m;
