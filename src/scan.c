@@ -5,8 +5,10 @@
  * taken when a span's worth of output has gone by. A checkpoint is its bit
  * position plus the 32 KiB of output before it (the window), which inflate
  * needs to resume. Our own files need no window: the gzip header says each
- * span is independent, and the checkpoint lands exactly on a span edge. If
- * that promise is false the later decode fails (-EBADMSG), it never guesses.
+ * span is independent, and the checkpoint lands exactly on a span edge. A
+ * file with our header whose spans outgrow its span size is not cut as ours:
+ * it is scanned again as a foreign file. If the spans are not independent,
+ * the later decode fails (-EBADMSG): it never guesses.
  */
 #include "scan.h"
 #include "engine.h"
@@ -188,39 +190,21 @@ static int refill(struct scan *s)
 	return (int)(n > 0);
 }
 
-int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_scan_error *err,
-		   gzc_progress_fn progress, void *ctx)
+/* scan_pass()'s answer when a file with our header is not cut as ours */
+#define NOT_OWN 1
+
+/* One pass over the file. own: index it as our own file (span = its span
+ * size); returns NOT_OWN if a span would outgrow that (then it is not ours,
+ * whatever its header says, and gets a foreign index instead). */
+static int scan_pass(int fd, uint64_t csize, uint32_t span, int own, int gzip, struct gzc_index **ret,
+		     struct gzc_scan_error *err, gzc_progress_fn progress, void *ctx)
 {
 	struct scan s;
-	struct stat st;
-	unsigned char head[2];
-	uint32_t own_span = 0;
-	int r, own, gzip, multimember = 0;
+	int r, multimember = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.fd = fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	s.csize = (uint64_t)st.st_size;
-	ssize_t n = gzc_pread_all(fd, head, 2, 0);
-	if (n < 0)
-		return (int)n;
-	if (n < 2)
-		return set_err(err, &s, "file too short for a gzip or zlib header", -EBADMSG);
-	gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
-	if (!gzip && ((head[0] & 0x0f) != Z_DEFLATED || (head[0] >> 4) > 7 || (head[0] * 256 + head[1]) % 31 != 0))
-		return set_err(err, &s, "not a gzip or zlib file", -EBADMSG);
-	own = gzc_scan_is_own(fd, &own_span);
-	if (own < 0)
-		return own;
-	if (span == 0)
-		span = own ? own_span : GZC_FOREIGN_SPACING;
-	if (span < GZC_SPAN_MIN || span > GZC_SPAN_MAX)
-		return -EINVAL;
-	/* checkpoints of our own files must fall on span edges to need no window */
-	if (own)
-		span = own_span;
-
+	s.csize = csize;
 	r = gzc_index_new(span, (own ? 0 : GZC_IDX_F_FOREIGN) | (gzip ? 0 : GZC_IDX_F_ZLIB), &s.idx);
 	if (r < 0)
 		return r;
@@ -284,6 +268,10 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 		if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR || zr == Z_MEM_ERROR || zr == Z_STREAM_ERROR) {
 			r = set_err(err, &s, s.zs.msg ? s.zs.msg : "corrupt deflate data",
 				    zr == Z_MEM_ERROR ? -ENOMEM : -EBADMSG);
+			goto out;
+		}
+		if (own && s.have_span && s.total_out - s.cur.uoff > span) {
+			r = NOT_OWN;
 			goto out;
 		}
 		if (s.have_span && s.total_out - s.cur.uoff > GZC_FOREIGN_SPAN_MAX) {
@@ -366,4 +354,42 @@ out:
 	free(s.segs);
 	gzc_index_free(s.idx);
 	return r;
+}
+
+int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_scan_error *err,
+		   gzc_progress_fn progress, void *ctx)
+{
+	struct scan s;
+	struct stat st;
+	unsigned char head[2];
+	uint32_t own_span = 0;
+	int r, own, gzip;
+
+	memset(&s, 0, sizeof(s));
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	ssize_t n = gzc_pread_all(fd, head, 2, 0);
+	if (n < 0)
+		return (int)n;
+	if (n < 2)
+		return set_err(err, &s, "file too short for a gzip or zlib header", -EBADMSG);
+	gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
+	if (!gzip && ((head[0] & 0x0f) != Z_DEFLATED || (head[0] >> 4) > 7 || (head[0] * 256 + head[1]) % 31 != 0))
+		return set_err(err, &s, "not a gzip or zlib file", -EBADMSG);
+	own = gzc_scan_is_own(fd, &own_span);
+	if (own < 0)
+		return own;
+	if (span == 0)
+		span = own ? own_span : GZC_FOREIGN_SPACING;
+	if (span < GZC_SPAN_MIN || span > GZC_SPAN_MAX)
+		return -EINVAL;
+	/* checkpoints of our own files fall on span edges and need no window */
+	if (own) {
+		r = scan_pass(fd, (uint64_t)st.st_size, own_span, 1, gzip, ret, err, progress, ctx);
+		if (r != NOT_OWN)
+			return r;
+		if (span == own_span)
+			span = GZC_FOREIGN_SPACING;
+	}
+	return scan_pass(fd, (uint64_t)st.st_size, span, 0, gzip, ret, err, progress, ctx);
 }

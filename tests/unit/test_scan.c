@@ -209,6 +209,77 @@ Test(scan, own_file_rebuilds_the_writers_index)
 	}
 }
 
+/* Our gzip header, then one deflate block longer than the span size the
+ * header gives (found by libFuzzer): the file is not cut as ours, so it is
+ * indexed as a foreign file, and that index loads back (it used to be
+ * refused on every open, so every open rescanned the file). */
+Test(scan, own_header_with_a_longer_block_is_foreign)
+{
+	size_t len = 3 * 65536 + 5;
+	unsigned char *data = malloc(len);
+	memset(data, 'A', len);
+	struct gzc_writer_opts o = { .span = 65536 };
+	char path[256];
+	int fd = th_compress(dir, "own.gz", data, 10, &o, 0, NULL, path);
+	unsigned char hdr[GZC_GZ_HEADER_LEN];
+	cr_assert_eq(gzc_pread_all(fd, hdr, sizeof(hdr), 0), (ssize_t)sizeof(hdr));
+	close(fd);
+	/* one fixed-Huffman block for all of it */
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	cr_assert_eq(deflateInit2(&zs, 9, Z_DEFLATED, -15, 9, Z_FIXED), Z_OK);
+	size_t cap = deflateBound(&zs, (uLong)len) + 64;
+	unsigned char *body = malloc(cap);
+	zs.next_in = data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = body;
+	zs.avail_out = (uInt)cap;
+	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	size_t blen = cap - zs.avail_out;
+	deflateEnd(&zs);
+	unsigned char trailer[8];
+	gzc_put_le32(trailer, (uint32_t)crc32(0, data, (uInt)len));
+	gzc_put_le32(trailer + 4, (uint32_t)len);
+	snprintf(path, sizeof(path), "%s/lie.gz", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(gzc_write_all(fd, hdr, sizeof(hdr)), 0);
+	cr_assert_eq(gzc_write_all(fd, body, blen), 0);
+	cr_assert_eq(gzc_write_all(fd, trailer, 8), 0);
+	uint32_t own_span = 0;
+	cr_assert_eq(gzc_scan_is_own(fd, &own_span), 1, "the header must look like ours");
+
+	struct gzc_index *idx = NULL;
+	cr_assert_eq(gzc_scan_build(fd, 0, &idx, NULL, NULL, NULL), 0);
+	cr_assert(idx->flags & GZC_IDX_F_FOREIGN);
+	cr_assert_eq(idx->usize, len);
+	unsigned char *enc = NULL;
+	size_t enclen = 0;
+	struct gzc_index *back = NULL;
+	cr_assert_eq(gzc_index_encode(idx, &enc, &enclen), 0);
+	cr_assert_eq(gzc_index_decode(enc, enclen, &back), 0, "the scanned index does not load back");
+	gzc_index_free(back);
+	free(enc);
+	gzc_index_free(idx);
+
+	char ipath[300];
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+	for (int k = 0; k < 2; k++) {
+		int rfd = open(path, O_RDONLY);
+		struct gzc_reader *r = NULL;
+		cr_assert_eq(gzc_reader_open(rfd, &ro, &r, NULL), 0);
+		cr_assert_eq(gzc_reader_index_origin(r), k ? GZC_INDEX_LOADED : GZC_INDEX_BUILT);
+		unsigned char buf[100];
+		cr_assert_eq(gzc_reader_pread(r, buf, sizeof(buf), 2 * 65536 + 7), (ssize_t)sizeof(buf));
+		th_assert_bytes(buf, data, sizeof(buf));
+		gzc_reader_close(r);
+	}
+	close(fd);
+	free(body);
+	free(data);
+}
+
 Test(scan, own_empty_file)
 {
 	struct gzc_index *w = NULL, *s = NULL;
