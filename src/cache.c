@@ -214,10 +214,15 @@ static void entry_free(struct gzc_cache_entry *e)
 }
 
 /* Evicts least recently used unpinned entries until within budget. Pinned
- * entries are never in the LRU, so they cannot be evicted. */
+ * entries are never in the LRU, so they cannot be evicted. The most recently
+ * used entry stays even when it alone is over the budget (a span larger than
+ * the cache): else every read in it would decode it again from its start,
+ * and reading it through would take time quadratic in its size. A budget of
+ * 0 keeps nothing. */
 static void evict_to_budget(struct gzc_cache *c)
 {
-	while (c->stats.bytes > c->max_bytes && c->lru_tail) {
+	while (c->stats.bytes > c->max_bytes && c->lru_tail &&
+	       (c->max_bytes == 0 || c->lru_tail != c->lru_head)) {
 		struct gzc_cache_entry *e = c->lru_tail;
 		lru_unlink(c, e);
 		table_remove(c, e);

@@ -6,8 +6,10 @@
  * the same key meanwhile waits for that one load instead of decoding again.
  * A returned reference pins its bytes until gzc_cache_release(): eviction
  * never frees pinned bytes, so the cache may briefly exceed its budget by the
- * size of pinned entries. A failed load is not cached; its waiters get the
- * same error and a later lookup tries again.
+ * size of pinned entries. It may also hold one entry larger than the whole
+ * budget, the most recently used (unless the budget is 0), until another
+ * entry is used. A failed load is not cached; its waiters get the same error
+ * and a later lookup tries again.
  */
 #ifndef GZC_CACHE_H
 #define GZC_CACHE_H

@@ -180,6 +180,31 @@ Test(cache, lru_eviction_order)
 	gzc_cache_free(c);
 }
 
+/* A span larger than the whole budget stays while it is the most recently
+ * used (found by libFuzzer's reader runs: reading a 103 MB span through a
+ * 64 MB cache decoded it again from its start on every read), and goes as
+ * soon as another span is used. */
+Test(cache, oversize_entry_stays_while_most_recent)
+{
+	struct gzc_cache *c = new_cache(300);
+	struct loader l = { 0 };
+	struct gzc_cache_stats s;
+
+	touch(c, &l, 1, 1, 100);
+	touch(c, &l, 1, 9, 1000);
+	gzc_cache_get_stats(c, &s);
+	cr_assert_eq(s.entries, 1, "the older span must go");
+	cr_assert_eq(s.bytes, 1000);
+	for (int k = 0; k < 5; k++)
+		touch(c, &l, 1, 9, 1000);
+	cr_assert_eq(atomic_load(&l.calls), 2, "the big span was loaded again");
+	touch(c, &l, 1, 2, 100);
+	gzc_cache_get_stats(c, &s);
+	cr_assert_eq(s.entries, 1);
+	cr_assert_eq(s.bytes, 100, "the big span outlived the next use");
+	gzc_cache_free(c);
+}
+
 Test(cache, pinned_entries_survive_eviction)
 {
 	struct gzc_cache *c = new_cache(200);
