@@ -281,13 +281,19 @@ int cmd_extract(int argc, char **argv)
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);
 	struct gzc_reader_opts ro = { .index_dirfd = gfd, .index_path = idx, .cache_bytes = 1 };
 	rc = gzc_reader_open(fd, &ro, &r, NULL);
-	if (rc < 0) {
+	if (rc == -E2BIG) {
+		cli_note_onepass(e[i].core);
+		rc = cli_extract_to(NULL, fd, e[i].core, o.out, 0, 0600);
+		close(fd);
+		if (rc != 0)
+			goto out;
+	} else if (rc < 0) {
 		close(fd);
 		cli_error("cannot read %s/%s: %s", e[i].group, e[i].core, strerror(-rc));
 		goto out;
-	}
-	if (cli_extract_to(r, e[i].core, o.out, 0, 0600) != 0)
+	} else if (cli_extract_to(r, -1, e[i].core, o.out, 0, 0600) != 0) {
 		goto out;
+	}
 	if (e[i].meta.truncated)
 		cli_error("note: this core was truncated when stored (%s)",
 			  e[i].meta.truncated_reason ? e[i].meta.truncated_reason : "?");

@@ -61,8 +61,14 @@ int cli_run_hook(const char *what, const char *cmd, unsigned timeout_s, char *co
  * written into; anything else appears atomically (temporary name, fsync,
  * rename) with mode. Parallel, sparse, a progress bar on a TTY. Prints one
  * line on failure (a corrupt span's offsets, naming name). Returns an exit
- * status. */
-int cli_extract_to(struct gzc_reader *r, const char *name, const char *out, int threads, mode_t mode);
+ * status. With r NULL, decompresses the file onepass_fd in one pass instead
+ * (a file that cannot be indexed). */
+int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const char *out, int threads,
+		   mode_t mode);
+
+/* Tells the user that name cannot be indexed (-E2BIG from the scan) and is
+ * decompressed in one pass. */
+void cli_note_onepass(const char *name);
 
 /* Commands */
 int cmd_compress(const struct cli_codec *c);

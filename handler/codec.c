@@ -141,7 +141,14 @@ static void split_path(const char *path, char *dir, size_t dcap, const char **ba
 	}
 }
 
-int cli_extract_to(struct gzc_reader *r, const char *name, const char *out, int threads, mode_t mode)
+void cli_note_onepass(const char *name)
+{
+	cli_error("note: %s has a deflate block too long to index (over %u MiB); decompressing it in one pass",
+		  name, GZC_FOREIGN_SPAN_MAX >> 20);
+}
+
+int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const char *out, int threads,
+		   mode_t mode)
 {
 	struct gzc_tmpfile t = { .fd = -1 };
 	struct cli_progress prog;
@@ -181,13 +188,17 @@ int cli_extract_to(struct gzc_reader *r, const char *name, const char *out, int 
 		}
 	}
 	uint64_t bad_coff = 0, bad_uoff = 0;
-	cli_progress_init(&prog, "extracting", gzc_reader_size(r));
+	struct stat ist;
+	cli_progress_init(&prog, "extracting",
+			  r ? gzc_reader_size(r) : fstat(onepass_fd, &ist) == 0 ? (uint64_t)ist.st_size : 0);
 	struct gzc_extract_opts eo = { .threads = threads, .progress = cli_progress_cb, .progress_ctx = &prog };
-	rc = gzc_extract(r, t.fd, &eo, &bad_coff, &bad_uoff);
+	rc = r ? gzc_extract(r, t.fd, &eo, &bad_coff, &bad_uoff)
+	       : gzc_extract_onepass(onepass_fd, t.fd, &eo, &bad_coff, &bad_uoff);
 	cli_progress_end(&prog);
 	if (rc == -EBADMSG) {
-		cli_error("%s: corrupt data in the span at compressed offset %llu (uncompressed offset %llu)",
-			  name, (unsigned long long)bad_coff, (unsigned long long)bad_uoff);
+		cli_error("%s: corrupt data %s compressed offset %llu (uncompressed offset %llu)", name,
+			  r ? "in the span at" : "or truncated at", (unsigned long long)bad_coff,
+			  (unsigned long long)bad_uoff);
 		goto out;
 	} else if (rc < 0) {
 		cli_error("cannot write %s: %s", out, strerror(-rc));
@@ -238,6 +249,12 @@ int cmd_decompress(const struct cli_codec *c)
 	};
 	rc = gzc_reader_open(fd, &ro, &r, &serr);
 	cli_progress_end(&prog);
+	if (rc == -E2BIG) {
+		cli_note_onepass(c->in);
+		int status = cli_extract_to(NULL, fd, c->in, c->out, c->w.threads, st.st_mode & 0666);
+		close(fd);
+		return status;
+	}
 	if (rc < 0) {
 		close(fd);
 		if (rc == -EBADMSG && serr.what)
@@ -247,7 +264,7 @@ int cmd_decompress(const struct cli_codec *c)
 			cli_error("%s: %s", c->in, strerror(-rc));
 		return 1;
 	}
-	int status = cli_extract_to(r, c->in, c->out, c->w.threads, st.st_mode & 0666);
+	int status = cli_extract_to(r, -1, c->in, c->out, c->w.threads, st.st_mode & 0666);
 	if (status == 0 && (gzc_reader_index(r)->flags & GZC_IDX_F_TRUNCATED))
 		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", c->in);
 	gzc_reader_close(r);

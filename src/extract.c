@@ -2,6 +2,7 @@
  * extract.c — parallel, sparse extraction of a whole core.
  */
 #include "extract.h"
+#include "engine.h"
 #include "io.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 struct job {
 	struct gzc_reader *r;
@@ -154,4 +156,140 @@ int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts 
 			*ret_bad_uoff = j.idx->spans[j.bad_span].uoff;
 	}
 	return j.err;
+}
+
+#define ONEPASS_IN (256u * 1024)
+#define ONEPASS_OUT (1u << 20)
+#define HOLE_BLOCK 4096u
+
+/* Writes n bytes at *pos; whole zero blocks of a seekable output are
+ * skipped (holes) when sparse. */
+static int onepass_write(int fd, const unsigned char *p, size_t n, uint64_t *pos, int sparse)
+{
+	size_t i = 0;
+	while (sparse && i < n) {
+		size_t k = n - i < HOLE_BLOCK ? n - i : HOLE_BLOCK;
+		if (k == HOLE_BLOCK && gzc_is_zero(p + i, k)) {
+			i += k;
+			continue;
+		}
+		int r = gzc_pwrite_all(fd, p + i, k, (off_t)(*pos + i));
+		if (r < 0)
+			return r;
+		i += k;
+	}
+	if (!sparse && n) {
+		int r = gzc_write_all(fd, p, n);
+		if (r < 0)
+			return r;
+	}
+	*pos += n;
+	return 0;
+}
+
+int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *opts, uint64_t *ret_bad_coff,
+			uint64_t *ret_bad_uoff)
+{
+	static const struct gzc_extract_opts defaults;
+	unsigned char *in = malloc(ONEPASS_IN), *out = malloc(ONEPASS_OUT), head[2];
+	uint64_t cpos = 0, upos = 0, csize;
+	z_stream zs;
+	struct stat st;
+	int rc = 0, ready = 0, sparse;
+
+	if (!opts)
+		opts = &defaults;
+	memset(&zs, 0, sizeof(zs));
+	if (!in || !out) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (fstat(in_fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	csize = (uint64_t)st.st_size;
+	off_t start = lseek(out_fd, 0, SEEK_CUR);
+	sparse = start >= 0 && fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (sparse)
+		upos = (uint64_t)start;
+	if (gzc_pread_all(in_fd, head, 2, 0) != 2) {
+		rc = -EBADMSG;
+		goto bad;
+	}
+	int gzip = head[0] == 0x1f && head[1] == 0x8b;
+	if (inflateInit2(&zs, gzip ? 31 : 15) != Z_OK) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ready = 1;
+	for (;;) {
+		if (zs.avail_in == 0) {
+			ssize_t n = gzc_pread_all(in_fd, in, ONEPASS_IN, (off_t)cpos);
+			if (n < 0) {
+				rc = (int)n;
+				goto out;
+			}
+			if (n == 0) {
+				rc = -EBADMSG; /* truncated */
+				goto bad;
+			}
+			zs.next_in = in;
+			zs.avail_in = (uInt)n;
+			cpos += (uint64_t)n;
+			if (opts->progress && opts->progress(opts->progress_ctx, cpos, csize)) {
+				rc = -ECANCELED;
+				goto out;
+			}
+		}
+		zs.next_out = out;
+		zs.avail_out = ONEPASS_OUT;
+		int zr = inflate(&zs, Z_NO_FLUSH);
+		size_t got = ONEPASS_OUT - zs.avail_out;
+		if (zr != Z_OK && zr != Z_STREAM_END && !(zr == Z_BUF_ERROR && zs.avail_in == 0)) {
+			rc = -EBADMSG; /* corrupt, or a CRC or size that does not match */
+			goto bad;
+		}
+		if ((rc = onepass_write(out_fd, out, got, &upos, sparse)) < 0)
+			goto out;
+		if (zr != Z_STREAM_END)
+			continue;
+		/* another gzip member follows? anything else after the end is ignored, as gzip does */
+		if (!gzip)
+			break;
+		if (zs.avail_in < 2) {
+			memmove(in, zs.next_in, zs.avail_in);
+			ssize_t n = gzc_pread_all(in_fd, in + zs.avail_in, ONEPASS_IN - zs.avail_in, (off_t)cpos);
+			if (n < 0) {
+				rc = (int)n;
+				goto out;
+			}
+			cpos += (uint64_t)n;
+			zs.next_in = in;
+			zs.avail_in += (uInt)n;
+		}
+		if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b)
+			break;
+		if (inflateReset(&zs) != Z_OK) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	/* the size, including zeros at the end that became a hole */
+	if (sparse && ftruncate(out_fd, (off_t)upos) < 0)
+		rc = -errno;
+	else if (sparse && lseek(out_fd, (off_t)upos, SEEK_SET) < 0)
+		rc = -errno;
+	goto out;
+bad:
+	if (ret_bad_coff)
+		*ret_bad_coff = cpos - zs.avail_in;
+	if (ret_bad_uoff)
+		*ret_bad_uoff = upos;
+out:
+	if (ready)
+		inflateEnd(&zs);
+	free(in);
+	free(out);
+	return rc;
 }

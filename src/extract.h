@@ -30,4 +30,17 @@ struct gzc_extract_opts {
 GZC_MUST_CHECK int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts *opts,
 			       uint64_t *ret_bad_coff, uint64_t *ret_bad_uoff);
 
+/* Decompresses the gzip (every member) or zlib file in_fd from its start to
+ * out_fd in one pass, with no index: for a file that cannot be indexed,
+ * such as one deflate block longer than GZC_FOREIGN_SPAN_MAX (igzip -0
+ * writes those). One thread; every member's CRC-32 and size, or the
+ * Adler-32, is checked; whole zero blocks become holes in a regular output
+ * file. in_fd is read with pread, out_fd written from its current offset
+ * (the caller owns both and truncates a regular out_fd first). Progress
+ * counts compressed bytes. On corrupt or truncated input, *ret_bad_coff and
+ * *ret_bad_uoff (may be NULL) get the compressed and uncompressed offsets
+ * where decoding stopped. Errors: -EBADMSG, -ECANCELED, -ENOMEM, -errno. */
+GZC_MUST_CHECK int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *opts,
+				       uint64_t *ret_bad_coff, uint64_t *ret_bad_uoff);
+
 #endif

@@ -5,11 +5,12 @@
 #    decompresses with gzip -t/-dc, pigz -dc, 7z x, Python's zlib and
 #    zlib-flate to exactly the input;
 #  - `gzcoredump -d` decompresses files from gzip -9, pigz, 7z -tgzip,
-#    multi-member gzip and zlib-flate;
+#    multi-member gzip and zlib-flate, and igzip -0's one-block files (too
+#    long to index: in one pass);
 #  - empty input, the Core_YYYYMMDD_HHMMSS_ARG.gz name, unwritable
 #    directories, corrupt and truncated input to -d.
 source "$(dirname "$0")/lib.sh"
-for t in gzip pigz 7z zlib-flate cmp; do need "$t"; done
+for t in gzip pigz 7z zlib-flate igzip cmp; do need "$t"; done
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3) || skip "python3 is not installed"
 
@@ -63,6 +64,26 @@ for f in g9.gz p.gz s.gz m.gz z.zz; do
 done
 "$GZCOREDUMP" -d -f g9.gz -o - | same stdout "gzcoredump -d -o -"
 ok "gzcoredump -d decompresses gzip -9, pigz, 7z, multi-member and zlib-flate files"
+
+# --- a file that cannot be indexed: igzip -0 writes 300 MB of zeros as one
+# deflate block, longer than any checkpoint spacing; -d decompresses it in
+# one pass instead (sparse), and still refuses damage with an offset
+big() { head -c 300000000 /dev/zero; cat "$in"; }
+big | igzip -0 >big0.gz
+rm -f out
+"$GZCOREDUMP" -d -f big0.gz -o out 2>err || { cat err; fail "-d of igzip -0 output"; }
+grep -q "one pass" err || { cat err; fail "-d of igzip -0 output: no note that it went in one pass"; }
+big | cmp - out >/dev/null || fail "-d of igzip -0 output: wrong bytes"
+[ "$(du -k out | cut -f1)" -lt 100000 ] || fail "-d of igzip -0 output: the zeros were written, not left as a hole"
+"$GZCOREDUMP" -d -f big0.gz -o - 2>/dev/null | cmp - <(big) >/dev/null || fail "-d -o - of igzip -0 output"
+cp big0.gz bad0.gz
+bsize=$(stat -c %s bad0.gz)
+printf '\x55' | dd of=bad0.gz bs=1 seek=$((bsize - 100000)) conv=notrunc 2>/dev/null
+rm -f out
+rc=0; "$GZCOREDUMP" -d -f bad0.gz -o out 2>err || rc=$?
+[ $rc = 1 ] && grep -Eq 'offset [0-9]+' err && [ ! -e out ] || { cat err; fail "damaged igzip -0 output: exit $rc"; }
+rm -f big0.gz bad0.gz out
+ok "gzcoredump -d decompresses igzip -0 output (one 300 MB block) in one pass, sparse, and refuses it damaged"
 
 # --- empty input
 e=$("$GZCOREDUMP" -c -p "$store" -a empty </dev/null) || fail "-c of empty input"

@@ -224,6 +224,89 @@ Test(extract, random_damage_fails_or_is_exact)
 	free(data);
 }
 
+/* zlib's own gzip (wbits 31) or zlib (15) stream of data, appended to f. */
+static void append_deflated(int fd, const unsigned char *data, size_t len, int wbits)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&zs, (uLong)len) + 64;
+	unsigned char *out = malloc(cap);
+	zs.next_in = (unsigned char *)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	cr_assert_eq(gzc_write_all(fd, out, cap - zs.avail_out), 0);
+	deflateEnd(&zs);
+	free(out);
+}
+
+/* The one-pass fallback (files that cannot be indexed): gzip with two
+ * members, zlib, holes for zero blocks, a pipe, and damage: a flipped CRC,
+ * a cut file, a flipped byte in the data. */
+Test(extract, onepass_members_zlib_holes_damage)
+{
+	size_t a = 700000, b = 3 * 65536 + 17;
+	unsigned char *data = alloc_mixed(a + b, 58);
+	memset(data + 100000, 0, 200000);
+	memset(data + a + b - 70000, 0, 70000); /* ends in zeros: a hole at the end */
+	int in = out_file("two.gz");
+	append_deflated(in, data, a, 31);
+	append_deflated(in, data + a, b, 31);
+	int out = out_file("o1");
+	cr_assert_eq(gzc_extract_onepass(in, out, NULL, NULL, NULL), 0);
+	size_t n;
+	unsigned char *got = th_slurp(out, &n);
+	cr_assert_eq(n, a + b);
+	th_assert_bytes(got, data, a + b);
+	free(got);
+	struct stat st;
+	cr_assert_eq(fstat(out, &st), 0);
+	cr_assert_lt((size_t)st.st_blocks * 512, a + b - 200000, "zero blocks were written, not skipped");
+	close(out);
+
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	int zfd = out_file("one.zz");
+	append_deflated(zfd, data, 60000, 15);
+	cr_assert_eq(gzc_extract_onepass(zfd, p[1], NULL, NULL, NULL), 0);
+	close(p[1]);
+	unsigned char *buf = malloc(70000);
+	ssize_t k = 0, r;
+	while ((r = read(p[0], buf + k, 70000 - (size_t)k)) > 0)
+		k += r;
+	cr_assert_eq(k, 60000);
+	th_assert_bytes(buf, data, 60000);
+	close(p[0]);
+	close(zfd);
+	free(buf);
+
+	size_t clen;
+	unsigned char *good = th_slurp(in, &clen);
+	struct { size_t at; int cut; } damage[] = { { clen - 6, 0 }, { clen / 3, 1 }, { clen / 2, 0 } };
+	for (size_t d = 0; d < 3; d++) {
+		int bad = out_file("bad.gz");
+		if (damage[d].cut) {
+			cr_assert_eq(gzc_write_all(bad, good, damage[d].at), 0);
+		} else {
+			cr_assert_eq(gzc_write_all(bad, good, clen), 0);
+			unsigned char c = good[damage[d].at] ^ 0x20;
+			cr_assert_eq(gzc_pwrite_all(bad, &c, 1, damage[d].at), 0);
+		}
+		out = out_file("o2");
+		uint64_t bc = UINT64_MAX, bu = UINT64_MAX;
+		cr_assert_eq(gzc_extract_onepass(bad, out, NULL, &bc, &bu), -EBADMSG, "damage %zu", d);
+		cr_assert_leq(bc, clen);
+		cr_assert_leq(bu, a + b);
+		close(out);
+		close(bad);
+	}
+	free(good);
+	close(in);
+	free(data);
+}
+
 struct prog {
 	uint64_t last_done, total, calls;
 	uint64_t cancel_at;
