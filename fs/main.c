@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fs_args a = { 0 };
 	struct fuse_cmdline_opts copts = { 0 };
-	struct fs_ctx c = { .readahead_kb = FS_MAX_READ >> 10 };
+	static struct fs_ctx c = { .readahead_kb = FS_MAX_READ >> 10, .opened_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct gzc_view_opts vo = { 0 };
 
 	/* Every read allocates 1 MiB buffers (libfuse's reply, a span's

@@ -181,6 +181,25 @@ static int fs_may_read(const struct gzc_view_file *f)
 	return uid == 0 || (f->uid == uid && (f->mode & 0400));
 }
 
+/* Whether the kernel may keep what it cached for path: only if the last
+ * open of path read the same bytes. A name can come to stand for another
+ * core (renumbered pid collisions, a replaced store file) with the same
+ * size and time, and the kernel would then serve the old core's cached
+ * pages, perhaps to a user who may not read that core. */
+static int fs_keep_cache(struct fs_ctx *c, const char *path, uint64_t file_id)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	pthread_mutex_lock(&c->opened_lock);
+	size_t slot = h % FS_OPENED_SLOTS;
+	int keep = c->opened[slot].path_hash == h && c->opened[slot].file_id == file_id;
+	c->opened[slot].path_hash = h;
+	c->opened[slot].file_id = file_id;
+	pthread_mutex_unlock(&c->opened_lock);
+	return keep;
+}
+
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct fs_ctx *c = ctx();
@@ -217,7 +236,8 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		goto fail;
 	}
 	fi->fh = (uint64_t)(uintptr_t)h;
-	fi->keep_cache = 1; /* a core never changes under its name */
+	/* metadata is small and read from the sidecar at each open: never kept */
+	fi->keep_cache = n.file->kind == GZC_VIEW_CORE && fs_keep_cache(c, path, gzc_view_file_id(n.file));
 	fi->noflush = 1;
 	return 0;
 fail:
@@ -382,7 +402,8 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->attr_timeout = FS_ATTR_TIMEOUT;
 	cfg->negative_timeout = 0; /* a core written after a miss must show up */
 	cfg->nullpath_ok = 1;
-	cfg->kernel_cache = 1;
+	/* not kernel_cache, which would force keep_cache on every open:
+	 * fs_open decides it (fs_keep_cache) */
 	conn->max_read = FS_MAX_READ;
 	conn->max_readahead = FS_MAX_READ;
 	conn->want |= FUSE_CAP_ASYNC_READ;

@@ -5,7 +5,7 @@
  * every name is looked up with fstatat(AT_SYMLINK_NOFOLLOW) and opened with
  * O_NOFOLLOW|O_NONBLOCK, then fstat'ed again, so a symlink, FIFO or device
  * planted in the store is skipped instead of followed or blocked on. File
- * reads are bounded (an index header, a sidecar up to GZC_META_MAX_FILE,
+ * reads are bounded (an index up to GZC_IDX_MAX_FILE, a sidecar up to GZC_META_MAX_FILE,
  * ELF notes through corenote.c's bounds).
  */
 #include "view.h"
@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,9 @@ struct gzc_view_core {
 	uint64_t time_us;
 	uint64_t usize;
 	uid_t uid;
+	uint64_t serial; /* unique for the life of the view: see gzc_view_file_id() */
+	struct stat side_st; /* the sidecar when identified (st_ino 0: none); a
+			      * changed sidecar makes a new record */
 	char *sidecar;   /* relative path of the sidecar, NULL for foreign */
 	uint64_t meta_size;
 	char *json;      /* made-up JSON of a foreign core */
@@ -73,6 +77,7 @@ struct gzc_view {
 	size_t ndirs;
 	struct gzc_view_core **recs; /* records of the last scan, sorted by (dev, ino) */
 	size_t nrecs;
+	uint64_t next_serial;        /* atomic */
 	struct gzc_view_stats stats; /* atomics */
 };
 
@@ -130,6 +135,33 @@ static struct gzc_view_core *find_rec(struct gzc_view *v, const struct stat *st,
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+static char *strip_suffix(const char *name);
+
+/* The sidecar of the core file `name` in dirfd, as it is now (st_ino 0:
+ * none). Returns -ENOMEM or 0. */
+static int side_stat(int dirfd, const char *name, struct stat *ret)
+{
+	char *stripped = strip_suffix(name), *side = NULL;
+	memset(ret, 0, sizeof(*ret));
+	if (!stripped || asprintf(&side, "%s%s", stripped, GZC_META_SUFFIX) < 0) {
+		free(stripped);
+		return -ENOMEM;
+	}
+	if (fstatat(dirfd, side, ret, AT_SYMLINK_NOFOLLOW) < 0)
+		memset(ret, 0, sizeof(*ret));
+	free(stripped);
+	free(side);
+	return 0;
+}
+
+static int same_file_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mode == b->st_mode && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 /* ---- small helpers ---- */
@@ -289,29 +321,24 @@ out:
 	return rc;
 }
 
-/* usize from a store index header, without reading the whole index: the
- * reader checks the index fully when the core is opened. */
-static int index_header_size(struct gzc_view *v, const struct gzc_view_core *c, uint64_t *ret)
+/* usize from the core's index in the store, checked whole (its checksum)
+ * and against the core file fd (its fingerprint): a header alone could
+ * claim any size, and the record would show it until the core changed. */
+static int index_size(struct gzc_view *v, const struct gzc_view_core *c, int fd, uint64_t *ret)
 {
-	unsigned char h[GZC_IDX_HEADER_LEN];
+	struct gzc_index *idx;
 	char *p;
-	struct stat st;
-	int fd, rc = -EBADMSG;
+	int rc;
 
 	if (asprintf(&p, "%s%s", c->path, GZC_IDX_SUFFIX) < 0)
 		return -ENOMEM;
-	fd = openat(v->rootfd, p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	rc = gzc_index_load(v->rootfd, p, &idx);
 	free(p);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    gzc_pread_all(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
-	    memcmp(h, GZC_IDX_MAGIC, GZC_IDX_MAGIC_LEN) == 0 && gzc_get_le32(h + 8) == GZC_IDX_VERSION &&
-	    gzc_get_le64(h + 32) == (uint64_t)c->fsize) {
-		*ret = gzc_get_le64(h + 24);
-		rc = 0;
-	}
-	close(fd);
+	if (rc < 0)
+		return rc;
+	if ((rc = gzc_index_matches(idx, fd)) == 0)
+		*ret = idx->usize;
+	gzc_index_free(idx);
 	return rc;
 }
 
@@ -418,7 +445,7 @@ static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, con
 	c->uid = (m->owner_uid >= 0 && m->owner_uid <= (int64_t)UINT32_MAX - 1 && m->user_readable)
 			 ? (uid_t)m->owner_uid : 0;
 	c->meta_size = meta_size;
-	if (index_header_size(v, c, &c->usize) == 0)
+	if (index_size(v, c, fd, &c->usize) == 0)
 		return 0;
 	/* no usable index: build it now (st_size needs it) */
 	struct gzc_reader *r;
@@ -449,6 +476,7 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	if (!c)
 		return NULL;
 	c->refs = 1;
+	c->serial = __atomic_add_fetch(&v->next_serial, 1, __ATOMIC_RELAXED);
 	c->dev = st->st_dev;
 	c->ino = st->st_ino;
 	c->fmtime = st->st_mtim;
@@ -470,8 +498,10 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 		side = NULL;
 		goto nomem;
 	}
-	if (fstatat(dirfd, side, &sst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sst.st_mode) &&
-	    gzc_meta_load(dirfd, side, &m) == 0) {
+	if (fstatat(dirfd, side, &sst, AT_SYMLINK_NOFOLLOW) < 0)
+		memset(&sst, 0, sizeof(sst));
+	c->side_st = sst;
+	if (sst.st_ino && S_ISREG(sst.st_mode) && gzc_meta_load(dirfd, side, &m) == 0) {
 		c->sidecar = join(dir, side);
 		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst.st_size) : -ENOMEM;
 		gzc_meta_clear(&m);
@@ -601,6 +631,16 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 		}
 		struct gzc_view_core *c = find_rec(v, &st, path);
 		free(path);
+		if (c) {
+			/* a sidecar that appeared, went or changed: identify again */
+			struct stat sst;
+			if (side_stat(dirfd(d), n, &sst) < 0) {
+				rc = -ENOMEM;
+				break;
+			}
+			if (!same_file_state(&sst, &c->side_st))
+				c = NULL;
+		}
 		if (c)
 			core_ref(c);
 		else if (!(c = identify(v, dirfd(d), dir, n, &st))) {
@@ -642,14 +682,10 @@ static int cmp_file(const void *a, const void *b)
 	return strcmp(((const struct gzc_view_file *)a)->name, ((const struct gzc_view_file *)b)->name);
 }
 
-static int name_taken(const struct gzc_view_file *f, size_t n, const char *name)
+static int name_taken(struct hsearch_data *names, char *name)
 {
-	/* names of one base are adjacent; others are few: a linear look back
-	 * over this group's names is enough */
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0)
-			return 1;
-	return 0;
+	ENTRY e = { .key = name }, *found = NULL;
+	return hsearch_r(e, FIND, &found, names) != 0 && found != NULL;
 }
 
 static void snap_free(struct gzc_view_snap *s)
@@ -675,14 +711,19 @@ static void ts_max(struct timespec *a, const struct timespec *b)
 		*a = *b;
 }
 
-static int add_files(struct gzc_view_group *g, struct gzc_view_core *c, size_t group_start, size_t *nfiles)
+/* Names core c in group g: its base, else base.1, base.2, ... the first
+ * free one from *next_k (the cores of one base come in order, and each
+ * took the first name free then, so the ones before *next_k are taken).
+ * names holds the group's names so far; the new ones join it. */
+static int add_files(struct gzc_view_group *g, struct gzc_view_core *c, struct hsearch_data *names,
+		     unsigned *next_k, size_t *nfiles)
 {
 	struct gzc_view_file *f = g->files;
 	char *name = NULL, *meta = NULL;
-	size_t have = *nfiles - group_start;
 	struct timespec t = { .tv_sec = (time_t)(c->time_us / 1000000u), .tv_nsec = (long)(c->time_us % 1000000u) * 1000 };
+	unsigned k;
 
-	for (unsigned k = 0; k < 1000000; k++) {
+	for (k = *next_k; k < 1000000; k++) {
 		int r = k ? asprintf(&name, "%s.%u", c->base, k) : asprintf(&name, "%s", c->base);
 		if (r < 0)
 			return -ENOMEM;
@@ -690,8 +731,7 @@ static int add_files(struct gzc_view_group *g, struct gzc_view_core *c, size_t g
 			free(name);
 			return -ENOMEM;
 		}
-		if (strlen(meta) <= GZC_VIEW_NAME_MAX && !name_taken(f + group_start, have, name) &&
-		    !name_taken(f + group_start, have, meta))
+		if (strlen(meta) <= GZC_VIEW_NAME_MAX && !name_taken(names, name) && !name_taken(names, meta))
 			break;
 		free(name);
 		free(meta);
@@ -699,6 +739,13 @@ static int add_files(struct gzc_view_group *g, struct gzc_view_core *c, size_t g
 	}
 	if (!name)
 		return 0; /* cannot happen with fewer than a million cores of one base */
+	ENTRY e1 = { .key = name }, e2 = { .key = meta }, *ep;
+	if (!hsearch_r(e1, ENTER, &ep, names) || !hsearch_r(e2, ENTER, &ep, names)) {
+		free(name);
+		free(meta);
+		return -ENOMEM;
+	}
+	*next_k = k + 1;
 	f[*nfiles] = (struct gzc_view_file){ .name = name, .kind = GZC_VIEW_CORE, .size = c->usize,
 					     .mtime = t, .uid = c->uid, .mode = 0400, .core = c };
 	f[*nfiles + 1] = (struct gzc_view_file){ .name = meta, .kind = GZC_VIEW_META, .size = c->meta_size,
@@ -739,9 +786,20 @@ static int build_snap(struct gzc_view_core **recs, size_t n, struct gzc_view_sna
 		s->ngroups++;
 		if (!(g->name = strdup(s->cores[i]->group)) || !(g->files = calloc(2 * (j - i), sizeof(*g->files))))
 			goto nomem;
-		for (size_t k = i; k < j; k++)
-			if (add_files(g, s->cores[k], 0, &g->nfiles) < 0)
-				goto nomem;
+		struct hsearch_data names;
+		memset(&names, 0, sizeof(names));
+		if (!hcreate_r(4 * (j - i) + 16, &names))
+			goto nomem;
+		unsigned next_k = 0;
+		int rc = 0;
+		for (size_t k = i; k < j && rc == 0; k++) {
+			if (k > i && strcmp(s->cores[k]->base, s->cores[k - 1]->base) != 0)
+				next_k = 0;
+			rc = add_files(g, s->cores[k], &names, &next_k, &g->nfiles);
+		}
+		hdestroy_r(&names); /* the keys are the files' names: not freed here */
+		if (rc < 0)
+			goto nomem;
 		qsort(g->files, g->nfiles, sizeof(*g->files), cmp_file);
 		ts_max(&s->mtime, &g->mtime);
 		i = j;
@@ -801,8 +859,8 @@ static int rescan(struct gzc_view *v)
 	 * two seconds may change again without its mtime moving */
 	v->unstable = 0;
 	for (size_t i = 0; i < v->ndirs; i++)
-		if (v->dirs[i].mtime.tv_sec + 2 >= now.tv_sec)
-			v->unstable = 1;
+		if (v->dirs[i].mtime.tv_sec + 2 >= now.tv_sec && v->dirs[i].mtime.tv_sec <= now.tv_sec + 2)
+			v->unstable = 1; /* (a future mtime is a skewed clock: any change moves it) */
 	pthread_mutex_lock(&v->lock);
 	old = v->snap;
 	v->snap = snap;
@@ -980,6 +1038,7 @@ int gzc_view_read_meta(struct gzc_view *v, const struct gzc_view_file *f, char *
 }
 
 const char *gzc_view_core_path(const struct gzc_view_file *f) { return f->core->path; }
+uint64_t gzc_view_file_id(const struct gzc_view_file *f) { return f->core->serial; }
 
 void gzc_view_get_stats(struct gzc_view *v, struct gzc_view_stats *ret)
 {

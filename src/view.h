@@ -133,6 +133,12 @@ GZC_MUST_CHECK int gzc_view_read_meta(struct gzc_view *v, const struct gzc_view_
 /* The store path of a file's core (relative to the root), for messages. */
 const char *gzc_view_core_path(const struct gzc_view_file *f);
 
+/* What a core file's bytes are: two opens with equal ids read the same
+ * bytes. Unique for the life of the view: a name that comes to stand for
+ * another core (renumbered pid collisions, a replaced store file, a changed
+ * sidecar) gives a new id. */
+uint64_t gzc_view_file_id(const struct gzc_view_file *f);
+
 /* Counts since gzc_view_new(), for tests and messages. */
 struct gzc_view_stats {
 	uint64_t scans;        /* full rescans */

@@ -42,3 +42,22 @@ out=$(runuser -u "$ub" -- cat "$d/core.11" 2>&1 >/dev/null)
 case "$out" in *"Permission denied"*) ;; *) fail "$ub on $ua's core: '$out', want Permission denied";; esac
 for c in 11 22 33; do cmp -s "$d/core.$c" "$raw" || fail "root cannot read core.$c"; done
 ok "each user reads only their own core; root reads all"
+
+# A name that comes to stand for another core: a root-only core and one of
+# $ub's share a pid, a size and a crash time, so the root-only one is
+# core.44 and $ub's core.44.1. Root reads core.44 (the kernel caches it);
+# then it is removed and $ub's core becomes core.44: $ub must get their own
+# bytes, never the cached pages of the root-only core.
+other=$TMP/other.core
+head -c "$(stat -c %s "$raw")" /dev/urandom >"$other"
+"$MKSTORE" "$store/app-1" "core.44.$ts.a" app-1 44 "$ts" "$ida" 0 <"$raw" >/dev/null || fail "fs_mkstore 44 a"
+"$MKSTORE" "$store/app-1" "core.44.$ts.b" app-1 44 "$ts" "$idb" 1 <"$other" >/dev/null || fail "fs_mkstore 44 b"
+for _ in $(seq 1 50); do [ -e "$d/core.44.1" ] && break; sleep 0.1; done
+cmp -s "$d/core.44" "$raw" || fail "root does not read the root-only core.44"
+rm -f "$store/app-1/core.44.$ts.a".*
+for _ in $(seq 1 50); do [ -e "$d/core.44.1" ] || break; sleep 0.1; done
+for _ in $(seq 1 50); do [ "$(stat -c %u "$d/core.44")" = "$idb" ] && break; sleep 0.1; done
+[ "$(stat -c %u "$d/core.44")" = "$idb" ] || fail "core.44 did not move to $ub's core"
+runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$raw" && fail "$ub got the root-only core's cached bytes"
+runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$other" || fail "$ub cannot read their core.44"
+ok "a name that moves to another core drops the kernel's cached pages of the old one"

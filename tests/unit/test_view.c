@@ -265,6 +265,119 @@ Test(view, replaced_file_is_stale)
 	gzc_view_free(v);
 }
 
+static void rm_core(const char *group, const char *base)
+{
+	char p[300];
+	const char *sfx[] = { ".gz", ".gz" GZC_IDX_SUFFIX, ".json" };
+	for (int k = 0; k < 3; k++) {
+		snprintf(p, sizeof(p), "%s/%s/%s%s", root, group, base, sfx[k]);
+		cr_assert_eq(unlink(p), 0, "%s", p);
+	}
+}
+
+/* A sidecar replaced after the core was identified: the new owner and size
+ * show (the record used to be kept as long as the core file was the same). */
+Test(view, changed_sidecar_is_read_again)
+{
+	store_own("app-1", "core.9.1000", 9, 1000, 1000, 1);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_file *f = gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.9");
+	cr_assert_eq(f->uid, 1000);
+	uint64_t id = gzc_view_file_id(f);
+	gzc_view_put(v, s);
+
+	struct gzc_meta m;
+	gzc_meta_init(&m);
+	m.pid = 9;
+	m.timestamp_us = 1000;
+	m.owner_uid = 1000;
+	m.user_readable = 0; /* root only now */
+	cr_assert_eq(gzc_meta_set(&m.group, "app-1"), 0);
+	cr_assert_eq(gzc_meta_set(&m.cmdline, "a much longer command line than before, so the size moves"), 0);
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s/app-1", root);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert_eq(unlinkat(dfd, "core.9.1000.json", 0), 0);
+	cr_assert_eq(gzc_meta_save(&m, dfd, "core.9.1000.json", 0600), 0);
+	close(dfd);
+	gzc_meta_clear(&m);
+
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "app-1");
+	f = gzc_view_find_file(g, "core.9");
+	cr_assert_eq(f->uid, 0, "the old sidecar's access decision is still used");
+	cr_assert_neq(gzc_view_file_id(f), id);
+	const struct gzc_view_file *j = gzc_view_find_file(g, "core.9.json");
+	char *meta;
+	size_t len;
+	cr_assert_eq(gzc_view_read_meta(v, j, &meta, &len), 0);
+	cr_assert_eq(len, j->size, "the listed size is the old sidecar's");
+	free(meta);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
+/* An index whose header claims another size is not believed: the size
+ * shown is the core's real one (the header alone used to be trusted). */
+Test(view, index_header_is_not_trusted_alone)
+{
+	store_own("app-1", "core.3.1000", 3, 1000, -1, 0);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/app-1/core.3.1000.gz" GZC_IDX_SUFFIX, root);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	unsigned char big[8] = { 0, 0, 0, 0, 0, 1, 0, 0 }; /* 2^40, little-endian */
+	cr_assert_eq(pwrite(fd, big, 8, 24), 8);
+	close(fd);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_file *f = gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.3");
+	cr_assert(f);
+	cr_assert_eq(f->size, DATA_LEN);
+	struct gzc_reader *r;
+	cr_assert_eq(gzc_view_open_reader(v, f, &r), 0);
+	gzc_view_release_reader(v, f);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
+/* Many cores of one pid are named in time order, and a name that comes to
+ * stand for another core gets another file id (gzcorefs then drops the
+ * kernel's cached pages of the old core). */
+Test(view, many_pid_collisions_and_file_ids)
+{
+	char base[64];
+	for (int i = 1; i <= 300; i++) {
+		snprintf(base, sizeof(base), "core.42.%d", 1000 + i);
+		store_own("app-1", base, 42, 1000 + (uint64_t)i, -1, 0);
+	}
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "app-1");
+	cr_assert_eq(g->nfiles, 600);
+	cr_assert_eq(gzc_view_find_file(g, "core.42")->mtime.tv_nsec, 1001 * 1000);
+	cr_assert_eq(gzc_view_find_file(g, "core.42.1")->mtime.tv_nsec, 1002 * 1000);
+	cr_assert_eq(gzc_view_find_file(g, "core.42.299")->mtime.tv_nsec, 1300 * 1000);
+	uint64_t id0 = gzc_view_file_id(gzc_view_find_file(g, "core.42"));
+	uint64_t id1 = gzc_view_file_id(gzc_view_find_file(g, "core.42.1"));
+	cr_assert_neq(id0, id1);
+	gzc_view_put(v, s);
+	rm_core("app-1", "core.42.1001");
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	g = gzc_view_find_group(s, "app-1");
+	cr_assert_eq(g->nfiles, 598);
+	const struct gzc_view_file *f = gzc_view_find_file(g, "core.42");
+	cr_assert_eq(f->mtime.tv_nsec, 1002 * 1000, "renumbered");
+	cr_assert_eq(gzc_view_file_id(f), id1, "the same core keeps its id");
+	cr_assert_null(gzc_view_find_file(g, "core.42.299"));
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
 Test(view, bad_arguments)
 {
 	struct gzc_view *v;
