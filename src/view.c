@@ -905,7 +905,22 @@ int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret)
 	}
 	pthread_mutex_unlock(&v->lock);
 
-	pthread_mutex_lock(&v->scan_lock);
+	/* a scan is running (it may take long: a big foreign file is decoded
+	 * whole to index it): answer from the current snapshot rather than
+	 * wait; the scan publishes the new one when it is done */
+	if (!force && pthread_mutex_trylock(&v->scan_lock) != 0) {
+		pthread_mutex_lock(&v->lock);
+		if (v->snap) {
+			v->snap->refs++;
+			*ret = v->snap;
+			pthread_mutex_unlock(&v->lock);
+			return 0;
+		}
+		pthread_mutex_unlock(&v->lock);
+		pthread_mutex_lock(&v->scan_lock);
+	} else if (force) {
+		pthread_mutex_lock(&v->scan_lock);
+	}
 	/* another thread may have checked while we waited */
 	pthread_mutex_lock(&v->lock);
 	int fresh = v->snap && ms_since(&v->last_check) < (int64_t)v->ttl_ms && !force;

@@ -102,8 +102,10 @@ GZC_MUST_CHECK int gzc_view_new(const char *root, const struct gzc_view_opts *op
 void gzc_view_free(struct gzc_view *v);
 
 /* Returns the current snapshot, rescanning first when the TTL has passed
- * and a store directory changed (or force is set). Never fails once a first
- * scan succeeded: a failed rescan keeps the old snapshot.
+ * and a store directory changed (or force is set). While another thread
+ * scans, returns the current snapshot at once (unless force is set, or
+ * there is none yet) instead of waiting. Never fails once a first scan
+ * succeeded: a failed rescan keeps the old snapshot.
  * Errors: -ENOMEM, -errno of reading the root (first scan only).
  * Caller owns a reference on *ret (gzc_view_put). */
 GZC_MUST_CHECK int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret);
