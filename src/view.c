@@ -139,21 +139,21 @@ static struct gzc_view_core *find_rec(struct gzc_view *v, const struct stat *st,
 
 static char *strip_suffix(const char *name);
 
-/* The sidecar of the core file `name` in dirfd, as it is now (st_ino 0:
- * none). Returns -ENOMEM or 0. */
-static int side_stat(int dirfd, const char *name, struct stat *ret)
+/* The sidecar's name of the core file `name` (malloc'ed), or NULL: -ENOMEM. */
+static char *side_name(const char *name)
 {
 	char *stripped = strip_suffix(name), *side = NULL;
-	memset(ret, 0, sizeof(*ret));
-	if (!stripped || asprintf(&side, "%s%s", stripped, GZC_META_SUFFIX) < 0) {
-		free(stripped);
-		return -ENOMEM;
-	}
+	if (stripped && asprintf(&side, "%s%s", stripped, GZC_META_SUFFIX) < 0)
+		side = NULL;
+	free(stripped);
+	return side;
+}
+
+/* The sidecar `side` in dirfd as it is now (all zeros: none). */
+static void side_stat(int dirfd, const char *side, struct stat *ret)
+{
 	if (fstatat(dirfd, side, ret, AT_SYMLINK_NOFOLLOW) < 0)
 		memset(ret, 0, sizeof(*ret));
-	free(stripped);
-	free(side);
-	return 0;
 }
 
 static int same_file_state(const struct stat *a, const struct stat *b)
@@ -483,8 +483,10 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	c->fsize = st->st_size;
 	c->dirlen = strlen(dir);
 	pthread_mutex_init(&c->open_lock, NULL);
-	if (!(c->path = join(dir, name)) || !(stripped = strip_suffix(name)))
+	if (!(c->path = join(dir, name)) || !(stripped = strip_suffix(name)) || !(side = side_name(name)))
 		goto nomem;
+	/* taken first, for every record: a later rescan compares it */
+	side_stat(dirfd, side, &c->side_st);
 	STAT_INC(v, identified);
 	c->bad = 1;
 	fd = open_core_file(v, c);
@@ -492,18 +494,11 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 		goto done;
 
 	struct gzc_meta m;
-	struct stat sst;
+	const struct stat *sst = &c->side_st;
 	gzc_meta_init(&m);
-	if (asprintf(&side, "%s%s", stripped, GZC_META_SUFFIX) < 0) {
-		side = NULL;
-		goto nomem;
-	}
-	if (fstatat(dirfd, side, &sst, AT_SYMLINK_NOFOLLOW) < 0)
-		memset(&sst, 0, sizeof(sst));
-	c->side_st = sst;
-	if (sst.st_ino && S_ISREG(sst.st_mode) && gzc_meta_load(dirfd, side, &m) == 0) {
+	if (sst->st_ino && S_ISREG(sst->st_mode) && gzc_meta_load(dirfd, side, &m) == 0) {
 		c->sidecar = join(dir, side);
-		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst.st_size) : -ENOMEM;
+		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst->st_size) : -ENOMEM;
 		gzc_meta_clear(&m);
 	} else {
 		rc = identify_foreign(v, c, fd, stripped);
@@ -633,11 +628,14 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 		free(path);
 		if (c) {
 			/* a sidecar that appeared, went or changed: identify again */
+			char *side = side_name(n);
 			struct stat sst;
-			if (side_stat(dirfd(d), n, &sst) < 0) {
+			if (!side) {
 				rc = -ENOMEM;
 				break;
 			}
+			side_stat(dirfd(d), side, &sst);
+			free(side);
 			if (!same_file_state(&sst, &c->side_st))
 				c = NULL;
 		}

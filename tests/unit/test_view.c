@@ -378,6 +378,29 @@ Test(view, many_pid_collisions_and_file_ids)
 	gzc_view_free(v);
 }
 
+/* A file that is no core, beside a sidecar, is looked at once, not at
+ * every rescan (the sidecar's state is kept for every record). */
+Test(view, garbage_with_a_sidecar_is_identified_once)
+{
+	put_file("junk.gz", "\x1f\x8b\x08garbage", 10);
+	put_file("junk.json", "{}", 2);
+	store_own("app-1", "core.1.1000", 1, 1000, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	struct gzc_view_stats st;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	gzc_view_put(v, s);
+	gzc_view_get_stats(v, &st);
+	uint64_t ident = st.identified;
+	for (int k = 0; k < 3; k++) {
+		cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+		gzc_view_put(v, s);
+	}
+	gzc_view_get_stats(v, &st);
+	cr_assert_eq(st.identified, ident);
+	gzc_view_free(v);
+}
+
 Test(view, bad_arguments)
 {
 	struct gzc_view *v;
