@@ -19,7 +19,6 @@
 #include "gzcore.h"
 #include "view.h"
 
-#define FS_OPENED_SLOTS   4096
 #define FS_MAX_READ       (1u << 20) /* bytes per read request and readahead */
 #define FS_CACHE_DEFAULT  (256ull << 20)
 #define FS_CACHE_DIR      "/var/cache/gzcorefs"
@@ -30,10 +29,10 @@ struct fs_ctx {
 	struct gzc_cache *cache;
 	const char *mountpoint;
 	unsigned readahead_kb;    /* written to the mount's bdi after mounting (0: leave) */
-	/* what each path last opened (see fs_keep_cache): a direct-mapped
-	 * table, a slot per path hash; a lost slot only costs a re-read */
+	/* every core path opened since mounting (a tsearch tree of struct
+	 * fs_opened, see fs_cache_mode) */
 	pthread_mutex_t opened_lock;
-	struct { uint64_t path_hash, file_id; } opened[FS_OPENED_SLOTS];
+	void *opened;
 };
 
 /* Logs to stderr in the foreground (-f/-d), else to syslog. */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,23 +182,50 @@ static int fs_may_read(const struct gzc_view_file *f)
 	return uid == 0 || (f->uid == uid && (f->mode & 0400));
 }
 
-/* Whether the kernel may keep what it cached for path: only if the last
- * open of path read the same bytes. A name can come to stand for another
- * core (renumbered pid collisions, a replaced store file) with the same
- * size and time, and the kernel would then serve the old core's cached
- * pages, perhaps to a user who may not read that core. */
-static int fs_keep_cache(struct fs_ctx *c, const char *path, uint64_t file_id)
+/* A path opened since mounting, and which core it showed. */
+struct fs_opened {
+	char *path;
+	uint64_t file_id;
+	int shared; /* it has shown more than one core */
+};
+
+static int opened_cmp(const void *a, const void *b)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
+	return strcmp(((const struct fs_opened *)a)->path, ((const struct fs_opened *)b)->path);
+}
+
+/* How the kernel may cache what an open of a core reads. The kernel keeps
+ * one page cache per name (this path-based API gives each name one inode),
+ * but a name can come to stand for another core (renumbered pid
+ * collisions, a replaced store file), and a descriptor still open on the
+ * old core goes on filling that cache. So a name that has only ever shown
+ * one core is cached, and the cache is kept across opens; once it has shown
+ * a second core, every later open of it reads past the page cache
+ * (direct_io), so no one is served another core's cached pages. */
+static void fs_cache_mode(struct fs_ctx *c, const char *path, uint64_t file_id, struct fuse_file_info *fi)
+{
+	struct fs_opened key = { .path = (char *)path }, *e;
+	void *found;
+
 	pthread_mutex_lock(&c->opened_lock);
-	size_t slot = h % FS_OPENED_SLOTS;
-	int keep = c->opened[slot].path_hash == h && c->opened[slot].file_id == file_id;
-	c->opened[slot].path_hash = h;
-	c->opened[slot].file_id = file_id;
+	if ((found = tfind(&key, &c->opened, opened_cmp))) {
+		e = *(struct fs_opened **)found;
+		if (e->file_id != file_id)
+			e->shared = 1;
+	} else if ((e = calloc(1, sizeof(*e))) && (e->path = strdup(path)) &&
+		   tsearch(e, &c->opened, opened_cmp)) {
+		e->file_id = file_id;
+	} else {
+		if (e)
+			free(e->path);
+		free(e);
+		e = NULL; /* out of memory: the safe way */
+	}
+	if (e && !e->shared)
+		fi->keep_cache = 1;
+	else
+		fi->direct_io = 1;
 	pthread_mutex_unlock(&c->opened_lock);
-	return keep;
 }
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
@@ -236,8 +264,10 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		goto fail;
 	}
 	fi->fh = (uint64_t)(uintptr_t)h;
-	/* metadata is small and read from the sidecar at each open: never kept */
-	fi->keep_cache = n.file->kind == GZC_VIEW_CORE && fs_keep_cache(c, path, gzc_view_file_id(n.file));
+	if (n.file->kind == GZC_VIEW_CORE)
+		fs_cache_mode(c, path, gzc_view_file_id(n.file), fi);
+	else
+		fi->direct_io = 1; /* metadata: small, read from the sidecar at each open, never cached */
 	fi->noflush = 1;
 	return 0;
 fail:

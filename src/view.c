@@ -34,6 +34,7 @@ struct gzc_view_core {
 	dev_t dev;
 	ino_t ino;
 	struct timespec fmtime;
+	struct timespec fctime; /* a file replaced in place may reuse the inode, size and mtime, never the ctime */
 	off_t fsize;
 	char *path;      /* relative to the root: "file" or "dir/file" */
 	size_t dirlen;   /* bytes of path before the file name ("" = root: 0) */
@@ -125,7 +126,8 @@ static struct gzc_view_core *find_rec(struct gzc_view *v, const struct stat *st,
 		int r = cmp_key(st->st_dev, st->st_ino, c->dev, c->ino);
 		if (r == 0) {
 			if (c->fsize == st->st_size && c->fmtime.tv_sec == st->st_mtim.tv_sec &&
-			    c->fmtime.tv_nsec == st->st_mtim.tv_nsec && strcmp(c->path, path) == 0)
+			    c->fmtime.tv_nsec == st->st_mtim.tv_nsec && c->fctime.tv_sec == st->st_ctim.tv_sec &&
+			    c->fctime.tv_nsec == st->st_ctim.tv_nsec && strcmp(c->path, path) == 0)
 				return c;
 			return NULL;
 		}
@@ -480,6 +482,7 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	c->dev = st->st_dev;
 	c->ino = st->st_ino;
 	c->fmtime = st->st_mtim;
+	c->fctime = st->st_ctim;
 	c->fsize = st->st_size;
 	c->dirlen = strlen(dir);
 	pthread_mutex_init(&c->open_lock, NULL);

@@ -54,10 +54,16 @@ head -c "$(stat -c %s "$raw")" /dev/urandom >"$other"
 "$MKSTORE" "$store/app-1" "core.44.$ts.b" app-1 44 "$ts" "$idb" 1 <"$other" >/dev/null || fail "fs_mkstore 44 b"
 for _ in $(seq 1 50); do [ -e "$d/core.44.1" ] && break; sleep 0.1; done
 cmp -s "$d/core.44" "$raw" || fail "root does not read the root-only core.44"
+exec 3<"$d/core.44" # root keeps the old core open through the move
 rm -f "$store/app-1/core.44.$ts.a".*
 for _ in $(seq 1 50); do [ -e "$d/core.44.1" ] || break; sleep 0.1; done
 for _ in $(seq 1 50); do [ "$(stat -c %u "$d/core.44")" = "$idb" ] && break; sleep 0.1; done
 [ "$(stat -c %u "$d/core.44")" = "$idb" ] || fail "core.44 did not move to $ub's core"
 runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$raw" && fail "$ub got the root-only core's cached bytes"
 runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$other" || fail "$ub cannot read their core.44"
-ok "a name that moves to another core drops the kernel's cached pages of the old one"
+# the old descriptor still reads the old core, and reading it refills no
+# cache that $ub's next open could be served from
+cmp -s - "$raw" <&3 || fail "root's open descriptor no longer reads the core it opened"
+exec 3<&-
+runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$other" || fail "$ub got the old core's bytes after its reader refilled the cache"
+ok "a name that moves to another core never serves the old core's cached pages"

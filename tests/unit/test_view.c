@@ -401,6 +401,39 @@ Test(view, garbage_with_a_sidecar_is_identified_once)
 	gzc_view_free(v);
 }
 
+/* A store file rewritten in place (same inode, size and mtime, as ext4
+ * can give a replaced file) is identified again: its ctime moved. */
+Test(view, file_rewritten_in_place_is_a_new_record)
+{
+	store_own("app-1", "core.6.1000", 6, 1000, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	uint64_t id = gzc_view_file_id(gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.6"));
+	gzc_view_put(v, s);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/app-1/core.6.1000.gz", root);
+	struct stat st;
+	cr_assert_eq(stat(p, &st), 0);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	unsigned char b;
+	cr_assert_eq(pread(fd, &b, 1, 0), 1);
+	cr_assert_eq(pwrite(fd, &b, 1, 0), 1); /* same bytes: only the ctime moves */
+	struct timespec ts[2] = { st.st_atim, st.st_mtim };
+	cr_assert_eq(futimens(fd, ts), 0);
+	close(fd);
+	usleep(20000);
+	snprintf(p, sizeof(p), "%s/app-1/x", root);
+	put_file("app-1/x", "x", 1); /* the directory changes, so a rescan runs */
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	const struct gzc_view_file *f = gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.6");
+	cr_assert(f);
+	cr_assert_neq(gzc_view_file_id(f), id, "a rewritten file kept its old record");
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
 Test(view, bad_arguments)
 {
 	struct gzc_view *v;
