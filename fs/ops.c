@@ -433,7 +433,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->negative_timeout = 0; /* a core written after a miss must show up */
 	cfg->nullpath_ok = 1;
 	/* not kernel_cache, which would force keep_cache on every open:
-	 * fs_open decides it (fs_keep_cache) */
+	 * fs_open decides it (fs_cache_mode) */
 	conn->max_read = FS_MAX_READ;
 	conn->max_readahead = FS_MAX_READ;
 	conn->want |= FUSE_CAP_ASYNC_READ;

@@ -3,6 +3,7 @@
  */
 #include "extract.h"
 #include "engine.h"
+#include "format.h"
 #include "io.h"
 
 #include <errno.h>
@@ -217,7 +218,7 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 		rc = -EBADMSG;
 		goto bad;
 	}
-	int gzip = head[0] == 0x1f && head[1] == 0x8b;
+	int gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
 	if (inflateInit2(&zs, gzip ? 31 : 15) != Z_OK) {
 		rc = -ENOMEM;
 		goto out;
@@ -268,7 +269,7 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 			zs.next_in = in;
 			zs.avail_in += (uInt)n;
 		}
-		if (zs.avail_in < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b)
+		if (zs.avail_in < 2 || zs.next_in[0] != GZC_GZ_ID1 || zs.next_in[1] != GZC_GZ_ID2)
 			break;
 		if (inflateReset(&zs) != Z_OK) {
 			rc = -ENOMEM;
