@@ -256,7 +256,6 @@ int cmd_extract(int argc, char **argv)
 	struct admin_opts o = { 0 };
 	struct gzc_config cfg;
 	struct gzc_store_entry *e = NULL;
-	struct gzc_reader *r = NULL;
 	size_t n = 0;
 	int rootfd, gfd = -1, status = 1, rc;
 	char idx[GZC_STORE_FILE_MAX + 8];
@@ -279,21 +278,8 @@ int cmd_extract(int argc, char **argv)
 		goto out;
 	}
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);
-	struct gzc_reader_opts ro = { .index_dirfd = gfd, .index_path = idx, .cache_bytes = 1 };
-	rc = gzc_reader_open(fd, &ro, &r, NULL);
-	if (rc == -E2BIG) {
-		cli_note_onepass(e[i].core);
-		rc = cli_extract_to(NULL, fd, e[i].core, o.out, 0, 0600);
-		close(fd);
-		if (rc != 0)
-			goto out;
-	} else if (rc < 0) {
-		close(fd);
-		cli_error("cannot read %s/%s: %s", e[i].group, e[i].core, strerror(-rc));
+	if (cli_extract_file(fd, gfd, idx, 0, e[i].core, o.out, 0, 0600, NULL) != 0)
 		goto out;
-	} else if (cli_extract_to(r, -1, e[i].core, o.out, 0, 0600) != 0) {
-		goto out;
-	}
 	if (e[i].meta.truncated)
 		cli_error("note: this core was truncated when stored (%s)",
 			  e[i].meta.truncated_reason ? e[i].meta.truncated_reason : "?");
@@ -301,7 +287,6 @@ int cmd_extract(int argc, char **argv)
 out:
 	if (gfd >= 0)
 		close(gfd);
-	gzc_reader_close(r);
 	gzc_store_list_free(e, n);
 	close(rootfd);
 	return status;

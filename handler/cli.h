@@ -66,6 +66,16 @@ int cli_run_hook(const char *what, const char *cmd, unsigned timeout_s, char *co
 int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const char *out, int threads,
 		   mode_t mode);
 
+/* Opens the compressed file fd (always consumed) with its index at
+ * index_path in index_dirfd (reader flags: GZC_READER_*), a progress bar
+ * while it is indexed, and writes it all to out as cli_extract_to() does;
+ * a file that cannot be indexed is decompressed in one pass instead. Prints
+ * one line on failure (where a scan found the data corrupt). Returns an
+ * exit status; *ret_truncated (may be NULL) tells whether the index flags
+ * the core as truncated when it was stored. */
+int cli_extract_file(int fd, int index_dirfd, const char *index_path, unsigned flags, const char *name,
+		     const char *out, int threads, mode_t mode, int *ret_truncated);
+
 /* Tells the user that name cannot be indexed (-E2BIG from the scan) and is
  * decompressed in one pass. */
 void cli_note_onepass(const char *name);

@@ -222,13 +222,50 @@ out:
 	return status;
 }
 
-int cmd_decompress(const struct cli_codec *c)
+int cli_extract_file(int fd, int index_dirfd, const char *index_path, unsigned flags, const char *name,
+		     const char *out, int threads, mode_t mode, int *ret_truncated)
 {
 	struct gzc_reader *r = NULL;
 	struct gzc_scan_error serr = { 0 };
 	struct cli_progress prog;
+	struct stat st;
+	int rc, status;
+
+	cli_progress_init(&prog, "indexing", fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
+	struct gzc_reader_opts ro = {
+		.index_dirfd = index_dirfd, .index_path = index_path, .flags = flags,
+		.cache_bytes = 1, .progress = cli_progress_cb, .progress_ctx = &prog,
+	};
+	rc = gzc_reader_open(fd, &ro, &r, &serr);
+	cli_progress_end(&prog);
+	if (ret_truncated)
+		*ret_truncated = 0;
+	if (rc == -E2BIG) {
+		cli_note_onepass(name);
+		status = cli_extract_to(NULL, fd, name, out, threads, mode);
+		close(fd);
+		return status;
+	}
+	if (rc < 0) {
+		close(fd);
+		if (rc == -EBADMSG && serr.what)
+			cli_error("%s: corrupt or truncated at compressed offset %llu (after %llu bytes of output): %s",
+				  name, (unsigned long long)serr.coff, (unsigned long long)serr.uoff, serr.what);
+		else
+			cli_error("%s: %s", name, strerror(-rc));
+		return 1;
+	}
+	status = cli_extract_to(r, -1, name, out, threads, mode);
+	if (ret_truncated)
+		*ret_truncated = !!(gzc_reader_index(r)->flags & GZC_IDX_F_TRUNCATED);
+	gzc_reader_close(r);
+	return status;
+}
+
+int cmd_decompress(const struct cli_codec *c)
+{
 	char idxpath[PATH_MAX];
-	int fd, rc;
+	int fd, truncated, status;
 	struct stat st;
 
 	fd = open(c->in, O_RDONLY | O_CLOEXEC);
@@ -242,31 +279,9 @@ int cmd_decompress(const struct cli_codec *c)
 		return 1;
 	}
 	snprintf(idxpath, sizeof(idxpath), "%s%s", c->in, GZC_IDX_SUFFIX);
-	cli_progress_init(&prog, "indexing", (uint64_t)st.st_size);
-	struct gzc_reader_opts ro = {
-		.index_dirfd = AT_FDCWD, .index_path = idxpath, .flags = GZC_READER_NO_SAVE,
-		.cache_bytes = 1, .progress = cli_progress_cb, .progress_ctx = &prog,
-	};
-	rc = gzc_reader_open(fd, &ro, &r, &serr);
-	cli_progress_end(&prog);
-	if (rc == -E2BIG) {
-		cli_note_onepass(c->in);
-		int status = cli_extract_to(NULL, fd, c->in, c->out, c->w.threads, st.st_mode & 0666);
-		close(fd);
-		return status;
-	}
-	if (rc < 0) {
-		close(fd);
-		if (rc == -EBADMSG && serr.what)
-			cli_error("%s: corrupt or truncated at compressed offset %llu (after %llu bytes of output): %s",
-				  c->in, (unsigned long long)serr.coff, (unsigned long long)serr.uoff, serr.what);
-		else
-			cli_error("%s: %s", c->in, strerror(-rc));
-		return 1;
-	}
-	int status = cli_extract_to(r, -1, c->in, c->out, c->w.threads, st.st_mode & 0666);
-	if (status == 0 && (gzc_reader_index(r)->flags & GZC_IDX_F_TRUNCATED))
+	status = cli_extract_file(fd, AT_FDCWD, idxpath, GZC_READER_NO_SAVE, c->in, c->out, c->w.threads,
+				  st.st_mode & 0666, &truncated);
+	if (status == 0 && truncated)
 		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", c->in);
-	gzc_reader_close(r);
 	return status;
 }
