@@ -14,7 +14,8 @@
  *  +----+----+----+-----+-------+-----+----+--------+--------------------------+
  *   payload: version(1)=1 | flags(1) | span_size(u32 LE) | reserved(2)=0
  *  then span 0 | span 1 | ... | span n-1 | 03 00 | CRC32 (LE) | ISIZE (LE)
- *  each span: deflate blocks, none final, ending with 00 00 00 ff ff.
+ *  each span: deflate blocks, none final, ending on a byte boundary with an
+ *  empty stored block (its last 4 bytes 00 00 ff ff), or stored raw.
  *  03 00 is an empty final fixed-Huffman block.
  *
  *  zlib container: 78 xx | spans | 03 00 | ADLER32 (BE)

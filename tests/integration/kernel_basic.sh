@@ -30,6 +30,10 @@ objcopy --add-section .uuid="$TMP/uuid2" "$TMP/uuidapp" || fail "objcopy .uuid (
 line=$("$GZCOREDUMP" install --store "$STORE" --print) || fail "install --print"
 [ ${#line} -le 127 ] || fail "pattern longer than 127 bytes: $line"
 case "$line" in *" %P %I %u %g %s %t %c %d %h %e") ;; *) fail "pattern lacks the specifiers: $line";; esac
+# --print changes nothing, not even a relative --store that does not exist yet
+rel=$(cd "$TMP" && "$GZCOREDUMP" install --store rel-store --print) || fail "install --print (relative store)"
+case "$rel" in *" -S $TMP/rel-store "*) ;; *) fail "--print did not make the store absolute: $rel";; esac
+[ ! -e "$TMP/rel-store" ] || fail "install --print created the store"
 "$GZCOREDUMP" install --store "$STORE" >/dev/null || fail "install"
 [ "$(cat /proc/sys/kernel/core_pattern)" = "$line" ] || fail "core_pattern is not the printed line"
 ok "installed: $line"
