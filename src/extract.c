@@ -7,6 +7,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct job {
 	struct gzc_reader *r;
 	const struct gzc_index *idx;
 	int fd;
+	off_t base;          /* output offset of the core's byte 0 */
 	size_t bufcap;
 	pthread_mutex_t mu;
 	uint32_t next;       /* next span to take */
@@ -51,7 +53,7 @@ static void *extract_worker(void *arg)
 		int rc = 0;
 		if (!(s->flags & GZC_SPAN_F_ZERO)) {
 			long n = gzc_reader_decode_span(j->r, i, buf, j->bufcap);
-			rc = n < 0 ? (int)n : gzc_pwrite_all(j->fd, buf, (size_t)len, s->uoff);
+			rc = n < 0 ? (int)n : gzc_pwrite_all(j->fd, buf, (size_t)len, j->base + (off_t)s->uoff);
 		}
 		pthread_mutex_lock(&j->mu);
 		if (rc < 0) {
@@ -78,7 +80,22 @@ static size_t max_span(const struct gzc_index *idx)
 	return (size_t)m;
 }
 
-/* In order, for pipes: zero spans are written as zeros. */
+/* Where positioned, sparse writes may start: the current offset of a
+ * regular file that has nothing at or after it and is not in append mode.
+ * -1: write in order instead, zeros included (a pipe or a device, where a
+ * skipped range would keep old bytes; an O_APPEND file, where pwrite
+ * appends; a file with bytes past the offset). */
+static off_t sparse_base(int fd)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+	off_t pos = lseek(fd, 0, SEEK_CUR);
+	if (fl < 0 || (fl & O_APPEND) || pos < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > pos)
+		return -1;
+	return pos;
+}
+
+/* In order, from the current offset: zero spans are written as zeros. */
 static int extract_stream(struct job *j)
 {
 	unsigned char *buf = malloc(j->bufcap ? j->bufcap : 1);
@@ -120,7 +137,8 @@ int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts 
 	j.bufcap = max_span(j.idx);
 	pthread_mutex_init(&j.mu, NULL);
 
-	if (lseek(out_fd, 0, SEEK_CUR) < 0 && errno == ESPIPE) {
+	j.base = sparse_base(out_fd);
+	if (j.base < 0) {
 		extract_stream(&j);
 	} else {
 		threads = opts->threads;
@@ -143,10 +161,10 @@ int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts 
 				pthread_join(tids[t], NULL);
 			free(tids);
 		}
-		/* the size, including a hole at the end */
-		struct stat st;
-		if (!j.err && fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    ftruncate(out_fd, (off_t)j.idx->usize) < 0)
+		/* the size, including a hole at the end; the offset after the core,
+		 * as a stream write would leave it */
+		off_t end = j.base + (off_t)j.idx->usize;
+		if (!j.err && (ftruncate(out_fd, end) < 0 || lseek(out_fd, end, SEEK_SET) < 0))
 			j.err = -errno;
 	}
 	pthread_mutex_destroy(&j.mu);
@@ -210,8 +228,8 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 		goto out;
 	}
 	csize = (uint64_t)st.st_size;
-	off_t start = lseek(out_fd, 0, SEEK_CUR);
-	sparse = start >= 0 && fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode);
+	off_t start = sparse_base(out_fd);
+	sparse = start >= 0;
 	if (sparse)
 		upos = (uint64_t)start;
 	if (gzc_pread_all(in_fd, head, 2, 0) != 2) {

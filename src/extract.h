@@ -2,8 +2,10 @@
  * extract.h — decompress a whole core to a file, spans in parallel.
  *
  * Workers take spans in any order and pwrite() each at its offset; zero
- * spans are skipped, so the output is sparse where the core has holes. A
- * non-seekable output (a pipe) is written in order by one thread instead.
+ * spans are skipped, so the output is sparse where the core has holes. An
+ * output where that would go wrong (a pipe, a device, a file in append mode
+ * or with bytes past its offset) is written in order by one thread instead,
+ * zeros included.
  */
 #ifndef GZC_EXTRACT_H
 #define GZC_EXTRACT_H
@@ -22,8 +24,8 @@ struct gzc_extract_opts {
 	void *progress_ctx;
 };
 
-/* Writes every uncompressed byte of r to out_fd (from offset 0; the caller
- * owns out_fd and truncates it first if it is a regular file).
+/* Writes every uncompressed byte of r to out_fd, from its current offset,
+ * and leaves the offset after them (the caller owns out_fd).
  * On a corrupt span, *ret_bad_coff/ret_bad_uoff (may be NULL) get the
  * compressed and uncompressed offsets of that span.
  * Errors: -EBADMSG (corrupt span), -ECANCELED, -ENOMEM, -errno of writes. */
@@ -35,8 +37,8 @@ GZC_MUST_CHECK int gzc_extract(struct gzc_reader *r, int out_fd, const struct gz
  * such as one deflate block longer than GZC_FOREIGN_SPAN_MAX (igzip -0
  * writes those). One thread; every member's CRC-32 and size, or the
  * Adler-32, is checked; whole zero blocks become holes in a regular output
- * file. in_fd is read with pread, out_fd written from its current offset
- * (the caller owns both and truncates a regular out_fd first). Progress
+ * file. in_fd is read with pread, out_fd written from its current offset,
+ * as gzc_extract() does (the caller owns both). Progress
  * counts compressed bytes. On corrupt or truncated input, *ret_bad_coff and
  * *ret_bad_uoff (may be NULL) get the compressed and uncompressed offsets
  * where decoding stopped. Errors: -EBADMSG, -ECANCELED, -ENOMEM, -errno. */

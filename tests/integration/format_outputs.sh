@@ -33,3 +33,14 @@ mkfifo fifo; cat fifo > from_fifo &
 wait
 cmp from_fifo in || fail "fifo output differs"
 ok "-o FIFO streams in order"
+
+# stdout that is a file already written to, or in append mode: the core
+# goes after what is there, zero spans included (ours, with zero spans)
+{ head -c 2000000 /dev/urandom; head -c 3000000 /dev/zero; head -c 100000 /dev/urandom; } > zin
+"$GZCOREDUMP" -c -q --span 64K -p "$TMP" -a z < zin || fail "-c of zin"
+zgz=$(ls "$TMP"/Core_*_z.gz)
+{ printf 'HEADER\n'; "$GZCOREDUMP" -d -f "$zgz" -o -; printf 'TRAILER\n'; } > shared || fail "-o - after a header"
+{ printf 'HEADER\n'; cat zin; printf 'TRAILER\n'; } | cmp - shared || fail "-o - into a shared file differs"
+printf 'HEADER\n' > appended; "$GZCOREDUMP" -d -f "$zgz" -o - --threads 4 >> appended || fail "-o - >> file"
+{ printf 'HEADER\n'; cat zin; } | cmp - appended || fail "-o - in append mode differs"
+ok "-o - after other output and in append mode"

@@ -307,6 +307,61 @@ Test(extract, onepass_members_zlib_holes_damage)
 	free(data);
 }
 
+/* Outputs that are not a fresh, empty file: the core goes after what is
+ * already written (a header on stdout), at the end of an O_APPEND file, and
+ * over old bytes that a skipped zero span must not leave behind; both
+ * extraction paths, with the offset left after the core. */
+Test(extract, output_offset_append_and_old_bytes)
+{
+	size_t len = 9 * 65536 + 333;
+	unsigned char *data = alloc_mixed(len, 61);
+	memset(data + 2 * 65536, 0, 3 * 65536); /* zero spans, skipped when sparse */
+	char path[128], opath[256];
+	struct gzc_writer_opts o = { .span = 65536, .level = 1 };
+	int in = th_compress(dir, "o.gz", data, len, &o, 0, NULL, path);
+	struct gzc_reader *r = th_reader(path, NULL);
+	static const char head[] = "HEADER\n";
+	size_t hl = sizeof(head) - 1;
+	unsigned char *want = malloc(hl + len);
+	memcpy(want, head, hl);
+	memcpy(want + hl, data, len);
+	snprintf(opath, sizeof(opath), "%s/out", dir);
+	for (int onepass = 0; onepass <= 1; onepass++) {
+		for (int mode = 0; mode < 3; mode++) {
+			int fd = out_file("out");
+			size_t n, wlen = hl + len;
+			if (mode == 2) { /* old bytes everywhere, offset back at the header's end */
+				unsigned char *ff = malloc(hl + len + 100);
+				memset(ff, 0xff, hl + len + 100);
+				memcpy(ff, head, hl);
+				cr_assert_eq(gzc_write_all(fd, ff, hl + len + 100), 0);
+				free(ff);
+				cr_assert_eq(lseek(fd, (off_t)hl, SEEK_SET), (off_t)hl);
+			} else {
+				cr_assert_eq(gzc_write_all(fd, head, hl), 0);
+			}
+			if (mode == 1) { /* append mode, the offset moved back to 0 */
+				close(fd);
+				fd = open(opath, O_RDWR | O_APPEND);
+				cr_assert_geq(fd, 0);
+			}
+			int rc = onepass ? gzc_extract_onepass(in, fd, NULL, NULL, NULL) : gzc_extract(r, fd, NULL, NULL, NULL);
+			cr_assert_eq(rc, 0, "onepass %d mode %d", onepass, mode);
+			cr_assert_eq(lseek(fd, 0, SEEK_CUR), (off_t)wlen, "offset after the core (onepass %d mode %d)",
+				     onepass, mode);
+			unsigned char *got = th_slurp(fd, &n);
+			cr_assert_geq(n, wlen, "onepass %d mode %d", onepass, mode);
+			th_assert_bytes(got, want, wlen);
+			free(got);
+			close(fd);
+		}
+	}
+	gzc_reader_close(r);
+	close(in);
+	free(want);
+	free(data);
+}
+
 struct prog {
 	uint64_t last_done, total, calls;
 	uint64_t cancel_at;
