@@ -36,6 +36,7 @@ struct goal {
 	struct gzc_reader *r;
 	struct gzc_cache_entry *entry; /* NULL: nobody else can ask */
 	size_t len, seg, target;
+	int decode_zero;               /* decode a zero span too (to check it) */
 };
 
 static size_t round_seg(const struct goal *g, size_t need)
@@ -201,7 +202,7 @@ static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, stru
 	int rc;
 
 	*ret_from = 0;
-	if (s->flags & GZC_SPAN_F_ZERO) {
+	if ((s->flags & GZC_SPAN_F_ZERO) && !g->decode_zero) {
 		memset(buf, 0, g->target);
 		return 0;
 	}
@@ -297,6 +298,76 @@ long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t 
 	return decode_checked(r, i, buf, (size_t)len, NULL);
 }
 
+/* Whether span i decodes from its compressed bytes alone: then two spans
+ * with equal bytes decode to equal data. */
+static int plain_span(const struct gzc_index *idx, uint32_t i)
+{
+	const struct gzc_span *s = &idx->spans[i];
+	return !s->bits && !s->wlen && !(s->flags & GZC_SPAN_F_MEMBER) && !(idx->flags & GZC_IDX_F_MULTIMEMBER) &&
+	       i + 1 < idx->nspans;
+}
+
+#define ZERO_TEMPLATE_MAX (64u << 10)
+
+/* A loaded index was made for a file with this one's size, head and tail,
+ * yet a file rewritten in its middle can keep those (with several gzip
+ * members, or bytes after the last one, the tail holds no trailer that
+ * covers the change). Non-zero spans are CRC-checked at every decode, but a
+ * zero span is answered without one, so each is checked here, once:
+ * decoded, all zeros, and its CRC. A plain span whose compressed bytes
+ * equal those of one checked already (the writer copies one template into
+ * every zero span) is compared instead of decoded.
+ * Returns 0, -EBADMSG (the index does not describe this file), -ENOMEM,
+ * -errno of pread. */
+static int check_zero_spans(struct gzc_reader *r)
+{
+	const struct gzc_index *idx = r->idx;
+	unsigned char *buf = NULL, *tmpl = NULL, *cur = NULL;
+	size_t buflen = 0, tlen = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < idx->nspans && rc == 0; i++) {
+		const struct gzc_span *s = &idx->spans[i];
+		if (!(s->flags & GZC_SPAN_F_ZERO))
+			continue;
+		uint64_t clen = plain_span(idx, i) ? idx->spans[i + 1].coff - s->coff : 0;
+		if (tlen && clen == tlen) {
+			ssize_t n = gzc_pread_all(r->fd, cur, tlen, (off_t)s->coff);
+			if (n < 0) {
+				rc = (int)n;
+				break;
+			}
+			if ((size_t)n == tlen && memcmp(cur, tmpl, tlen) == 0)
+				continue;
+		}
+		size_t len = (size_t)gzc_index_span_len(idx, i), from;
+		if (len > buflen) {
+			free(buf);
+			if (!(buf = malloc(len))) {
+				rc = -ENOMEM;
+				break;
+			}
+			buflen = len;
+		}
+		struct goal g = { .r = r, .len = len, .target = len, .decode_zero = 1 };
+		rc = decode_raw(r, i, buf, &g, &from);
+		if (rc == 0 && (gzc_crc32(0, buf, len) != s->crc || !gzc_is_zero(buf, len)))
+			rc = -EBADMSG;
+		if (rc == 0 && !tlen && clen && clen <= ZERO_TEMPLATE_MAX && (tmpl = malloc(clen)) &&
+		    (cur = malloc(clen)) && gzc_pread_all(r->fd, tmpl, clen, (off_t)s->coff) == (ssize_t)clen)
+			tlen = clen;
+		if (!tlen) {
+			free(tmpl);
+			free(cur);
+			tmpl = cur = NULL;
+		}
+	}
+	free(buf);
+	free(tmpl);
+	free(cur);
+	return rc;
+}
+
 static long load_span(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len, size_t need,
 		      struct gzc_cache_entry *entry)
 {
@@ -324,6 +395,11 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 	    gzc_index_load(opts->index_dirfd, opts->index_path, &idx) == 0 && gzc_index_matches(idx, fd) != 0) {
 		gzc_index_free(idx); /* stale: it describes another file */
 		idx = NULL;
+	}
+	r->idx = idx;
+	if (idx && check_zero_spans(r) != 0) {
+		gzc_index_free(idx); /* it calls zeros what this file does not hold */
+		idx = r->idx = NULL;
 	}
 	if (!idx) {
 		rc = gzc_scan_build(fd, 0, &idx, err, opts->progress, opts->progress_ctx);

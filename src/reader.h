@@ -2,7 +2,8 @@
  * reader.h — random access into a compressed core, ours or foreign.
  *
  * A reader pairs a compressed file with its index (loaded from disk when it
- * still matches the file, else rebuilt by a scan and saved back), decodes
+ * still matches the file and its zero spans check out, else rebuilt by a
+ * scan and saved back), decodes
  * only the spans a read touches, checks each span's CRC, and keeps decoded
  * spans in a bounded LRU cache (possibly shared by many readers).
  * All-zero spans are answered without decoding.

@@ -310,6 +310,89 @@ Test(reader, index_file_missing_stale_corrupt)
 	free(data);
 }
 
+/* A gzip member of stored blocks (its size depends only on the length),
+ * then 8 KiB of trailing bytes that gzip ignores: the fingerprint's tail. */
+static void write_stored_gzip(const char *path, const unsigned char *data, size_t len)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	cr_assert_eq(deflateInit2(&zs, Z_NO_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&zs, (uLong)len);
+	unsigned char *out = malloc(cap);
+	zs.next_in = (unsigned char *)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	cr_assert_eq(gzc_write_all(fd, out, cap - zs.avail_out), 0);
+	deflateEnd(&zs);
+	memset(out, 0x5a, 8192);
+	cr_assert_eq(gzc_write_all(fd, out, 8192), 0);
+	free(out);
+	close(fd);
+}
+
+/* An index that still matches the file's size, head and tail, while the
+ * file changed in the middle, must not make a changed zero span read as
+ * zeros: zero spans are checked when an index is loaded. */
+Test(reader, loaded_index_zero_spans_are_checked)
+{
+	size_t len = 5u << 20;
+	unsigned char *data = alloc_mixed(len, 88);
+	memset(data + (1u << 20), 0, 3u << 20);
+	char path[128], ipath[160];
+	snprintf(path, sizeof(path), "%s/stored.gz", dir);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	write_stored_gzip(path, data, len);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+	struct gzc_reader *r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
+	int zeros = 0;
+	for (uint32_t i = 0; i < gzc_reader_index(r)->nspans; i++)
+		zeros += !!(gzc_reader_index(r)->spans[i].flags & GZC_SPAN_F_ZERO);
+	cr_assert_geq(zeros, 1, "the test needs a zero span");
+	gzc_reader_close(r);
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED, "an unchanged file keeps its index");
+	gzc_reader_close(r);
+
+	/* the same size, head and tail; 16 bytes in the zeros are not zero now */
+	memset(data + (5u << 19), 0x77, 16);
+	write_stored_gzip(path, data, len);
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT, "an index calling data zeros was used");
+	random_reads(r, data, len, 40, 9);
+	unsigned char buf[32];
+	cr_assert_eq(gzc_reader_pread(r, buf, 32, (5u << 19) - 8), 32);
+	th_assert_bytes(buf, data + (5u << 19) - 8, 32);
+	gzc_reader_close(r);
+
+	/* our own file whose valid index flags a data span as zero */
+	size_t olen;
+	unsigned char *odata = make_data(&olen);
+	struct gzc_writer_opts o = { .span = SPAN };
+	struct gzc_index *idx = NULL;
+	close(th_compress(dir, "own.gz", odata, olen, &o, 0, &idx, path));
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	cr_assert_eq(idx->spans[2].flags & GZC_SPAN_F_ZERO, GZC_SPAN_F_ZERO);
+	cr_assert_eq(idx->spans[4].flags & GZC_SPAN_F_ZERO, 0);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED, "zero spans that are zeros pass the check");
+	gzc_reader_close(r);
+	idx->spans[4].flags |= GZC_SPAN_F_ZERO;
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	gzc_index_free(idx);
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT, "a data span flagged zero was trusted");
+	random_reads(r, odata, olen, 40, 10);
+	gzc_reader_close(r);
+	free(odata);
+	free(data);
+}
+
 Test(reader, open_errors_leave_fd_to_caller)
 {
 	char path[256];
