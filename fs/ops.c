@@ -243,21 +243,32 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 		free(h);
 		return rc;
 	}
-	if ((rc = fs_resolve(h->snap, path, &n)) < 0)
-		goto fail;
-	if (!n.file) {
-		rc = -EISDIR;
-		goto fail;
+	for (int tries = 0;; tries++) {
+		if ((rc = fs_resolve(h->snap, path, &n)) < 0)
+			goto fail;
+		if (!n.file) {
+			rc = -EISDIR;
+			goto fail;
+		}
+		if (!fs_may_read(n.file)) {
+			rc = -EACCES;
+			goto fail;
+		}
+		h->file = n.file;
+		if (n.file->kind == GZC_VIEW_CORE)
+			rc = gzc_view_open_reader(c->view, n.file, &h->reader);
+		else
+			rc = gzc_view_read_meta(c->view, n.file, &h->meta, &h->meta_len);
+		if (rc != -ESTALE || tries)
+			break;
+		/* the store file changed behind the snapshot: look again in a fresh one */
+		gzc_view_put(c->view, h->snap);
+		h->snap = NULL;
+		if ((rc = gzc_view_get(c->view, 1, &h->snap)) < 0) {
+			free(h);
+			return rc;
+		}
 	}
-	if (!fs_may_read(n.file)) {
-		rc = -EACCES;
-		goto fail;
-	}
-	h->file = n.file;
-	if (n.file->kind == GZC_VIEW_CORE)
-		rc = gzc_view_open_reader(c->view, n.file, &h->reader);
-	else
-		rc = gzc_view_read_meta(c->view, n.file, &h->meta, &h->meta_len);
 	if (rc < 0) {
 		fs_log(LOG_ERR, "open %s (store file %s): %s", path, gzc_view_core_path(n.file), strerror(-rc));
 		rc = rc == -EBADMSG ? -EIO : rc;

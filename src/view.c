@@ -74,6 +74,7 @@ struct gzc_view {
 	struct gzc_view_snap *snap;
 	struct timespec last_check;
 	int unstable;              /* a directory changed too recently to trust its mtime */
+	int stale;                 /* a file changed behind its record: rescan (atomic) */
 	struct dirstamp *dirs;
 	size_t ndirs;
 	struct gzc_view_core **recs; /* records of the last scan, sorted by (dev, ino) */
@@ -259,6 +260,23 @@ static char *cache_path(const struct gzc_view *v, const struct gzc_view_core *c)
 	return s;
 }
 
+static int same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Is st still the file c describes? A file rewritten in place keeps its
+ * directory's mtime, so rescans do not see it: every open checks. Not: the
+ * view rescans at its next gzc_view_get(). */
+static int core_same(struct gzc_view *v, const struct gzc_view_core *c, const struct stat *st)
+{
+	if (S_ISREG(st->st_mode) && st->st_dev == c->dev && st->st_ino == c->ino && st->st_size == c->fsize &&
+	    same_time(&st->st_mtim, &c->fmtime) && same_time(&st->st_ctim, &c->fctime))
+		return 1;
+	__atomic_store_n(&v->stale, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* Opens the store file of c, checking it is still the file c describes. */
 static int open_core_file(struct gzc_view *v, const struct gzc_view_core *c)
 {
@@ -266,8 +284,7 @@ static int open_core_file(struct gzc_view *v, const struct gzc_view_core *c)
 	int fd = openat(v->rootfd, c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != c->dev || st.st_ino != c->ino ||
-	    st.st_size != c->fsize) {
+	if (fstat(fd, &st) < 0 || !core_same(v, c, &st)) {
 		close(fd);
 		return -ESTALE;
 	}
@@ -823,6 +840,7 @@ static int rescan(struct gzc_view *v)
 	int rc, dfd;
 
 	STAT_INC(v, scans);
+	__atomic_store_n(&v->stale, 0, __ATOMIC_RELEASE); /* what changed before now is seen below */
 	clock_gettime(CLOCK_REALTIME, &now);
 	dfd = openat(v->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -897,6 +915,8 @@ int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret)
 {
 	int rc = 0;
 
+	if (__atomic_load_n(&v->stale, __ATOMIC_ACQUIRE))
+		force = 1;
 	pthread_mutex_lock(&v->lock);
 	if (v->snap && !force && ms_since(&v->last_check) < (int64_t)v->ttl_ms) {
 		v->snap->refs++;
@@ -926,7 +946,7 @@ int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret)
 	pthread_mutex_lock(&v->lock);
 	int fresh = v->snap && ms_since(&v->last_check) < (int64_t)v->ttl_ms && !force;
 	pthread_mutex_unlock(&v->lock);
-	if (!fresh && (!v->snap || dirs_changed(v)))
+	if (!fresh && (!v->snap || __atomic_load_n(&v->stale, __ATOMIC_ACQUIRE) || dirs_changed(v)))
 		rc = rescan(v);
 	pthread_mutex_lock(&v->lock);
 	if (v->snap) {
@@ -971,7 +991,16 @@ int gzc_view_open_reader(struct gzc_view *v, const struct gzc_view_file *f, stru
 	int rc = 0;
 
 	pthread_mutex_lock(&c->open_lock);
-	if (!c->reader) {
+	if (c->reader) {
+		/* shared with earlier opens: is the file still the one it reads? */
+		struct stat st;
+		if (fstatat(v->rootfd, c->path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			st.st_mode = 0; /* gone: not the same either */
+		if (!core_same(v, c, &st)) {
+			rc = -ESTALE;
+			goto out;
+		}
+	} else {
 		int fd = open_core_file(v, c);
 		struct gzc_reader *r = NULL;
 		if (fd < 0) {

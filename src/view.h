@@ -119,9 +119,12 @@ const struct gzc_view_file *gzc_view_find_file(const struct gzc_view_group *g, c
 
 /* Returns a reader on the file's core, shared by every caller (opened on
  * first use, closed when the last user releases it). The reader's size is
- * checked against the view's. Errors: -ESTALE (the store file was replaced
- * or its size changed), -ENOENT, -EBADMSG, -ENOMEM, -errno, those of
- * gzc_reader_open(). On success call gzc_view_release_reader(f) once. */
+ * checked against the view's, and at every call the store file against the
+ * record (size, inode, mtime, ctime: a file rewritten in place does not
+ * touch its directory). Errors: -ESTALE (the store file was replaced or
+ * rewritten: the next gzc_view_get() rescans, so a caller may look the
+ * name up again in a new snapshot), -ENOENT, -EBADMSG, -ENOMEM, -errno,
+ * those of gzc_reader_open(). On success call gzc_view_release_reader(f) once. */
 GZC_MUST_CHECK int gzc_view_open_reader(struct gzc_view *v, const struct gzc_view_file *f, struct gzc_reader **ret);
 void gzc_view_release_reader(struct gzc_view *v, const struct gzc_view_file *f);
 

@@ -433,6 +433,46 @@ Test(view, file_rewritten_in_place_is_a_new_record)
 	gzc_view_free(v);
 }
 
+/* A store file rewritten in place touches no directory, so no rescan would
+ * see it: the next open of it fails with -ESTALE (also while an earlier
+ * open shares its reader) and makes the next get rescan, TTL or not. */
+Test(view, rewrite_in_place_is_seen_at_the_next_open)
+{
+	store_own("app-1", "core.7.1000", 7, 1000, -1, 0);
+	struct gzc_view_opts o = { .ttl_ms = 3600000 };
+	struct gzc_view *v;
+	cr_assert_eq(gzc_view_new(root, &o, &v), 0);
+	struct gzc_view_snap *s, *s2;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_file *f = gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.7");
+	cr_assert(f);
+	struct gzc_reader *r, *r2;
+	cr_assert_eq(gzc_view_open_reader(v, f, &r), 0);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/app-1/core.7.1000.gz", root);
+	int fd = open(p, O_RDWR);
+	cr_assert(fd >= 0);
+	unsigned char b;
+	cr_assert_eq(pread(fd, &b, 1, 100), 1);
+	cr_assert_eq(pwrite(fd, &b, 1, 100), 1);
+	close(fd);
+	cr_assert_eq(gzc_view_open_reader(v, f, &r2), -ESTALE, "a rewritten file was opened on its old record");
+	cr_assert_eq(gzc_view_get(v, 0, &s2), 0);
+	cr_assert_neq(s2, s, "no rescan after -ESTALE");
+	const struct gzc_view_file *f2 = gzc_view_find_file(gzc_view_find_group(s2, "app-1"), "core.7");
+	cr_assert(f2);
+	cr_assert_neq(gzc_view_file_id(f2), gzc_view_file_id(f));
+	cr_assert_eq(gzc_view_open_reader(v, f2, &r2), 0);
+	unsigned char buf[4096];
+	cr_assert_eq(gzc_reader_pread(r2, buf, sizeof(buf), 12345), (ssize_t)sizeof(buf));
+	cr_assert_eq(memcmp(buf, data + 12345, sizeof(buf)), 0);
+	gzc_view_release_reader(v, f2);
+	gzc_view_release_reader(v, f);
+	gzc_view_put(v, s2);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
 Test(view, bad_arguments)
 {
 	struct gzc_view *v;
