@@ -49,12 +49,11 @@ int gzc_kargs_parse(int argc, char *const *argv, struct gzc_kargs *ret)
 			k.store = argv[++i];
 		else if (!strcmp(a, "-C") && i + 1 < argc)
 			k.config = argv[++i];
+		else if (!strcmp(a, "-F"))
+			k.pidfd = -1; /* "-F%F" from a kernel without %F (it drops what it does not know) */
 		else if (!strncmp(a, "-F", 2) && parse_int(a + 2, 1 << 20, &v) == 0)
 			k.pidfd = (int)v;
-		else if (!strcmp(a, "-F") && i + 1 < argc && parse_int(argv[i + 1], 1 << 20, &v) == 0) {
-			k.pidfd = (int)v;
-			i++;
-		} else if (!strcmp(a, "--"))
+		else if (!strcmp(a, "--"))
 			{ i++; break; }
 		else
 			return -EINVAL;

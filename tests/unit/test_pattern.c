@@ -33,6 +33,21 @@ Test(pattern, old_kernel_split_comm_is_joined)
 	cr_assert_eq(k.dump_mode, 2);
 }
 
+/* The -F%F line kept in sysctl.d but booted on a kernel without %F: the
+ * kernel drops the specifier and a bare -F arrives. It means no pidfd and
+ * must not swallow the pid that follows. */
+Test(pattern, bare_pidfd_flag_is_no_pidfd)
+{
+	char *argv[] = { "-S", "/srv/c", "-F", "4242", "4243", "1000", "100", "11", "1700000000", "0", "1",
+			 "host", "app", NULL };
+	struct gzc_kargs k;
+	cr_assert_eq(gzc_kargs_parse(13, argv, &k), 0);
+	cr_assert_eq(k.pidfd, -1);
+	cr_assert_eq(k.pid, 4242);
+	cr_assert_eq(k.tid, 4243);
+	cr_assert_str_eq(k.comm, "app");
+}
+
 Test(pattern, bad_kernel_args)
 {
 	struct gzc_kargs k = { .pid = 77 };
