@@ -171,7 +171,11 @@ static void from_name(const char *base, struct gzc_meta *m)
 static int list_group(int rootfd, const char *group, bool parse, struct gzc_store_entry **arr, size_t *n,
 		      size_t *cap)
 {
-	int gfd, r = gzc_store_group_open(rootfd, group, false, &gfd);
+	int gfd, r;
+	/* longer than any group we make: not ours (and an entry could not name it whole) */
+	if (strlen(group) >= sizeof((*arr)->group))
+		return 0;
+	r = gzc_store_group_open(rootfd, group, false, &gfd);
 	if (r < 0)
 		return 0; /* not a directory, a symlink, or gone: not ours */
 	DIR *d = fdopendir(gfd);

@@ -154,3 +154,27 @@ Test(store, vacuum_keeps_protected)
 	cr_assert_eq(e[1].meta.pid, 1);
 	gzc_store_list_free(e, n);
 }
+
+/* A group directory whose name is longer than any the handler makes is not
+ * listed: an entry naming it cut short would act on another group. */
+Test(store, overlong_group_is_not_listed)
+{
+	char longer[151], fits[GZC_NAME_MAX + 1];
+	memset(longer, 'A', 150);
+	longer[150] = 0;
+	memset(fits, 'A', GZC_NAME_MAX);
+	fits[GZC_NAME_MAX] = 0;
+	put(longer, 1, 2, true);
+	put(fits, 1, 2, true);
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(e[0].group, fits);
+	cr_assert_eq(gzc_store_remove(rootfd, &e[0]), 0);
+	gzc_store_list_free(e, n);
+	struct stat st;
+	char core[GZC_STORE_FILE_MAX + 160];
+	snprintf(core, sizeof(core), "%s/core.1.2.gz", longer);
+	cr_assert_eq(fstatat(rootfd, core, &st, 0), 0, "the long group's core was removed");
+}
