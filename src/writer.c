@@ -456,14 +456,29 @@ static void write_next(struct gzc_writer *w)
 	w->write_seq++;
 }
 
+/* Gives back a slot taken for filling but not submitted. */
+static void set_free(struct gzc_writer *w, struct slot *s)
+{
+	pthread_mutex_lock(&w->mu);
+	s->state = SLOT_FREE;
+	pthread_mutex_unlock(&w->mu);
+}
+
 static struct slot *fill_slot(struct gzc_writer *w)
 {
 	if (w->cur)
 		return w->cur;
 	struct slot *s = &w->slots[w->fill_seq % w->nslots];
-	while (s->state != SLOT_FREE)
-		write_next(w);
-	s->state = SLOT_FILLING;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		int free_now = s->state == SLOT_FREE;
+		if (free_now)
+			s->state = SLOT_FILLING;
+		pthread_mutex_unlock(&w->mu);
+		if (free_now)
+			break;
+		write_next(w); /* the oldest slot: this one, once a worker is done */
+	}
 	s->inlen = 0;
 	s->seq = w->fill_seq;
 	w->cur = s;
@@ -529,7 +544,7 @@ static int read_parallel(struct gzc_writer *w, int fd, uint64_t max, uint64_t *t
 		if (w->err || w->in_stop) {
 			/* writing out a slot to free this one ended the input: give it
 			 * back untouched (it may hold a short read's data) */
-			s->state = SLOT_FREE;
+			set_free(w, s);
 			w->cur = NULL;
 			break;
 		}
@@ -643,7 +658,7 @@ int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags, struct gzc_ind
 	if (w->cur && w->cur->inlen > 0 && !w->err)
 		submit(w);
 	else if (w->cur) {
-		w->cur->state = SLOT_FREE;
+		set_free(w, w->cur);
 		w->cur = NULL;
 	}
 	while (w->write_seq < w->fill_seq)
