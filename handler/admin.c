@@ -108,6 +108,11 @@ static void fmt_size(uint64_t b, char *buf, size_t cap)
 /* A printable copy for the terminal: hostile names may hold escapes. */
 static void printable(const char *s, char *buf, size_t cap)
 {
+	if (cap < 6) {
+		if (cap)
+			buf[0] = 0;
+		return;
+	}
 	size_t j = 0;
 	for (; s && *s && j + 5 < cap; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -117,6 +122,15 @@ static void printable(const char *s, char *buf, size_t cap)
 			buf[j++] = (char)ch;
 	}
 	buf[j] = 0;
+}
+
+/* As printable(), with none (a constant) for a missing string; returns what to print. */
+static const char *printable_or(const char *s, const char *none, char *buf, size_t cap)
+{
+	if (!s)
+		return none;
+	printable(s, buf, cap);
+	return buf;
 }
 
 static json_object *entry_json(const struct gzc_store_entry *e)
@@ -166,17 +180,17 @@ int cmd_list(int argc, char **argv)
 		       "VERSION", "SIZE", "STORED", "TRUNC", "FILE");
 		for (size_t i = 0; i < n; i++) {
 			const struct gzc_meta *m = &e[i].meta;
-			char t[32], sz[16], csz[16], app[96], ver[96];
+			char t[32], sz[16], csz[16], app[96], ver[96], sig[32], grp[512], core[128];
 			if (!e[i].core[0])
 				continue;
 			fmt_time(m->timestamp_us, t, sizeof(t));
 			fmt_size(m->size, sz, sizeof(sz));
 			fmt_size(m->compressed_size, csz, sizeof(csz));
-			printable(m->app ? m->app : "?", app, sizeof(app));
-			printable(m->app_version ? m->app_version : "?", ver, sizeof(ver));
 			printf("%-19s %7lld %6lld %-7s %-20s %-16s %8s %8s %-5s %s/%s\n", t, (long long)m->pid,
-			       (long long)m->uid, m->signal_name ? m->signal_name : "?", app, ver, sz, csz,
-			       m->truncated ? "yes" : "no", e[i].group, e[i].core);
+			       (long long)m->uid, printable_or(m->signal_name, "?", sig, sizeof(sig)),
+			       printable_or(m->app, "?", app, sizeof(app)),
+			       printable_or(m->app_version, "?", ver, sizeof(ver)), sz, csz, m->truncated ? "yes" : "no",
+			       printable_or(e[i].group, "?", grp, sizeof(grp)), printable_or(e[i].core, "?", core, sizeof(core)));
 		}
 	}
 	gzc_store_list_free(e, n);
@@ -218,32 +232,31 @@ int cmd_info(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	char t[32], buf[4][512];
+	/* everything below comes from the store: printed through printable() */
+	char t[32], b[8][512];
+	const char *store = o.store ? o.store : cfg.store;
 	fmt_time(m->timestamp_us, t, sizeof(t));
-	printf("File:        %s/%s/%s\n", o.store ? o.store : cfg.store, e[i].group, e[i].core);
-	printf("Metadata:    %s/%s\n", e[i].group, e[i].json);
+	printf("File:        %s/%s/%s\n", printable_or(store, "?", b[0], sizeof(b[0])),
+	       printable_or(e[i].group, "?", b[1], sizeof(b[1])), printable_or(e[i].core, "?", b[2], sizeof(b[2])));
+	printf("Metadata:    %s/%s\n", b[1], printable_or(e[i].json, "?", b[3], sizeof(b[3])));
 	printf("Time:        %s (%llu us)\n", t, (unsigned long long)m->timestamp_us);
 	printf("PID/TID:     %lld/%lld\n", (long long)m->pid, (long long)m->tid);
 	printf("UID/GID:     %lld/%lld (euid %lld, egid %lld)\n", (long long)m->uid, (long long)m->gid,
 	       (long long)m->euid, (long long)m->egid);
-	printf("Signal:      %lld (%s)\n", (long long)m->signal, m->signal_name ? m->signal_name : "?");
-	printable(m->comm, buf[0], sizeof(buf[0]));
-	printable(m->exe, buf[1], sizeof(buf[1]));
-	printable(m->cmdline, buf[2], sizeof(buf[2]));
-	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\n", buf[0], buf[1], buf[2]);
-	printable(m->app, buf[0], sizeof(buf[0]));
-	printable(m->app_version, buf[1], sizeof(buf[1]));
-	printf("App:         %s %s (from %s)\n", buf[0], buf[1], m->source ? m->source : "?");
-	printf("Build-id:    %s\n", m->build_id ? m->build_id : "-");
-	printable(m->package_json, buf[0], sizeof(buf[0]));
-	printf("Package:     %s\n", m->package_json ? buf[0] : "-");
-	printf("Host:        %s, kernel %s, boot %s\n", m->hostname ? m->hostname : "?",
-	       m->kernel_release ? m->kernel_release : "?", m->boot_id ? m->boot_id : "?");
+	printf("Signal:      %lld (%s)\n", (long long)m->signal, printable_or(m->signal_name, "?", b[0], sizeof(b[0])));
+	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\n", printable_or(m->comm, "", b[0], sizeof(b[0])),
+	       printable_or(m->exe, "", b[1], sizeof(b[1])), printable_or(m->cmdline, "", b[2], sizeof(b[2])));
+	printf("App:         %s %s (from %s)\n", printable_or(m->app, "", b[0], sizeof(b[0])),
+	       printable_or(m->app_version, "", b[1], sizeof(b[1])), printable_or(m->source, "?", b[2], sizeof(b[2])));
+	printf("Build-id:    %s\n", printable_or(m->build_id, "-", b[0], sizeof(b[0])));
+	printf("Package:     %s\n", printable_or(m->package_json, "-", b[0], sizeof(b[0])));
+	printf("Host:        %s, kernel %s, boot %s\n", printable_or(m->hostname, "?", b[0], sizeof(b[0])),
+	       printable_or(m->kernel_release, "?", b[1], sizeof(b[1])), printable_or(m->boot_id, "?", b[2], sizeof(b[2])));
 	printf("Size:        %llu bytes, %llu stored (%s, span %u)\n", (unsigned long long)m->size,
-	       (unsigned long long)m->compressed_size, m->format ? m->format : "?", m->span);
+	       (unsigned long long)m->compressed_size, printable_or(m->format, "?", b[0], sizeof(b[0])), m->span);
 	printf("Truncated:   %s%s%s\n", m->truncated ? "yes" : "no", m->truncated ? ": " : "",
-	       m->truncated && m->truncated_reason ? m->truncated_reason : "");
-	printf("Access:      %s\n", m->access_reason ? m->access_reason : "?");
+	       m->truncated ? printable_or(m->truncated_reason, "", b[0], sizeof(b[0])) : "");
+	printf("Access:      %s\n", printable_or(m->access_reason, "?", b[0], sizeof(b[0])));
 	status = 0;
 out:
 	gzc_store_list_free(e, n);

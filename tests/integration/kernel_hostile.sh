@@ -21,10 +21,28 @@ bad=$(find "$STORE" -mindepth 1 | sed "s|^$STORE/||" | grep -v '^[A-Za-z0-9._%/-
 [ "$(find "$TMP" -mindepth 1 -maxdepth 1 ! -name store ! -name bin ! -name bt.core | wc -l)" = 0 ] || fail "files outside the store"
 ok "hostile comm escaped: $(basename "$(dirname "$j")")"
 
+# 1b. a hostname with a terminal escape (the crashing process's own UTS
+# namespace; the kernel hands it over as %h): list and info print no
+# control bytes
+if unshare -u true 2>/dev/null; then
+	crash unshare -u python3 -c 'import os, socket, sys; socket.sethostname("h\x1b[2Jx"); os.execv(sys.argv[1], sys.argv[1:])' "$SEGV" --comm evilhost
+	wait_cores 2
+	[ "$(meta "$(newest_json)" "d['process']['hostname']")" = $'h\e[2Jx' ] || fail "hostname not kept: $(meta "$(newest_json)" "d['process']")"
+	out=$("$GZCOREDUMP" info -S "$STORE" "$(basename "$j")"; "$GZCOREDUMP" info -S "$STORE" "$(basename "$(newest_json)")"
+	      "$GZCOREDUMP" list -S "$STORE")
+	printf '%s' "$out" | tr -d '\n' | LC_ALL=C grep -q '[[:cntrl:]]' && fail "control bytes in list/info output"
+	printf '%s' "$out" | grep -q 'Host:        h\\x1b\[2Jx' || fail "hostname not shown escaped: $(printf '%s' "$out" | grep Host)"
+	printf '%s' "$out" | grep -q 'Command:     a b/../\\x0a' || fail "comm not shown escaped"
+	ok "list and info escape a hostile hostname and comm"
+	n_extra=1
+else
+	n_extra=0
+fi
+
 # 2. an attacker-controlled cwd gets nothing
 mkdir -m 777 "$TMP/evil"
 crash "$SEGV" --cwd "$TMP/evil"
-wait_cores 2
+wait_cores $((2 + n_extra))
 [ -z "$(ls -A "$TMP/evil")" ] || fail "something was written into the crashed process's cwd"
 [ "$(meta "$(newest_json)" "d['process']['cwd']")" = "$TMP/evil" ] || fail "cwd not recorded"
 ok "nothing written in the crashed process's cwd"
