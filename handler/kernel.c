@@ -561,10 +561,7 @@ int cmd_kernel(int argc, char **argv)
 		cli_error("cannot start compressing: %s", strerror(-r));
 		goto out;
 	}
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t threads = c.cfg.threads ? (uint64_t)c.cfg.threads : (uint64_t)(cpus > 0 ? cpus : 1);
-	uint64_t inflight = (2 * threads + 2) * (c.cfg.span ? c.cfg.span : GZC_SPAN_DEFAULT);
-	stream(&c, w, rootfd, cap, cap_reason, budget, inflight);
+	stream(&c, w, rootfd, cap, cap_reason, budget, gzc_writer_inflight_max(w));
 	/* give the pipe back now: the crashed process is released while we finish */
 	close(STDIN_FILENO);
 	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);

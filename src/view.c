@@ -790,7 +790,8 @@ static int build_snap(struct gzc_view_core **recs, size_t n, struct gzc_view_sna
 			s->cores[nc++] = recs[i];
 		}
 	s->ncores = nc;
-	qsort(s->cores, nc, sizeof(*s->cores), cmp_core_order);
+	if (nc)
+		qsort(s->cores, nc, sizeof(*s->cores), cmp_core_order);
 	for (size_t i = 0; i < nc;) {
 		size_t j = i;
 		while (j < nc && strcmp(s->cores[j]->group, s->cores[i]->group) == 0)
@@ -868,7 +869,8 @@ static int rescan(struct gzc_view *v)
 	for (size_t i = 0; i < v->nrecs; i++)
 		core_unref(v->recs[i]);
 	free(v->recs);
-	qsort(s.recs, s.n, sizeof(*s.recs), cmp_rec);
+	if (s.n)
+		qsort(s.recs, s.n, sizeof(*s.recs), cmp_rec);
 	v->recs = s.recs;
 	v->nrecs = s.n;
 	free_dirs(v->dirs, v->ndirs);

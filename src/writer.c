@@ -695,6 +695,7 @@ int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags, struct gzc_ind
 
 uint64_t gzc_writer_bytes_in(const struct gzc_writer *w) { return w->bytes_in; }
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w) { return w->coff; }
+uint64_t gzc_writer_inflight_max(const struct gzc_writer *w) { return (uint64_t)w->nslots * w->span; }
 int gzc_writer_output_error(const struct gzc_writer *w) { return w->err; }
 
 const void *gzc_writer_head(const struct gzc_writer *w, size_t *ret_len)

@@ -35,8 +35,9 @@ struct gzc_writer_opts {
 
 struct gzc_writer;
 
-/* Starts a compressed stream on out_fd (a regular file opened for writing,
- * positioned at 0; the writer does not own it). Writes the header at once.
+/* Starts a compressed stream on out_fd: a regular file positioned at 0 and
+ * opened O_RDWR, since finishing reads the output back for the index's
+ * fingerprint (the writer does not own it). Writes the header at once.
  * Errors: -EINVAL (bad option), -ENOMEM, -errno of thread creation or write. */
 GZC_MUST_CHECK int gzc_writer_new(int out_fd, const struct gzc_writer_opts *opts, struct gzc_writer **ret);
 
@@ -67,6 +68,9 @@ GZC_MUST_CHECK int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags,
 /* Bytes taken so far (uncompressed) and bytes written (compressed). */
 uint64_t gzc_writer_bytes_in(const struct gzc_writer *w);
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w);
+/* The most input the writer holds taken but not yet written out: its slots
+ * times its span (which is 4 MiB at level 9 unless set). */
+uint64_t gzc_writer_inflight_max(const struct gzc_writer *w);
 
 /* The first bytes taken (up to GZC_WRITER_HEAD_MAX), e.g. to read an ELF
  * core's headers and tell whether the input ended early (gzc_core_extent).

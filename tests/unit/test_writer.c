@@ -615,3 +615,25 @@ Test(writer, memory_bounded_for_512m, .timeout = 300)
 	cr_log_info("VmHWM before %ld KiB, after %ld KiB", before, after);
 	cr_assert_lt(after, 64L * 1024, "peak RSS %ld KiB while writing 512 MiB (limit 64 MiB)", after);
 }
+
+/* What the writer may hold unwritten follows its real span: 4 MiB at level
+ * 9 (the kernel handler's store budget relies on it). */
+Test(writer, inflight_bound_follows_the_span)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/f.gz", dir);
+	uint64_t b[2];
+	int levels[2] = { 1, 9 };
+	for (int k = 0; k < 2; k++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		cr_assert_geq(fd, 0);
+		struct gzc_writer_opts o = { .level = levels[k], .threads = 2 };
+		struct gzc_writer *w;
+		cr_assert_eq(gzc_writer_new(fd, &o, &w), 0);
+		b[k] = gzc_writer_inflight_max(w);
+		gzc_writer_free(w);
+		close(fd);
+	}
+	cr_assert_eq(b[0], 6u * GZC_SPAN_DEFAULT, "two workers: six slots of 1 MiB");
+	cr_assert_geq(b[1], 3u * GZC_SPAN_DEFAULT_BEST, "level 9: slots of 4 MiB");
+}
