@@ -582,7 +582,7 @@ static long vm_hwm_kib(void)
 	return v;
 }
 
-Test(writer, memory_bounded_for_512m, .timeout = 300)
+Test(writer, memory_bounded_for_512m)
 {
 #if defined(__SANITIZE_ADDRESS__)
 	cr_skip("RSS means nothing under ASan (shadow memory, quarantine)");
