@@ -316,15 +316,25 @@ static int plain_span(const struct gzc_index *idx, uint32_t i)
  * zero span is answered without one, so each is checked here, once:
  * decoded, all zeros, and its CRC. A plain span whose compressed bytes
  * equal those of one checked already (the writer copies one template into
- * every zero span) is compared instead of decoded.
+ * every zero span) is compared instead of decoded. Another tool's single
+ * gzip member that ends the file needs no check at all.
  * Returns 0, -EBADMSG (the index does not describe this file), -ENOMEM,
  * -errno of pread. */
 static int check_zero_spans(struct gzc_reader *r)
 {
 	const struct gzc_index *idx = r->idx;
-	unsigned char *buf = NULL, *tmpl = NULL, *cur = NULL;
+	unsigned char *buf = NULL, *tmpl = NULL, *cur = NULL, tr[GZC_GZ_TRAILER_LEN];
 	size_t buflen = 0, tlen = 0;
 	int rc = 0;
+
+	/* another tool's single gzip member whose trailer (CRC-32 and size of
+	 * all the data, checked when the index was built) ends the file: the
+	 * fingerprint's tail holds it, so the data is what was indexed */
+	if ((idx->flags & GZC_IDX_F_FOREIGN) && !(idx->flags & (GZC_IDX_F_MULTIMEMBER | GZC_IDX_F_ZLIB)) &&
+	    idx->csize >= GZC_GZ_TRAILER_LEN &&
+	    gzc_pread_all(r->fd, tr, sizeof(tr), (off_t)(idx->csize - sizeof(tr))) == (ssize_t)sizeof(tr) &&
+	    gzc_get_le32(tr) == idx->data_crc && gzc_get_le32(tr + 4) == (uint32_t)idx->usize)
+		return 0;
 
 	for (uint32_t i = 0; i < idx->nspans && rc == 0; i++) {
 		const struct gzc_span *s = &idx->spans[i];

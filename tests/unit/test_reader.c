@@ -312,7 +312,7 @@ Test(reader, index_file_missing_stale_corrupt)
 
 /* A gzip member of stored blocks (its size depends only on the length),
  * then 8 KiB of trailing bytes that gzip ignores: the fingerprint's tail. */
-static void write_stored_gzip(const char *path, const unsigned char *data, size_t len)
+static void write_stored_gzip(const char *path, const unsigned char *data, size_t len, int garbage)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	cr_assert_geq(fd, 0);
@@ -329,7 +329,8 @@ static void write_stored_gzip(const char *path, const unsigned char *data, size_
 	cr_assert_eq(gzc_write_all(fd, out, cap - zs.avail_out), 0);
 	deflateEnd(&zs);
 	memset(out, 0x5a, 8192);
-	cr_assert_eq(gzc_write_all(fd, out, 8192), 0);
+	if (garbage)
+		cr_assert_eq(gzc_write_all(fd, out, 8192), 0);
 	free(out);
 	close(fd);
 }
@@ -345,7 +346,7 @@ Test(reader, loaded_index_zero_spans_are_checked)
 	char path[128], ipath[160];
 	snprintf(path, sizeof(path), "%s/stored.gz", dir);
 	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
-	write_stored_gzip(path, data, len);
+	write_stored_gzip(path, data, len, 1);
 	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
 	struct gzc_reader *r = th_reader(path, &ro);
 	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
@@ -360,13 +361,23 @@ Test(reader, loaded_index_zero_spans_are_checked)
 
 	/* the same size, head and tail; 16 bytes in the zeros are not zero now */
 	memset(data + (5u << 19), 0x77, 16);
-	write_stored_gzip(path, data, len);
+	write_stored_gzip(path, data, len, 1);
 	r = th_reader(path, &ro);
 	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT, "an index calling data zeros was used");
 	random_reads(r, data, len, 40, 9);
 	unsigned char buf[32];
 	cr_assert_eq(gzc_reader_pread(r, buf, 32, (5u << 19) - 8), 32);
 	th_assert_bytes(buf, data + (5u << 19) - 8, 32);
+	gzc_reader_close(r);
+
+	/* one member that ends the file: its trailer, in the fingerprint, vouches */
+	unlink(ipath);
+	write_stored_gzip(path, data, len, 0);
+	r = th_reader(path, &ro);
+	gzc_reader_close(r);
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED);
+	random_reads(r, data, len, 20, 11);
 	gzc_reader_close(r);
 
 	/* our own file whose valid index flags a data span as zero */
