@@ -1060,7 +1060,10 @@ int gzc_view_read_meta(struct gzc_view *v, const struct gzc_view_file *f, char *
 	fd = openat(v->rootfd, c->sidecar, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (c->side_st.st_ino && !same_file_state(&st, &c->side_st))) {
+		/* rewritten since the record was made (perhaps in place: no
+		 * directory changed), so its names may be out of date: rescan */
+		__atomic_store_n(&v->stale, 1, __ATOMIC_RELEASE);
 		close(fd);
 		return -ESTALE;
 	}

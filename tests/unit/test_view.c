@@ -319,6 +319,43 @@ Test(view, changed_sidecar_is_read_again)
 	gzc_view_free(v);
 }
 
+/* A sidecar rewritten in place (no directory changes): reading it gives
+ * -ESTALE and the next get rescans, TTL or not, into a new record. */
+Test(view, sidecar_rewritten_in_place_is_seen)
+{
+	store_own("app-1", "core.8.1000", 8, 1000, 1000, 1);
+	struct gzc_view_opts o = { .ttl_ms = 3600000 };
+	struct gzc_view *v;
+	cr_assert_eq(gzc_view_new(root, &o, &v), 0);
+	struct gzc_view_snap *s, *s2;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_file *j = gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.8.json");
+	cr_assert(j);
+	char *meta;
+	size_t len;
+	cr_assert_eq(gzc_view_read_meta(v, j, &meta, &len), 0);
+	free(meta);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/app-1/core.8.1000.json", root);
+	usleep(20000); /* past the file system's timestamp granularity */
+	FILE *fp = fopen(p, "r+");
+	cr_assert(fp);
+	cr_assert_eq(fputc(' ', fp), ' '); /* the JSON's first byte '{' becomes a blank... */
+	cr_assert_eq(fseek(fp, 0, SEEK_SET), 0);
+	cr_assert_eq(fputc('{', fp), '{'); /* ...and back: same bytes, new ctime */
+	fclose(fp);
+	cr_assert_eq(gzc_view_read_meta(v, j, &meta, &len), -ESTALE);
+	cr_assert_eq(gzc_view_get(v, 0, &s2), 0);
+	cr_assert_neq(s2, s, "no rescan after the sidecar changed");
+	const struct gzc_view_file *j2 = gzc_view_find_file(gzc_view_find_group(s2, "app-1"), "core.8.json");
+	cr_assert(j2);
+	cr_assert_eq(gzc_view_read_meta(v, j2, &meta, &len), 0);
+	free(meta);
+	gzc_view_put(v, s2);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
 /* An index whose header claims another size is not believed: the size
  * shown is the core's real one (the header alone used to be trusted). */
 Test(view, index_header_is_not_trusted_alone)
@@ -450,6 +487,7 @@ Test(view, rewrite_in_place_is_seen_at_the_next_open)
 	cr_assert_eq(gzc_view_open_reader(v, f, &r), 0);
 	char p[300];
 	snprintf(p, sizeof(p), "%s/app-1/core.7.1000.gz", root);
+	usleep(20000); /* past the file system's timestamp granularity */
 	int fd = open(p, O_RDWR);
 	cr_assert(fd >= 0);
 	unsigned char b;
