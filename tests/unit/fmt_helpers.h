@@ -192,6 +192,27 @@ static inline struct gzc_reader *th_reader(const char *path, const struct gzc_re
 	return r;
 }
 
+/* zlib's own stream of data at level (Z_NO_COMPRESSION: stored blocks,
+ * whose size depends only on len), gzip (wbits 31) or zlib (15), appended
+ * to fd. */
+static inline void th_append_deflated(int fd, const unsigned char *data, size_t len, int level, int wbits)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof(zs));
+	cr_assert_eq(deflateInit2(&zs, level, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&zs, (uLong)len) + 64;
+	unsigned char *out = malloc(cap);
+	cr_assert_not_null(out);
+	zs.next_in = (unsigned char *)data;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	cr_assert_eq(gzc_write_all(fd, out, cap - zs.avail_out), 0);
+	deflateEnd(&zs);
+	free(out);
+}
+
 /* Asserts a == b over len bytes, naming the first differing offset. */
 #define th_assert_bytes(a, b, len, ...)                                                        \
 	do {                                                                                   \

@@ -224,24 +224,6 @@ Test(extract, random_damage_fails_or_is_exact)
 	free(data);
 }
 
-/* zlib's own gzip (wbits 31) or zlib (15) stream of data, appended to f. */
-static void append_deflated(int fd, const unsigned char *data, size_t len, int wbits)
-{
-	z_stream zs;
-	memset(&zs, 0, sizeof(zs));
-	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	size_t cap = deflateBound(&zs, (uLong)len) + 64;
-	unsigned char *out = malloc(cap);
-	zs.next_in = (unsigned char *)data;
-	zs.avail_in = (uInt)len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	cr_assert_eq(gzc_write_all(fd, out, cap - zs.avail_out), 0);
-	deflateEnd(&zs);
-	free(out);
-}
-
 /* The one-pass fallback (files that cannot be indexed): gzip with two
  * members, zlib, holes for zero blocks, a pipe, and damage: a flipped CRC,
  * a cut file, a flipped byte in the data. */
@@ -252,8 +234,8 @@ Test(extract, onepass_members_zlib_holes_damage)
 	memset(data + 100000, 0, 200000);
 	memset(data + a + b - 70000, 0, 70000); /* ends in zeros: a hole at the end */
 	int in = out_file("two.gz");
-	append_deflated(in, data, a, 31);
-	append_deflated(in, data + a, b, 31);
+	th_append_deflated(in, data, a, 6, 31);
+	th_append_deflated(in, data + a, b, 6, 31);
 	int out = out_file("o1");
 	cr_assert_eq(gzc_extract_onepass(in, out, NULL, NULL, NULL), 0);
 	size_t n;
@@ -269,7 +251,7 @@ Test(extract, onepass_members_zlib_holes_damage)
 	int p[2];
 	cr_assert_eq(pipe(p), 0);
 	int zfd = out_file("one.zz");
-	append_deflated(zfd, data, 60000, 15);
+	th_append_deflated(zfd, data, 60000, 6, 15);
 	cr_assert_eq(gzc_extract_onepass(zfd, p[1], NULL, NULL, NULL), 0);
 	close(p[1]);
 	unsigned char *buf = malloc(70000);
