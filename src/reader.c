@@ -324,7 +324,7 @@ static int check_zero_spans(struct gzc_reader *r)
 {
 	const struct gzc_index *idx = r->idx;
 	unsigned char *buf = NULL, *tmpl = NULL, *cur = NULL, tr[GZC_GZ_TRAILER_LEN];
-	size_t buflen = 0, tlen = 0;
+	size_t buflen = 0, tlen = 0, tulen = 0; /* the template's compressed and decoded lengths */
 	int rc = 0;
 
 	/* another tool's single gzip member whose trailer (CRC-32 and size of
@@ -341,7 +341,8 @@ static int check_zero_spans(struct gzc_reader *r)
 		if (!(s->flags & GZC_SPAN_F_ZERO))
 			continue;
 		uint64_t clen = plain_span(idx, i) ? idx->spans[i + 1].coff - s->coff : 0;
-		if (tlen && clen == tlen) {
+		size_t len = (size_t)gzc_index_span_len(idx, i), from;
+		if (tlen && clen == tlen && len == tulen) {
 			ssize_t n = gzc_pread_all(r->fd, cur, tlen, (off_t)s->coff);
 			if (n < 0) {
 				rc = (int)n;
@@ -350,7 +351,6 @@ static int check_zero_spans(struct gzc_reader *r)
 			if ((size_t)n == tlen && memcmp(cur, tmpl, tlen) == 0)
 				continue;
 		}
-		size_t len = (size_t)gzc_index_span_len(idx, i), from;
 		if (len > buflen) {
 			free(buf);
 			if (!(buf = malloc(len))) {
@@ -364,8 +364,10 @@ static int check_zero_spans(struct gzc_reader *r)
 		if (rc == 0 && (gzc_crc32(0, buf, len) != s->crc || !gzc_is_zero(buf, len)))
 			rc = -EBADMSG;
 		if (rc == 0 && !tlen && clen && clen <= ZERO_TEMPLATE_MAX && (tmpl = malloc(clen)) &&
-		    (cur = malloc(clen)) && gzc_pread_all(r->fd, tmpl, clen, (off_t)s->coff) == (ssize_t)clen)
+		    (cur = malloc(clen)) && gzc_pread_all(r->fd, tmpl, clen, (off_t)s->coff) == (ssize_t)clen) {
 			tlen = clen;
+			tulen = len;
+		}
 		if (!tlen) {
 			free(tmpl);
 			free(cur);
