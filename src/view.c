@@ -118,6 +118,16 @@ static int cmp_rec(const void *a, const void *b)
 	return cmp_key(x->dev, x->ino, y->dev, y->ino);
 }
 
+/* Does st (a stat of c's path) still show the file of record c? The key:
+ * the inode, size, mtime and ctime (a file replaced in place may reuse the
+ * inode, size and mtime, never the ctime). */
+static int core_key_is(const struct gzc_view_core *c, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_dev == c->dev && st->st_ino == c->ino && st->st_size == c->fsize &&
+	       st->st_mtim.tv_sec == c->fmtime.tv_sec && st->st_mtim.tv_nsec == c->fmtime.tv_nsec &&
+	       st->st_ctim.tv_sec == c->fctime.tv_sec && st->st_ctim.tv_nsec == c->fctime.tv_nsec;
+}
+
 static struct gzc_view_core *find_rec(struct gzc_view *v, const struct stat *st, const char *path)
 {
 	size_t lo = 0, hi = v->nrecs;
@@ -125,13 +135,8 @@ static struct gzc_view_core *find_rec(struct gzc_view *v, const struct stat *st,
 		size_t mid = lo + (hi - lo) / 2;
 		struct gzc_view_core *c = v->recs[mid];
 		int r = cmp_key(st->st_dev, st->st_ino, c->dev, c->ino);
-		if (r == 0) {
-			if (c->fsize == st->st_size && c->fmtime.tv_sec == st->st_mtim.tv_sec &&
-			    c->fmtime.tv_nsec == st->st_mtim.tv_nsec && c->fctime.tv_sec == st->st_ctim.tv_sec &&
-			    c->fctime.tv_nsec == st->st_ctim.tv_nsec && strcmp(c->path, path) == 0)
-				return c;
-			return NULL;
-		}
+		if (r == 0)
+			return core_key_is(c, st) && strcmp(c->path, path) == 0 ? c : NULL;
 		if (r < 0)
 			hi = mid;
 		else
@@ -260,18 +265,12 @@ static char *cache_path(const struct gzc_view *v, const struct gzc_view_core *c)
 	return s;
 }
 
-static int same_time(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
 /* Is st still the file c describes? A file rewritten in place keeps its
  * directory's mtime, so rescans do not see it: every open checks. Not: the
  * view rescans at its next gzc_view_get(). */
 static int core_same(struct gzc_view *v, const struct gzc_view_core *c, const struct stat *st)
 {
-	if (S_ISREG(st->st_mode) && st->st_dev == c->dev && st->st_ino == c->ino && st->st_size == c->fsize &&
-	    same_time(&st->st_mtim, &c->fmtime) && same_time(&st->st_ctim, &c->fctime))
+	if (core_key_is(c, st))
 		return 1;
 	__atomic_store_n(&v->stale, 1, __ATOMIC_RELEASE);
 	return 0;
