@@ -46,6 +46,8 @@ struct gzc_view_core {
 	uint64_t usize;
 	uid_t uid;
 	uint64_t serial; /* unique for the life of the view: see gzc_view_file_id() */
+	int redo;        /* the index on disk gave a size its reader did not
+			  * confirm: identify again, sized by a reader (atomic) */
 	struct stat side_st; /* the sidecar when identified (st_ino 0: none); a
 			      * changed sidecar makes a new record */
 	char *sidecar;   /* relative path of the sidecar, NULL for foreign */
@@ -438,7 +440,7 @@ static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd,
 
 /* A core with its sidecar: the handler's decisions name and guard it. */
 static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, const struct gzc_meta *m,
-			const char *stripped, uint64_t meta_size)
+			const char *stripped, uint64_t meta_size, int size_by_reader)
 {
 	int rc;
 
@@ -463,7 +465,7 @@ static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, con
 	c->uid = (m->owner_uid >= 0 && m->owner_uid <= (int64_t)UINT32_MAX - 1 && m->user_readable)
 			 ? (uid_t)m->owner_uid : 0;
 	c->meta_size = meta_size;
-	if (index_size(v, c, fd, &c->usize) == 0)
+	if (!size_by_reader && index_size(v, c, fd, &c->usize) == 0)
 		return 0;
 	/* no usable index: build it now (st_size needs it) */
 	struct gzc_reader *r;
@@ -484,7 +486,7 @@ static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, con
  * files that are not cores get a record marked bad, so they are not
  * looked at again until they change. */
 static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char *dir, const char *name,
-				      const struct stat *st)
+				      const struct stat *st, int size_by_reader)
 {
 	struct gzc_view_core *c = calloc(1, sizeof(*c));
 	char *stripped = NULL, *side = NULL;
@@ -517,7 +519,7 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	gzc_meta_init(&m);
 	if (sst->st_ino && S_ISREG(sst->st_mode) && gzc_meta_load(dirfd, side, &m) == 0) {
 		c->sidecar = join(dir, side);
-		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst->st_size) : -ENOMEM;
+		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst->st_size, size_by_reader) : -ENOMEM;
 		gzc_meta_clear(&m);
 	} else {
 		rc = identify_foreign(v, c, fd, stripped);
@@ -644,7 +646,12 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 			break;
 		}
 		struct gzc_view_core *c = find_rec(v, &st, path);
+		int size_by_reader = 0;
 		free(path);
+		if (c && __atomic_load_n(&c->redo, __ATOMIC_ACQUIRE)) {
+			size_by_reader = 1;
+			c = NULL;
+		}
 		if (c) {
 			/* a sidecar that appeared, went or changed: identify again */
 			char *side = side_name(n);
@@ -660,7 +667,7 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 		}
 		if (c)
 			core_ref(c);
-		else if (!(c = identify(v, dirfd(d), dir, n, &st))) {
+		else if (!(c = identify(v, dirfd(d), dir, n, &st, size_by_reader))) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -1014,7 +1021,12 @@ int gzc_view_open_reader(struct gzc_view *v, const struct gzc_view_file *f, stru
 			goto out;
 		}
 		if (gzc_reader_size(r) != c->usize) {
+			/* the size listed came from an index the reader then
+			 * refused (its zero spans did not check out) and rebuilt:
+			 * identify the file again, sized by a reader this time */
 			gzc_reader_close(r);
+			__atomic_store_n(&c->redo, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&v->stale, 1, __ATOMIC_RELEASE);
 			rc = -ESTALE;
 			goto out;
 		}

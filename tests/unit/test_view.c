@@ -356,6 +356,62 @@ Test(view, sidecar_rewritten_in_place_is_seen)
 	gzc_view_free(v);
 }
 
+/* A listed size from an index the reader then refuses (a data span flagged
+ * zero, a size 1000 bytes short, both behind a valid checksum and
+ * fingerprint): the open fails once with -ESTALE, the next get identifies
+ * the file again by a reader, and it opens with its true size. */
+Test(view, refused_index_is_not_sized_from_again)
+{
+	store_own("app-1", "core.3.1000", 3, 1000, -1, 0);
+	char ip[300];
+	snprintf(ip, sizeof(ip), "%s/app-1/core.3.1000.gz" GZC_IDX_SUFFIX, root);
+	struct gzc_index *idx, *bad;
+	cr_assert_eq(gzc_index_load(AT_FDCWD, ip, &idx), 0);
+	cr_assert_eq(idx->spans[1].flags & GZC_SPAN_F_ZERO, 0);
+	cr_assert_eq(gzc_index_new(idx->span_size, idx->flags, &bad), 0);
+	bad->seg_size = idx->seg_size;
+	for (uint32_t i = 0; i < idx->nspans; i++) {
+		struct gzc_span sp = idx->spans[i];
+		uint32_t k = gzc_index_span_nsegs(idx, i);
+		if (i == 1) { /* data, flagged zero: zero spans carry no segment CRCs */
+			sp.flags |= GZC_SPAN_F_ZERO;
+			k = 0;
+		}
+		cr_assert_eq(gzc_index_append_ex(bad, &sp, NULL, 0, idx->seg_crcs + idx->spans[i].seg0, k), 0);
+	}
+	bad->usize = idx->usize - 1000;
+	bad->csize = idx->csize;
+	bad->head_crc = idx->head_crc;
+	bad->tail_crc = idx->tail_crc;
+	bad->data_crc = idx->data_crc;
+	cr_assert_eq(gzc_index_save(bad, AT_FDCWD, ip), 0);
+	gzc_index_free(bad);
+	gzc_index_free(idx);
+	struct gzc_view_opts o = { .ttl_ms = 3600000 };
+	struct gzc_view *v;
+	cr_assert_eq(gzc_view_new(root, &o, &v), 0);
+	struct gzc_view_snap *s, *s2;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_file *f = gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.3");
+	cr_assert(f);
+	cr_assert_eq(f->size, DATA_LEN - 1000, "listed from the index");
+	struct gzc_reader *r;
+	cr_assert_eq(gzc_view_open_reader(v, f, &r), -ESTALE);
+	cr_assert_eq(gzc_view_get(v, 0, &s2), 0);
+	const struct gzc_view_file *f2 = gzc_view_find_file(gzc_view_find_group(s2, "app-1"), "core.3");
+	cr_assert(f2);
+	cr_assert_eq(f2->size, DATA_LEN, "the size still comes from the refused index");
+	cr_assert_eq(gzc_view_open_reader(v, f2, &r), 0);
+	cr_assert_eq(gzc_reader_size(r), DATA_LEN);
+	unsigned char buf[8192];
+	cr_assert_eq(gzc_reader_pread(r, buf, sizeof(buf), 65536), (ssize_t)sizeof(buf));
+	cr_assert_eq(memcmp(buf, data + 65536, sizeof(buf)), 0);
+	gzc_view_release_reader(v, f2);
+	gzc_view_put(v, s2);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
 /* An index whose header claims another size is not believed: the size
  * shown is the core's real one (the header alone used to be trusted). */
 Test(view, index_header_is_not_trusted_alone)
