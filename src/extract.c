@@ -304,7 +304,7 @@ bad:
 	if (ret_bad_coff)
 		*ret_bad_coff = cpos - zs.avail_in;
 	if (ret_bad_uoff)
-		*ret_bad_uoff = upos;
+		*ret_bad_uoff = sparse ? upos - (uint64_t)start : upos; /* in the core, not the output */
 out:
 	if (ready)
 		inflateEnd(&zs);

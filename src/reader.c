@@ -329,11 +329,13 @@ static int check_zero_spans(struct gzc_reader *r)
 
 	/* another tool's single gzip member whose trailer (CRC-32 and size of
 	 * all the data, checked when the index was built) ends the file: the
-	 * fingerprint's tail holds it, so the data is what was indexed */
+	 * fingerprint's tail holds it, so the data is what was indexed, and the
+	 * spans' own CRCs (zero spans' too) must combine into it */
 	if ((idx->flags & GZC_IDX_F_FOREIGN) && !(idx->flags & (GZC_IDX_F_MULTIMEMBER | GZC_IDX_F_ZLIB)) &&
 	    idx->csize >= GZC_GZ_TRAILER_LEN &&
 	    gzc_pread_all(r->fd, tr, sizeof(tr), (off_t)(idx->csize - sizeof(tr))) == (ssize_t)sizeof(tr) &&
-	    gzc_get_le32(tr) == idx->data_crc && gzc_get_le32(tr + 4) == (uint32_t)idx->usize)
+	    gzc_get_le32(tr) == idx->data_crc && gzc_get_le32(tr + 4) == (uint32_t)idx->usize &&
+	    gzc_index_combined_crc(idx) == idx->data_crc)
 		return 0;
 
 	for (uint32_t i = 0; i < idx->nspans && rc == 0; i++) {

@@ -282,6 +282,14 @@ Test(extract, onepass_members_zlib_holes_damage)
 		cr_assert_leq(bc, clen);
 		cr_assert_leq(bu, a + b);
 		close(out);
+		/* the offsets are the core's, whatever the output held before */
+		out = out_file("o3");
+		cr_assert_eq(gzc_write_all(out, "HDR", 3), 0);
+		uint64_t bc2 = UINT64_MAX, bu2 = UINT64_MAX;
+		cr_assert_eq(gzc_extract_onepass(bad, out, NULL, &bc2, &bu2), -EBADMSG, "damage %zu", d);
+		cr_assert_eq(bc2, bc);
+		cr_assert_eq(bu2, bu, "damage %zu: uncompressed offset moved with the output's", d);
+		close(out);
 		close(bad);
 	}
 	free(good);
