@@ -248,9 +248,12 @@ int cmd_install(int argc, char **argv)
 		if (realpath(o.store, abs_store)) {
 			/* it exists: its real path */
 		} else if (o.print) { /* --print creates nothing: the path as given, made absolute */
-			if (!getcwd(cwd, sizeof(cwd)) ||
-			    (size_t)snprintf(abs_store, sizeof(abs_store), "%s/%s", cwd, o.store) >= sizeof(abs_store)) {
-				cli_error("--store %s: %s", o.store, strerror(errno ? errno : ENAMETOOLONG));
+			if (!getcwd(cwd, sizeof(cwd))) {
+				cli_error("--store %s: %s", o.store, strerror(errno));
+				return 1;
+			}
+			if ((size_t)snprintf(abs_store, sizeof(abs_store), "%s/%s", cwd, o.store) >= sizeof(abs_store)) {
+				cli_error("--store %s: %s", o.store, strerror(ENAMETOOLONG));
 				return 1;
 			}
 		} else if (mkdir(o.store, 0700) < 0 || !realpath(o.store, abs_store)) {
