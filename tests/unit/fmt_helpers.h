@@ -213,6 +213,39 @@ static inline void th_append_deflated(int fd, const unsigned char *data, size_t 
 	free(out);
 }
 
+/* A copy of idx (sizes, fingerprint and data CRC too) in which span zi, a
+ * data span, is flagged zero with the CRC of zeros and no segment CRCs: an
+ * index that lies about one span behind a valid checksum and fingerprint.
+ * Caller frees it. */
+static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, uint32_t zi)
+{
+	struct gzc_index *bad;
+	cr_assert_eq(idx->spans[zi].flags & GZC_SPAN_F_ZERO, 0, "span %u is a zero span already", zi);
+	cr_assert_eq(gzc_index_new(idx->span_size, idx->flags, &bad), 0);
+	bad->seg_size = idx->seg_size;
+	for (uint32_t i = 0; i < idx->nspans; i++) {
+		struct gzc_span sp = idx->spans[i];
+		uint32_t k = gzc_index_span_nsegs(idx, i);
+		if (i == zi) {
+			size_t len = (size_t)gzc_index_span_len(idx, i);
+			unsigned char *z = calloc(1, len);
+			cr_assert_not_null(z);
+			sp.flags |= GZC_SPAN_F_ZERO;
+			sp.crc = gzc_crc32(0, z, len);
+			free(z);
+			k = 0;
+		}
+		cr_assert_eq(gzc_index_append_ex(bad, &sp, sp.wlen ? idx->windows + sp.woff : NULL, sp.wlen,
+						 k ? idx->seg_crcs + idx->spans[i].seg0 : NULL, k), 0);
+	}
+	bad->usize = idx->usize;
+	bad->csize = idx->csize;
+	bad->head_crc = idx->head_crc;
+	bad->tail_crc = idx->tail_crc;
+	bad->data_crc = idx->data_crc;
+	return bad;
+}
+
 /* Asserts a == b over len bytes, naming the first differing offset. */
 #define th_assert_bytes(a, b, len, ...)                                                        \
 	do {                                                                                   \
