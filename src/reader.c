@@ -190,6 +190,14 @@ static void resume_free(void *p)
 	free(rs);
 }
 
+/* Whether span s decodes raw from its own compressed bytes alone (no bit
+ * offset, no window, no member edge): then two such spans with equal bytes
+ * decode to equal data. */
+static int plain_span(const struct gzc_index *idx, const struct gzc_span *s)
+{
+	return !s->bits && !s->wlen && !(s->flags & GZC_SPAN_F_MEMBER) && !(idx->flags & GZC_IDX_F_MULTIMEMBER);
+}
+
 /* Decodes bytes of span i into buf up to g->target (or more, see struct
  * goal), unchecked; *ret_from gets where this call started (bytes before it
  * were decoded and checked by an earlier call, resumed here). */
@@ -206,7 +214,7 @@ static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, stru
 		memset(buf, 0, g->target);
 		return 0;
 	}
-	if (s->bits || s->wlen || (s->flags & GZC_SPAN_F_MEMBER) || (idx->flags & GZC_IDX_F_MULTIMEMBER))
+	if (!plain_span(idx, s))
 		return decode_zlib(r, s, buf, g);
 	/* one aligned, independent span: read its bytes and inflate them raw */
 	uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].coff + 1 : idx->csize;
@@ -298,15 +306,6 @@ long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t 
 	return decode_checked(r, i, buf, (size_t)len, NULL);
 }
 
-/* Whether span i decodes from its compressed bytes alone: then two spans
- * with equal bytes decode to equal data. */
-static int plain_span(const struct gzc_index *idx, uint32_t i)
-{
-	const struct gzc_span *s = &idx->spans[i];
-	return !s->bits && !s->wlen && !(s->flags & GZC_SPAN_F_MEMBER) && !(idx->flags & GZC_IDX_F_MULTIMEMBER) &&
-	       i + 1 < idx->nspans;
-}
-
 #define ZERO_TEMPLATE_MAX (64u << 10)
 
 /* A loaded index was made for a file with this one's size, head and tail,
@@ -342,7 +341,8 @@ static int check_zero_spans(struct gzc_reader *r)
 		const struct gzc_span *s = &idx->spans[i];
 		if (!(s->flags & GZC_SPAN_F_ZERO))
 			continue;
-		uint64_t clen = plain_span(idx, i) ? idx->spans[i + 1].coff - s->coff : 0;
+		/* its compressed length, when known exactly (not for the last span) */
+		uint64_t clen = plain_span(idx, s) && i + 1 < idx->nspans ? idx->spans[i + 1].coff - s->coff : 0;
 		size_t len = (size_t)gzc_index_span_len(idx, i), from;
 		if (tlen && clen == tlen && len == tulen) {
 			ssize_t n = gzc_pread_all(r->fd, cur, tlen, (off_t)s->coff);
