@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <search.h>
 #include <stdio.h>
@@ -414,6 +415,73 @@ static int fs_rofs_fallocate(const char *p, int m, off_t o, off_t l, struct fuse
 	return -EROFS;
 }
 
+/* One xattr on each core and metadata file: GZC_VIEW_XATTR_STORE_PATH, the
+ * store file of the core it shows or describes (relative to the store
+ * root), so tools can tie a mounted name back to the store (gzcoredump
+ * debug). Readable by whoever may read the file. */
+static int fs_xattr_file(const char *path, const struct gzc_view_file **ret, struct gzc_view_snap **ret_snap)
+{
+	struct fs_node n;
+	int rc;
+
+	if (!path)
+		return -ENODATA;
+	if ((rc = gzc_view_get(ctx()->view, 0, ret_snap)) < 0)
+		return rc;
+	if ((rc = fs_resolve(*ret_snap, path, &n)) == 0 && n.file && !fs_may_read(n.file))
+		rc = -EACCES;
+	if (rc < 0) {
+		gzc_view_put(ctx()->view, *ret_snap);
+		return rc;
+	}
+	*ret = n.file; /* NULL: a directory */
+	return 0;
+}
+
+/* Copies a value out as getxattr/listxattr do: size 0 asks for the length. */
+static int fs_xattr_value(const char *v, size_t len, char *buf, size_t size)
+{
+	if (len > INT_MAX)
+		return -E2BIG;
+	if (size == 0)
+		return (int)len;
+	if (size < len)
+		return -ERANGE;
+	memcpy(buf, v, len);
+	return (int)len;
+}
+
+static int fs_getxattr(const char *path, const char *name, char *buf, size_t size)
+{
+	const struct gzc_view_file *f;
+	struct gzc_view_snap *s;
+	int rc = fs_xattr_file(path, &f, &s);
+
+	if (rc < 0)
+		return rc;
+	if (f && strcmp(name, GZC_VIEW_XATTR_STORE_PATH) == 0) {
+		const char *v = gzc_view_core_path(f);
+		rc = fs_xattr_value(v, strlen(v), buf, size);
+	} else {
+		rc = -ENODATA;
+	}
+	gzc_view_put(ctx()->view, s);
+	return rc;
+}
+
+static int fs_listxattr(const char *path, char *buf, size_t size)
+{
+	const struct gzc_view_file *f;
+	struct gzc_view_snap *s;
+	int rc = fs_xattr_file(path, &f, &s);
+
+	if (rc < 0)
+		return rc;
+	rc = f ? fs_xattr_value(GZC_VIEW_XATTR_STORE_PATH, sizeof(GZC_VIEW_XATTR_STORE_PATH), buf, size) : 0;
+	gzc_view_put(ctx()->view, s);
+	return rc;
+}
+
 /* Raises the mount's readahead (the kernel caps what init may ask for at
  * the bdi's default) once the mount is live. Best effort: needs root. */
 static void *fs_readahead_thread(void *arg)
@@ -481,6 +549,8 @@ const struct fuse_operations fs_ops = {
 	.write = fs_rofs_write,
 	.create = fs_rofs_create,
 	.utimens = fs_rofs_utimens,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
 	.setxattr = fs_rofs_setxattr,
 	.removexattr = fs_rofs_removexattr,
 	.fallocate = fs_rofs_fallocate,

@@ -58,18 +58,17 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 	return 0;
 }
 
-/* Opens the store and lists it. Returns 0 or prints and returns 1. */
-static int open_list(const struct admin_opts *o, struct gzc_config *cfg, int *ret_root,
-		     struct gzc_store_entry **ret_e, size_t *ret_n)
+int cli_store_open_list(const char *store_opt, const char *config, struct gzc_config *cfg, int *ret_root,
+			struct gzc_store_entry **ret_e, size_t *ret_n)
 {
 	unsigned ln = 0;
 	gzc_config_init(cfg);
-	int r = gzc_config_load(cfg, o->config ? o->config : GZC_CONFIG_PATH, &ln);
-	if (r < 0 && !(r == -ENOENT && !o->config)) {
-		cli_error("%s:%u: %s", o->config ? o->config : GZC_CONFIG_PATH, ln, strerror(-r));
+	int r = gzc_config_load(cfg, config ? config : GZC_CONFIG_PATH, &ln);
+	if (r < 0 && !(r == -ENOENT && !config)) {
+		cli_error("%s:%u: %s", config ? config : GZC_CONFIG_PATH, ln, strerror(-r));
 		return 1;
 	}
-	const char *store = o->store ? o->store : cfg->store;
+	const char *store = store_opt ? store_opt : cfg->store;
 	r = gzc_store_open(store, false, ret_root);
 	if (r < 0) {
 		cli_error("cannot open the store %s: %s", store,
@@ -83,6 +82,12 @@ static int open_list(const struct admin_opts *o, struct gzc_config *cfg, int *re
 		return 1;
 	}
 	return 0;
+}
+
+static int open_list(const struct admin_opts *o, struct gzc_config *cfg, int *ret_root,
+		     struct gzc_store_entry **ret_e, size_t *ret_n)
+{
+	return cli_store_open_list(o->store, o->config, cfg, ret_root, ret_e, ret_n);
 }
 
 static void fmt_time(uint64_t us, char *buf, size_t cap)
@@ -198,8 +203,7 @@ int cmd_list(int argc, char **argv)
 	return 0;
 }
 
-/* Looks the ID up; prints why not. Returns the position or -1. */
-static int find_or_complain(const struct gzc_store_entry *e, size_t n, const char *id)
+int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 {
 	int i = gzc_store_find(e, n, id);
 	if (i < 0)
@@ -219,7 +223,7 @@ int cmd_info(int argc, char **argv)
 		return 2;
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = find_or_complain(e, n, o.id);
+	int i = cli_store_find(e, n, o.id);
 	if (i < 0)
 		goto out;
 	const struct gzc_meta *m = &e[i].meta;
@@ -281,7 +285,7 @@ int cmd_extract(int argc, char **argv)
 	}
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = find_or_complain(e, n, o.id);
+	int i = cli_store_find(e, n, o.id);
 	if (i < 0)
 		goto out;
 	rc = gzc_store_group_open(rootfd, e[i].group, false, &gfd);

@@ -80,6 +80,19 @@ int cli_extract_file(int fd, int index_dirfd, const char *index_path, unsigned f
  * decompressed in one pass. */
 void cli_note_onepass(const char *name);
 
+struct gzc_config;
+struct gzc_store_entry;
+
+/* Loads the config (config, else GZC_CONFIG_PATH if it exists), opens the
+ * store (store, else the config's) and lists it. Returns 0 (the caller owns
+ * *ret_root and the list: gzc_store_list_free) or prints and returns 1. */
+int cli_store_open_list(const char *store, const char *config, struct gzc_config *cfg, int *ret_root,
+			struct gzc_store_entry **ret_e, size_t *ret_n);
+
+/* Looks ID (a pid or a file name) up in a store list; prints why not.
+ * Returns its position or -1. */
+int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id);
+
 /* Commands */
 int cmd_compress(const struct cli_codec *c);
 int cmd_decompress(const struct cli_codec *c);
@@ -90,5 +103,6 @@ int cmd_list(int argc, char **argv);      /* admin.c */
 int cmd_info(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_vacuum(int argc, char **argv);
+int cmd_debug(int argc, char **argv);     /* debug.c */
 
 #endif

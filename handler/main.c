@@ -30,8 +30,11 @@ static void usage(FILE *f)
 		"  gzcoredump list [--json] [-S DIR]           the stored cores, newest first\n"
 		"  gzcoredump info ID [--json] [-S DIR]        one core's metadata (ID: a pid or a file name)\n"
 		"  gzcoredump extract ID -o FILE [-S DIR]      decompress a stored core (sparse)\n"
+		"  gzcoredump debug ID [--exe PATH] [--debugger PROG] [-S DIR] [-- ARGS...]\n"
+		"                                              run gdb (or PROG, with ARGS) on a stored core\n"
+		"                                              read through a private gzcorefs mount\n"
 		"  gzcoredump vacuum [-S DIR] [-C FILE]        apply the retention limits now\n"
-		"                                              (list, info and extract take -S and -C too)\n"
+		"                                              (list, info, extract and debug take -S and -C too)\n"
 		"  gzcoredump --kernel ...                     (run by the kernel: see install --print)\n"
 		"\n"
 		"Options:\n"
@@ -88,6 +91,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "install", cmd_install }, { "uninstall", cmd_uninstall }, { "list", cmd_list },
 		{ "info", cmd_info },	    { "extract", cmd_extract },	    { "vacuum", cmd_vacuum },
+		{ "debug", cmd_debug },
 	};
 	for (size_t i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)

@@ -48,6 +48,9 @@
 #define GZC_VIEW_MAX_DIR_ENTRIES 100000 /* per directory; more are ignored */
 #define GZC_VIEW_SHORT_BUILD_ID 12      /* hex digits of a build-id in a group name */
 #define GZC_VIEW_NAME_MAX 255
+/* The extended attribute gzcorefs gives every core and metadata file: the
+ * store file it shows, relative to the store root (gzc_view_core_path()). */
+#define GZC_VIEW_XATTR_STORE_PATH "user.gzcore.store_path"
 
 enum gzc_view_kind {
 	GZC_VIEW_CORE = 0, /* decompressed core */

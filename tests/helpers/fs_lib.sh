@@ -5,7 +5,9 @@ PREADS="/usr/bin/python3 $TOP/tests/integration/fs_preads.py"
 MKSTORE="$HELPERS/fs_mkstore"
 
 # make_sample_core OUT [MB]: a gcore of tests/helpers/fs_sample (threads,
-# deep stacks, MB MiB of mixed heap) to OUT; its pid in SAMPLE_PID.
+# deep stacks, MB MiB of mixed heap) to OUT; its pid in SAMPLE_PID. With
+# KEEP_SAMPLE=1 the sample keeps running (killed at exit), so its /proc
+# entry can be read as the kernel handler reads a crashed process's.
 make_sample_core() {
 	local out=$1 mb=${2:-24} pid
 	need gcore
@@ -27,7 +29,7 @@ make_sample_core() {
 	grep -q '^ready' "$TMP/sample.out" || fail "fs_sample did not get ready"
 	gcore -o "$TMP/gcore" "$pid" >"$TMP/gcore.log" 2>&1 || { cat "$TMP/gcore.log"; fail "gcore failed"; }
 	mv "$TMP/gcore.$pid" "$out"
-	kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	[ "${KEEP_SAMPLE:-0}" = 1 ] || { kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
 	SAMPLE_PID=$pid
 }
 

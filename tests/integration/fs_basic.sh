@@ -43,6 +43,13 @@ legacy=${legacy%.json}
 [ "$(basename "$legacy")" = "core.$SAMPLE_PID" ] || fail "legacy core not named by the pid in its notes: $legacy"
 case "$legacy" in "$mnt"/fs_sample-*/*) ;; *) fail "legacy core not grouped by its notes: $legacy";; esac
 ok "tree: $own and $legacy"
+# each core and .json names its store file in an xattr (nothing else is listed)
+xa() { /usr/bin/python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]), os.getxattr(sys.argv[1], "user.gzcore.store_path").decode())' "$1"; }
+[ "$(xa "$own")" = "['user.gzcore.store_path'] fs_sample-1.0/core.$SAMPLE_PID.$ts.gz" ] || fail "store-path xattr of $own: $(xa "$own" 2>&1)"
+[ "$(xa "$own.json")" = "$(xa "$own")" ] || fail "store-path xattr of $own.json: $(xa "$own.json" 2>&1)"
+[ "$(xa "$legacy" | grep -c "'] Core_.*_legacy.gz$")" = 1 ] || fail "store-path xattr of $legacy: $(xa "$legacy" 2>&1)"
+/usr/bin/python3 -c 'import os,sys; os.getxattr(sys.argv[1], "user.other")' "$own" 2>/dev/null && fail "an unknown xattr exists"
+[ "$(/usr/bin/python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]))' "$mnt")" = "[]" ] || fail "the root lists xattrs"
 n=$(find "$mnt" -type f ! -name '*.json' ! -path '*/many-1/*' | wc -l)
 [ "$n" = 2 ] || { ls -laR "$mnt"; fail "expected exactly 2 cores (garbage, symlink, fifo hidden), got $n"; }
 ok "garbage, symlink and fifo are not shown"

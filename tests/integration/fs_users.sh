@@ -41,6 +41,11 @@ runuser -u "$ub" -- cat "$d/core.11.json" >/dev/null 2>&1 && fail "$ub reads $ua
 out=$(runuser -u "$ub" -- cat "$d/core.11" 2>&1 >/dev/null)
 case "$out" in *"Permission denied"*) ;; *) fail "$ub on $ua's core: '$out', want Permission denied";; esac
 for c in 11 22 33; do cmp -s "$d/core.$c" "$raw" || fail "root cannot read core.$c"; done
+# the store-path xattr follows the same rule
+gx() { runuser -u "$1" -- /usr/bin/python3 -c 'import os,sys; os.getxattr(sys.argv[1], "user.gzcore.store_path")' "$2" 2>/dev/null; }
+gx "$ua" "$d/core.11" || fail "$ua cannot read the xattr of their own core"
+gx "$ub" "$d/core.11" && fail "$ub reads the xattr of $ua's core"
+gx "$ub" "$d/core.11.json" && fail "$ub reads the xattr of $ua's metadata"
 ok "each user reads only their own core; root reads all"
 
 # A name that comes to stand for another core: a root-only core and one of

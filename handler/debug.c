@@ -1,0 +1,413 @@
+/*
+ * debug.c — `gzcoredump debug ID`: a debugger on a stored core, at once.
+ *
+ * coredumpctl's debug first decompresses the whole core into /var/tmp. Here
+ * the debugger reads the core through a private gzcorefs mount, so only
+ * the spans it touches are decompressed and it starts at once:
+ *
+ *   1. find the core in the store and the executable that made it (the
+ *      path recorded at the crash, or --exe), and check that the file there
+ *      is still the build that crashed (its GNU build-id against the one
+ *      recorded): a rebuilt or upgraded program gives wrong symbols;
+ *   2. enter a private mount namespace, so the mount is seen by no other
+ *      process and cannot outlive us in anyone's tree;
+ *   3. run gzcorefs on a fresh temporary mountpoint (its own process group,
+ *      so the terminal's ^C goes to the debugger, not to it; it dies with
+ *      us), and find the core's name in the mount by its store-path xattr;
+ *   4. run the debugger in the foreground on EXE and the mounted core;
+ *   5. unmount, stop gzcorefs, remove the mountpoint; exit with the
+ *      debugger's status.
+ */
+#include "cli.h"
+#include "elfid.h"
+#include "view.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEBUG_MOUNT_WAIT_MS 10000
+#define DEBUG_DELETED " (deleted)"
+
+struct debug_opts {
+	const char *store, *config, *exe, *debugger, *id;
+	int quiet;
+	char **args; /* after ID: passed to the debugger */
+	int nargs;
+};
+
+static int debug_parse(int argc, char **argv, struct debug_opts *o)
+{
+	enum { O_EXE = 256, O_DEBUGGER };
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 'S' },	 { "config", required_argument, NULL, 'C' },
+		{ "exe", required_argument, NULL, O_EXE },	 { "debugger", required_argument, NULL, O_DEBUGGER },
+		{ "quiet", no_argument, NULL, 'q' },		 { 0 },
+	};
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "S:C:q", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'S': o->store = optarg; break;
+		case 'C': o->config = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case O_EXE: o->exe = optarg; break;
+		case O_DEBUGGER: o->debugger = optarg; break;
+		default: return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("debug needs an ID (a pid or a file name; see gzcoredump list)");
+		return -EINVAL;
+	}
+	o->id = argv[optind++];
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	if (!o->debugger || !*o->debugger)
+		o->debugger = "gdb";
+	return 0;
+}
+
+/* The executable to hand the debugger, or NULL to give it the core alone
+ * (with a warning that says why). Warns when the file is not the build that
+ * crashed. Returns a string the caller frees, or NULL. */
+static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
+{
+	const char *want = o->exe ? o->exe : m->exe;
+	char *path;
+
+	if (!want || !*want) {
+		cli_error("warning: no executable recorded for this core; the debugger gets the core alone "
+			  "(pass --exe PATH)");
+		return NULL;
+	}
+	if (!(path = strdup(want)))
+		return NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = strlen(path), dl = strlen(DEBUG_DELETED);
+	if (fd < 0 && !o->exe && n > dl && strcmp(path + n - dl, DEBUG_DELETED) == 0) {
+		/* replaced while it ran: whatever is there now may still match */
+		path[n - dl] = 0;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		cli_error("warning: cannot open the executable %s (%s); the debugger gets the core alone "
+			  "(pass --exe PATH)", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	struct gzc_elfid *id = NULL;
+	int r = gzc_elfid_read(fd, NULL, &id);
+	close(fd);
+	if (m->build_id && *m->build_id) {
+		if (r < 0)
+			cli_error("warning: %s is not a readable ELF file (%s); symbols may be wrong", path, strerror(-r));
+		else if (!id->build_id || strcasecmp(id->build_id, m->build_id) != 0)
+			cli_error("warning: %s is not the build that crashed (build-id %s, the core's %s); "
+				  "symbols will be wrong: pass --exe with the matching file",
+				  path, id->build_id ? id->build_id : "none", m->build_id);
+	}
+	gzc_elfid_free(id);
+	return path;
+}
+
+/* Where gzcorefs is: beside us (the build tree), in ../bin (installed: we
+ * are in sbin), else found on PATH by exec. Returns a string to free. */
+static char *find_gzcorefs(void)
+{
+	char self[PATH_MAX], cand[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			static const char *const rel[] = { "/gzcorefs", "/../bin/gzcorefs" };
+			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+				snprintf(cand, sizeof(cand), "%s%s", self, rel[i]);
+				if (access(cand, X_OK) == 0)
+					return strdup(cand);
+			}
+		}
+	}
+	return strdup("gzcorefs");
+}
+
+/* Starts gzcorefs on mnt, its messages to logfd. Returns its pid or -1. */
+static pid_t start_fs(const char *gzcorefs, const char *store, const char *mnt, int logfd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	/* the child: not in the terminal's foreground group, dies with us */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(1);
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+	}
+	dup2(logfd, 2);
+	execlp(gzcorefs, "gzcorefs", store, mnt, "-f", (char *)NULL);
+	fprintf(stderr, "cannot run %s: %s\n", gzcorefs, strerror(errno));
+	_exit(127);
+}
+
+/* Waits until mnt is a mount point (its device differs from its parent's),
+ * or fs exits (then *fs becomes -1), or the time runs out. Returns 0 or -1. */
+static int wait_mounted(const char *mnt, const char *parent, pid_t *fs)
+{
+	struct stat a, b;
+	for (int ms = 0; ms < DEBUG_MOUNT_WAIT_MS; ms += 10) {
+		if (stat(mnt, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev)
+			return 0;
+		if (waitpid(*fs, NULL, WNOHANG) == *fs) {
+			*fs = -1; /* reaped */
+			return -1;
+		}
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* Looks for the core whose store path is want among the cores of mnt/group;
+ * fills out (capacity cap). Returns 0 or -ENOENT. */
+static int find_in_group(const char *mnt, const char *group, const char *want, char *out, size_t cap)
+{
+	char dir[PATH_MAX], val[PATH_MAX];
+	struct dirent *d;
+	int rc = -ENOENT;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", mnt, group) >= sizeof(dir))
+		return -ENOENT;
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return -ENOENT;
+	while (rc < 0 && (d = readdir(dp))) {
+		size_t n = strlen(d->d_name);
+		if (d->d_name[0] == '.' || (n > 5 && strcmp(d->d_name + n - 5, ".json") == 0))
+			continue;
+		if ((size_t)snprintf(out, cap, "%s/%s", dir, d->d_name) >= cap)
+			continue;
+		ssize_t v = getxattr(out, GZC_VIEW_XATTR_STORE_PATH, val, sizeof(val) - 1);
+		if (v > 0) {
+			val[v] = 0;
+			if (strcmp(val, want) == 0)
+				rc = 0;
+		}
+	}
+	closedir(dp);
+	return rc;
+}
+
+/* The core's name in the mount: first in the group the store keeps it in
+ * (the mount's group for our own cores), else in any group. */
+static int find_core(const char *mnt, const struct gzc_store_entry *e, char *out, size_t cap)
+{
+	char want[GZC_NAME_MAX + GZC_STORE_FILE_MAX + 2];
+	struct dirent *d;
+	int rc;
+
+	snprintf(want, sizeof(want), "%s/%s", e->group, e->core);
+	if ((rc = find_in_group(mnt, e->group, want, out, cap)) == 0)
+		return 0;
+	DIR *dp = opendir(mnt);
+	if (!dp)
+		return -errno;
+	while (rc < 0 && (d = readdir(dp)))
+		if (d->d_name[0] != '.')
+			rc = find_in_group(mnt, d->d_name, want, out, cap);
+	closedir(dp);
+	return rc;
+}
+
+static volatile sig_atomic_t child_to_signal;
+
+static void forward_signal(int sig)
+{
+	if (child_to_signal > 0)
+		kill((pid_t)child_to_signal, sig);
+}
+
+/* Runs the debugger in the foreground and returns its exit status. */
+static int run_debugger(const struct debug_opts *o, const char *exe, const char *core)
+{
+	const char *base = strrchr(o->debugger, '/');
+	base = base ? base + 1 : o->debugger;
+	int lldb = strcmp(base, "lldb") == 0 || strncmp(base, "lldb-", 5) == 0;
+	char **argv = calloc((size_t)o->nargs + 6, sizeof(*argv));
+	int n = 0;
+
+	if (!argv) {
+		cli_error("out of memory");
+		return 1;
+	}
+	argv[n++] = (char *)o->debugger;
+	for (int i = 0; i < o->nargs; i++)
+		argv[n++] = o->args[i];
+	if (lldb) {
+		argv[n++] = "--core";
+		argv[n++] = (char *)core;
+		if (exe)
+			argv[n++] = (char *)exe;
+	} else if (exe) {
+		argv[n++] = (char *)exe;
+		argv[n++] = (char *)core;
+	} else {
+		argv[n++] = "-c";
+		argv[n++] = (char *)core;
+	}
+
+	/* ^C and ^\ are the debugger's; TERM and HUP reach it through us */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward_signal }, old[4];
+	sigaction(SIGINT, &ign, &old[0]);
+	sigaction(SIGQUIT, &ign, &old[1]);
+	sigaction(SIGTERM, &fwd, &old[2]);
+	sigaction(SIGHUP, &fwd, &old[3]);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(o->debugger, argv);
+		fprintf(stderr, "gzcoredump: cannot run %s: %s\n", o->debugger, strerror(errno));
+		_exit(127);
+	}
+	int status = 0, rc;
+	if (pid < 0) {
+		cli_error("cannot start %s: %s", o->debugger, strerror(errno));
+		rc = 1;
+	} else {
+		child_to_signal = pid;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		child_to_signal = 0;
+		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGQUIT, &old[1], NULL);
+	sigaction(SIGTERM, &old[2], NULL);
+	sigaction(SIGHUP, &old[3], NULL);
+	free(argv);
+	return rc;
+}
+
+/* Prints what gzcorefs said (its log), indented, after a failure. */
+static void show_log(int logfd)
+{
+	char buf[4096];
+	ssize_t n = pread(logfd, buf, sizeof(buf) - 1, 0);
+	if (n > 0) {
+		buf[n] = 0;
+		fprintf(stderr, "gzcorefs said:\n%s", buf);
+	}
+}
+
+int cmd_debug(int argc, char **argv)
+{
+	struct debug_opts o = { 0 };
+	struct gzc_config cfg;
+	struct gzc_store_entry *e = NULL;
+	size_t n = 0;
+	int rootfd, status = 1, logfd = -1;
+	char *exe = NULL, *gzcorefs = NULL, dir[] = "/tmp/gzcoredump-debug.XXXXXX", mnt[sizeof(dir) + 8], core[PATH_MAX];
+	pid_t fs = -1;
+	int mounted = 0, made_dir = 0, made_mnt = 0;
+
+	if (debug_parse(argc, argv, &o) < 0)
+		return 2;
+	if (cli_store_open_list(o.store, o.config, &cfg, &rootfd, &e, &n))
+		return 1;
+	close(rootfd);
+	int i = cli_store_find(e, n, o.id);
+	if (i < 0)
+		goto out;
+	const struct gzc_meta *m = &e[i].meta;
+	const char *store = o.store ? o.store : cfg.store;
+	if (m->truncated)
+		cli_error("warning: this core was truncated when stored (%s): some memory is missing",
+			  m->truncated_reason ? m->truncated_reason : "?");
+	exe = pick_exe(&o, m);
+
+	/* a mount namespace of our own: the mount stays private to us and the debugger */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		cli_error("debug needs root, for a private mount of the store (%s)", strerror(errno));
+		goto out;
+	}
+	if (!mkdtemp(dir)) {
+		cli_error("cannot make a temporary directory in /tmp: %s", strerror(errno));
+		goto out;
+	}
+	made_dir = 1;
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	if (mkdir(mnt, 0700) < 0) {
+		cli_error("cannot make %s: %s", mnt, strerror(errno));
+		goto out;
+	}
+	made_mnt = 1;
+	logfd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (logfd < 0 || !(gzcorefs = find_gzcorefs())) {
+		cli_error("cannot start gzcorefs: %s", strerror(errno));
+		goto out;
+	}
+	fs = start_fs(gzcorefs, store, mnt, logfd);
+	if (fs < 0) {
+		cli_error("cannot start gzcorefs: %s", strerror(errno));
+		goto out;
+	}
+	if (wait_mounted(mnt, dir, &fs) < 0) {
+		cli_error("the store did not mount (with %s)", gzcorefs);
+		show_log(logfd);
+		goto out;
+	}
+	mounted = 1;
+	int rc = find_core(mnt, &e[i], core, sizeof(core));
+	if (rc < 0) {
+		cli_error("the mount does not show %s/%s: %s", e[i].group, e[i].core, strerror(-rc));
+		show_log(logfd);
+		goto out;
+	}
+	if (!o.quiet)
+		fprintf(stderr, "gzcoredump: pid %lld (%s %s), signal %s: %s on %s, read through gzcorefs "
+				"(not extracted)\n",
+			(long long)m->pid, m->app ? m->app : "?", m->app_version ? m->app_version : "?",
+			m->signal_name ? m->signal_name : "?", exe ? exe : "(no executable)", core);
+	status = run_debugger(&o, exe, core);
+out:
+	if (mounted && umount2(mnt, MNT_DETACH) < 0)
+		cli_error("cannot unmount %s: %s", mnt, strerror(errno));
+	if (fs > 0) {
+		kill(fs, SIGTERM);
+		while (waitpid(fs, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (made_mnt)
+		rmdir(mnt);
+	if (made_dir)
+		rmdir(dir);
+	if (logfd >= 0)
+		close(logfd);
+	free(exe);
+	free(gzcorefs);
+	gzc_store_list_free(e, n);
+	return status;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# gzcoredump debug ID: the debugger on a stored core read through a private
+# gzcorefs mount. gdb's bt and info threads equal those on the raw core; the
+# mount is seen only inside the command's own mount namespace and is gone
+# afterwards (no mount, no temporary directory, no gzcorefs left), also when
+# the command is stopped with SIGTERM; the debugger's exit status comes
+# back; the executable is checked against the core's build-id; a missing
+# executable gives the core alone; the debugger reads exactly the core's bytes.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/helpers/fs_lib.sh"
+[ -c /dev/fuse ] || skip "/dev/fuse is missing"
+[ "$(id -u)" = 0 ] || skip "needs root (a private mount namespace and a FUSE mount)"
+need gdb
+
+raw=$TMP/raw.core
+KEEP_SAMPLE=1 make_sample_core "$raw" 16
+store=$TMP/store
+mkdir -m 700 "$store"
+# stored as the kernel would hand it over, while /proc/<pid> still shows the
+# process (its exe gives the build-id)
+"$GZCOREDUMP" --kernel -S "$store" "$SAMPLE_PID" "$SAMPLE_PID" 0 0 6 "$(date +%s)" 18446744073709551615 1 \
+	"$(hostname)" fs_sample <"$raw" || fail "gzcoredump --kernel"
+kill -9 "$SAMPLE_PID" 2>/dev/null; wait "$SAMPLE_PID" 2>/dev/null
+"$GZCOREDUMP" info "$SAMPLE_PID" -S "$store" | grep -q "^Build-id: *[0-9a-f]" || fail "no build-id recorded"
+
+leftovers() { # what a debug run could leave behind
+	grep -c 'gzcoredump-debug' /proc/mounts
+	ls -d /tmp/gzcoredump-debug.* 2>/dev/null | wc -l
+	pgrep -fc "gzcorefs $store " || true
+}
+before=$(leftovers)
+
+gdbargs=(-nx -batch -ex 'set pagination off' -ex bt -ex 'info threads')
+want=$(gdb "${gdbargs[@]}" "$SAMPLE" "$raw" 2>&1)
+got=$("$GZCOREDUMP" debug -q "$SAMPLE_PID" -S "$store" -- "${gdbargs[@]}" 2>&1) || fail "debug failed: $got"
+[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") | head -20; fail "gdb through debug differs from gdb on the raw core"; }
+echo "$got" | grep -q 'descend' || fail "no deep stack in the backtrace: $got"
+[ "$(echo "$got" | grep -c 'Thread 0x')" -ge 4 ] || fail "threads missing: $got"
+[ "$(leftovers)" = "$before" ] || fail "debug left something behind: $(leftovers)"
+ok "bt and info threads through debug equal the raw core's; nothing left behind"
+
+# the debugger's exit status comes back; without -q a header names the core
+"$GZCOREDUMP" debug "$SAMPLE_PID" -S "$store" -- -nx -batch -ex 'quit 3' >"$TMP/out" 2>&1
+rc=$?
+[ $rc = 3 ] || { cat "$TMP/out"; fail "exit status $rc, not the debugger's 3"; }
+grep -q "pid $SAMPLE_PID (fs_sample .*not extracted" "$TMP/out" || { cat "$TMP/out"; fail "no header line"; }
+ok "the debugger's exit status is returned"
+
+# an executable that is not the build that crashed: a warning, gdb still runs
+out=$("$GZCOREDUMP" debug "$SAMPLE_PID" -S "$store" --exe /bin/true -- -nx -batch -ex 'info threads' 2>&1) ||
+	fail "debug --exe failed: $out"
+echo "$out" | grep -q "/bin/true is not the build that crashed" || fail "no build-id warning: $out"
+ok "a mismatched executable is named as such"
+# no executable at all: the core alone
+out=$("$GZCOREDUMP" debug "$SAMPLE_PID" -S "$store" --exe "$TMP/none" -- -nx -batch -ex 'info threads' 2>&1) ||
+	fail "debug without an executable failed: $out"
+echo "$out" | grep -q "cannot open the executable" || fail "no warning for a missing executable: $out"
+[ "$(echo "$out" | grep -c 'LWP')" -ge 4 ] || fail "gdb on the core alone shows no threads: $out"
+ok "a missing executable gives the debugger the core alone"
+
+# a stand-in debugger checks the bytes it is given and that the mount is
+# private; then SIGTERM to gzcoredump reaches it and everything is cleaned up
+cat >"$TMP/fakedbg" <<EOS
+#!/bin/sh
+# argv: EXE CORE
+cmp -s "\$2" "$raw" && echo same >"$TMP/fake.cmp"
+echo "\$2" >"$TMP/fake.core"
+touch "$TMP/fake.ready"
+exec sleep 60
+EOS
+chmod +x "$TMP/fakedbg"
+"$GZCOREDUMP" debug -q "$SAMPLE_PID" -S "$store" --debugger "$TMP/fakedbg" &
+dpid=$!
+at_exit "kill -9 $dpid 2>/dev/null"
+wait_for "[ -e '$TMP/fake.ready' ]" || fail "the stand-in debugger did not start"
+[ "$(cat "$TMP/fake.cmp" 2>/dev/null)" = same ] || fail "the debugger was not given the core's exact bytes"
+! grep -q 'gzcoredump-debug' /proc/mounts || fail "the debug mount is visible outside its namespace"
+[ ! -e "$(cat "$TMP/fake.core")" ] || fail "the mounted core is visible outside the namespace"
+kill -TERM $dpid
+wait $dpid
+rc=$?
+[ $rc = 143 ] || fail "after SIGTERM: exit status $rc, not the debugger's (143)"
+wait_for '[ "$(leftovers)" = "$before" ]' || fail "SIGTERM left something behind: $(leftovers)"
+ok "exact bytes, a private mount, SIGTERM passed on and cleaned up"
+
+out=$("$GZCOREDUMP" debug 999999999 -S "$store" 2>&1) && fail "an unknown ID succeeded"
+echo "$out" | grep -q "no core '999999999'" || fail "unknown ID: $out"
+"$GZCOREDUMP" debug -S "$store" >/dev/null 2>&1; [ $? = 2 ] || fail "debug without an ID is not a usage error"
+ok "unknown or missing ID refused"
