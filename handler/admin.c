@@ -328,8 +328,8 @@ int cmd_vacuum(int argc, char **argv)
 					      .max_per_app = cfg.max_per_app, .max_age_s = cfg.max_age_s };
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		r = gzc_store_vacuum(rootfd, &lim, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, NULL, 0,
-				     NULL, NULL);
+		r = gzc_store_vacuum(rootfd, &lim, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, NULL,
+				     NULL, NULL, NULL);
 		close(lockfd);
 	}
 	close(rootfd);

@@ -28,6 +28,7 @@
 
 #define READ_STEP (4u << 20)
 #define MIN_BUDGET (64u << 10)  /* below this the store is full: skip */
+#define ROOM_MIN (256u << 10)   /* least extra room made when a core outgrows its budget */
 /* Space held back while streaming, given back just before the sidecar is
  * written: on a disk the core fills up, the sidecar (without its /proc
  * snapshots if need be) still fits, and the core is kept. */
@@ -269,9 +270,24 @@ static struct gzc_ret_limits limits_of(const struct gzc_config *cfg)
 					.max_per_app = cfg->max_per_app, .max_age_s = cfg->max_age_s };
 }
 
-/* Under the lock: the rate limit, a vacuum, and how many bytes we may add.
- * Returns 1 to go on, 0 to skip (logged), negative errno. */
-static int admit(struct capture *c, int rootfd, uint64_t *ret_budget)
+/* How big the incoming core may grow, with `written` bytes of it on disk
+ * and fs_free bytes free: up to max_use (what is stored is brought back
+ * within max_use after it is in, oldest first), up to keep_free short of
+ * filling the file system, and never past filling it (a full disk holds
+ * nothing, even with no limits set). */
+static uint64_t core_budget(const struct gzc_config *cfg, uint64_t written, uint64_t fs_free)
+{
+	uint64_t room = cfg->keep_free ? (fs_free > cfg->keep_free ? fs_free - cfg->keep_free : 0) : fs_free;
+	uint64_t b = room > UINT64_MAX - written ? UINT64_MAX : written + room;
+	return cfg->max_use && cfg->max_use < b ? cfg->max_use : b;
+}
+
+/* Under the lock: the rate limit, a vacuum that also makes room under
+ * keep_free for the incoming core's first `reserve` bytes (the oldest
+ * cores go first), and how big the core may grow (UINT64_MAX: no limit but
+ * the disk, whose end the writer meets as an output error). Returns 1 to
+ * go on, 0 to skip (logged), negative errno. */
+static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_budget)
 {
 	struct gzc_ret_limits lim = limits_of(&c->cfg);
 	int r;
@@ -290,47 +306,87 @@ static int admit(struct capture *c, int rootfd, uint64_t *ret_budget)
 			return 0;
 		}
 	}
-	/* the vacuum's own listing gives the use after it; only a failed vacuum
-	 * needs a second listing */
-	uint64_t used = 0, fs_free = 0;
-	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, c->m.group, 0, NULL, &used);
+	/* the vacuum reports the free space after its removals; a failed vacuum
+	 * (logged) still leaves the space to check */
+	uint64_t fs_free = 0;
+	struct gzc_ret_incoming in = { .group = c->m.group, .reserve = reserve };
+	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, &in, NULL, NULL, &fs_free);
 	if (r < 0) {
 		cli_error("vacuum before storing failed: %s", strerror(-r));
-		struct gzc_store_entry *e = NULL;
-		size_t n = 0;
-		r = gzc_store_list_names(rootfd, &e, &n);
-		if (r < 0)
+		if ((r = gzc_store_fs_free(rootfd, &fs_free)) < 0)
 			return r;
-		used = gzc_store_used(e, n);
-		gzc_store_list_free(e, n);
 	}
-	r = gzc_store_fs_free(rootfd, &fs_free);
-	if (r < 0)
-		return r;
-	uint64_t budget = gzc_retention_budget(used, fs_free, &lim);
+	uint64_t budget = core_budget(&c->cfg, 0, fs_free);
 	if (budget < MIN_BUDGET) {
-		cli_error("pid %d (%s): skipped, the store is at its limits (max_use/keep_free)", (int)c->k.pid, c->k.comm);
+		cli_error("pid %d (%s): skipped, %s", (int)c->k.pid, c->k.comm,
+			  fs_free < MIN_BUDGET ? "the store's file system is full"
+			  : budget == c->cfg.max_use ? "max_use is too small for any core"
+						      : "no room left above keep_free");
 		return 0;
 	}
-	*ret_budget = budget;
+	*ret_budget = lim.max_use || lim.keep_free ? budget : UINT64_MAX;
+	return 1;
+}
+
+/* The core outgrew its room above keep_free: under the lock, deletes the
+ * oldest cores to make room for `need` more bytes and a margin of a
+ * quarter of what it wrote (at least ROOM_MIN), so a big core lists the
+ * store a few dozen times, not at every step, and frees at most a quarter
+ * more than it ends up using. Returns 1 if the budget grew (*budget is the
+ * new total), else 0. */
+static int make_room(struct capture *c, int rootfd, uint64_t out, uint64_t need, uint64_t *budget)
+{
+	struct gzc_ret_limits lim = limits_of(&c->cfg);
+	uint64_t margin = out / 4 > ROOM_MIN ? out / 4 : ROOM_MIN, fs_free = 0;
+	struct gzc_ret_incoming in = { .group = c->m.group, .written = out, .reserve = need + MIN_BUDGET + margin };
+	int lockfd, r;
+
+	if (!lim.keep_free || gzc_store_lock(rootfd, &lockfd) < 0)
+		return 0;
+	r = gzc_store_vacuum(rootfd, &lim, now_us(), &in, NULL, NULL, &fs_free);
+	close(lockfd);
+	if (r < 0) {
+		cli_error("pid %d: making room in the store failed: %s", (int)c->k.pid, strerror(-r));
+		return 0;
+	}
+	uint64_t total = core_budget(&c->cfg, out, fs_free);
+	if (total <= *budget)
+		return 0;
+	if (r > 0)
+		syslog(LOG_INFO, "pid %d (%s): removed %d older core%s to make room", (int)c->k.pid, c->k.comm, r,
+		       r == 1 ? "" : "s");
+	*budget = total;
 	return 1;
 }
 
 /* Streams stdin into the writer within the caps. Sets m.truncated/reason.
- * The store budget bounds the compressed output. Input the writer has taken
- * but not yet written (at most `inflight`, its memory bound) may come out
- * up to its own size, so each step takes no more input than the budget left
- * after that, and the stream stops while the bound still holds. */
+ * The store budget bounds the compressed output. Input taken but not yet
+ * written (at most the writer's memory bound) may come out up to its own
+ * size, so each step takes no more input than the budget left after that.
+ * When the budget runs short, the writer first writes out what it holds
+ * (it usually compresses well), then older cores are removed as the limits
+ * allow; only then is the core cut. */
 static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t cap, const char *cap_reason,
-		  uint64_t budget, uint64_t inflight)
+		  uint64_t budget)
 {
 	uint64_t taken = 0;
+	int drained = 0;
 	for (;;) {
-		uint64_t out = gzc_writer_bytes_out(w), pend = taken < inflight ? taken : inflight;
+		uint64_t out = gzc_writer_bytes_out(w), pend = gzc_writer_bytes_in(w) - gzc_writer_bytes_done(w);
 		uint64_t left = budget > out ? budget - out : 0;
 		if (budget != UINT64_MAX && left <= pend + MIN_BUDGET) {
+			if (!drained) {
+				drained = 1;
+				if (gzc_writer_drain(w) == 0)
+					continue;
+			} else if (make_room(c, rootfd, out, pend, &budget)) {
+				drained = 0;
+				continue;
+			}
 			c->m.truncated = 1;
-			set_str(&c->m.truncated_reason, "store limit (max_use/keep_free)");
+			set_str(&c->m.truncated_reason, gzc_writer_output_error(w) ? "disk full"
+						       : c->cfg.max_use && budget >= c->cfg.max_use ? "store limit (max_use)"
+										    : "store limit (keep_free)");
 			return 0;
 		}
 		uint64_t step = cap - taken < READ_STEP ? cap - taken : READ_STEP;
@@ -346,6 +402,7 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 		uint64_t got = 0;
 		int rd = gzc_writer_read_fd(w, STDIN_FILENO, step, &got);
 		taken += got;
+		drained = 0;
 		if (gzc_writer_output_error(w)) {
 			c->m.truncated = 1;
 			set_str(&c->m.truncated_reason, "disk full");
@@ -367,9 +424,10 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 		}
 		/* other handlers share the file system: look again */
 		uint64_t fs_free = 0;
-		if (c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0 && fs_free < c->cfg.keep_free + pend) {
+		if (c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0 && fs_free < c->cfg.keep_free + pend &&
+		    !make_room(c, rootfd, gzc_writer_bytes_out(w), pend, &budget)) {
 			c->m.truncated = 1;
-			set_str(&c->m.truncated_reason, "store limit (max_use/keep_free)");
+			set_str(&c->m.truncated_reason, "store limit (keep_free)");
 			return 0;
 		}
 	}
@@ -440,7 +498,7 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, struct g
 	snprintf(ret_path, cap, "%s/%s", c->m.group, core);
 	/* after: retention again, sparing the core just stored */
 	struct gzc_ret_limits lim = limits_of(&c->cfg);
-	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, 0, base, NULL);
+	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, base, NULL, NULL);
 	if (v < 0)
 		cli_error("vacuum after storing failed: %s", strerror(-v));
 	goto out;
@@ -535,7 +593,7 @@ int cmd_kernel(int argc, char **argv)
 	uint64_t budget = 0;
 	r = gzc_store_lock(rootfd, &lockfd);
 	if (r == 0) {
-		r = admit(&c, rootfd, &budget);
+		r = admit(&c, rootfd, 2 * MIN_BUDGET, &budget);
 		close(lockfd);
 	}
 	if (r <= 0) {
@@ -561,7 +619,7 @@ int cmd_kernel(int argc, char **argv)
 		cli_error("cannot start compressing: %s", strerror(-r));
 		goto out;
 	}
-	stream(&c, w, rootfd, cap, cap_reason, budget, gzc_writer_inflight_max(w));
+	stream(&c, w, rootfd, cap, cap_reason, budget);
 	/* give the pipe back now: the crashed process is released while we finish */
 	close(STDIN_FILENO);
 	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);
@@ -572,6 +630,11 @@ int cmd_kernel(int argc, char **argv)
 	if ((idx->flags & GZC_IDX_F_TRUNCATED) && !c.m.truncated) {
 		c.m.truncated = 1;
 		set_str(&c.m.truncated_reason, "disk full");
+	}
+	if (c.m.truncated && idx->usize == 0) {
+		cli_error("pid %d (%s): not stored, nothing of the core fit (%s)", (int)c.k.pid, c.k.comm,
+			  c.m.truncated_reason);
+		goto out;
 	}
 	if (c.procfd >= 0) {
 		close(c.procfd);

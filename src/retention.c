@@ -51,7 +51,7 @@ int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct 
 			size_t i = ord[a];
 			if (ret_delete[i])
 				continue;
-			uint64_t kept = same_group(items[i].group, st->incoming_group) ? 1 : 0;
+			uint64_t kept = same_group(items[i].group, st->in.group) ? 1 : 0;
 			for (size_t b = 0; b < a; b++) {
 				size_t j = ord[b];
 				if (!ret_delete[j] && same_group(items[i].group, items[j].group))
@@ -71,8 +71,8 @@ int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct 
 		size_t i = ord[a];
 		if (ret_delete[i])
 			continue;
-		bool over_use = lim->max_use && used + st->reserve > lim->max_use;
-		bool under_free = lim->keep_free && fs_free < lim->keep_free + st->reserve;
+		bool over_use = lim->max_use && used + st->in.written > lim->max_use;
+		bool under_free = lim->keep_free && fs_free < lim->keep_free + st->in.reserve;
 		if (!over_use && !under_free)
 			break;
 		ret_delete[i] = true;

@@ -8,10 +8,15 @@
  *
  *   1. max_age:     a core older than this goes;
  *   2. max_per_app: per group, only the newest N stay (with a reserved slot
- *                   for a core about to be written into `incoming_group`);
+ *                   for an incoming core, one being written, in its group);
  *   3. max_use / keep_free: then the oldest cores go, one by one, until the
- *                   store uses at most max_use bytes (plus `reserve` for the
- *                   incoming core) and the file system has keep_free free.
+ *                   store uses at most max_use bytes (counting what an
+ *                   incoming core wrote so far) and the file system keeps
+ *                   keep_free free beyond the room the incoming core wants.
+ *
+ * max_use is a bound on what is stored, applied again once a new core is in
+ * (a core may pass it while it is written, as systemd-coredump's MaxUse);
+ * keep_free guards the file system, so room is made before it is used.
  *
  * "Oldest" is by crash time, ties broken by position (stable). A limit of 0
  * is no limit.
@@ -40,11 +45,17 @@ struct gzc_ret_limits {
 	uint64_t max_age_s;     /* 0 = none */
 };
 
+/* A core being written while the store is vacuumed (not listed yet). */
+struct gzc_ret_incoming {
+	const char *group;  /* its group (max_per_app keeps a slot there), or NULL */
+	uint64_t written;   /* bytes of it on disk already: counted in max_use, already out of fs_free */
+	uint64_t reserve;   /* bytes it may still write: room to make under keep_free */
+};
+
 struct gzc_ret_state {
 	uint64_t now_us;
 	uint64_t fs_free;          /* bytes available on the store's file system */
-	const char *incoming_group; /* a core about to be stored there, or NULL */
-	uint64_t reserve;          /* bytes to leave for it */
+	struct gzc_ret_incoming in; /* all zero: none */
 };
 
 /* Marks in ret_delete[i] (n entries, set to true or false) every item to

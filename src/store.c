@@ -355,8 +355,9 @@ uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
 	return sum;
 }
 
-int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us, const char *incoming_group,
-		     uint64_t reserve, const char *protect, uint64_t *ret_used)
+int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
+		     const struct gzc_ret_incoming *incoming, const char *protect, uint64_t *ret_used,
+		     uint64_t *ret_fs_free)
 {
 	struct gzc_store_entry *e = NULL;
 	struct gzc_ret_item *items = NULL;
@@ -391,8 +392,9 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	r = gzc_store_fs_free(rootfd, &fs_free);
 	if (r < 0)
 		goto out;
-	struct gzc_ret_state st = { .now_us = now_us, .fs_free = fs_free, .incoming_group = incoming_group,
-				    .reserve = reserve };
+	struct gzc_ret_state st = { .now_us = now_us, .fs_free = fs_free };
+	if (incoming)
+		st.in = *incoming;
 	r = gzc_retention_plan(items, m, lim, &st, del);
 	if (r < 0)
 		goto out;
@@ -404,11 +406,14 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 		if (gzc_store_remove(rootfd, x) == 0) {
 			removed++;
 			used -= x->bytes;
+			fs_free += x->bytes;
 		}
 	}
 	r = removed;
 	if (ret_used)
 		*ret_used = used;
+	if (ret_fs_free)
+		*ret_fs_free = fs_free;
 out:
 	free(map);
 	free(items);

@@ -98,17 +98,21 @@ GZC_MUST_CHECK int gzc_store_fs_free(int rootfd, uint64_t *ret);
 
 /* Applies the retention rules (retention.h) to the store: lists it, plans,
  * removes what the plan marks, oldest first, except the entry whose base
- * is `protect` (a core just stored; may be NULL). Also removes sidecars left
- * without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that died).
- * The caller holds the store lock. Returns the number of cores removed;
- * *ret_used (may be NULL) gets the store's disk use after the removals, as
- * gzc_store_used() of a new listing would (set only on success).
- * Errors: those of gzc_store_list(), gzc_retention_plan(); a failed removal
- * is skipped (the next vacuum retries). */
+ * is `protect` (a core just stored; may be NULL). incoming (may be NULL)
+ * describes a core being written, to make room for. Also removes sidecars
+ * left without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that
+ * died). The caller holds the store lock. Returns the number of cores
+ * removed; *ret_used (may be NULL) gets the store's disk use after the
+ * removals, as gzc_store_used() of a new listing would (set only on
+ * success); *ret_fs_free (may be NULL) the file system's free bytes as the
+ * plan saw them plus what the removals gave back.
+ * Errors: those of gzc_store_list(), gzc_store_fs_free(),
+ * gzc_retention_plan(); a failed removal is skipped (the next vacuum retries). */
 struct gzc_ret_limits;
+struct gzc_ret_incoming;
 GZC_MUST_CHECK int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
-				    const char *incoming_group, uint64_t reserve, const char *protect,
-				    uint64_t *ret_used);
+				    const struct gzc_ret_incoming *incoming, const char *protect, uint64_t *ret_used,
+				    uint64_t *ret_fs_free);
 
 /* Sum of the disk use of every entry. */
 uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n);

@@ -695,6 +695,14 @@ int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags, struct gzc_ind
 
 uint64_t gzc_writer_bytes_in(const struct gzc_writer *w) { return w->bytes_in; }
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w) { return w->coff; }
+uint64_t gzc_writer_bytes_done(const struct gzc_writer *w) { return w->usize; }
+
+int gzc_writer_drain(struct gzc_writer *w)
+{
+	while (w->write_seq < w->fill_seq)
+		write_next(w);
+	return w->err;
+}
 uint64_t gzc_writer_inflight_max(const struct gzc_writer *w) { return (uint64_t)w->nslots * w->span; }
 int gzc_writer_output_error(const struct gzc_writer *w) { return w->err; }
 

@@ -68,6 +68,14 @@ GZC_MUST_CHECK int gzc_writer_finish(struct gzc_writer *w, uint32_t extra_flags,
 /* Bytes taken so far (uncompressed) and bytes written (compressed). */
 uint64_t gzc_writer_bytes_in(const struct gzc_writer *w);
 uint64_t gzc_writer_bytes_out(const struct gzc_writer *w);
+/* Bytes taken whose compressed form is written (uncompressed): what is
+ * taken beyond it may still come out at up to its own size. */
+uint64_t gzc_writer_bytes_done(const struct gzc_writer *w);
+
+/* Waits until every whole span taken so far is compressed and written; the
+ * span being filled stays open. Returns 0 or the first output error (as
+ * gzc_writer_output_error()). */
+GZC_MUST_CHECK int gzc_writer_drain(struct gzc_writer *w);
 /* The most input the writer holds taken but not yet written out: its slots
  * times its span (which is 4 MiB at level 9 unless set). */
 uint64_t gzc_writer_inflight_max(const struct gzc_writer *w);

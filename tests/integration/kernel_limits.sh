@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Limits and settings of the kernel handler: a full disk (small tmpfs store),
-# keep_free, max_per_app, rate_limit, max_core_size, hooks with a timeout and
+# keep_free, max_use making room for a new core, a full disk with nothing
+# stored of a core, max_per_app, rate_limit, max_core_size, hooks with a timeout and
 # hostile data only in their environment; install/uninstall bookkeeping
 # (previous pattern, --persist, a too-long line) and the original -c line.
 . "$(dirname "$0")/lib.sh"
@@ -94,4 +95,60 @@ j=$(newest_json)
 [ "$(meta "$j" "d['file']['truncated']")" = True ] || fail "core on a full disk not truncated"
 [ -z "$(find "$STORE" -name '.gzc-tmp*')" ] || fail "temporary files left on the full disk"
 ok "disk full: stored validly, truncated ($(meta "$j" "d['file']['truncated_reason']"))"
+"$GZCOREDUMP" uninstall >/dev/null
+
+# 5. a core that finds no room at all is not stored as an empty file
+printf 'store = %s\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install on the full tmpfs"
+before=$(cores)
+head -c 100M /dev/urandom > "$TMP/small/filler" 2>/dev/null
+crash "$SEGV" --mb 64
+wait_handlers
+[ "$(cores)" = "$before" ] || fail "a core that did not fit at all was stored: $(cores) cores, $before before"
+[ -z "$(find "$STORE" -name '.gzc-tmp*')" ] || fail "temporary files left on the full disk"
+rm -f "$TMP/small/filler"
+ok "no room at all: nothing stored, nothing left behind"
+"$GZCOREDUMP" uninstall >/dev/null
+
+# 6. max_use makes room as a new core grows: the oldest cores go, so each
+# crash is stored whole while the store stays within max_use
+STORE=$TMP/mu
+printf 'store = %s\nmax_use = 3M\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install with max_use"
+for i in 1 2 3 4 5; do crash "$SEGV" --mb 4 --comm "mu$i"; wait_handlers; done
+n=$(cores)
+[ "$n" -ge 2 ] && [ "$n" -lt 5 ] || fail "max_use 3M with five ~1.2 MB cores kept $n"
+for j in "$STORE"/*/core.*.json; do
+	[ "$(meta "$j" "d['file']['truncated']")" = False ] ||
+		fail "$(meta "$j" "d['process']['comm']") was cut though older cores could go: $(meta "$j" "d['file']['truncated_reason']")"
+done
+kept=$(for j in "$STORE"/*/core.*.json; do meta "$j" "d['process']['comm']"; done | sort | tr '\n' ' ')
+want=$(for i in $(seq $((6 - n)) 5); do echo "mu$i"; done | tr '\n' ' ')
+[ "$kept" = "$want" ] || fail "max_use kept '$kept', not the newest $n ('$want')"
+use=$(find "$STORE" -mindepth 2 -type f -printf '%b\n' | awk '{s += $1 * 512} END {print s}')
+[ "$use" -le $((3 * 1024 * 1024)) ] || fail "the store uses $use bytes, over max_use 3M"
+ok "max_use 3M: the newest $n cores kept whole (oldest removed first), $use bytes in use"
+"$GZCOREDUMP" uninstall >/dev/null
+
+# 7. keep_free makes room the same way, before the space is used: on a
+# 10 MiB file system with keep_free 4M, crash after crash is stored whole
+mkdir "$TMP/kf"
+mount -t tmpfs -o size=10m,mode=0700 gzctest "$TMP/kf" || skip "cannot mount tmpfs"
+at_exit "umount -l '$TMP/kf'"
+STORE=$TMP/kf/store
+printf 'store = %s\nkeep_free = 4M\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install with keep_free"
+for i in 1 2 3 4 5 6 7; do crash "$SEGV" --mb 4 --comm "kf$i"; wait_handlers; done
+n=$(cores)
+[ "$n" -ge 2 ] && [ "$n" -lt 7 ] || fail "keep_free 4M on 10 MiB with seven ~1.2 MB cores kept $n"
+for j in "$STORE"/*/core.*.json; do
+	[ "$(meta "$j" "d['file']['truncated']")" = False ] ||
+		fail "$(meta "$j" "d['process']['comm']") was cut though older cores could go: $(meta "$j" "d['file']['truncated_reason']")"
+done
+kept=$(for j in "$STORE"/*/core.*.json; do meta "$j" "d['process']['comm']"; done | sort | tr '\n' ' ')
+want=$(for i in $(seq $((8 - n)) 7); do echo "kf$i"; done | tr '\n' ' ')
+[ "$kept" = "$want" ] || fail "keep_free kept '$kept', not the newest $n ('$want')"
+free=$(df -B1 --output=avail "$TMP/kf" | tail -1)
+[ "$free" -ge $((4 * 1024 * 1024)) ] || fail "keep_free 4M not kept: $free bytes free"
+ok "keep_free 4M: the newest $n cores kept whole, $free bytes free"
 "$GZCOREDUMP" uninstall >/dev/null

@@ -48,11 +48,11 @@ Test(retention, max_per_app_keeps_newest)
 	cr_assert_eq(plan(&lim, &st, del), 3);
 	cr_assert(del[0] && del[1] && del[2] && !del[3] && !del[4]);
 	/* one slot reserved for an incoming core of a-1: all of a-1 goes */
-	st.incoming_group = "a-1";
+	st.in.group = "a-1";
 	cr_assert_eq(plan(&lim, &st, del), 4);
 	cr_assert(del[3] && !del[4]);
 	lim.max_per_app = 2;
-	st.incoming_group = NULL;
+	st.in.group = NULL;
 	cr_assert_eq(plan(&lim, &st, del), 1);
 	cr_assert(del[0]);
 }
@@ -65,9 +65,12 @@ Test(retention, max_use_oldest_first)
 	/* 150 used: drop 10, 20, 30 -> 90 */
 	cr_assert_eq(plan(&lim, &st, del), 3);
 	cr_assert(del[0] && del[1] && del[2] && !del[3]);
-	st.reserve = 50; /* 40 + 50 + 50 > 100: the 40 goes too, 50 + 50 fits */
+	/* an incoming core with 50 on disk: 40 + 50 + 50 > 100, the 40 goes
+	 * too; the room it still wants is not counted (max_use is applied
+	 * again once it is stored) */
+	st.in = (struct gzc_ret_incoming){ .written = 50, .reserve = 1000 };
 	cr_assert_eq(plan(&lim, &st, del), 4);
-	cr_assert(!del[4]);
+	cr_assert(del[3] && !del[4]);
 }
 
 Test(retention, keep_free)
@@ -77,6 +80,11 @@ Test(retention, keep_free)
 	struct gzc_ret_state st = { .now_us = 500 * S, .fs_free = 975 };
 	cr_assert_eq(plan(&lim, &st, del), 2); /* +10 +20 reach 1005 */
 	cr_assert(del[0] && del[1] && !del[2]);
+	/* what an incoming core wrote is already out of fs_free: only the room
+	 * it still wants counts (+10 +20 +30 reach 1035 >= 1000 + 30) */
+	st.in = (struct gzc_ret_incoming){ .written = 500, .reserve = 30 };
+	cr_assert_eq(plan(&lim, &st, del), 3);
+	cr_assert(del[2] && !del[3]);
 }
 
 Test(retention, rules_compose)

@@ -142,7 +142,7 @@ Test(store, vacuum_keeps_protected)
 	put("app-1", 3, 3000, true);
 	struct gzc_ret_limits lim = { .max_per_app = 1 };
 	uint64_t used = 0;
-	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, 0, "core.1.1000", &used), 1,
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, "core.1.1000", &used, NULL), 1,
 		     "the protected one stays");
 	struct gzc_store_entry *e;
 	size_t n;

@@ -617,7 +617,7 @@ Test(writer, memory_bounded_for_512m)
 }
 
 /* What the writer may hold unwritten follows its real span: 4 MiB at level
- * 9 (the kernel handler's store budget relies on it). */
+ * 9. */
 Test(writer, inflight_bound_follows_the_span)
 {
 	char path[128];
@@ -636,4 +636,49 @@ Test(writer, inflight_bound_follows_the_span)
 	}
 	cr_assert_eq(b[0], 6u * GZC_SPAN_DEFAULT, "two workers: six slots of 1 MiB");
 	cr_assert_geq(b[1], 3u * GZC_SPAN_DEFAULT_BEST, "level 9: slots of 4 MiB");
+}
+
+/* drain writes out every whole span taken; the one being filled stays
+ * open, and bytes_done says how much input is written (the kernel handler
+ * counts only the rest as possibly incompressible against its budget). */
+Test(writer, drain_writes_whole_spans_and_keeps_the_open_one)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/d.gz", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	const uint32_t span = 64 * 1024;
+	struct gzc_writer_opts o = { .span = span, .threads = 2 };
+	struct gzc_writer *w;
+	cr_assert_eq(gzc_writer_new(fd, &o, &w), 0);
+	size_t n = 5 * span / 2;
+	unsigned char *buf = malloc(n);
+	cr_assert_not_null(buf);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)(i * 7 + i / 251);
+	uint64_t head = gzc_writer_bytes_out(w);
+	cr_assert_eq(gzc_writer_write(w, buf, n), 0);
+	cr_assert_eq(gzc_writer_bytes_in(w), n);
+	cr_assert_eq(gzc_writer_drain(w), 0);
+	cr_assert_eq(gzc_writer_bytes_done(w), 2u * span, "two whole spans written, the half one kept open");
+	cr_assert_gt(gzc_writer_bytes_out(w), head);
+	cr_assert_eq(gzc_writer_drain(w), 0, "a second drain has nothing to do");
+	cr_assert_eq(gzc_writer_bytes_done(w), 2u * span);
+	struct gzc_index *idx = NULL;
+	cr_assert_eq(gzc_writer_finish(w, 0, &idx), 0);
+	cr_assert_eq(gzc_writer_bytes_done(w), n);
+	cr_assert_eq(idx->usize, n);
+	gzc_index_free(idx);
+	gzc_writer_free(w);
+	free(buf);
+	/* the file is whole */
+	struct gzc_reader *r;
+	cr_assert_eq(gzc_reader_open(fd, NULL, &r, NULL), 0); /* takes fd */
+	unsigned char *back = malloc(n);
+	cr_assert_not_null(back);
+	cr_assert_eq(gzc_reader_pread(r, back, n, 0), (ssize_t)n);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(back[i], (unsigned char)(i * 7 + i / 251), "byte %zu", i);
+	free(back);
+	gzc_reader_close(r);
 }
