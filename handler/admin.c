@@ -61,12 +61,14 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 int cli_store_open_list(const char *store_opt, const char *config, struct gzc_config *cfg, int *ret_root,
 			struct gzc_store_entry **ret_e, size_t *ret_n)
 {
-	unsigned ln = 0;
+	struct gzc_config_error cerr;
 	gzc_config_init(cfg);
-	int r = gzc_config_load(cfg, config ? config : GZC_CONFIG_PATH, &ln);
+	int r = gzc_config_load(cfg, config ? config : GZC_CONFIG_PATH, &cerr);
 	if (r < 0 && !(r == -ENOENT && !config)) {
-		cli_error("%s:%u: %s", config ? config : GZC_CONFIG_PATH, ln, strerror(-r));
-		return 1;
+		/* bad lines are skipped (as the handler does); an unreadable file is an error */
+		cli_config_error(config ? config : GZC_CONFIG_PATH, r, &cerr, cerr.line ? "that line is ignored" : NULL);
+		if (!cerr.line)
+			return 1;
 	}
 	const char *store = store_opt ? store_opt : cfg->store;
 	r = gzc_store_open(store, false, ret_root);

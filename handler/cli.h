@@ -33,6 +33,12 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Non-zero when running under the kernel's core_pattern pipe (log via syslog). */
 extern int cli_syslog;
 
+struct gzc_config_error;
+/* Says what is wrong with the config file path (r and err from
+ * gzc_config_load), then what follows from it (then, e.g. "that line is
+ * ignored"; may be NULL). */
+void cli_config_error(const char *path, int r, const struct gzc_config_error *err, const char *then);
+
 /* Parses "64K", "1M", "1048576" into bytes. Returns 0 or -EINVAL/-ERANGE. */
 int cli_parse_size(const char *s, uint64_t *ret);
 

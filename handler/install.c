@@ -2,9 +2,11 @@
  * install.c — `gzcoredump install|uninstall`: point the kernel's
  * core_pattern at us and back.
  *
- * The pattern we replace is kept in the store as ".core_pattern.prev" (a
- * hidden name, so listings skip it); uninstall finds the store from the
- * installed line itself (-S) and restores that pattern. --persist also
+ * What we replace (the core_pattern and core_pipe_limit before the first
+ * install) is kept in a state directory of our own (/var/lib/gzcoredump),
+ * not in the store, so a re-install with another store or an edited config
+ * still gives the original values back. Older versions kept them in the
+ * store as hidden files: uninstall still reads those. --persist also
  * writes a sysctl.d file so the setting survives a reboot.
  */
 #include "cli.h"
@@ -29,12 +31,19 @@
 #define PIPE_LIMIT_PREV ".core_pipe_limit.prev"
 #define PIPE_LIMIT 64
 #define SYSCTL_FILE "/etc/sysctl.d/50-gzcoredump.conf"
+#define STATE_DIR "/var/lib/gzcoredump"
 #define PATTERN_BUF 512
 
 static const char *sysctl_file(void)
 {
 	const char *f = getenv("GZC_SYSCTL_FILE"); /* for tests */
 	return f && *f ? f : SYSCTL_FILE;
+}
+
+static const char *state_dir(void)
+{
+	const char *d = getenv("GZC_STATE_DIR"); /* for tests */
+	return d && *d ? d : STATE_DIR;
 }
 
 static int read_pattern(char *buf, size_t cap)
@@ -88,13 +97,14 @@ static void store_of(const char *pattern, char *buf, size_t cap)
 {
 	struct gzc_config cfg;
 	char conf[PATH_MAX];
-	unsigned ln;
+	struct gzc_config_error cerr;
 	opt_of(pattern, "-S", buf, cap);
 	if (buf[0])
 		return;
 	opt_of(pattern, "-C", conf, sizeof(conf));
 	gzc_config_init(&cfg);
-	if (gzc_config_load(&cfg, conf[0] ? conf : GZC_CONFIG_PATH, &ln) < 0)
+	/* as the handler reads it: bad lines are skipped, an unreadable file gives the defaults */
+	if (gzc_config_load(&cfg, conf[0] ? conf : GZC_CONFIG_PATH, &cerr) < 0 && !cerr.line)
 		gzc_config_init(&cfg);
 	snprintf(buf, cap, "%s", cfg.store);
 }
@@ -127,11 +137,6 @@ static int load_named(int rootfd, const char *name, char *buf, size_t cap)
 	return 0;
 }
 
-static int load_prev(int rootfd, char *buf, size_t cap)
-{
-	return load_named(rootfd, PREV_NAME, buf, cap);
-}
-
 static long read_pipe_limit(void)
 {
 	char buf[32];
@@ -158,32 +163,54 @@ static int write_pipe_limit(long v)
 	return r;
 }
 
+/* Loads a remembered value: from the state directory, else (an install by
+ * an older version) from the store of the installed line, oldfd (may be -1). */
+static int load_remembered(int statefd, int oldfd, const char *name, char *buf, size_t cap)
+{
+	if (statefd >= 0 && load_named(statefd, name, buf, cap) == 0)
+		return 0;
+	return oldfd >= 0 ? load_named(oldfd, name, buf, cap) : -ENOENT;
+}
+
 /* Raises core_pipe_limit to PIPE_LIMIT, remembering the value to give back
  * (the first one seen: a re-install keeps the original). */
-static int raise_pipe_limit(int rootfd, int reinstall)
+static int raise_pipe_limit(int statefd, int oldfd, int reinstall)
 {
 	long cur = read_pipe_limit();
 	char prev[32];
 	if (cur < 0)
 		return (int)cur;
-	if (!(reinstall && load_named(rootfd, PIPE_LIMIT_PREV, prev, sizeof(prev)) == 0)) {
+	if (!(reinstall && load_remembered(statefd, oldfd, PIPE_LIMIT_PREV, prev, sizeof(prev)) == 0))
 		snprintf(prev, sizeof(prev), "%ld", cur);
-		int r = save_file(rootfd, PIPE_LIMIT_PREV, prev);
-		if (r < 0)
-			return r;
-	}
+	int r = save_file(statefd, PIPE_LIMIT_PREV, prev);
+	if (r < 0)
+		return r;
 	return cur > 0 && cur >= PIPE_LIMIT ? 0 : write_pipe_limit(PIPE_LIMIT);
 }
 
-static void restore_pipe_limit(int rootfd)
+/* Gives core_pipe_limit back. Returns 0, -ENOENT (nothing remembered) or -errno. */
+static int restore_pipe_limit(int statefd, int oldfd)
 {
-	char prev[32];
-	if (load_named(rootfd, PIPE_LIMIT_PREV, prev, sizeof(prev)) < 0)
-		return;
-	char *end;
+	char prev[32], *end;
+	int r = load_remembered(statefd, oldfd, PIPE_LIMIT_PREV, prev, sizeof(prev));
+	if (r < 0)
+		return r;
 	long v = strtol(prev, &end, 10);
-	if (end != prev && v >= 0 && write_pipe_limit(v) == 0)
-		unlinkat(rootfd, PIPE_LIMIT_PREV, 0);
+	if (end == prev || v < 0)
+		return -EINVAL;
+	return write_pipe_limit(v);
+}
+
+/* Forgets what install remembered, here and in an older version's store. */
+static void forget(int statefd, int oldfd)
+{
+	static const char *const names[] = { PREV_NAME, PIPE_LIMIT_PREV };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (statefd >= 0)
+			unlinkat(statefd, names[i], 0);
+		if (oldfd >= 0)
+			unlinkat(oldfd, names[i], 0);
+	}
 }
 
 struct install_opts {
@@ -232,8 +259,7 @@ int cmd_install(int argc, char **argv)
 	char exe[PATH_MAX], line[PATTERN_BUF], cur[PATTERN_BUF], prev[PATTERN_BUF], oldstore[PATH_MAX];
 	char abs_store[PATH_MAX], abs_conf[PATH_MAX];
 	struct utsname u;
-	unsigned ln = 0;
-	int r, rootfd = -1;
+	int r, rootfd = -1, statefd = -1, oldfd = -1, status = 1;
 
 	if (parse_opts(argc, argv, &o, 1) < 0)
 		return 2;
@@ -270,9 +296,11 @@ int cmd_install(int argc, char **argv)
 		o.config = abs_conf;
 	}
 	gzc_config_init(&cfg);
-	r = gzc_config_load(&cfg, o.config ? o.config : GZC_CONFIG_PATH, &ln);
+	struct gzc_config_error cerr;
+	r = gzc_config_load(&cfg, o.config ? o.config : GZC_CONFIG_PATH, &cerr);
 	if (r < 0 && !(r == -ENOENT && !o.config)) {
-		cli_error("%s:%u: %s", o.config ? o.config : GZC_CONFIG_PATH, ln, strerror(-r));
+		/* strict here: a typo is caught when installing, not at the next crash */
+		cli_config_error(o.config ? o.config : GZC_CONFIG_PATH, r, &cerr, "not installed");
 		return 1;
 	}
 	bool pidfd = !o.no_pidfd && uname(&u) == 0 && gzc_kernel_has_pidfd(u.release);
@@ -297,29 +325,32 @@ int cmd_install(int argc, char **argv)
 		cli_error("cannot open the store %s: %s", store, strerror(-r));
 		return 1;
 	}
+	r = gzc_store_open(state_dir(), true, &statefd);
+	if (r < 0) {
+		cli_error("cannot open %s, where install keeps what it replaces: %s", state_dir(), strerror(-r));
+		goto fail;
+	}
 	r = read_pattern(cur, sizeof(cur));
 	if (r < 0) {
 		cli_error("cannot read %s: %s", CORE_PATTERN, strerror(-r));
 		goto fail;
 	}
 	/* remember the pattern to give back: the one before any gzcoredump */
+	int reinstall = gzc_pattern_is_ours(cur);
 	snprintf(prev, sizeof(prev), "%s", cur);
-	if (gzc_pattern_is_ours(cur)) {
-		int ofd;
+	if (reinstall) {
 		store_of(cur, oldstore, sizeof(oldstore));
-		snprintf(prev, sizeof(prev), "core");
-		if (gzc_store_open(oldstore, false, &ofd) == 0) {
-			if (load_prev(ofd, prev, sizeof(prev)) < 0)
-				snprintf(prev, sizeof(prev), "core");
-			close(ofd);
-		}
+		if (gzc_store_open(oldstore, false, &oldfd) < 0)
+			oldfd = -1;
+		if (load_remembered(statefd, oldfd, PREV_NAME, prev, sizeof(prev)) < 0 || gzc_pattern_is_ours(prev))
+			snprintf(prev, sizeof(prev), "core");
 	}
-	r = save_file(rootfd, PREV_NAME, prev);
+	r = save_file(statefd, PREV_NAME, prev);
 	if (r < 0) {
-		cli_error("cannot remember the previous core_pattern in %s: %s", store, strerror(-r));
+		cli_error("cannot remember the previous core_pattern in %s: %s", state_dir(), strerror(-r));
 		goto fail;
 	}
-	r = raise_pipe_limit(rootfd, gzc_pattern_is_ours(cur));
+	r = raise_pipe_limit(statefd, oldfd, reinstall);
 	if (r < 0)
 		cli_error("warning: cannot raise %s to %d (%s): a process may be gone before its /proc is read",
 			  PIPE_LIMIT_FILE, PIPE_LIMIT, strerror(-r));
@@ -351,19 +382,24 @@ int cmd_install(int argc, char **argv)
 		/* readable by sysctl --system, which may run unprivileged tools */
 		chmod(f, 0644);
 	}
+	if (oldfd >= 0)
+		forget(-1, oldfd); /* an older version's notes in its store: now in the state directory */
 	printf("installed: %s\n", line);
-	close(rootfd);
-	return 0;
+	status = 0;
 fail:
+	if (oldfd >= 0)
+		close(oldfd);
+	if (statefd >= 0)
+		close(statefd);
 	close(rootfd);
-	return 1;
+	return status;
 }
 
 int cmd_uninstall(int argc, char **argv)
 {
 	struct install_opts o = { 0 };
 	char cur[PATTERN_BUF], prev[PATTERN_BUF] = "core", store[PATH_MAX];
-	int rootfd = -1, status = 0;
+	int oldfd = -1, statefd = -1, status = 0;
 
 	if (parse_opts(argc, argv, &o, 0) < 0)
 		return 2;
@@ -377,26 +413,37 @@ int cmd_uninstall(int argc, char **argv)
 		return 1;
 	}
 	if (!gzc_pattern_is_ours(cur)) {
-		printf("not installed: core_pattern is '%s'\n", cur);
+		if (strstr(cur, "gzcoredump"))
+			printf("not installed by gzcoredump install: core_pattern is '%s' (set by hand, "
+			       "e.g. the original -c line); change it with sysctl kernel.core_pattern=...\n", cur);
+		else
+			printf("not installed: core_pattern is '%s'\n", cur);
 		return status;
 	}
+	if (gzc_store_open(state_dir(), false, &statefd) < 0)
+		statefd = -1;
 	store_of(cur, store, sizeof(store));
-	if (gzc_store_open(store, false, &rootfd) == 0) {
-		if (load_prev(rootfd, prev, sizeof(prev)) < 0 || gzc_pattern_is_ours(prev))
-			snprintf(prev, sizeof(prev), "core");
-	}
+	if (gzc_store_open(store, false, &oldfd) < 0)
+		oldfd = -1;
+	if (load_remembered(statefd, oldfd, PREV_NAME, prev, sizeof(prev)) < 0 || gzc_pattern_is_ours(prev))
+		snprintf(prev, sizeof(prev), "core");
 	r = write_pattern(prev);
 	if (r < 0) {
 		cli_error("cannot restore core_pattern '%s': %s", prev, strerror(-r));
 		status = 1;
 	} else {
-		if (rootfd >= 0) {
-			unlinkat(rootfd, PREV_NAME, 0);
-			restore_pipe_limit(rootfd);
-		}
+		r = restore_pipe_limit(statefd, oldfd);
+		if (r < 0 && r != -ENOENT)
+			cli_error("cannot restore %s: %s", PIPE_LIMIT_FILE, strerror(-r));
+		forget(statefd, oldfd);
 		printf("restored: %s\n", prev);
+		if (!o.persist && access(sysctl_file(), F_OK) == 0)
+			cli_error("note: %s still installs gzcoredump at boot (uninstall --persist removes it)",
+				  sysctl_file());
 	}
-	if (rootfd >= 0)
-		close(rootfd);
+	if (oldfd >= 0)
+		close(oldfd);
+	if (statefd >= 0)
+		close(statefd);
 	return status;
 }

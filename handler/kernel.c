@@ -422,13 +422,13 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 			}
 			return 0; /* all the kernel sent */
 		}
-		/* other handlers share the file system: look again */
+		/* other handlers share the file system: look again (the loop's top
+		 * drains, makes room or cuts if the room shrank) */
 		uint64_t fs_free = 0;
-		if (c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0 && fs_free < c->cfg.keep_free + pend &&
-		    !make_room(c, rootfd, gzc_writer_bytes_out(w), pend, &budget)) {
-			c->m.truncated = 1;
-			set_str(&c->m.truncated_reason, "store limit (keep_free)");
-			return 0;
+		if (c->cfg.keep_free && gzc_store_fs_free(rootfd, &fs_free) == 0) {
+			uint64_t b = core_budget(&c->cfg, gzc_writer_bytes_out(w), fs_free);
+			if (b < budget)
+				budget = b;
 		}
 	}
 }
@@ -520,7 +520,6 @@ int cmd_kernel(int argc, char **argv)
 	struct gzc_writer *w = NULL;
 	struct gzc_index *idx = NULL;
 	int rootfd = -1, lockfd = -1, r, status = 1;
-	unsigned line = 0;
 	char stored[PATH_MAX];
 
 	bind_std_fds();
@@ -540,10 +539,13 @@ int cmd_kernel(int argc, char **argv)
 	}
 	gzc_config_init(&c.cfg);
 	const char *conf = c.k.config ? c.k.config : GZC_CONFIG_PATH;
-	r = gzc_config_load(&c.cfg, conf, &line);
+	struct gzc_config_error cerr;
+	r = gzc_config_load(&c.cfg, conf, &cerr);
 	if (r < 0 && r != -ENOENT) {
-		cli_error("%s:%u: %s; using the defaults", conf, line, strerror(-r));
-		gzc_config_init(&c.cfg);
+		/* a bad line costs that line only: the store and the other limits stay as written */
+		cli_config_error(conf, r, &cerr, cerr.line ? "that line is ignored" : "using the defaults");
+		if (!cerr.line)
+			gzc_config_init(&c.cfg);
 	}
 	const char *store = c.k.store ? c.k.store : c.cfg.store;
 

@@ -29,6 +29,19 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_config_error(const char *path, int r, const struct gzc_config_error *err, const char *then)
+{
+	char more[48] = "";
+	if (err && err->count > 1)
+		snprintf(more, sizeof(more), " (and %u more bad line%s)", err->count - 1, err->count > 2 ? "s" : "");
+	if (err && err->line)
+		cli_error("%s:%u: %s%s%s%s%s%s", path, err->line, err->key[0] ? err->key : "", err->key[0] ? ": " : "",
+			  err->what ? err->what : strerror(-r), more, then ? "; " : "", then ? then : "");
+	else
+		cli_error("%s: %s%s%s", path, err && err->what ? err->what : strerror(-r), then ? "; " : "",
+			  then ? then : "");
+}
+
 int cli_parse_size(const char *s, uint64_t *ret)
 {
 	return gzc_config_parse_size(s, ret);

@@ -261,64 +261,95 @@ static char *trim(char *s, char *end)
 	return s;
 }
 
-int gzc_config_parse(struct gzc_config *c, const char *text, size_t len, unsigned *ret_line)
+/* Applies one trimmed, non-empty, non-comment line; on failure fills key
+ * and says what was wrong. */
+static int apply_line(struct gzc_config *c, char *s, char *key_out, size_t key_cap, const char **what)
+{
+	char *eq = strchr(s, '=');
+	if (!eq) {
+		*what = "no '=' in the line";
+		return -EINVAL;
+	}
+	char *key = trim(s, eq), *val = trim(eq + 1, eq + 1 + strlen(eq + 1));
+	size_t vl = strlen(val);
+	snprintf(key_out, key_cap, "%s", key);
+	/* one pair of double quotes may wrap a value */
+	if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+		val[vl - 1] = 0;
+		val++;
+	}
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (strcmp(key, keys[k].key) == 0) {
+			int r = keys[k].set(c, val);
+			if (r < 0) {
+				*what = r == -E2BIG ? "value too long" : "bad value";
+				return r == -E2BIG ? -E2BIG : -EINVAL;
+			}
+			return 0;
+		}
+	*what = "unknown setting";
+	return -EINVAL;
+}
+
+int gzc_config_parse(struct gzc_config *c, const char *text, size_t len, struct gzc_config_error *err)
 {
 	char line[GZC_CONFIG_MAX_VALUE + 128];
+	struct gzc_config_error e = { 0 };
 	unsigned lineno = 0;
 	size_t pos = 0;
+	int first = 0;
 
-	if (len > GZC_CONFIG_MAX_FILE)
-		return -E2BIG;
+	if (len > GZC_CONFIG_MAX_FILE) {
+		e.what = "file too large";
+		e.count = 1;
+		first = -E2BIG;
+		goto out;
+	}
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		const char *what = NULL;
+		char key[sizeof(e.key)] = "";
 		int r = 0;
 		lineno++;
-		if (n >= sizeof(line) || memchr(text + pos, 0, n))
-			r = n >= sizeof(line) ? -E2BIG : -EINVAL;
-		else {
+		if (n >= sizeof(line)) {
+			r = -E2BIG;
+			what = "line too long";
+		} else if (memchr(text + pos, 0, n)) {
+			r = -EINVAL;
+			what = "NUL byte in the line";
+		} else {
 			memcpy(line, text + pos, n);
 			char *s = trim(line, line + n);
-			if (*s && *s != '#') {
-				char *eq = strchr(s, '=');
-				if (!eq)
-					r = -EINVAL;
-				else {
-					char *key = trim(s, eq), *val = trim(eq + 1, eq + 1 + strlen(eq + 1));
-					size_t vl = strlen(val);
-					/* one pair of double quotes may wrap a value */
-					if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
-						val[vl - 1] = 0;
-						val++;
-					}
-					r = -EINVAL;
-					for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-						if (strcmp(key, keys[k].key) == 0) {
-							r = keys[k].set(c, val);
-							break;
-						}
-				}
-			}
+			if (*s && *s != '#')
+				r = apply_line(c, s, key, sizeof(key), &what);
 		}
-		if (r < 0) {
-			if (ret_line)
-				*ret_line = lineno;
-			return r == -E2BIG ? -E2BIG : -EINVAL;
+		if (r < 0 && e.count++ == 0) {
+			e.line = lineno;
+			e.what = what;
+			memcpy(e.key, key, sizeof(e.key));
+			first = r;
 		}
 		pos += n + (nl ? 1 : 0);
 	}
-	return 0;
+out:
+	if (err)
+		*err = e;
+	return first;
 }
 
-int gzc_config_load(struct gzc_config *c, const char *path, unsigned *ret_line)
+int gzc_config_load(struct gzc_config *c, const char *path, struct gzc_config_error *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	/* the same bounded, no-follow, regular-file-only read as for /proc */
 	int r = gzc_proc_read(AT_FDCWD, path, GZC_CONFIG_MAX_FILE + 1, &buf, &len);
-	if (r < 0)
+	if (r < 0) {
+		if (err)
+			*err = (struct gzc_config_error){ .count = 1 };
 		return r;
-	r = gzc_config_parse(c, buf, len, ret_line);
+	}
+	r = gzc_config_parse(c, buf, len, err);
 	free(buf);
 	return r;
 }

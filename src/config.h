@@ -78,16 +78,28 @@ GZC_MUST_CHECK int gzc_config_parse_duration(const char *s, uint64_t *ret);
  * none. Errors: -EINVAL, -ERANGE. */
 GZC_MUST_CHECK int gzc_config_parse_rate(const char *s, uint32_t *ret_count, uint64_t *ret_window_s);
 
+/* What was wrong with a config file: its first bad line. */
+struct gzc_config_error {
+	unsigned line;     /* 1-based; 0: the file as a whole (too large, unreadable) */
+	const char *what;  /* static text: "unknown setting", "bad value", ... */
+	char key[32];      /* the setting that line names ("" if none), cut to fit */
+	unsigned count;    /* bad lines in all */
+};
+
 /* Applies the text of a config file on top of *c (call gzc_config_init
- * first). On error *ret_line (may be NULL) gets the 1-based line at fault,
- * and c holds every line before it.
- * Errors: -EINVAL (syntax, unknown key or bad value), -E2BIG (file over
- * GZC_CONFIG_MAX_FILE or a value over GZC_CONFIG_MAX_VALUE). */
-GZC_MUST_CHECK int gzc_config_parse(struct gzc_config *c, const char *text, size_t len, unsigned *ret_line);
+ * first): every valid line, in order, skipping bad ones, so one typo
+ * leaves the rest (the store above all) as written. err (may be NULL)
+ * describes the first bad line.
+ * Errors: -EINVAL (a line with bad syntax, an unknown key or a bad value:
+ * the others are applied), -E2BIG (a line over GZC_CONFIG_MAX_VALUE, which
+ * is skipped; or a file over GZC_CONFIG_MAX_FILE: nothing applied). */
+GZC_MUST_CHECK int gzc_config_parse(struct gzc_config *c, const char *text, size_t len,
+				    struct gzc_config_error *err);
 
 /* Reads and applies the file at path (regular file, no symlink as the last
  * component). Errors: -ENOENT (no file: the caller usually keeps the
- * defaults), -errno of open/read, and those of gzc_config_parse(). */
-GZC_MUST_CHECK int gzc_config_load(struct gzc_config *c, const char *path, unsigned *ret_line);
+ * defaults), -errno of open/read (nothing applied, err->line 0), and those
+ * of gzc_config_parse(). */
+GZC_MUST_CHECK int gzc_config_load(struct gzc_config *c, const char *path, struct gzc_config_error *err);
 
 #endif

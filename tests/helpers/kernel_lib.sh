@@ -16,6 +16,8 @@ restore_kernel() {
 at_exit restore_kernel
 printf '%s\n' "$ORIG_PATTERN" 2>/dev/null > /proc/sys/kernel/core_pattern || skip "core_pattern cannot be written here"
 STORE=$TMP/store
+# where install keeps the values it replaces (default /var/lib/gzcoredump)
+export GZC_STATE_DIR=$TMP/state
 
 # crash PROGRAM [ARGS...]: runs it with unlimited RLIMIT_CORE; never fails.
 crash() { { ( ulimit -c unlimited; exec "$@" ) >/dev/null 2>&1; } 2>/dev/null || true; }

@@ -28,6 +28,36 @@ grep -q "127" <<<"$out" || fail "no clear message for a long line: $out"
 [ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.gzctest" ] || fail "a failed install changed core_pattern"
 ok "previous pattern restored, --persist file written and removed, long line refused"
 
+# 1b. a re-install into another store, or a config changed after install,
+# still gives back the values from before the first install
+printf '%s\n' "core.%p.orig" > /proc/sys/kernel/core_pattern
+echo 5 > /proc/sys/kernel/core_pipe_limit
+"$GZCOREDUMP" install --store "$TMP/sa" >/dev/null || fail "install into store A"
+"$GZCOREDUMP" install --store "$TMP/sb" >/dev/null || fail "re-install into store B"
+out=$("$GZCOREDUMP" uninstall) || fail "uninstall after a re-install"
+[ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.orig" ] || fail "pattern after a re-install: $(cat /proc/sys/kernel/core_pattern)"
+[ "$(cat /proc/sys/kernel/core_pipe_limit)" = 5 ] || fail "core_pipe_limit after a re-install: $(cat /proc/sys/kernel/core_pipe_limit)"
+[ -z "$(ls -A "$TMP/sa" "$TMP/sb" 2>/dev/null | grep prev)" ] || fail "install notes left in a store"
+printf 'store = %s\n' "$TMP/sc" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install --config"
+printf 'store = %s\nmax-use = 1G\n' "$TMP/elsewhere" > "$CONF"
+out=$("$GZCOREDUMP" uninstall 2>&1) || fail "uninstall after the config changed: $out"
+[ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.orig" ] || fail "pattern after the config changed: $(cat /proc/sys/kernel/core_pattern)"
+[ "$(cat /proc/sys/kernel/core_pipe_limit)" = 5 ] || fail "core_pipe_limit after the config changed"
+# a typo fails install, naming the line and the setting
+printf 'store = %s\nmax-use = 1G\n' "$TMP/sc" > "$CONF"
+out=$("$GZCOREDUMP" install --config "$CONF" 2>&1) && fail "install took a config with a typo"
+grep -q "$CONF:2: max-use: unknown setting" <<<"$out" || fail "typo message: $out"
+[ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.orig" ] || fail "a refused install changed core_pattern"
+# uninstall says when a sysctl.d file would install the handler again at boot
+GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" install --store "$STORE" --persist >/dev/null || fail "install --persist"
+out=$(GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" uninstall 2>&1) || fail "uninstall"
+grep -q "still installs gzcoredump at boot" <<<"$out" || fail "no note about the sysctl.d file: $out"
+rm -f "$TMP/sysctl.conf"
+printf '%s\n' "core.%p.gzctest" > /proc/sys/kernel/core_pattern
+echo 0 > /proc/sys/kernel/core_pipe_limit
+ok "install state kept outside the store: re-install, changed config; typos refused at install"
+
 # 2. the original tool's line keeps working
 printf '%s\n' "|$GZCOREDUMP -c -p $TMP/legacy -a %e" > /proc/sys/kernel/core_pattern
 crash "$SEGV"
@@ -151,4 +181,19 @@ want=$(for i in $(seq $((8 - n)) 7); do echo "kf$i"; done | tr '\n' ' ')
 free=$(df -B1 --output=avail "$TMP/kf" | tail -1)
 [ "$free" -ge $((4 * 1024 * 1024)) ] || fail "keep_free 4M not kept: $free bytes free"
 ok "keep_free 4M: the newest $n cores kept whole, $free bytes free"
+"$GZCOREDUMP" uninstall >/dev/null
+
+# 8. a typo in the config costs that line only: the core still goes to the
+# configured store, with the other settings; list warns and works
+STORE=$TMP/typo
+printf 'store = %s\nmax_per_app = 1\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install for the typo test"
+printf 'store = %s\nmax-use = 1G\nmax_per_app = 1\n' "$STORE" > "$CONF"
+crash "$SEGV" --comm typo1; wait_handlers
+crash "$SEGV" --comm typo1; wait_handlers
+[ "$(cores)" = 1 ] || fail "with a typo in the config: $(cores) cores in the configured store (max_per_app 1)"
+out=$("$GZCOREDUMP" list -C "$CONF" 2>&1) || fail "list with a typo in the config: $out"
+grep -q "max-use: unknown setting; that line is ignored" <<<"$out" || fail "list did not warn: $out"
+grep -q typo1 <<<"$out" || fail "list did not use the configured store: $out"
+ok "a typo in the config: that line ignored, the store and other settings kept"
 "$GZCOREDUMP" uninstall >/dev/null

@@ -9,8 +9,12 @@
 
 static int parse(struct gzc_config *c, const char *text, unsigned *line)
 {
+	struct gzc_config_error e;
 	gzc_config_init(c);
-	return gzc_config_parse(c, text, strlen(text), line);
+	int r = gzc_config_parse(c, text, strlen(text), &e);
+	if (line)
+		*line = e.line;
+	return r;
 }
 
 Test(config, defaults)
@@ -73,6 +77,41 @@ Test(config, errors_name_the_line)
 	}
 }
 
+/* One typo costs that line only: what comes after it still applies, above
+ * all the store, and the first bad line is described. */
+Test(config, bad_lines_are_skipped_and_described)
+{
+	struct gzc_config c;
+	struct gzc_config_error e;
+	static const char text[] = "max-use = 1G\n"
+				   "store = /srv/cores\n"
+				   "level = 12\n"
+				   "max_per_app = 3\n"
+				   "just words\n";
+	gzc_config_init(&c);
+	cr_assert_eq(gzc_config_parse(&c, text, strlen(text), &e), -EINVAL);
+	cr_assert_str_eq(c.store, "/srv/cores");
+	cr_assert_eq(c.max_per_app, 3);
+	cr_assert_eq(c.level, 0, "a bad value leaves the setting as it was");
+	cr_assert_eq(e.line, 1);
+	cr_assert_str_eq(e.key, "max-use");
+	cr_assert_str_eq(e.what, "unknown setting");
+	cr_assert_eq(e.count, 3);
+	gzc_config_init(&c);
+	cr_assert_eq(gzc_config_parse(&c, "level = 12\n", 11, &e), -EINVAL);
+	cr_assert(e.line == 1 && !strcmp(e.key, "level") && !strcmp(e.what, "bad value") && e.count == 1);
+	cr_assert_eq(gzc_config_parse(&c, "just words\n", 11, &e), -EINVAL);
+	cr_assert(e.line == 1 && !e.key[0] && !strcmp(e.what, "no '=' in the line"));
+	/* a key too long for the report is cut, not overflowed */
+	char longkey[200];
+	memset(longkey, 'k', sizeof(longkey));
+	memcpy(longkey + 150, " = 1\n", 6);
+	cr_assert_eq(gzc_config_parse(&c, longkey, strlen(longkey), &e), -EINVAL);
+	cr_assert_eq(strlen(e.key), sizeof(e.key) - 1);
+	cr_assert_eq(gzc_config_parse(&c, "# nothing wrong\n", 16, &e), 0);
+	cr_assert(e.line == 0 && e.count == 0);
+}
+
 Test(config, sizes_durations_rates)
 {
 	uint64_t v, w;
@@ -107,20 +146,22 @@ Test(config, limits_of_the_file)
 	big[sizeof(big) - 1] = 0;
 	memcpy(big, "pre_hook=", 9);
 	cr_assert_eq(parse(&c, big, &line), -E2BIG);
-	cr_assert_eq(gzc_config_parse(&c, "level = 1\0junk", 14, &line), -EINVAL);
-	cr_assert_eq(gzc_config_load(&c, "/nonexistent/gzcoredump.conf", &line), -ENOENT);
+	struct gzc_config_error e;
+	cr_assert_eq(gzc_config_parse(&c, "level = 1\0junk", 14, &e), -EINVAL);
+	cr_assert_eq(gzc_config_load(&c, "/nonexistent/gzcoredump.conf", &e), -ENOENT);
+	cr_assert_eq(e.line, 0, "a file that cannot be read has no bad line");
 	char path[] = "/tmp/gzc-conf-XXXXXX";
 	int fd = mkstemp(path);
 	cr_assert(fd >= 0);
 	cr_assert_eq(write(fd, "max_per_app = 7\n", 16), 16);
 	close(fd);
 	gzc_config_init(&c);
-	cr_assert_eq(gzc_config_load(&c, path, &line), 0);
+	cr_assert_eq(gzc_config_load(&c, path, &e), 0);
 	cr_assert_eq(c.max_per_app, 7);
 	char link[64];
 	snprintf(link, sizeof(link), "%s.lnk", path);
 	cr_assert_eq(symlink(path, link), 0);
-	cr_assert_eq(gzc_config_load(&c, link, &line), -ELOOP, "a symlinked config is refused");
+	cr_assert_eq(gzc_config_load(&c, link, &e), -ELOOP, "a symlinked config is refused");
 	unlink(link);
 	unlink(path);
 }
