@@ -63,7 +63,8 @@ void cli_progress_end(struct cli_progress *p);
  * Returns 0 on success, a negative errno (-ETIMEDOUT, -ECHILD: failed). */
 int cli_run_hook(const char *what, const char *cmd, unsigned timeout_s, char *const env[]);
 
-/* Writes all of r to out: '-' is stdout; a device, fifo or symlink is
+/* Writes all of r to out: '-' is stdout; a device, fifo or symlink (our
+ * own, or one into /dev or /proc; another user's is refused) is
  * written into; anything else appears atomically (temporary name, fsync,
  * rename) with mode. Parallel, sparse, a progress bar on a TTY. Prints one
  * line on failure (a corrupt span's offsets, naming name). Returns an exit

@@ -161,8 +161,21 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 		/* a device, a pipe or a symlink (/dev/null, /dev/stdout, a fifo):
 		 * write into what it is; only a plain regular file (or a new name)
 		 * is replaced atomically */
+		struct stat tst;
 		if (S_ISDIR(ost.st_mode)) {
 			cli_error("%s is a directory", out);
+			return 1;
+		}
+		/* someone else's symlink to a plain file (or to nothing) would have
+		 * us overwrite, or create, a file of their choosing, keeping its
+		 * mode: a root-only core in a world-readable file (the kernel's
+		 * fs.protected_symlinks stops this only in sticky directories, and
+		 * only when it is on). So only our own links are followed, and
+		 * those into /dev/ and /proc/ (/dev/stdout). */
+		if (S_ISLNK(ost.st_mode) && ost.st_uid != geteuid() && (stat(out, &tst) < 0 || S_ISREG(tst.st_mode)) &&
+		    strncmp(out, "/dev/", 5) != 0 && strncmp(out, "/proc/", 6) != 0) {
+			cli_error("%s is another user's symbolic link: refusing to write through it (name the file "
+				  "itself)", out);
 			return 1;
 		}
 		t.fd = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);

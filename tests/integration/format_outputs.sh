@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gzcoredump -d writes into devices, pipes and symlinks instead of replacing
-# them, and replaces plain files atomically.
+# them (never through another user's symlink), and replaces plain files
+# atomically.
 . "$(dirname "$0")/lib.sh"
 cd "$TMP"
 head -c 300000 /dev/urandom > data; cat data data > in
@@ -21,6 +22,19 @@ echo old > target; ln -s target link
 [ -L link ] || fail "the symlink was replaced"
 cmp target in || fail "the symlink's target does not hold the output"
 ok "-o SYMLINK writes through the link"
+
+# another user's symlink (to a file, or to nothing) is refused: it could
+# aim a root-only core at a world-readable file
+if id nobody >/dev/null 2>&1; then
+	echo old > target2; chmod 644 target2; ln -s target2 link2; chown -h nobody link2
+	ln -s nowhere link3; chown -h nobody link3
+	out=$("$GZCOREDUMP" -d -f in.gz -o link2 2>&1) && fail "wrote through another user's symlink"
+	grep -q "another user's symbolic link" <<<"$out" || fail "message: $out"
+	[ "$(cat target2)" = old ] || fail "the target of another user's link was changed"
+	"$GZCOREDUMP" -d -f in.gz -o link3 2>/dev/null && fail "created a file through another user's dangling symlink"
+	[ ! -e nowhere ] || fail "a file was created through a dangling symlink"
+	ok "another user's symlink is refused"
+fi
 
 echo old > plain; ino=$(stat -c %i plain)
 "$GZCOREDUMP" -d -f in.gz -o plain || fail "-o plain failed"
