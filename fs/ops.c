@@ -197,12 +197,14 @@ static int opened_cmp(const void *a, const void *b)
 
 /* How the kernel may cache what an open of a core reads. The kernel keeps
  * one page cache per name (this path-based API gives each name one inode),
- * but a name can come to stand for another core (renumbered pid
- * collisions, a replaced store file), and a descriptor still open on the
- * old core goes on filling that cache. So a name that has only ever shown
- * one core is cached, and the cache is kept across opens; once it has shown
- * a second core, every later open of it reads past the page cache
- * (direct_io), so no one is served another core's cached pages. */
+ * and a descriptor still open on an old core goes on filling it. The view
+ * never gives a name to another store file while mounted (a removed core's
+ * name is not reused), but a store file rewritten in place (by root) is
+ * another core under the same name. So a name that has only ever shown one
+ * core is cached, and the cache is kept across opens; once it has shown a
+ * second core, every later open of it reads past the page cache
+ * (direct_io). (A private mapping still goes through the page cache: only
+ * the view's rule keeps users apart.) */
 static void fs_cache_mode(struct fs_ctx *c, const char *path, uint64_t file_id, struct fuse_file_info *fi)
 {
 	struct fs_opened key = { .path = (char *)path }, *e;

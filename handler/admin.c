@@ -160,6 +160,7 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	json_object_object_add(o, "group", json_object_new_string(e->group));
 	json_object_object_add(o, "file", json_object_new_string(e->core));
 	json_object_object_add(o, "metadata", json_object_new_string(e->json));
+	json_object_object_add(o, "metadata_ok", json_object_new_boolean(e->meta_ok));
 	return o;
 }
 
@@ -190,14 +191,22 @@ int cmd_list(int argc, char **argv)
 			char t[32], sz[16], csz[16], app[96], ver[96], sig[32], grp[512], core[128];
 			if (!e[i].core[0])
 				continue;
+			char uid[24];
 			fmt_time(m->timestamp_us, t, sizeof(t));
 			fmt_size(m->size, sz, sizeof(sz));
 			fmt_size(m->compressed_size, csz, sizeof(csz));
-			printf("%-19s %7lld %6lld %-7s %-20s %-16s %8s %8s %-5s %s/%s\n", t, (long long)m->pid,
-			       (long long)m->uid, printable_or(m->signal_name, "?", sig, sizeof(sig)),
+			if (m->uid >= 0)
+				snprintf(uid, sizeof(uid), "%lld", (long long)m->uid);
+			else
+				snprintf(uid, sizeof(uid), "?");
+			/* a sidecar that does not parse: only its name is known */
+			int ok = e[i].meta_ok;
+			printf("%-19s %7lld %6s %-7s %-20s %-16s %8s %8s %-5s %s/%s%s\n", t, (long long)m->pid, uid,
+			       printable_or(m->signal_name, "?", sig, sizeof(sig)),
 			       printable_or(m->app, "?", app, sizeof(app)),
-			       printable_or(m->app_version, "?", ver, sizeof(ver)), sz, csz, m->truncated ? "yes" : "no",
-			       printable_or(e[i].group, "?", grp, sizeof(grp)), printable_or(e[i].core, "?", core, sizeof(core)));
+			       printable_or(m->app_version, "?", ver, sizeof(ver)), ok ? sz : "?", ok ? csz : "?",
+			       ok ? (m->truncated ? "yes" : "no") : "?", printable_or(e[i].group, "?", grp, sizeof(grp)),
+			       printable_or(e[i].core, "?", core, sizeof(core)), ok ? "" : " (metadata unreadable)");
 		}
 	}
 	gzc_store_list_free(e, n);
@@ -244,7 +253,8 @@ int cmd_info(int argc, char **argv)
 	fmt_time(m->timestamp_us, t, sizeof(t));
 	printf("File:        %s/%s/%s\n", printable_or(store, "?", b[0], sizeof(b[0])),
 	       printable_or(e[i].group, "?", b[1], sizeof(b[1])), printable_or(e[i].core, "?", b[2], sizeof(b[2])));
-	printf("Metadata:    %s/%s\n", b[1], printable_or(e[i].json, "?", b[3], sizeof(b[3])));
+	printf("Metadata:    %s/%s%s\n", b[1], printable_or(e[i].json, "?", b[3], sizeof(b[3])),
+	       e[i].meta_ok ? "" : " (unreadable: pid and time below come from the file name)");
 	printf("Time:        %s (%llu us)\n", t, (unsigned long long)m->timestamp_us);
 	printf("PID/TID:     %lld/%lld\n", (long long)m->pid, (long long)m->tid);
 	printf("UID/GID:     %lld/%lld (euid %lld, egid %lld)\n", (long long)m->uid, (long long)m->gid,

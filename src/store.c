@@ -216,8 +216,12 @@ static int list_group(int rootfd, const char *group, bool parse, struct gzc_stor
 		snprintf(e->base, sizeof(e->base), "%s", base);
 		snprintf(e->json, sizeof(e->json), "%s", name);
 		e->meta_ok = parse && gzc_meta_load(gfd, name, &e->meta) == 0;
-		if (!parse)
+		if (!e->meta_ok) {
+			/* not parsed, or not parseable: the name still gives pid and time */
+			gzc_meta_clear(&e->meta);
+			gzc_meta_init(&e->meta);
 			from_name(base, &e->meta);
+		}
 		e->bytes = disk_use(gfd, name, &e->json_mtime);
 		static const char *const exts[] = { ".gz", ".zz" };
 		for (int i = 0; i < 2; i++) {
@@ -230,8 +234,6 @@ static int list_group(int rootfd, const char *group, bool parse, struct gzc_stor
 			e->bytes += disk_use(gfd, core, NULL) + disk_use(gfd, idx, NULL);
 			break;
 		}
-		if (!e->meta_ok && parse) /* sort by the file time instead */
-			e->meta.timestamp_us = (uint64_t)e->json_mtime * 1000000;
 		(*n)++;
 	}
 	closedir(d);

@@ -71,8 +71,9 @@ bool gzc_store_is_base(const char *name);
 
 /* Lists every sidecar in every group (newest first by crash time), with
  * its core if linked. Caller frees with gzc_store_list_free().
- * Errors: -ENOMEM, -errno of reading the root; unreadable groups and
- * sidecars are skipped (meta_ok false). */
+ * Errors: -ENOMEM, -errno of reading the root; unreadable groups are
+ * skipped, and a sidecar that does not parse gives an entry with meta_ok
+ * false whose pid and crash time come from its name. */
 GZC_MUST_CHECK int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n);
 
 /* The same without reading any sidecar (meta_ok false): pid and crash time

@@ -83,6 +83,19 @@ struct gzc_view {
 	size_t nrecs;
 	uint64_t next_serial;        /* atomic */
 	struct gzc_view_stats stats; /* atomics */
+	/* every name given since the view opened (scan_lock): a name never
+	 * comes to stand for another store file, so no page cache kept under
+	 * it can serve one user's core to another (a rescan that makes a new
+	 * record of the same file keeps its name) */
+	void *names_by_key;          /* tsearch of struct given_name by key */
+	void *names_by_path;         /* tsearch of struct given_name by path */
+};
+
+/* A name given to a store file: key "group/name" (group names hold no
+ * '/'), path the file's path in the store. */
+struct given_name {
+	char *path;
+	char key[];
 };
 
 #define STAT_INC(v, f) __atomic_add_fetch(&(v)->stats.f, 1, __ATOMIC_RELAXED)
@@ -712,6 +725,79 @@ static int name_taken(struct hsearch_data *names, char *name)
 	return hsearch_r(e, FIND, &found, names) != 0 && found != NULL;
 }
 
+static int cmp_given_key(const void *a, const void *b)
+{
+	return strcmp(((const struct given_name *)a)->key, ((const struct given_name *)b)->key);
+}
+
+static int cmp_given_path(const void *a, const void *b)
+{
+	return strcmp(((const struct given_name *)a)->path, ((const struct given_name *)b)->path);
+}
+
+/* The name the store file at path was given in group (NULL: none, or in
+ * another group). */
+static const char *given_name_of(struct gzc_view *v, const char *path, const char *group)
+{
+	struct given_name key = { .path = (char *)path };
+	void *found = tfind(&key, &v->names_by_path, cmp_given_path);
+	if (!found)
+		return NULL;
+	const struct given_name *g = *(struct given_name **)found;
+	size_t gl = strlen(group);
+	return strncmp(g->key, group, gl) == 0 && g->key[gl] == '/' ? g->key + gl + 1 : NULL;
+}
+
+/* Was name in group ever given to a store file other than path? */
+static int given_to_other(struct gzc_view *v, const char *group, const char *name, const char *path)
+{
+	char buf[sizeof(struct given_name) + 2 * GZC_VIEW_NAME_MAX + 2];
+	struct given_name *key = (struct given_name *)buf;
+	size_t cap = sizeof(buf) - sizeof(*key);
+	if ((size_t)snprintf(key->key, cap, "%s/%s", group, name) >= cap)
+		return 1;
+	void *found = tfind(key, &v->names_by_key, cmp_given_key);
+	return found && strcmp((*(struct given_name **)found)->path, path) != 0;
+}
+
+/* Remembers that the store file at path is called name in group: its
+ * first name stays its name (a file whose group changed keeps the first). */
+static int give_name(struct gzc_view *v, const char *group, const char *name, const char *path)
+{
+	struct given_name key = { .path = (char *)path }, *g;
+	size_t n = strlen(group) + 1 + strlen(name) + 1;
+
+	if (tfind(&key, &v->names_by_path, cmp_given_path))
+		return 0;
+	if (!(g = malloc(sizeof(*g) + n)))
+		return -ENOMEM;
+	snprintf(g->key, n, "%s/%s", group, name);
+	if (!(g->path = strdup(path))) {
+		free(g);
+		return -ENOMEM;
+	}
+	void **a = tsearch(g, &v->names_by_key, cmp_given_key);
+	if (!a || *a != g) { /* out of memory, or (never) given already */
+		free(g->path);
+		free(g);
+		return a ? 0 : -ENOMEM;
+	}
+	if (!tsearch(g, &v->names_by_path, cmp_given_path)) {
+		tdelete(g, &v->names_by_key, cmp_given_key);
+		free(g->path);
+		free(g);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void given_free(void *p)
+{
+	struct given_name *g = p;
+	free(g->path);
+	free(g);
+}
+
 static void snap_free(struct gzc_view_snap *s)
 {
 	if (!s)
@@ -735,41 +821,49 @@ static void ts_max(struct timespec *a, const struct timespec *b)
 		*a = *b;
 }
 
-/* Names core c in group g: its base, else base.1, base.2, ... the first
- * free one from *next_k (the cores of one base come in order, and each
- * took the first name free then, so the ones before *next_k are taken).
- * names holds the group's names so far; the new ones join it. */
-static int add_files(struct gzc_view_group *g, struct gzc_view_core *c, struct hsearch_data *names,
-		     unsigned *next_k, size_t *nfiles)
+/* Names core c in group g: the name it was given before, if any; else its
+ * base, else base.1, base.2, ... the first that is free in this snapshot
+ * (names holds the group's names so far; the new ones join it) and was
+ * never given to another store file. */
+static int add_files(struct gzc_view *v, struct gzc_view_group *g, struct gzc_view_core *c,
+		     struct hsearch_data *names, size_t *nfiles)
 {
 	struct gzc_view_file *f = g->files;
 	char *name = NULL, *meta = NULL;
 	struct timespec t = { .tv_sec = (time_t)(c->time_us / 1000000u), .tv_nsec = (long)(c->time_us % 1000000u) * 1000 };
-	unsigned k;
+	const char *given = given_name_of(v, c->path, g->name);
 
-	for (k = *next_k; k < 1000000; k++) {
-		int r = k ? asprintf(&name, "%s.%u", c->base, k) : asprintf(&name, "%s", c->base);
+	for (unsigned k = 0; k < 1000000; k++) {
+		int r = given ? asprintf(&name, "%s", given)
+			: k   ? asprintf(&name, "%s.%u", c->base, k)
+			      : asprintf(&name, "%s", c->base);
 		if (r < 0)
 			return -ENOMEM;
 		if (asprintf(&meta, "%s%s", name, GZC_META_SUFFIX) < 0) {
 			free(name);
 			return -ENOMEM;
 		}
-		if (strlen(meta) <= GZC_VIEW_NAME_MAX && !name_taken(names, name) && !name_taken(names, meta))
+		if (strlen(meta) <= GZC_VIEW_NAME_MAX && !name_taken(names, name) && !name_taken(names, meta) &&
+		    !given_to_other(v, g->name, name, c->path))
 			break;
 		free(name);
 		free(meta);
 		name = meta = NULL;
+		given = NULL; /* (cannot happen: a given name is this file's alone) */
 	}
 	if (!name)
 		return 0; /* cannot happen with fewer than a million cores of one base */
+	if (give_name(v, g->name, name, c->path) < 0) {
+		free(name);
+		free(meta);
+		return -ENOMEM;
+	}
 	ENTRY e1 = { .key = name }, e2 = { .key = meta }, *ep;
 	if (!hsearch_r(e1, ENTER, &ep, names) || !hsearch_r(e2, ENTER, &ep, names)) {
 		free(name);
 		free(meta);
 		return -ENOMEM;
 	}
-	*next_k = k + 1;
 	f[*nfiles] = (struct gzc_view_file){ .name = name, .kind = GZC_VIEW_CORE, .size = c->usize,
 					     .mtime = t, .uid = c->uid, .mode = 0400, .core = c };
 	f[*nfiles + 1] = (struct gzc_view_file){ .name = meta, .kind = GZC_VIEW_META, .size = c->meta_size,
@@ -780,7 +874,7 @@ static int add_files(struct gzc_view_group *g, struct gzc_view_core *c, struct h
 }
 
 /* Builds a snapshot from the records of a scan (takes a ref on each shown core). */
-static int build_snap(struct gzc_view_core **recs, size_t n, struct gzc_view_snap **ret)
+static int build_snap(struct gzc_view *v, struct gzc_view_core **recs, size_t n, struct gzc_view_snap **ret)
 {
 	struct gzc_view_snap *s = calloc(1, sizeof(*s));
 	size_t nc = 0;
@@ -815,13 +909,9 @@ static int build_snap(struct gzc_view_core **recs, size_t n, struct gzc_view_sna
 		memset(&names, 0, sizeof(names));
 		if (!hcreate_r(4 * (j - i) + 16, &names))
 			goto nomem;
-		unsigned next_k = 0;
 		int rc = 0;
-		for (size_t k = i; k < j && rc == 0; k++) {
-			if (k > i && strcmp(s->cores[k]->base, s->cores[k - 1]->base) != 0)
-				next_k = 0;
-			rc = add_files(g, s->cores[k], &names, &next_k, &g->nfiles);
-		}
+		for (size_t k = i; k < j && rc == 0; k++)
+			rc = add_files(v, g, s->cores[k], &names, &g->nfiles);
 		hdestroy_r(&names); /* the keys are the files' names: not freed here */
 		if (rc < 0)
 			goto nomem;
@@ -863,7 +953,7 @@ static int rescan(struct gzc_view *v)
 		free(sub[i]);
 	free(sub);
 	if (rc == 0)
-		rc = build_snap(s.recs, s.n, &snap);
+		rc = build_snap(v, s.recs, s.n, &snap);
 	if (rc < 0) {
 		for (size_t i = 0; i < s.n; i++)
 			core_unref(s.recs[i]);
@@ -1143,6 +1233,8 @@ int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_
 	return 0;
 }
 
+static void no_free(void *p) { (void)p; }
+
 void gzc_view_free(struct gzc_view *v)
 {
 	if (!v)
@@ -1152,6 +1244,8 @@ void gzc_view_free(struct gzc_view *v)
 		core_unref(v->recs[i]);
 	free(v->recs);
 	free_dirs(v->dirs, v->ndirs);
+	tdestroy(v->names_by_path, no_free);
+	tdestroy(v->names_by_key, given_free);
 	pthread_mutex_destroy(&v->scan_lock);
 	pthread_mutex_destroy(&v->lock);
 	free(v->cache_dir);

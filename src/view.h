@@ -23,7 +23,11 @@
  * Names in a group are given in order of (base name, crash time, store
  * path): the first of a base gets it, later ones "<base>.1", "<base>.2", ...
  * skipping any name (or name.json) already taken, so a reused pid never
- * hides a core and the oldest keeps the plain name.
+ * hides a core and the oldest keeps the plain name. A name stays with its
+ * store file for the life of the view: a file keeps the name it was first
+ * given, and a name once given is never given to another file (a removed
+ * core's name stays unused), so a cache kept under a name (the kernel's
+ * page cache in gzcorefs) never holds another user's core.
  *
  * Thread safety: every function may be called from many threads at once.
  * Lock order: view->scan_lock, then view->lock; a record's open_lock is
@@ -143,8 +147,8 @@ const char *gzc_view_core_path(const struct gzc_view_file *f);
 
 /* What a core file's bytes are: two opens with equal ids read the same
  * bytes. Unique for the life of the view: a name that comes to stand for
- * another core (renumbered pid collisions, a replaced store file, a changed
- * sidecar) gives a new id. */
+ * other bytes (a store file rewritten in place, a changed sidecar) gives a
+ * new id. */
 uint64_t gzc_view_file_id(const struct gzc_view_file *f);
 
 /* Counts since gzc_view_new(), for tests and messages. */

@@ -48,27 +48,42 @@ gx "$ub" "$d/core.11" && fail "$ub reads the xattr of $ua's core"
 gx "$ub" "$d/core.11.json" && fail "$ub reads the xattr of $ua's metadata"
 ok "each user reads only their own core; root reads all"
 
-# A name that comes to stand for another core: a root-only core and one of
-# $ub's share a pid, a size and a crash time, so the root-only one is
-# core.44 and $ub's core.44.1. Root reads core.44 (the kernel caches it);
-# then it is removed and $ub's core becomes core.44: $ub must get their own
-# bytes, never the cached pages of the root-only core.
+# A name never comes to stand for another core while mounted: a root-only
+# core and one of $ub's share a pid, a size and a crash time, so the
+# root-only one is core.44 and $ub's core.44.1. Root reads core.44 (the
+# kernel caches it) and keeps it open; then it is removed from the store.
+# core.44 goes away and is not given to $ub's core, which stays core.44.1:
+# whatever root's old descriptor refills, $ub's reads and private mappings
+# (which go through the page cache even with direct_io) get $ub's bytes.
 other=$TMP/other.core
 head -c "$(stat -c %s "$raw")" /dev/urandom >"$other"
 "$MKSTORE" "$store/app-1" "core.44.$ts.a" app-1 44 "$ts" "$ida" 0 <"$raw" >/dev/null || fail "fs_mkstore 44 a"
 "$MKSTORE" "$store/app-1" "core.44.$ts.b" app-1 44 "$ts" "$idb" 1 <"$other" >/dev/null || fail "fs_mkstore 44 b"
 for _ in $(seq 1 50); do [ -e "$d/core.44.1" ] && break; sleep 0.1; done
 cmp -s "$d/core.44" "$raw" || fail "root does not read the root-only core.44"
-exec 3<"$d/core.44" # root keeps the old core open through the move
+exec 3<"$d/core.44" # root keeps the old core open
 rm -f "$store/app-1/core.44.$ts.a".*
-for _ in $(seq 1 50); do [ -e "$d/core.44.1" ] || break; sleep 0.1; done
-for _ in $(seq 1 50); do [ "$(stat -c %u "$d/core.44")" = "$idb" ] && break; sleep 0.1; done
-[ "$(stat -c %u "$d/core.44")" = "$idb" ] || fail "core.44 did not move to $ub's core"
-runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$raw" && fail "$ub got the root-only core's cached bytes"
-runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$other" || fail "$ub cannot read their core.44"
-# the old descriptor still reads the old core, and reading it refills no
-# cache that $ub's next open could be served from
-cmp -s - "$raw" <&3 || fail "root's open descriptor no longer reads the core it opened"
+for _ in $(seq 1 50); do [ -e "$d/core.44" ] || break; sleep 0.1; done
+[ ! -e "$d/core.44" ] || fail "a removed core is still shown"
+[ "$(stat -c %u "$d/core.44.1")" = "$idb" ] || fail "$ub's core did not keep its name core.44.1"
+# (read without fstat: the name is gone, and fstat comes to the daemon as a
+# lookup of that name)
+/usr/bin/python3 -c '
+import os, sys
+out = b""
+while True:
+    b = os.read(3, 1 << 20)
+    if not b:
+        break
+    out += b
+sys.stdout.buffer.write(out)' <&3 | cmp -s - "$raw" || fail "root's open descriptor no longer reads the core it opened"
 exec 3<&-
-runuser -u "$ub" -- cat "$d/core.44" 2>/dev/null | cmp -s - "$other" || fail "$ub got the old core's bytes after its reader refilled the cache"
-ok "a name that moves to another core never serves the old core's cached pages"
+mapped() { runuser -u "$ub" -- /usr/bin/python3 -c '
+import mmap, sys
+f = open(sys.argv[1], "rb")
+m = mmap.mmap(f.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+sys.stdout.buffer.write(m[:])' "$1"; }
+mapped "$d/core.44.1" | cmp -s - "$other" || fail "$ub's private mapping of core.44.1 is not their core"
+runuser -u "$ub" -- cat "$d/core.44.1" 2>/dev/null | cmp -s - "$other" || fail "$ub cannot read their core.44.1"
+runuser -u "$ub" -- cat "$d/core.44" >/dev/null 2>&1 && fail "$ub opened the removed core's name"
+ok "a removed core's name is not given to another core; reads and mappings get their own bytes"

@@ -178,3 +178,26 @@ Test(store, overlong_group_is_not_listed)
 	snprintf(core, sizeof(core), "%s/core.1.2.gz", longer);
 	cr_assert_eq(fstatat(rootfd, core, &st, 0), 0, "the long group's core was removed");
 }
+
+/* A sidecar that does not parse still lists its core, with the pid and
+ * crash time of its name (not -1 and the file's mtime), and finds by pid. */
+Test(store, unparseable_sidecar_keeps_name_facts)
+{
+	put("app-1", 77, 5000000, true);
+	put("app-1", 78, 6000000, true);
+	int fd = openat(rootfd, "app-1/core.77.5000000.json", O_WRONLY | O_TRUNC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "{bad", 4), 4);
+	close(fd);
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 2);
+	cr_assert(e[0].meta_ok && e[0].meta.pid == 78, "newest first");
+	cr_assert(!e[1].meta_ok);
+	cr_assert_eq(e[1].meta.pid, 77);
+	cr_assert_eq(e[1].meta.timestamp_us, 5000000);
+	cr_assert_str_eq(e[1].core, "core.77.5000000.gz");
+	cr_assert_eq(gzc_store_find(e, n, "77"), 1);
+	gzc_store_list_free(e, n);
+}

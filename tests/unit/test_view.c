@@ -422,10 +422,11 @@ Test(view, index_header_is_not_trusted_alone)
 	gzc_view_free(v);
 }
 
-/* Many cores of one pid are named in time order, and a name that comes to
- * stand for another core gets another file id (gzcorefs then drops the
- * kernel's cached pages of the old core). */
-Test(view, many_pid_collisions_and_file_ids)
+/* Many cores of one pid are named in time order; names stay for the life
+ * of the view: a removed core's name is never given to another core (a
+ * kernel page cache kept under the name could serve one user's core to
+ * another), and a new core of that pid takes the next name never given. */
+Test(view, many_pid_collisions_and_stable_names)
 {
 	char base[64];
 	for (int i = 1; i <= 300; i++) {
@@ -445,13 +446,23 @@ Test(view, many_pid_collisions_and_file_ids)
 	cr_assert_neq(id0, id1);
 	gzc_view_put(v, s);
 	rm_core("app-1", "core.42.1001");
+	store_own("app-1", "core.42.2000", 42, 2000, -1, 0);
 	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
 	g = gzc_view_find_group(s, "app-1");
-	cr_assert_eq(g->nfiles, 598);
-	const struct gzc_view_file *f = gzc_view_find_file(g, "core.42");
-	cr_assert_eq(f->mtime.tv_nsec, 1002 * 1000, "renumbered");
+	cr_assert_eq(g->nfiles, 600);
+	cr_assert_null(gzc_view_find_file(g, "core.42"), "a removed core's name is not reused");
+	const struct gzc_view_file *f = gzc_view_find_file(g, "core.42.1");
+	cr_assert_eq(f->mtime.tv_nsec, 1002 * 1000, "not renumbered");
 	cr_assert_eq(gzc_view_file_id(f), id1, "the same core keeps its id");
-	cr_assert_null(gzc_view_find_file(g, "core.42.299"));
+	cr_assert_eq(gzc_view_find_file(g, "core.42.299")->mtime.tv_nsec, 1300 * 1000);
+	cr_assert_eq(gzc_view_find_file(g, "core.42.300")->mtime.tv_nsec, 2000 * 1000, "the new core");
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+	/* a new view (a remount) names afresh */
+	v = view_of(NULL);
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	g = gzc_view_find_group(s, "app-1");
+	cr_assert_eq(gzc_view_find_file(g, "core.42")->mtime.tv_nsec, 1002 * 1000);
 	gzc_view_put(v, s);
 	gzc_view_free(v);
 }
