@@ -207,6 +207,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gzcorefs: cache_dir must be an absolute path\n");
 		goto out;
 	}
+	/* indexes found in the cache are believed as the store's are: only a
+	 * directory of our own that no one else can write is used */
+	int cr = gzc_view_cache_dir_ok(vo.cache_dir);
+	if (cr < 0) {
+		fprintf(stderr, "gzcorefs: cache_dir %s is %s%s\n", vo.cache_dir,
+			cr == -EPERM ? "not owned by this user or writable by others"
+			: cr == -ELOOP ? "a symbolic link" : strerror(-cr),
+			a.cache_dir ? "" : ": indexes built here stay in memory");
+		if (a.cache_dir)
+			goto out;
+		vo.cache_dir = NULL;
+	}
 	if (!a.store || a.nonopts < 2) {
 		fprintf(stderr, "gzcorefs: need STORE and MOUNTPOINT (see -h)\n");
 		goto out;

@@ -15,6 +15,7 @@
 #include "io.h"
 #include "meta.h"
 #include "names.h"
+#include "store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -267,17 +268,15 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* The cache file of a core's index: named by a hash of path, size, mtime. */
-static char *cache_path(const struct gzc_view *v, const struct gzc_view_core *c)
+/* The name of a core's index in cache_dir: a hash of path, size, mtime. */
+#define CACHE_NAME_MAX (16 + sizeof(GZC_IDX_SUFFIX))
+static void cache_name(const struct gzc_view_core *c, char buf[CACHE_NAME_MAX])
 {
 	uint64_t h = 0xcbf29ce484222325ull, t[3] = { (uint64_t)c->fsize, (uint64_t)c->fmtime.tv_sec,
 						     (uint64_t)c->fmtime.tv_nsec };
-	char *s;
 	h = fnv1a(h, c->path, strlen(c->path) + 1);
 	h = fnv1a(h, t, sizeof(t));
-	if (asprintf(&s, "%s/%016" PRIx64 "%s", v->cache_dir, h, GZC_IDX_SUFFIX) < 0)
-		return NULL;
-	return s;
+	snprintf(buf, CACHE_NAME_MAX, "%016" PRIx64 "%s", h, GZC_IDX_SUFFIX);
 }
 
 /* Is st still the file c describes? A file rewritten in place keeps its
@@ -310,9 +309,9 @@ static int open_core_file(struct gzc_view *v, const struct gzc_view_core *c)
 static int reader_for(struct gzc_view *v, const struct gzc_view_core *c, int fd, struct gzc_reader **ret)
 {
 	struct gzc_reader_opts o = { .index_dirfd = v->rootfd, .cache = v->cache };
-	char *store_idx = NULL, *cpath = NULL, *dir = strndup(c->path, c->dirlen);
+	char *store_idx = NULL, *dir = strndup(c->path, c->dirlen), cname[CACHE_NAME_MAX];
 	struct gzc_reader *r = NULL;
-	int rc = -ENOMEM;
+	int rc = -ENOMEM, cfd = -1;
 
 	if (!dir || asprintf(&store_idx, "%s%s", c->path, GZC_IDX_SUFFIX) < 0) {
 		store_idx = NULL;
@@ -322,23 +321,25 @@ static int reader_for(struct gzc_view *v, const struct gzc_view_core *c, int fd,
 		o.index_path = store_idx;
 		rc = gzc_reader_open(fd, &o, &r, NULL);
 	} else {
+		/* the cache is trusted as the store is, so it must be as safe: a
+		 * directory (made if missing) that is no symlink, ours, and not
+		 * writable by others; else there is no cache (gzc_view_cache_dir_ok) */
 		struct stat st;
-		if (v->cache_dir && !(cpath = cache_path(v, c)))
-			goto out;
-		if (cpath && fstatat(AT_FDCWD, cpath, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			o.index_dirfd = AT_FDCWD;
-			o.index_path = cpath;
+		if (v->cache_dir && gzc_store_open(v->cache_dir, true, &cfd) < 0)
+			cfd = -1;
+		cache_name(c, cname);
+		if (cfd >= 0 && fstatat(cfd, cname, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid()) {
+			o.index_dirfd = cfd;
+			o.index_path = cname;
 			rc = gzc_reader_open(fd, &o, &r, NULL);
 		} else {
 			o.index_path = store_idx;
 			o.flags = GZC_READER_NO_SAVE;
 			rc = gzc_reader_open(fd, &o, &r, NULL);
-			if (rc == 0 && cpath && gzc_reader_index_origin(r) != GZC_INDEX_LOADED) {
-				if (mkdir(v->cache_dir, 0700) < 0 && errno != EEXIST) {
-					/* no cache: the index stays in memory only */
-				} else if (gzc_index_save(gzc_reader_index(r), AT_FDCWD, cpath) < 0) {
-					/* best effort, as above */
-				}
+			if (rc == 0 && cfd >= 0 && gzc_reader_index_origin(r) != GZC_INDEX_LOADED &&
+			    gzc_index_save(gzc_reader_index(r), cfd, cname) < 0) {
+				/* best effort: the index stays in memory only */
 			}
 		}
 	}
@@ -348,10 +349,25 @@ static int reader_for(struct gzc_view *v, const struct gzc_view_core *c, int fd,
 		*ret = r;
 	}
 out:
+	if (cfd >= 0)
+		close(cfd);
 	free(dir);
 	free(store_idx);
-	free(cpath);
 	return rc;
+}
+
+int gzc_view_cache_dir_ok(const char *dir)
+{
+	struct stat st;
+	int fd, r;
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? 0 : -errno; /* made when first needed */
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if ((r = gzc_store_open(dir, false, &fd)) < 0)
+		return r;
+	close(fd);
+	return 0;
 }
 
 /* usize from the core's index in the store, checked whole (its checksum)

@@ -104,6 +104,13 @@ struct gzc_view;
  * (cache_dir not absolute). Caller owns *ret (gzc_view_free). */
 GZC_MUST_CHECK int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_view **ret);
 
+/* Whether dir can serve as cache_dir: 0 if it is missing (it is made when
+ * first needed) or is a directory, not a symlink, owned by the caller's
+ * euid and not writable by group or others; else -ELOOP, -ENOTDIR, -EPERM
+ * or -errno. A view never uses a cache_dir that fails this (indexes found
+ * there are believed as the store's are). */
+GZC_MUST_CHECK int gzc_view_cache_dir_ok(const char *dir);
+
 /* Frees the view. Every snapshot must have been put and every reader from
  * gzc_view_open_reader() released. Accepts NULL. */
 void gzc_view_free(struct gzc_view *v);

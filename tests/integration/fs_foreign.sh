@@ -60,6 +60,23 @@ if mount --bind "$store" "$ro" 2>/dev/null && mount -o remount,bind,ro "$ro" 2>/
 	n=$(ls "$TMP/cache" | grep -c '\.gzx$')
 	[ "$n" -ge 5 ] || fail "read-only store: $n indexes in cache_dir, want 5"
 	ok "read-only store: indexes in cache_dir ($n)"
+	# the second mount believes them (nothing is scanned again); a cache
+	# dir others can write, or a symlink, is refused outright
+	fusermount3 -u -z "$TMP/mnt2"
+	mount_store "$ro" "$TMP/mnt2" -o cache_dir="$TMP/cache"
+	for f in "$TMP"/mnt2/*/core.*; do
+		case "$f" in *.json) continue;; esac
+		cmp "$f" "$raw" || fail "read-only store, indexes from cache_dir: $f differs"
+	done
+	fusermount3 -u -z "$TMP/mnt2"
+	chmod 1777 "$TMP/cache"
+	out=$("$GZCOREFS" "$ro" "$TMP/mnt2" -f -o cache_dir="$TMP/cache" 2>&1) && fail "mounted with a world-writable cache_dir"
+	grep -q "writable by others" <<<"$out" || fail "world-writable cache_dir: $out"
+	ln -s "$TMP/cache" "$TMP/cachelink"
+	out=$("$GZCOREFS" "$ro" "$TMP/mnt2" -f -o cache_dir="$TMP/cachelink" 2>&1) && fail "mounted with a symlinked cache_dir"
+	grep -q "symbolic link" <<<"$out" || fail "symlinked cache_dir: $out"
+	grep -qs " $TMP/mnt2 fuse" /proc/mounts && fail "a refused mount is mounted"
+	ok "cache_dir: reused by the next mount; world-writable or symlinked refused"
 else
 	umount -l "$ro" 2>/dev/null
 	echo "note: cannot make a read-only bind mount here; cache_dir not checked"

@@ -575,3 +575,22 @@ Test(view, bad_arguments)
 	snprintf(p, sizeof(p), "%s/missing", root);
 	cr_assert_eq(gzc_view_new(p, NULL, &v), -ENOENT);
 }
+
+/* Only a cache_dir as safe as the store is believed. */
+Test(view, cache_dir_must_be_safe)
+{
+	char p[256], l[256];
+	snprintf(p, sizeof(p), "%s/cache", root);
+	cr_assert_eq(gzc_view_cache_dir_ok(p), 0, "missing: made when needed");
+	cr_assert_eq(mkdir(p, 0700), 0);
+	cr_assert_eq(gzc_view_cache_dir_ok(p), 0);
+	cr_assert_eq(chmod(p, 01777), 0);
+	cr_assert_eq(gzc_view_cache_dir_ok(p), -EPERM, "writable by others");
+	cr_assert_eq(chmod(p, 0700), 0);
+	snprintf(l, sizeof(l), "%s/cachelink", root);
+	cr_assert_eq(symlink(p, l), 0);
+	cr_assert_eq(gzc_view_cache_dir_ok(l), -ELOOP);
+	put_file("plain", "x", 1);
+	snprintf(p, sizeof(p), "%s/plain", root);
+	cr_assert_eq(gzc_view_cache_dir_ok(p), -ENOTDIR);
+}
