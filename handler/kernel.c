@@ -567,8 +567,17 @@ int cmd_kernel(int argc, char **argv)
 	}
 	bool readable;
 	const char *why;
-	gzc_access_decide(c.m.dump_mode, c.procfd >= 0 ? c.ids_uid[0] : -1, c.m.euid,
-			  c.procfd >= 0 ? c.ids_gid[0] : -1, c.m.egid, c.at_secure, &c.m.owner_uid, &readable, &why);
+	if (c.procfd >= 0 && (c.ids_uid[0] != c.k.uid || c.ids_gid[0] != c.k.gid)) {
+		/* /proc/<pid> shows another owner than the kernel named: without
+		 * a pidfd, a reused pid (never a reason to give anyone the core) */
+		c.m.owner_uid = -1;
+		readable = false;
+		why = "the process in /proc is not the one the kernel named (uid/gid differ): root only";
+	} else {
+		gzc_access_decide(c.m.dump_mode, c.procfd >= 0 ? c.ids_uid[0] : -1, c.m.euid,
+				  c.procfd >= 0 ? c.ids_gid[0] : -1, c.m.egid, c.at_secure, &c.m.owner_uid, &readable,
+				  &why);
+	}
 	c.m.user_readable = readable;
 	set_str(&c.m.access_reason, why);
 

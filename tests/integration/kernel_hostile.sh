@@ -107,3 +107,25 @@ done
 [ "$(ls "$STORE"/many*/core.*.json | wc -l)" = 20 ] || fail "not 20 sidecars"
 ok "20 simultaneous crashes: 20 valid cores with sidecars"
 "$GZCOREDUMP" uninstall >/dev/null || fail "uninstall"
+
+# 7. without a pidfd, /proc/<pid> may show another process than the kernel
+# named (a reused pid): when its owner differs from the kernel's %u/%g the
+# core is root-only, never given to that process's owner
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 &
+spid=$!
+at_exit "kill $spid 2>/dev/null"
+for _ in $(seq 1 50); do [ "$(stat -c %u /proc/$spid 2>/dev/null)" = 65534 ] && break; sleep 0.05; done
+[ "$(stat -c %u /proc/$spid)" = 65534 ] || fail "the stand-in process does not run as nobody"
+ST=$TMP/reused
+mkdir -m 700 "$ST"
+head -c 200000 /dev/urandom | "$GZCOREDUMP" --kernel -S "$ST" "$spid" "$spid" 0 0 11 "$(date +%s)" \
+	18446744073709551615 1 host sleep || fail "--kernel for a reused pid"
+j=$(ls "$ST"/*/core.*.json)
+[ "$(meta "$j" "d['access']['owner_uid']")" = -1 ] || fail "reused pid: core given to uid $(meta "$j" "d['access']")"
+[ "$(meta "$j" "d['access']['user_readable']")" = False ] || fail "reused pid: core user_readable"
+head -c 200000 /dev/urandom | "$GZCOREDUMP" --kernel -S "$ST" "$spid" "$spid" 65534 65534 11 "$(date +%s)" \
+	18446744073709551615 1 host sleep || fail "--kernel for a matching pid"
+j=$(ls -t "$ST"/*/core.*.json | head -1)
+[ "$(meta "$j" "d['access']['owner_uid']")" = 65534 ] || fail "matching uid: $(meta "$j" "d['access']")"
+kill $spid 2>/dev/null
+ok "a /proc owner other than the kernel's %u/%g makes the core root-only"
