@@ -112,34 +112,6 @@ static void fmt_size(uint64_t b, char *buf, size_t cap)
 	snprintf(buf, cap, i ? "%.1f%s" : "%.0f%s", v, u[i]);
 }
 
-/* A printable copy for the terminal: hostile names may hold escapes. */
-static void printable(const char *s, char *buf, size_t cap)
-{
-	if (cap < 6) {
-		if (cap)
-			buf[0] = 0;
-		return;
-	}
-	size_t j = 0;
-	for (; s && *s && j + 5 < cap; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch < 0x20 || ch == 0x7f)
-			j += (size_t)snprintf(buf + j, cap - j, "\\x%02x", ch);
-		else
-			buf[j++] = (char)ch;
-	}
-	buf[j] = 0;
-}
-
-/* As printable(), with none (a constant) for a missing string; returns what to print. */
-static const char *printable_or(const char *s, const char *none, char *buf, size_t cap)
-{
-	if (!s)
-		return none;
-	printable(s, buf, cap);
-	return buf;
-}
-
 static json_object *entry_json(const struct gzc_store_entry *e)
 {
 	const struct gzc_meta *m = &e->meta;
@@ -202,11 +174,11 @@ int cmd_list(int argc, char **argv)
 			/* a sidecar that does not parse: only its name is known */
 			int ok = e[i].meta_ok;
 			printf("%-19s %7lld %6s %-7s %-20s %-16s %8s %8s %-5s %s/%s%s\n", t, (long long)m->pid, uid,
-			       printable_or(m->signal_name, "?", sig, sizeof(sig)),
-			       printable_or(m->app, "?", app, sizeof(app)),
-			       printable_or(m->app_version, "?", ver, sizeof(ver)), ok ? sz : "?", ok ? csz : "?",
-			       ok ? (m->truncated ? "yes" : "no") : "?", printable_or(e[i].group, "?", grp, sizeof(grp)),
-			       printable_or(e[i].core, "?", core, sizeof(core)), ok ? "" : " (metadata unreadable)");
+			       cli_printable_or(m->signal_name, "?", sig, sizeof(sig)),
+			       cli_printable_or(m->app, "?", app, sizeof(app)),
+			       cli_printable_or(m->app_version, "?", ver, sizeof(ver)), ok ? sz : "?", ok ? csz : "?",
+			       ok ? (m->truncated ? "yes" : "no") : "?", cli_printable_or(e[i].group, "?", grp, sizeof(grp)),
+			       cli_printable_or(e[i].core, "?", core, sizeof(core)), ok ? "" : " (metadata unreadable)");
 		}
 	}
 	gzc_store_list_free(e, n);
@@ -247,32 +219,32 @@ int cmd_info(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	/* everything below comes from the store: printed through printable() */
+	/* everything below comes from the store: printed through cli_printable() */
 	char t[32], b[8][512];
 	const char *store = o.store ? o.store : cfg.store;
 	fmt_time(m->timestamp_us, t, sizeof(t));
-	printf("File:        %s/%s/%s\n", printable_or(store, "?", b[0], sizeof(b[0])),
-	       printable_or(e[i].group, "?", b[1], sizeof(b[1])), printable_or(e[i].core, "?", b[2], sizeof(b[2])));
-	printf("Metadata:    %s/%s%s\n", b[1], printable_or(e[i].json, "?", b[3], sizeof(b[3])),
+	printf("File:        %s/%s/%s\n", cli_printable_or(store, "?", b[0], sizeof(b[0])),
+	       cli_printable_or(e[i].group, "?", b[1], sizeof(b[1])), cli_printable_or(e[i].core, "?", b[2], sizeof(b[2])));
+	printf("Metadata:    %s/%s%s\n", b[1], cli_printable_or(e[i].json, "?", b[3], sizeof(b[3])),
 	       e[i].meta_ok ? "" : " (unreadable: pid and time below come from the file name)");
 	printf("Time:        %s (%llu us)\n", t, (unsigned long long)m->timestamp_us);
 	printf("PID/TID:     %lld/%lld\n", (long long)m->pid, (long long)m->tid);
 	printf("UID/GID:     %lld/%lld (euid %lld, egid %lld)\n", (long long)m->uid, (long long)m->gid,
 	       (long long)m->euid, (long long)m->egid);
-	printf("Signal:      %lld (%s)\n", (long long)m->signal, printable_or(m->signal_name, "?", b[0], sizeof(b[0])));
-	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\n", printable_or(m->comm, "", b[0], sizeof(b[0])),
-	       printable_or(m->exe, "", b[1], sizeof(b[1])), printable_or(m->cmdline, "", b[2], sizeof(b[2])));
-	printf("App:         %s %s (from %s)\n", printable_or(m->app, "", b[0], sizeof(b[0])),
-	       printable_or(m->app_version, "", b[1], sizeof(b[1])), printable_or(m->source, "?", b[2], sizeof(b[2])));
-	printf("Build-id:    %s\n", printable_or(m->build_id, "-", b[0], sizeof(b[0])));
-	printf("Package:     %s\n", printable_or(m->package_json, "-", b[0], sizeof(b[0])));
-	printf("Host:        %s, kernel %s, boot %s\n", printable_or(m->hostname, "?", b[0], sizeof(b[0])),
-	       printable_or(m->kernel_release, "?", b[1], sizeof(b[1])), printable_or(m->boot_id, "?", b[2], sizeof(b[2])));
+	printf("Signal:      %lld (%s)\n", (long long)m->signal, cli_printable_or(m->signal_name, "?", b[0], sizeof(b[0])));
+	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\n", cli_printable_or(m->comm, "", b[0], sizeof(b[0])),
+	       cli_printable_or(m->exe, "", b[1], sizeof(b[1])), cli_printable_or(m->cmdline, "", b[2], sizeof(b[2])));
+	printf("App:         %s %s (from %s)\n", cli_printable_or(m->app, "", b[0], sizeof(b[0])),
+	       cli_printable_or(m->app_version, "", b[1], sizeof(b[1])), cli_printable_or(m->source, "?", b[2], sizeof(b[2])));
+	printf("Build-id:    %s\n", cli_printable_or(m->build_id, "-", b[0], sizeof(b[0])));
+	printf("Package:     %s\n", cli_printable_or(m->package_json, "-", b[0], sizeof(b[0])));
+	printf("Host:        %s, kernel %s, boot %s\n", cli_printable_or(m->hostname, "?", b[0], sizeof(b[0])),
+	       cli_printable_or(m->kernel_release, "?", b[1], sizeof(b[1])), cli_printable_or(m->boot_id, "?", b[2], sizeof(b[2])));
 	printf("Size:        %llu bytes, %llu stored (%s, span %u)\n", (unsigned long long)m->size,
-	       (unsigned long long)m->compressed_size, printable_or(m->format, "?", b[0], sizeof(b[0])), m->span);
+	       (unsigned long long)m->compressed_size, cli_printable_or(m->format, "?", b[0], sizeof(b[0])), m->span);
 	printf("Truncated:   %s%s%s\n", m->truncated ? "yes" : "no", m->truncated ? ": " : "",
-	       m->truncated ? printable_or(m->truncated_reason, "", b[0], sizeof(b[0])) : "");
-	printf("Access:      %s\n", printable_or(m->access_reason, "?", b[0], sizeof(b[0])));
+	       m->truncated ? cli_printable_or(m->truncated_reason, "", b[0], sizeof(b[0])) : "");
+	printf("Access:      %s\n", cli_printable_or(m->access_reason, "?", b[0], sizeof(b[0])));
 	status = 0;
 out:
 	gzc_store_list_free(e, n);

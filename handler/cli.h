@@ -39,6 +39,14 @@ struct gzc_config_error;
  * ignored"; may be NULL). */
 void cli_config_error(const char *path, int r, const struct gzc_config_error *err, const char *then);
 
+/* A copy of s safe for a terminal or a log line (s comes from a crashed
+ * process or the store): control bytes (C0, DEL and the C1 range
+ * U+0080-U+009F) and bytes that are not valid UTF-8 become \xNN; valid
+ * UTF-8 text stays. Cut to fit cap (at least 6). */
+void cli_printable(const char *s, char *buf, size_t cap);
+/* As cli_printable(), or none (a constant) when s is NULL; returns what to print. */
+const char *cli_printable_or(const char *s, const char *none, char *buf, size_t cap);
+
 /* Parses "64K", "1M", "1048576" into bytes. Returns 0 or -EINVAL/-ERANGE. */
 int cli_parse_size(const char *s, uint64_t *ret);
 

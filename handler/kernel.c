@@ -42,6 +42,7 @@ struct capture {
 	int procfd;
 	int64_t ids_uid[4], ids_gid[4];
 	int at_secure;
+	char comm_msg[4 * sizeof(((struct gzc_kargs *)0)->comm) + 1]; /* k.comm, escaped for log lines */
 };
 
 static uint64_t now_us(void)
@@ -300,9 +301,10 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 		if (r < 0)
 			cli_error("rate limit history: %s (not limiting this crash)", strerror(-r));
 		if (!ok) {
+			char exe[256];
 			cli_error("pid %d (%s): skipped, rate limit of %u per %llus reached for %s", (int)c->k.pid,
-				  c->k.comm, c->cfg.rate_count, (unsigned long long)c->cfg.rate_window_s,
-				  c->m.exe ? c->m.exe : c->k.comm);
+				  c->comm_msg, c->cfg.rate_count, (unsigned long long)c->cfg.rate_window_s,
+				  c->m.exe ? cli_printable_or(c->m.exe, "", exe, sizeof(exe)) : c->comm_msg);
 			return 0;
 		}
 	}
@@ -318,7 +320,7 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 	}
 	uint64_t budget = core_budget(&c->cfg, 0, fs_free);
 	if (budget < MIN_BUDGET) {
-		cli_error("pid %d (%s): skipped, %s", (int)c->k.pid, c->k.comm,
+		cli_error("pid %d (%s): skipped, %s", (int)c->k.pid, c->comm_msg,
 			  fs_free < MIN_BUDGET ? "the store's file system is full"
 			  : budget == c->cfg.max_use ? "max_use is too small for any core"
 						      : "no room left above keep_free");
@@ -353,7 +355,7 @@ static int make_room(struct capture *c, int rootfd, uint64_t out, uint64_t need,
 	if (total <= *budget)
 		return 0;
 	if (r > 0)
-		syslog(LOG_INFO, "pid %d (%s): removed %d older core%s to make room", (int)c->k.pid, c->k.comm, r,
+		syslog(LOG_INFO, "pid %d (%s): removed %d older core%s to make room", (int)c->k.pid, c->comm_msg, r,
 		       r == 1 ? "" : "s");
 	*budget = total;
 	return 1;
@@ -537,6 +539,7 @@ int cmd_kernel(int argc, char **argv)
 		cli_error("--kernel: bad arguments from core_pattern (see gzcoredump install --print)");
 		return 2;
 	}
+	cli_printable(c.k.comm, c.comm_msg, sizeof(c.comm_msg));
 	gzc_config_init(&c.cfg);
 	const char *conf = c.k.config ? c.k.config : GZC_CONFIG_PATH;
 	struct gzc_config_error cerr;
@@ -585,7 +588,7 @@ int cmd_kernel(int argc, char **argv)
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), cap = UINT64_MAX;
 	const char *cap_reason = "RLIMIT_CORE";
 	if (c.k.rlimit_core < page) {
-		syslog(LOG_INFO, "pid %d (%s): RLIMIT_CORE %llu is below a page, not storing", (int)c.k.pid, c.k.comm,
+		syslog(LOG_INFO, "pid %d (%s): RLIMIT_CORE %llu is below a page, not storing", (int)c.k.pid, c.comm_msg,
 		       (unsigned long long)c.k.rlimit_core);
 		status = 0;
 		goto out;
@@ -643,7 +646,7 @@ int cmd_kernel(int argc, char **argv)
 		set_str(&c.m.truncated_reason, "disk full");
 	}
 	if (c.m.truncated && idx->usize == 0) {
-		cli_error("pid %d (%s): not stored, nothing of the core fit (%s)", (int)c.k.pid, c.k.comm,
+		cli_error("pid %d (%s): not stored, nothing of the core fit (%s)", (int)c.k.pid, c.comm_msg,
 			  c.m.truncated_reason);
 		goto out;
 	}
@@ -663,7 +666,7 @@ int cmd_kernel(int argc, char **argv)
 		goto out;
 	}
 	syslog(c.m.truncated ? LOG_WARNING : LOG_INFO, "pid %d (%s) signal %d: stored %s/%s (%llu bytes, %llu compressed%s%s)",
-	       (int)c.k.pid, c.k.comm, c.k.signal, store, stored, (unsigned long long)c.m.size,
+	       (int)c.k.pid, c.comm_msg, c.k.signal, store, stored, (unsigned long long)c.m.size,
 	       (unsigned long long)c.m.compressed_size, c.m.truncated ? ", truncated: " : "",
 	       c.m.truncated ? c.m.truncated_reason : "");
 	char full[PATH_MAX * 2];

@@ -42,6 +42,65 @@ void cli_config_error(const char *path, int r, const struct gzc_config_error *er
 			  then ? then : "");
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4) that is no control
+ * character, or 0. */
+static size_t utf8_ok(const unsigned char *s)
+{
+	unsigned c = s[0], n, cp;
+	if (c < 0x80)
+		return c >= 0x20 && c != 0x7f;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (unsigned i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+void cli_printable(const char *s, char *buf, size_t cap)
+{
+	size_t j = 0;
+	if (cap < 6) {
+		if (cap)
+			buf[0] = 0;
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		size_t n = utf8_ok(p);
+		if (n) {
+			if (j + n + 1 > cap)
+				break;
+			memcpy(buf + j, p, n);
+			j += n;
+			p += n;
+		} else {
+			if (j + 5 > cap)
+				break;
+			j += (size_t)snprintf(buf + j, cap - j, "\\x%02x", *p++);
+		}
+	}
+	buf[j] = 0;
+}
+
+const char *cli_printable_or(const char *s, const char *none, char *buf, size_t cap)
+{
+	if (!s)
+		return none;
+	cli_printable(s, buf, cap);
+	return buf;
+}
+
 int cli_parse_size(const char *s, uint64_t *ret)
 {
 	return gzc_config_parse_size(s, ret);
