@@ -189,8 +189,17 @@ int cmd_list(int argc, char **argv)
 int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 {
 	int i = gzc_store_find(e, n, id);
-	if (i < 0)
+	if (i < 0) {
 		cli_error("no core '%s' in the store (see gzcoredump list)", id);
+		return i;
+	}
+	/* a pid names its newest core: say so when it has others */
+	unsigned same = 0;
+	for (size_t k = 0; k < n; k++)
+		same += e[k].core[0] && e[k].meta.pid == e[i].meta.pid;
+	if (id[strspn(id, "0123456789")] == 0 && same > 1)
+		cli_error("note: pid %s has %u cores; this is the newest (%s/%s); name another by its file "
+			  "(gzcoredump list)", id, same, e[i].group, e[i].core);
 	return i;
 }
 

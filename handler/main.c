@@ -94,8 +94,18 @@ int main(int argc, char **argv)
 		{ "debug", cmd_debug },
 	};
 	for (size_t i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			for (int a = 2; a < argc && strcmp(argv[a], "--") != 0; a++)
+				if (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0) {
+					usage(stdout);
+					return 0;
+				}
 			return cmds[i].run(argc - 1, argv + 1);
+		}
+	if (argc >= 2 && argv[1][0] != '-') {
+		cli_error("unknown command '%s' (see -h)", argv[1]);
+		return 2;
+	}
 	int opt;
 	while ((opt = getopt_long(argc, argv, "hcdqp:a:f:o:123456789", longopts, NULL)) != -1) {
 		uint64_t v;

@@ -301,13 +301,19 @@ int gzc_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 				return (int)i;
 		return -ENOENT;
 	}
+	/* "name", "group/name", or a whole path ending so (as info prints it) */
 	const char *slash = strrchr(id, '/');
-	const char *name = slash ? slash + 1 : id;
+	const char *name = slash ? slash + 1 : id, *group = id;
 	size_t glen = slash ? (size_t)(slash - id) : 0;
+	for (const char *p = id; slash && p < slash; p++)
+		if (*p == '/')
+			group = p + 1;
+	if (slash)
+		glen = (size_t)(slash - group);
 	for (size_t i = 0; i < n; i++) {
 		if (!e[i].core[0])
 			continue;
-		if (slash && (strlen(e[i].group) != glen || strncmp(e[i].group, id, glen) != 0))
+		if (slash && (strlen(e[i].group) != glen || strncmp(e[i].group, group, glen) != 0))
 			continue;
 		if (!strcmp(name, e[i].base) || !strcmp(name, e[i].core) || !strcmp(name, e[i].json))
 			return (int)i;

@@ -199,5 +199,9 @@ Test(store, unparseable_sidecar_keeps_name_facts)
 	cr_assert_eq(e[1].meta.timestamp_us, 5000000);
 	cr_assert_str_eq(e[1].core, "core.77.5000000.gz");
 	cr_assert_eq(gzc_store_find(e, n, "77"), 1);
+	/* a whole path as info prints it, or as the handler logs it */
+	cr_assert_eq(gzc_store_find(e, n, "/var/core/app-1/core.78.6000000.gz"), 0);
+	cr_assert_eq(gzc_store_find(e, n, "app-1/core.78.6000000.json"), 0);
+	cr_assert_eq(gzc_store_find(e, n, "/var/core/app-2/core.78.6000000.gz"), -ENOENT);
 	gzc_store_list_free(e, n);
 }
