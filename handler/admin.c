@@ -21,30 +21,87 @@
 struct admin_opts {
 	const char *store, *config, *out, *id;
 	int json;
+	/* list: newest `count` (0: all), crashed at or after since_us, matching
+	 * any of matches (none: all) */
+	uint64_t count, since_us;
+	char **matches;
+	int nmatches;
 };
 
+/* "2h" (that long ago), "2026-11-26" or "2026-11-26 14:30[:00]" (local
+ * time) into microseconds since the epoch. Returns 0 or -EINVAL. */
+static int parse_since(const char *s, uint64_t *ret)
+{
+	uint64_t secs;
+	struct tm tm;
+	const char *end;
+	if (gzc_config_parse_duration(s, &secs) == 0) {
+		uint64_t now = (uint64_t)time(NULL);
+		*ret = secs < now ? (now - secs) * 1000000 : 0;
+		return 0;
+	}
+	static const char *const fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		if ((end = strptime(s, fmts[i], &tm)) && !*end) {
+			tm.tm_isdst = -1;
+			time_t t = mktime(&tm);
+			if (t < 0)
+				return -EINVAL;
+			*ret = (uint64_t)t * 1000000;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* want_id: 1 an ID is needed, 2 an ID may be given, 0 none; list takes
+ * matches instead. */
 static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 {
-	enum { O_JSON = 256 };
+	enum { O_JSON = 256, O_SINCE };
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, 'S' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "since", required_argument, NULL, O_SINCE },
 		{ 0 },
 	};
-	int opt;
+	int opt, list = strcmp(argv[0], "list") == 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "S:C:o:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, list ? "S:C:n:" : "S:C:o:", longopts, NULL)) != -1) {
+		uint64_t v;
 		switch (opt) {
 		case 'S': o->store = optarg; break;
 		case 'C': o->config = optarg; break;
 		case 'o': o->out = optarg; break;
 		case O_JSON: o->json = 1; break;
+		case 'n':
+			if (cli_parse_size(optarg, &v) < 0 || v == 0) {
+				cli_error("-n takes a number of cores, not '%s'", optarg);
+				return -EINVAL;
+			}
+			o->count = v;
+			break;
+		case O_SINCE:
+			if (!list || parse_since(optarg, &o->since_us) < 0) {
+				cli_error(list ? "--since takes a duration (2h, 3d) or a date (2026-11-26[ 14:30]), not '%s'"
+					       : "--since is for list", optarg);
+				return -EINVAL;
+			}
+			break;
 		default: return -EINVAL;
 		}
 	}
-	if (want_id) {
+	if (list) {
+		o->matches = argv + optind;
+		o->nmatches = argc - optind;
+		return 0;
+	}
+	if (want_id == 2 && optind < argc)
+		o->id = argv[optind++];
+	if (want_id == 1) {
 		if (optind >= argc) {
 			cli_error("%s needs an ID (a pid or a file name; see gzcoredump list)", argv[0]);
 			return -EINVAL;
@@ -136,6 +193,26 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	return o;
 }
 
+/* Does a core match any of the list's matches (none: all)? A match is a
+ * pid, an executable's path (it has a '/'), or a comm or app name. */
+static int list_match(const struct gzc_store_entry *e, char **matches, int n)
+{
+	const struct gzc_meta *m = &e->meta;
+	for (int i = 0; i < n; i++) {
+		const char *s = matches[i];
+		if (s[0] && !s[strspn(s, "0123456789")]) {
+			if (m->pid == strtoll(s, NULL, 10))
+				return 1;
+		} else if (strchr(s, '/')) {
+			if (m->exe && strcmp(m->exe, s) == 0)
+				return 1;
+		} else if ((m->comm && strcmp(m->comm, s) == 0) || (m->app && strcmp(m->app, s) == 0)) {
+			return 1;
+		}
+	}
+	return n == 0;
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct admin_opts o = { 0 };
@@ -148,6 +225,14 @@ int cmd_list(int argc, char **argv)
 		return 2;
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
+	/* the filters: only cores (no lone sidecars), newest first */
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].core[0] && e[i].meta.timestamp_us >= o.since_us && list_match(&e[i], o.matches, o.nmatches) &&
+		    (!o.count || kept < o.count))
+			kept++;
+		else
+			e[i].core[0] = 0;
 	if (o.json) {
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < n; i++)

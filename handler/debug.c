@@ -57,7 +57,18 @@ static int debug_parse(int argc, char **argv, struct debug_opts *o)
 		{ "exe", required_argument, NULL, O_EXE },	 { "debugger", required_argument, NULL, O_DEBUGGER },
 		{ "quiet", no_argument, NULL, 'q' },		 { 0 },
 	};
-	int opt;
+	int opt, dd = argc;
+	/* getopt moves arguments around: remember which came before "--" (an
+	 * ID may; the debugger's arguments come after) */
+	char **orig = malloc(sizeof(*orig) * (size_t)(argc + 1));
+	if (!orig)
+		return -ENOMEM;
+	memcpy(orig, argv, sizeof(*orig) * (size_t)argc);
+	for (int k = 1; k < argc; k++)
+		if (strcmp(argv[k], "--") == 0) {
+			dd = k;
+			break;
+		}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "S:C:q", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -66,14 +77,16 @@ static int debug_parse(int argc, char **argv, struct debug_opts *o)
 		case 'q': o->quiet = 1; break;
 		case O_EXE: o->exe = optarg; break;
 		case O_DEBUGGER: o->debugger = optarg; break;
-		default: return -EINVAL;
+		default: free(orig); return -EINVAL;
 		}
 	}
-	if (optind >= argc) {
-		cli_error("debug needs an ID (a pid or a file name; see gzcoredump list)");
-		return -EINVAL;
-	}
-	o->id = argv[optind++];
+	/* no ID: the newest core, as coredumpctl debug does */
+	for (int k = 1; optind < argc && k < dd; k++)
+		if (orig[k] == argv[optind]) {
+			o->id = argv[optind++];
+			break;
+		}
+	free(orig);
 	o->args = argv + optind;
 	o->nargs = argc - optind;
 	if (!o->debugger || !*o->debugger)
@@ -338,9 +351,18 @@ int cmd_debug(int argc, char **argv)
 	if (cli_store_open_list(o.store, o.config, &cfg, &rootfd, &e, &n))
 		return 1;
 	close(rootfd);
-	int i = cli_store_find(e, n, o.id);
-	if (i < 0)
+	int i = -1;
+	if (o.id)
+		i = cli_store_find(e, n, o.id);
+	else
+		for (size_t k = 0; k < n && i < 0; k++) /* newest first */
+			if (e[k].core[0])
+				i = (int)k;
+	if (i < 0) {
+		if (!o.id)
+			cli_error("no core in the store");
 		goto out;
+	}
 	const struct gzc_meta *m = &e[i].meta;
 	const char *store = o.store ? o.store : cfg.store;
 	if (m->truncated)

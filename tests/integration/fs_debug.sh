@@ -38,6 +38,9 @@ echo "$got" | grep -q 'descend' || fail "no deep stack in the backtrace: $got"
 [ "$(echo "$got" | grep -c 'Thread 0x')" -ge 4 ] || fail "threads missing: $got"
 [ "$(leftovers)" = "$before" ] || fail "debug left something behind: $(leftovers)"
 ok "bt and info threads through debug equal the raw core's; nothing left behind"
+got=$("$GZCOREDUMP" debug -q -S "$store" -- "${gdbargs[@]}" 2>&1) || fail "debug without an ID failed: $got"
+[ "$got" = "$want" ] || fail "debug without an ID is not the newest core"
+ok "debug without an ID takes the newest core"
 
 # the debugger's exit status comes back; without -q a header names the core
 "$GZCOREDUMP" debug "$SAMPLE_PID" -S "$store" -- -nx -batch -ex 'quit 3' >"$TMP/out" 2>&1
@@ -85,5 +88,5 @@ ok "exact bytes, a private mount, SIGTERM passed on and cleaned up"
 
 out=$("$GZCOREDUMP" debug 999999999 -S "$store" 2>&1) && fail "an unknown ID succeeded"
 echo "$out" | grep -q "no core '999999999'" || fail "unknown ID: $out"
-"$GZCOREDUMP" debug -S "$store" >/dev/null 2>&1; [ $? = 2 ] || fail "debug without an ID is not a usage error"
-ok "unknown or missing ID refused"
+"$GZCOREDUMP" debug --no-such-option -S "$store" >/dev/null 2>&1; [ $? = 2 ] || fail "a bad option is not a usage error"
+ok "unknown ID and bad options refused"

@@ -158,6 +158,16 @@ want=$(for i in $(seq $((6 - n)) 5); do echo "mu$i"; done | tr '\n' ' ')
 use=$(find "$STORE" -mindepth 2 -type f -printf '%b\n' | awk '{s += $1 * 512} END {print s}')
 [ "$use" -le $((3 * 1024 * 1024)) ] || fail "the store uses $use bytes, over max_use 3M"
 ok "max_use 3M: the newest $n cores kept whole (oldest removed first), $use bytes in use"
+# list's filters, on these cores
+rows() { "$GZCOREDUMP" list -S "$STORE" "$@" | tail -n +2 | wc -l; }
+[ "$(rows)" = "$n" ] || fail "list shows $(rows) of $n cores"
+[ "$(rows mu5)" = 1 ] && [ "$(rows mu5 mu4)" = 2 ] || fail "list by comm: $(rows mu5) / $(rows mu5 mu4)"
+[ "$(rows -n 1)" = 1 ] && "$GZCOREDUMP" list -S "$STORE" -n 1 | grep -q mu5 || fail "list -n 1 is not the newest"
+[ "$(rows --since 1h)" = "$n" ] && [ "$(rows --since 2099-01-01)" = 0 ] || fail "list --since"
+pid5=$(for j in "$STORE"/*/core.*.json; do [ "$(meta "$j" "d['process']['comm']")" = mu5 ] && meta "$j" "d['process']['pid']"; done)
+[ "$(rows "$pid5")" = 1 ] && [ "$(rows "$SEGV")" = "$n" ] && [ "$(rows 999999999)" = 0 ] || fail "list by pid or exe"
+"$GZCOREDUMP" list -S "$STORE" --since yesterdayish >/dev/null 2>&1 && fail "list took a bad --since"
+ok "list filters: comm, pid, exe, -n, --since"
 "$GZCOREDUMP" uninstall >/dev/null
 
 # 7. keep_free makes room the same way, before the space is used: on a
