@@ -326,8 +326,9 @@ int cmd_info(int argc, char **argv)
 	printf("UID/GID:     %lld/%lld (euid %lld, egid %lld)\n", (long long)m->uid, (long long)m->gid,
 	       (long long)m->euid, (long long)m->egid);
 	printf("Signal:      %lld (%s)\n", (long long)m->signal, cli_printable_or(m->signal_name, "?", b[0], sizeof(b[0])));
-	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\n", cli_printable_or(m->comm, "", b[0], sizeof(b[0])),
-	       cli_printable_or(m->exe, "", b[1], sizeof(b[1])), cli_printable_or(m->cmdline, "", b[2], sizeof(b[2])));
+	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\nCwd:         %s\n",
+	       cli_printable_or(m->comm, "", b[0], sizeof(b[0])), cli_printable_or(m->exe, "", b[1], sizeof(b[1])),
+	       cli_printable_or(m->cmdline, "", b[2], sizeof(b[2])), cli_printable_or(m->cwd, "", b[3], sizeof(b[3])));
 	printf("App:         %s %s (from %s)\n", cli_printable_or(m->app, "", b[0], sizeof(b[0])),
 	       cli_printable_or(m->app_version, "", b[1], sizeof(b[1])), cli_printable_or(m->source, "?", b[2], sizeof(b[2])));
 	printf("Build-id:    %s\n", cli_printable_or(m->build_id, "-", b[0], sizeof(b[0])));

@@ -898,6 +898,9 @@ static int build_snap(struct gzc_view *v, struct gzc_view_core **recs, size_t n,
 	if (!s)
 		return -ENOMEM;
 	s->refs = 1;
+	struct stat rst; /* an empty store's root shows when the store last changed, not 1970 */
+	if (fstat(v->rootfd, &rst) == 0)
+		s->mtime = rst.st_mtim;
 	if (n && !(s->cores = calloc(n, sizeof(*s->cores))))
 		goto nomem;
 	for (size_t i = 0; i < n; i++)

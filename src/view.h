@@ -83,7 +83,7 @@ struct gzc_view_group {
 struct gzc_view_snap {
 	size_t ngroups;
 	struct gzc_view_group *groups; /* sorted by name (strcmp) */
-	struct timespec mtime;         /* newest crash time in the store */
+	struct timespec mtime;         /* newest crash time in the store, or the root's mtime if later */
 	/* private */
 	int refs;
 	struct gzc_view_core **cores;
