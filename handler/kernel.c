@@ -271,16 +271,10 @@ static struct gzc_ret_limits limits_of(const struct gzc_config *cfg)
 					.max_per_app = cfg->max_per_app, .max_age_s = cfg->max_age_s };
 }
 
-/* How big the incoming core may grow, with `written` bytes of it on disk
- * and fs_free bytes free: up to max_use (what is stored is brought back
- * within max_use after it is in, oldest first), up to keep_free short of
- * filling the file system, and never past filling it (a full disk holds
- * nothing, even with no limits set). */
 static uint64_t core_budget(const struct gzc_config *cfg, uint64_t written, uint64_t fs_free)
 {
-	uint64_t room = cfg->keep_free ? (fs_free > cfg->keep_free ? fs_free - cfg->keep_free : 0) : fs_free;
-	uint64_t b = room > UINT64_MAX - written ? UINT64_MAX : written + room;
-	return cfg->max_use && cfg->max_use < b ? cfg->max_use : b;
+	struct gzc_ret_limits lim = limits_of(cfg);
+	return gzc_retention_core_budget(&lim, written, fs_free);
 }
 
 /* Under the lock: the rate limit, a vacuum that also makes room under

@@ -99,15 +99,9 @@ bool gzc_rate_allows(const uint64_t *times_us, size_t n, uint64_t now_us, uint32
 	return inside < count;
 }
 
-uint64_t gzc_retention_budget(uint64_t used, uint64_t fs_free, const struct gzc_ret_limits *lim)
+uint64_t gzc_retention_core_budget(const struct gzc_ret_limits *lim, uint64_t written, uint64_t fs_free)
 {
-	uint64_t b = UINT64_MAX;
-	if (lim->max_use)
-		b = used >= lim->max_use ? 0 : lim->max_use - used;
-	if (lim->keep_free) {
-		uint64_t f = fs_free <= lim->keep_free ? 0 : fs_free - lim->keep_free;
-		if (f < b)
-			b = f;
-	}
-	return b;
+	uint64_t room = lim->keep_free ? (fs_free > lim->keep_free ? fs_free - lim->keep_free : 0) : fs_free;
+	uint64_t b = room > UINT64_MAX - written ? UINT64_MAX : written + room;
+	return lim->max_use && lim->max_use < b ? lim->max_use : b;
 }

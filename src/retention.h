@@ -70,9 +70,12 @@ GZC_MUST_CHECK int gzc_retention_plan(const struct gzc_ret_item *items, size_t n
  * no limit. Times in the future (a clock step) count as inside. */
 bool gzc_rate_allows(const uint64_t *times_us, size_t n, uint64_t now_us, uint32_t count, uint64_t window_s);
 
-/* How many bytes the store may grow by now: the least of max_use - used
- * and fs_free - keep_free (0 when either is exhausted), or UINT64_MAX when
- * neither limit is set. */
-uint64_t gzc_retention_budget(uint64_t used, uint64_t fs_free, const struct gzc_ret_limits *lim);
+/* How big an incoming core may grow, with `written` bytes of it on disk
+ * and fs_free bytes free on the file system: up to max_use (what is
+ * stored is brought back within max_use once it is in), up to keep_free
+ * short of filling the file system, and never past filling it (a full
+ * disk holds nothing, even with no limits set). Never less than written
+ * unless a limit says so (max_use below it). */
+uint64_t gzc_retention_core_budget(const struct gzc_ret_limits *lim, uint64_t written, uint64_t fs_free);
 
 #endif

@@ -119,14 +119,17 @@ Test(retention, rate_limit)
 	cr_assert(gzc_rate_allows(NULL, 0, 10 * S, 1, 60));
 }
 
-Test(retention, budget)
+Test(retention, core_budget)
 {
 	struct gzc_ret_limits lim = { 0 };
-	cr_assert_eq(gzc_retention_budget(5, 5, &lim), UINT64_MAX);
+	cr_assert_eq(gzc_retention_core_budget(&lim, 5, 1000), 1005, "no limits: what is written and the free space");
+	cr_assert_eq(gzc_retention_core_budget(&lim, 5, 0), 5, "a full disk");
 	lim.max_use = 100;
-	cr_assert_eq(gzc_retention_budget(30, 1000, &lim), 70);
-	cr_assert_eq(gzc_retention_budget(130, 1000, &lim), 0);
+	cr_assert_eq(gzc_retention_core_budget(&lim, 30, 1000), 100, "max_use bounds the core itself");
+	cr_assert_eq(gzc_retention_core_budget(&lim, 130, 1000), 100);
 	lim.keep_free = 950;
-	cr_assert_eq(gzc_retention_budget(30, 1000, &lim), 50);
-	cr_assert_eq(gzc_retention_budget(30, 900, &lim), 0);
+	cr_assert_eq(gzc_retention_core_budget(&lim, 30, 1000), 80, "50 more above keep_free");
+	cr_assert_eq(gzc_retention_core_budget(&lim, 30, 900), 30, "none more");
+	lim.max_use = 0;
+	cr_assert_eq(gzc_retention_core_budget(&lim, UINT64_MAX - 10, 1000), UINT64_MAX, "no overflow");
 }
