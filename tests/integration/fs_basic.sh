@@ -129,9 +129,30 @@ ok "new cores appear, reused pid resolves to core.4242 / core.4242.1"
 rm -f "$store/late-2.0/"core.4242.1700000001000000.*
 wait_for "[ ! -e '$mnt/late-2.0/core.4242' ]" || { ls -la "$mnt/late-2.0"; fail "removed core still shown"; }
 [ -f "$mnt/late-2.0/core.4242.1" ] || fail "the remaining core lost its name"
-rm -rf "$store/late-2.0"
-wait_for "[ ! -e '$mnt/late-2.0' ]" || fail "removed group still shown"
-ok "removed cores disappear"
+# removed while open: the descriptor still reads it, and fstat (which the
+# kernel asks by name) still answers, as for an unlinked local file
+/usr/bin/python3 - "$mnt/late-2.0/core.4242.1" "$store/late-2.0" "$raw" <<'PY' || fail "a core removed while open"
+import os, shutil, sys, time
+core, group, raw = sys.argv[1:]
+fd = os.open(core, os.O_RDONLY)
+size = os.fstat(fd).st_size
+shutil.rmtree(group)
+for _ in range(100):
+    if not os.path.exists(os.path.dirname(core)):
+        break
+    time.sleep(0.1)
+else:
+    sys.exit("removed group still shown")
+time.sleep(1.1)  # past the kernel's attribute cache
+st = os.fstat(fd)
+assert st.st_size == size == os.path.getsize(raw), (st.st_size, size)
+with open(raw, "rb") as f:
+    f.seek(size // 2)
+    want = f.read(65536)
+assert os.pread(fd, 65536, size // 2) == want, "wrong bytes after removal"
+os.close(fd)
+PY
+ok "removed cores disappear; one open keeps reading and fstat works"
 # a core being written (hidden temporary name) never shows
 : >"$store/fs_sample-1.0/.gzc-tmp.abc"
 head -c 1000000 "$store/fs_sample-1.0/core.$SAMPLE_PID.$ts.gz" >"$store/fs_sample-1.0/.gzc-tmp.def"
