@@ -31,11 +31,9 @@ struct fs_handle {
 	size_t meta_len;
 	char *dirpath;                    /* directories: their path (file is NULL); snap
 					   * is the listing's, taken at offset 0 */
-	struct fs_opened *opened;         /* cores: their path's record (lives until unmount) */
 };
 
 static struct fs_ctx *ctx(void) { return fuse_get_context()->private_data; }
-static int fs_open_stat(struct fs_ctx *c, const char *path, struct stat *st);
 
 /* What a path names in a snapshot: the root, a group, or a file. */
 struct fs_node {
@@ -121,8 +119,6 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 			fs_dir_stat(st, n.group ? &n.group->mtime : &s->mtime);
 	}
 	gzc_view_put(ctx()->view, s);
-	if (rc == -ENOENT)
-		rc = fs_open_stat(ctx(), path, st);
 	return rc;
 }
 
@@ -191,9 +187,7 @@ static int fs_may_read(const struct gzc_view_file *f)
 struct fs_opened {
 	char *path;
 	uint64_t file_id;
-	int shared;      /* it has shown more than one core */
-	unsigned nopen;  /* handles open on it now */
-	struct stat st;  /* what the newest of them showed */
+	int shared; /* it has shown more than one core */
 };
 
 static int opened_cmp(const void *a, const void *b)
@@ -210,13 +204,10 @@ static int opened_cmp(const void *a, const void *b)
  * core is cached, and the cache is kept across opens; once it has shown a
  * second core, every later open of it reads past the page cache
  * (direct_io). (A private mapping still goes through the page cache: only
- * the view's rule keeps users apart.) Counts the open handle in the path's
- * record and returns the record (NULL when out of memory). */
-static struct fs_opened *fs_cache_mode(struct fs_ctx *c, const char *path, const struct gzc_view_file *f,
-				       struct fuse_file_info *fi)
+ * the view's rule keeps users apart.) */
+static void fs_cache_mode(struct fs_ctx *c, const char *path, uint64_t file_id, struct fuse_file_info *fi)
 {
 	struct fs_opened key = { .path = (char *)path }, *e;
-	uint64_t file_id = gzc_view_file_id(f);
 	void *found;
 
 	pthread_mutex_lock(&c->opened_lock);
@@ -237,31 +228,7 @@ static struct fs_opened *fs_cache_mode(struct fs_ctx *c, const char *path, const
 		fi->keep_cache = 1;
 	else
 		fi->direct_io = 1;
-	if (e) {
-		e->nopen++;
-		fs_file_stat(&e->st, f);
-	}
 	pthread_mutex_unlock(&c->opened_lock);
-	return e;
-}
-
-/* A core gone from the store (vacuum, `gzcoredump remove`) while open: the
- * kernel asks for its attributes by name (fstat sends no handle), and the
- * open descriptor still reads the core, so the name answers as it did
- * while a handle is open on it. */
-static int fs_open_stat(struct fs_ctx *c, const char *path, struct stat *st)
-{
-	struct fs_opened key = { .path = (char *)path };
-	void *found;
-	int rc = -ENOENT;
-
-	pthread_mutex_lock(&c->opened_lock);
-	if ((found = tfind(&key, &c->opened, opened_cmp)) && (*(struct fs_opened **)found)->nopen) {
-		*st = (*(struct fs_opened **)found)->st;
-		rc = 0;
-	}
-	pthread_mutex_unlock(&c->opened_lock);
-	return rc;
 }
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
@@ -312,7 +279,7 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 	}
 	fi->fh = (uint64_t)(uintptr_t)h;
 	if (n.file->kind == GZC_VIEW_CORE)
-		h->opened = fs_cache_mode(c, path, n.file, fi);
+		fs_cache_mode(c, path, gzc_view_file_id(n.file), fi);
 	else
 		fi->direct_io = 1; /* metadata: small, read from the sidecar at each open, never cached */
 	fi->noflush = 1;
@@ -371,11 +338,6 @@ static int fs_release(const char *path, struct fuse_file_info *fi)
 
 	if (h->reader)
 		gzc_view_release_reader(ctx()->view, h->file);
-	if (h->opened) {
-		pthread_mutex_lock(&ctx()->opened_lock);
-		h->opened->nopen--;
-		pthread_mutex_unlock(&ctx()->opened_lock);
-	}
 	free(h->meta);
 	gzc_view_put(ctx()->view, h->snap);
 	free(h);
@@ -547,8 +509,14 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct fs_ctx *c = ctx();
 
+	/* A name is looked up again after FS_ATTR_TIMEOUT, and the lookup's
+	 * reply refreshes the attributes, so what a path shows is never older
+	 * than that. The attributes themselves are trusted far longer: an open
+	 * descriptor's fstat (the kernel asks by inode, with no handle) then
+	 * still answers after its core left the store, as for an unlinked
+	 * local file. */
 	cfg->entry_timeout = FS_ATTR_TIMEOUT;
-	cfg->attr_timeout = FS_ATTR_TIMEOUT;
+	cfg->attr_timeout = FS_OPEN_ATTR_TIMEOUT;
 	cfg->negative_timeout = 0; /* a core written after a miss must show up */
 	cfg->nullpath_ok = 1;
 	/* not kernel_cache, which would force keep_cache on every open:
