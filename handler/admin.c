@@ -177,7 +177,7 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	fmt_time(m->timestamp_us, t, sizeof(t));
 	json_object_object_add(o, "time", json_object_new_string(t));
 	json_object_object_add(o, "timestamp_us", json_object_new_int64((int64_t)m->timestamp_us));
-	json_object_object_add(o, "pid", json_object_new_int64(m->pid));
+	json_object_object_add(o, "pid", m->pid > 0 ? json_object_new_int64(m->pid) : NULL);
 	json_object_object_add(o, "uid", json_object_new_int64(m->uid));
 	json_object_object_add(o, "signal", json_object_new_int64(m->signal));
 	json_object_object_add(o, "signal_name", m->signal_name ? json_object_new_string(m->signal_name) : NULL);
@@ -188,8 +188,11 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	json_object_object_add(o, "truncated", json_object_new_boolean(m->truncated));
 	json_object_object_add(o, "group", json_object_new_string(e->group));
 	json_object_object_add(o, "file", json_object_new_string(e->core));
-	json_object_object_add(o, "metadata", json_object_new_string(e->json));
+	json_object_object_add(o, "metadata", e->json[0] ? json_object_new_string(e->json) : NULL);
 	json_object_object_add(o, "metadata_ok", json_object_new_boolean(e->meta_ok));
+	json_object_object_add(o, "foreign", json_object_new_boolean(e->foreign));
+	json_object_object_add(o, "comm", m->comm ? json_object_new_string(m->comm) : NULL);
+	json_object_object_add(o, "exe", m->exe ? json_object_new_string(m->exe) : NULL);
 	return o;
 }
 
@@ -225,6 +228,11 @@ int cmd_list(int argc, char **argv)
 		return 2;
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
+	/* foreign files: their notes, where an index makes that cheap (info
+	 * reads the rest) */
+	for (size_t i = 0; i < n; i++)
+		if (e[i].foreign && gzc_store_identify(rootfd, &e[i], false) < 0)
+			continue; /* listed as not indexed, or not a core we can read */
 	/* the filters: only cores (no lone sidecars), newest first */
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++)
@@ -245,25 +253,36 @@ int cmd_list(int argc, char **argv)
 		       "VERSION", "SIZE", "STORED", "TRUNC", "FILE");
 		for (size_t i = 0; i < n; i++) {
 			const struct gzc_meta *m = &e[i].meta;
-			char t[32], sz[16], csz[16], app[96], ver[96], sig[32], grp[512], core[128];
+			char t[32], sz[16], csz[16], app[96], ver[96], sig[32], grp[512], core[1024];
 			if (!e[i].core[0])
 				continue;
 			char uid[24];
 			fmt_time(m->timestamp_us, t, sizeof(t));
 			fmt_size(m->size, sz, sizeof(sz));
 			fmt_size(m->compressed_size, csz, sizeof(csz));
+			char pid[24];
 			if (m->uid >= 0)
 				snprintf(uid, sizeof(uid), "%lld", (long long)m->uid);
 			else
 				snprintf(uid, sizeof(uid), "?");
-			/* a sidecar that does not parse: only its name is known */
-			int ok = e[i].meta_ok;
-			printf("%-19s %7lld %6s %-7s %-20s %-16s %8s %8s %-5s %s/%s%s\n", t, (long long)m->pid, uid,
+			if (m->pid > 0)
+				snprintf(pid, sizeof(pid), "%lld", (long long)m->pid);
+			else
+				snprintf(pid, sizeof(pid), "?");
+			/* a sidecar that does not parse: only its name is known; a
+			 * foreign file: what its notes say, if read */
+			int ok = e[i].meta_ok, fgn = e[i].foreign, idd = e[i].identified;
+			const char *note = !fgn ? (ok ? "" : " (metadata unreadable)")
+					 : idd ? " (foreign: no sidecar)"
+					 : e[i].identify_rc == -ENODATA ? " (foreign: no sidecar, not indexed yet: see info)"
+									: " (foreign: no sidecar, not a readable core)";
+			printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s%s%s%s\n", t, pid, uid,
 			       cli_printable_or(m->signal_name, "?", sig, sizeof(sig)),
-			       cli_printable_or(m->app, "?", app, sizeof(app)),
-			       cli_printable_or(m->app_version, "?", ver, sizeof(ver)), ok ? sz : "?", ok ? csz : "?",
-			       ok ? (m->truncated ? "yes" : "no") : "?", cli_printable_or(e[i].group, "?", grp, sizeof(grp)),
-			       cli_printable_or(e[i].core, "?", core, sizeof(core)), ok ? "" : " (metadata unreadable)");
+			       cli_printable_or(fgn ? m->comm : m->app, "?", app, sizeof(app)),
+			       cli_printable_or(m->app_version, "?", ver, sizeof(ver)), ok || idd ? sz : "?",
+			       ok || fgn ? csz : "?", ok ? (m->truncated ? "yes" : "no") : "?",
+			       cli_printable_or(e[i].group, "", grp, sizeof(grp)), e[i].group[0] ? "/" : "",
+			       cli_printable_or(e[i].core, "?", core, sizeof(core)), note);
 		}
 	}
 	gzc_store_list_free(e, n);
@@ -288,6 +307,42 @@ int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 	return i;
 }
 
+void cli_store_identify(int rootfd, struct gzc_store_entry *e)
+{
+	if (!e->foreign || e->identified)
+		return;
+	int r = gzc_store_identify(rootfd, e, true);
+	if (r < 0)
+		cli_error("note: %s%s%s has no sidecar and its core notes cannot be read: %s", e->group,
+			  e->group[0] ? "/" : "", e->core,
+			  r == -ENOEXEC ? "not an ELF core" : r == -EBADMSG ? "not a whole ELF core, or damaged" : strerror(-r));
+}
+
+/* info for a file the handler did not store: what its own notes say. */
+static void info_foreign(const char *store, const struct gzc_store_entry *e)
+{
+	const struct gzc_meta *m = &e->meta;
+	char t[32], b[4][512];
+	fmt_time(m->timestamp_us, t, sizeof(t));
+	printf("File:        %s/%s%s%s\n", cli_printable_or(store, "?", b[0], sizeof(b[0])),
+	       cli_printable_or(e->group, "", b[1], sizeof(b[1])), e->group[0] ? "/" : "",
+	       cli_printable_or(e->core, "?", b[2], sizeof(b[2])));
+	printf("Metadata:    none (a file the handler did not store: gzcoredump -c, gzip, ...)%s\n",
+	       e->identified ? "; below, what the core's own notes say" : "");
+	printf("Time:        %s (the file's mtime)\n", t);
+	if (!e->identified) {
+		printf("Stored:      %llu bytes\n", (unsigned long long)m->compressed_size);
+		return;
+	}
+	printf("PID:         %lld\n", (long long)m->pid);
+	printf("Signal:      %lld (%s)\n", (long long)m->signal, cli_printable_or(m->signal_name, "?", b[0], sizeof(b[0])));
+	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\n", cli_printable_or(m->comm, "", b[0], sizeof(b[0])),
+	       cli_printable_or(m->exe, "", b[1], sizeof(b[1])), cli_printable_or(m->cmdline, "", b[2], sizeof(b[2])));
+	printf("Build-id:    %s\n", cli_printable_or(m->build_id, "-", b[0], sizeof(b[0])));
+	printf("Size:        %llu bytes, %llu stored (%s)\n", (unsigned long long)m->size,
+	       (unsigned long long)m->compressed_size, cli_printable_or(m->format, "?", b[0], sizeof(b[0])));
+}
+
 int cmd_info(int argc, char **argv)
 {
 	struct admin_opts o = { 0 };
@@ -303,7 +358,13 @@ int cmd_info(int argc, char **argv)
 	int i = cli_store_find(e, n, o.id);
 	if (i < 0)
 		goto out;
+	cli_store_identify(rootfd, &e[i]);
 	const struct gzc_meta *m = &e[i].meta;
+	if (!o.json && e[i].foreign) {
+		info_foreign(o.store ? o.store : cfg.store, &e[i]);
+		status = 0;
+		goto out;
+	}
 	if (o.json) {
 		char *text = NULL;
 		if (gzc_meta_to_json(m, &text) < 0)
@@ -354,7 +415,7 @@ int cmd_extract(int argc, char **argv)
 	struct gzc_store_entry *e = NULL;
 	size_t n = 0;
 	int rootfd, gfd = -1, status = 1, rc;
-	char idx[GZC_STORE_FILE_MAX + 8];
+	char idx[NAME_MAX + 8];
 
 	if (admin_parse(argc, argv, &o, 1) < 0)
 		return 2;
@@ -367,7 +428,7 @@ int cmd_extract(int argc, char **argv)
 	int i = cli_store_find(e, n, o.id);
 	if (i < 0)
 		goto out;
-	rc = gzc_store_group_open(rootfd, e[i].group, false, &gfd);
+	rc = gzc_store_entry_dir(rootfd, &e[i], &gfd);
 	int fd = rc < 0 ? -1 : openat(gfd, e[i].core, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		cli_error("cannot open %s/%s: %s", e[i].group, e[i].core, strerror(rc < 0 ? -rc : errno));

@@ -108,6 +108,10 @@ int cli_store_open_list(const char *store, const char *config, struct gzc_config
  * Returns its position or -1. */
 int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id);
 
+/* Reads a foreign entry's notes (gzc_store_identify, indexing the file if
+ * it must); says so on stderr when it cannot. Nothing for other entries. */
+void cli_store_identify(int rootfd, struct gzc_store_entry *e);
+
 /* Commands */
 int cmd_compress(const struct cli_codec *c);
 int cmd_decompress(const struct cli_codec *c);

@@ -235,11 +235,11 @@ static int find_in_group(const char *mnt, const char *group, const char *want, c
  * (the mount's group for our own cores), else in any group. */
 static int find_core(const char *mnt, const struct gzc_store_entry *e, char *out, size_t cap)
 {
-	char want[GZC_NAME_MAX + GZC_STORE_FILE_MAX + 2];
+	char want[GZC_NAME_MAX + NAME_MAX + 2];
 	struct dirent *d;
 	int rc;
 
-	snprintf(want, sizeof(want), "%s/%s", e->group, e->core);
+	snprintf(want, sizeof(want), "%s%s%s", e->group, e->group[0] ? "/" : "", e->core);
 	if ((rc = find_in_group(mnt, e->group, want, out, cap)) == 0)
 		return 0;
 	DIR *dp = opendir(mnt);
@@ -350,7 +350,6 @@ int cmd_debug(int argc, char **argv)
 		return 2;
 	if (cli_store_open_list(o.store, o.config, &cfg, &rootfd, &e, &n))
 		return 1;
-	close(rootfd);
 	int i = -1;
 	if (o.id)
 		i = cli_store_find(e, n, o.id);
@@ -358,6 +357,9 @@ int cmd_debug(int argc, char **argv)
 		for (size_t k = 0; k < n && i < 0; k++) /* newest first */
 			if (e[k].core[0])
 				i = (int)k;
+	if (i >= 0)
+		cli_store_identify(rootfd, &e[i]); /* a foreign file: its notes name the executable */
+	close(rootfd);
 	if (i < 0) {
 		if (!o.id)
 			cli_error("no core in the store");

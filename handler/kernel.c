@@ -113,13 +113,8 @@ static void gather_process(struct capture *c)
 	m->tid = k->tid;
 	m->uid = k->uid;
 	m->gid = k->gid;
-	m->signal = k->signal;
-	const char *abbrev = sigabbrev_np(k->signal);
-	if (abbrev) {
-		char name[32];
-		snprintf(name, sizeof(name), "SIG%s", abbrev);
-		set_str(&m->signal_name, name);
-	}
+	if (gzc_meta_set_signal(m, k->signal) < 0)
+		cli_error("out of memory keeping metadata");
 	/* the kernel's %t has whole seconds; we start within milliseconds of
 	 * the crash, so our clock gives the microseconds (unless it is off) */
 	uint64_t t = now_us();

@@ -5,11 +5,14 @@
  * struct); writing and parsing both walk it, so the two cannot drift.
  */
 #include "meta.h"
+#include "corenote.h"
 #include "tmpfile.h"
 #include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <json-c/json.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -97,12 +100,39 @@ int gzc_meta_set(char **field, const char *s)
 {
 	char *copy = NULL;
 	if (s) {
-		copy = strndup(s, GZC_META_MAX_STR);
-		if (!copy)
+		size_t n = 0;
+		while (n < GZC_META_MAX_STR && s[n]) /* (strndup: gcc warns for short arrays) */
+			n++;
+		if (!(copy = malloc(n + 1)))
 			return -ENOMEM;
+		memcpy(copy, s, n);
+		copy[n] = 0;
 	}
 	free(*field);
 	*field = copy;
+	return 0;
+}
+
+int gzc_meta_set_signal(struct gzc_meta *m, int64_t sig)
+{
+	const char *abbrev = sig > 0 && sig < 128 ? sigabbrev_np((int)sig) : NULL;
+	char name[32];
+	m->signal = sig;
+	if (abbrev)
+		snprintf(name, sizeof(name), "SIG%s", abbrev);
+	return gzc_meta_set(&m->signal_name, abbrev ? name : NULL);
+}
+
+int gzc_meta_from_coreinfo(struct gzc_meta *m, const struct gzc_coreinfo *info)
+{
+	if (info->pid > 0)
+		m->pid = info->pid;
+	if ((info->signal && gzc_meta_set_signal(m, info->signal) < 0) ||
+	    (info->comm[0] && gzc_meta_set(&m->comm, info->comm) < 0) ||
+	    (info->exe && gzc_meta_set(&m->exe, info->exe) < 0) ||
+	    (info->psargs && gzc_meta_set(&m->cmdline, info->psargs) < 0) ||
+	    (info->build_id && gzc_meta_set(&m->build_id, info->build_id) < 0))
+		return -ENOMEM;
 	return 0;
 }
 

@@ -74,6 +74,16 @@ void gzc_meta_clear(struct gzc_meta *m);
  * as is: json-c escapes it). Errors: -ENOMEM. */
 GZC_MUST_CHECK int gzc_meta_set(char **field, const char *s);
 
+/* Sets the signal and its name ("SIGSEGV"; no name for a number that has
+ * none). Errors: -ENOMEM. */
+GZC_MUST_CHECK int gzc_meta_set_signal(struct gzc_meta *m, int64_t sig);
+
+/* Copies what a core's own notes say (corenote.h) into m: pid (if known),
+ * signal, comm, exe, cmdline (pr_psargs), build-id. What the notes lack
+ * is left as it was. Errors: -ENOMEM. */
+struct gzc_coreinfo;
+GZC_MUST_CHECK int gzc_meta_from_coreinfo(struct gzc_meta *m, const struct gzc_coreinfo *info);
+
 /* Serialises m as pretty JSON. Caller owns *ret (free()). Errors: -ENOMEM. */
 GZC_MUST_CHECK int gzc_meta_to_json(const struct gzc_meta *m, char **ret);
 

@@ -22,6 +22,14 @@
 
 #define SCAN_CHUNK (256u * 1024)
 
+bool gzc_scan_sniff(const unsigned char *h, size_t n)
+{
+	if (n >= 3 && h[0] == GZC_GZ_ID1 && h[1] == GZC_GZ_ID2 && h[2] == GZC_GZ_CM_DEFLATE)
+		return true;
+	return n >= 2 && (h[0] & 0x0f) == Z_DEFLATED && (h[0] >> 4) <= 7 && ((unsigned)h[0] << 8 | h[1]) % 31 == 0 &&
+	       !(h[1] & 0x20);
+}
+
 int gzc_scan_is_own(int fd, uint32_t *ret_span)
 {
 	unsigned char h[GZC_GZ_HEADER_LEN];

@@ -11,6 +11,8 @@
 #ifndef GZC_SCAN_H
 #define GZC_SCAN_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "index.h"
@@ -28,6 +30,11 @@ struct gzc_scan_error {
 
 /* Progress callback: done and total are compressed bytes. Return non-zero to abort (-ECANCELED). */
 typedef int (*gzc_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* True if h (n bytes, the file's first) starts a gzip member (deflate) or
+ * a zlib stream (deflate, valid check bits, no preset dictionary): what is
+ * worth a scan. */
+bool gzc_scan_sniff(const unsigned char *h, size_t n);
 
 /* Returns 1 if the file starts with gzcore's own gzip header (spans
  * independent) and stores its span size in *ret_span; 0 if not; -errno on read error. */

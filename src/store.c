@@ -7,6 +7,10 @@
 #include "store.h"
 #include "format.h"
 #include "retention.h"
+#include "corenote.h"
+#include "io.h"
+#include "reader.h"
+#include "scan.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -168,14 +172,90 @@ static void from_name(const char *base, struct gzc_meta *m)
 		m->timestamp_us = strtoull(end + 1, NULL, 10);
 }
 
-static int list_group(int rootfd, const char *group, bool parse, struct gzc_store_entry **arr, size_t *n,
-		      size_t *cap)
+/* Room for one more entry (zeroed, meta initialised). */
+static struct gzc_store_entry *add_entry(struct gzc_store_entry **arr, size_t *n, size_t *cap)
+{
+	if (*n >= GZC_STORE_MAX_ENTRIES)
+		return NULL;
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct gzc_store_entry *q = realloc(*arr, nc * sizeof(**arr));
+		if (!q)
+			return NULL;
+		*arr = q;
+		*cap = nc;
+	}
+	struct gzc_store_entry *e = &(*arr)[(*n)++];
+	memset(e, 0, sizeof(*e));
+	gzc_meta_init(&e->meta);
+	return e;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suf)
+{
+	size_t m = strlen(suf);
+	return len >= m && strcmp(s + len - m, suf) == 0;
+}
+
+/* A core the handler stored: "<base>.gz" or "<base>.zz" with its sidecar. */
+static bool own_core(int dfd, const char *name, size_t len)
+{
+	char base[GZC_STORE_BASE_MAX], side[GZC_STORE_FILE_MAX];
+	if (!(ends_with(name, len, ".gz") || ends_with(name, len, ".zz")) || len - 3 >= sizeof(base))
+		return false;
+	memcpy(base, name, len - 3);
+	base[len - 3] = 0;
+	snprintf(side, sizeof(side), "%s%s", base, GZC_META_SUFFIX);
+	return gzc_store_is_base(base) && is_reg(dfd, side);
+}
+
+/* A foreign file: regular, not ours, not an index or a sidecar, starting
+ * as gzip or zlib data does (as the mount's rule, view.c). */
+static int add_foreign(int dfd, const char *group, const char *name, struct gzc_store_entry **arr, size_t *n,
+		       size_t *cap)
+{
+	size_t len = strlen(name);
+	unsigned char h[3];
+	struct stat st;
+	if (ends_with(name, len, GZC_IDX_SUFFIX) || ends_with(name, len, GZC_META_SUFFIX) || !is_reg(dfd, name) ||
+	    own_core(dfd, name, len))
+		return 0;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	bool is = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && gzc_pread_all(fd, h, sizeof(h), 0) == sizeof(h) &&
+		  gzc_scan_sniff(h, sizeof(h));
+	close(fd);
+	if (!is)
+		return 0;
+	struct gzc_store_entry *e = add_entry(arr, n, cap);
+	if (!e)
+		return *n >= GZC_STORE_MAX_ENTRIES ? 1 : -ENOMEM;
+	e->foreign = true;
+	snprintf(e->group, sizeof(e->group), "%s", group);
+	snprintf(e->core, sizeof(e->core), "%s", name);
+	e->meta.timestamp_us = (uint64_t)st.st_mtim.tv_sec * 1000000 + (uint64_t)st.st_mtim.tv_nsec / 1000;
+	e->meta.compressed_size = (uint64_t)st.st_size;
+	char idx[NAME_MAX + 8];
+	snprintf(idx, sizeof(idx), "%s%s", name, GZC_IDX_SUFFIX);
+	e->bytes = (uint64_t)st.st_blocks * 512 + disk_use(dfd, idx, NULL);
+	return 0;
+}
+
+/* One directory: a group (group != "") or the root (foreign files only).
+ * Sidecars give the handler's cores; with `foreign`, other compressed
+ * files are listed as foreign. Returns 1 when the entry cap is reached. */
+static int list_dir(int rootfd, const char *group, bool parse, bool foreign, struct gzc_store_entry **arr,
+		    size_t *n, size_t *cap)
 {
 	int gfd, r;
 	/* longer than any group we make: not ours (and an entry could not name it whole) */
 	if (strlen(group) >= sizeof((*arr)->group))
 		return 0;
-	r = gzc_store_group_open(rootfd, group, false, &gfd);
+	if (group[0])
+		r = gzc_store_group_open(rootfd, group, false, &gfd);
+	else
+		r = (gfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ? -errno : 0;
 	if (r < 0)
 		return 0; /* not a directory, a symlink, or gone: not ours */
 	DIR *d = fdopendir(gfd);
@@ -188,8 +268,13 @@ static int list_group(int rootfd, const char *group, bool parse, struct gzc_stor
 	while (r == 0 && (de = readdir(d))) {
 		const char *name = de->d_name;
 		size_t len = strlen(name);
-		if (name[0] == '.' || len <= 5 || strcmp(name + len - 5, GZC_META_SUFFIX) != 0)
+		if (name[0] == '.')
 			continue;
+		if (!group[0] || !ends_with(name, len, GZC_META_SUFFIX)) {
+			if (foreign && de->d_type != DT_DIR)
+				r = add_foreign(gfd, group, name, arr, n, cap);
+			continue;
+		}
 		char base[GZC_STORE_BASE_MAX];
 		if (len - 5 >= sizeof(base))
 			continue;
@@ -197,21 +282,11 @@ static int list_group(int rootfd, const char *group, bool parse, struct gzc_stor
 		base[len - 5] = 0;
 		if (!gzc_store_is_base(base))
 			continue;
-		if (*n >= GZC_STORE_MAX_ENTRIES)
+		struct gzc_store_entry *e = add_entry(arr, n, cap);
+		if (!e) {
+			r = *n >= GZC_STORE_MAX_ENTRIES ? 1 : -ENOMEM;
 			break;
-		if (*n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 64;
-			struct gzc_store_entry *q = realloc(*arr, nc * sizeof(**arr));
-			if (!q) {
-				r = -ENOMEM;
-				break;
-			}
-			*arr = q;
-			*cap = nc;
 		}
-		struct gzc_store_entry *e = &(*arr)[*n];
-		memset(e, 0, sizeof(*e));
-		gzc_meta_init(&e->meta);
 		snprintf(e->group, sizeof(e->group), "%s", group);
 		snprintf(e->base, sizeof(e->base), "%s", base);
 		snprintf(e->json, sizeof(e->json), "%s", name);
@@ -234,7 +309,6 @@ static int list_group(int rootfd, const char *group, bool parse, struct gzc_stor
 			e->bytes += disk_use(gfd, core, NULL) + disk_use(gfd, idx, NULL);
 			break;
 		}
-		(*n)++;
 	}
 	closedir(d);
 	return r;
@@ -257,8 +331,10 @@ static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *re
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
-			r = list_group(rootfd, de->d_name, parse, &arr, &n, &cap);
+			r = list_dir(rootfd, de->d_name, parse, parse, &arr, &n, &cap);
 	closedir(d);
+	if (r == 0 && parse)
+		r = list_dir(rootfd, "", parse, true, &arr, &n, &cap);
 	if (r < 0) {
 		gzc_store_list_free(arr, n);
 		return r;
@@ -287,6 +363,67 @@ void gzc_store_list_free(struct gzc_store_entry *e, size_t n)
 	for (size_t i = 0; i < n; i++)
 		gzc_meta_clear(&e[i].meta);
 	free(e);
+}
+
+int gzc_store_entry_dir(int rootfd, const struct gzc_store_entry *e, int *ret_fd)
+{
+	if (e->group[0])
+		return gzc_store_group_open(rootfd, e->group, false, ret_fd);
+	int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+static int read_cb(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	if (len > (1u << 30))
+		len = 1u << 30;
+	return (int)gzc_reader_pread(ctx, buf, len, off);
+}
+
+int gzc_store_identify(int rootfd, struct gzc_store_entry *e, bool scan)
+{
+	char idx[NAME_MAX + 8];
+	struct gzc_reader *r = NULL;
+	struct gzc_coreinfo *info = NULL;
+	int dfd, fd, rc;
+
+	if (!e->foreign)
+		return -EINVAL;
+	if ((rc = gzc_store_entry_dir(rootfd, e, &dfd)) < 0)
+		return rc;
+	snprintf(idx, sizeof(idx), "%s%s", e->core, GZC_IDX_SUFFIX);
+	if (!scan && !is_reg(dfd, idx)) {
+		close(dfd);
+		return e->identify_rc = -ENODATA;
+	}
+	if ((fd = openat(dfd, e->core, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		rc = -errno;
+		close(dfd);
+		return e->identify_rc = rc;
+	}
+	/* the index is saved beside the file only where we may write */
+	bool save = faccessat(dfd, ".", W_OK, AT_EACCESS) == 0;
+	struct gzc_reader_opts o = { .index_dirfd = dfd, .index_path = idx, .flags = save ? 0 : GZC_READER_NO_SAVE };
+	rc = gzc_reader_open(fd, &o, &r, NULL);
+	if (rc < 0) {
+		close(fd);
+		close(dfd);
+		return e->identify_rc = rc;
+	}
+	uint64_t size = gzc_reader_size(r);
+	if ((rc = gzc_corenote_read(read_cb, r, size, &info)) == 0 && (rc = gzc_meta_from_coreinfo(&e->meta, info)) == 0) {
+		e->meta.size = size;
+		rc = gzc_meta_set(&e->meta.format, (gzc_reader_index(r)->flags & GZC_IDX_F_ZLIB) ? "zlib" : "gzip");
+	}
+	e->identified = rc == 0;
+	e->identify_rc = rc;
+	gzc_coreinfo_free(info);
+	gzc_reader_close(r);
+	close(dfd);
+	return rc;
 }
 
 int gzc_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
@@ -330,7 +467,7 @@ static int unlink_one(int gfd, const char *name, int r)
 
 int gzc_store_remove(int rootfd, const struct gzc_store_entry *e)
 {
-	char idx[GZC_STORE_FILE_MAX + 8];
+	char idx[NAME_MAX + 8];
 	int gfd, r = gzc_store_group_open(rootfd, e->group, false, &gfd);
 	if (r < 0)
 		return r;

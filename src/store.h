@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -36,12 +37,19 @@
 #define GZC_STORE_ORPHAN_AGE_S 600 /* a sidecar without core older than this is debris */
 
 struct gzc_store_entry {
-	char group[GZC_NAME_MAX + 1];
-	char base[GZC_STORE_BASE_MAX];      /* "core.1234.1700000000123456" */
-	char core[GZC_STORE_FILE_MAX];      /* base + ".gz"/".zz", "" if no core (yet) */
-	char json[GZC_STORE_FILE_MAX];      /* base + ".json" */
-	struct gzc_meta meta;               /* the parsed sidecar */
+	char group[GZC_NAME_MAX + 1];       /* "" for a foreign file at the root */
+	char base[GZC_STORE_BASE_MAX];      /* "core.1234.1700000000123456"; "" if foreign */
+	char core[NAME_MAX + 1];            /* base + ".gz"/".zz", "" if no core (yet);
+					     * a foreign file's own name */
+	char json[GZC_STORE_FILE_MAX];      /* base + ".json"; "" if foreign */
+	struct gzc_meta meta;               /* the parsed sidecar; a foreign file's notes */
 	bool meta_ok;                       /* the sidecar parsed */
+	bool foreign;                       /* a compressed file the handler did not store
+					     * (`gzcoredump -c`, gzip, ...): no sidecar; meta
+					     * has its mtime as crash time and its size on disk
+					     * as compressed_size until gzc_store_identify() */
+	bool identified;                    /* foreign: meta holds what its notes say */
+	int identify_rc;                    /* foreign: the last gzc_store_identify() result */
 	uint64_t bytes;                     /* disk use of core + index + sidecar */
 	int64_t json_mtime;                 /* seconds */
 };
@@ -70,18 +78,34 @@ GZC_MUST_CHECK int gzc_store_base_name(int64_t pid, uint64_t ts_us, unsigned n, 
 bool gzc_store_is_base(const char *name);
 
 /* Lists every sidecar in every group (newest first by crash time), with
- * its core if linked. Caller frees with gzc_store_list_free().
+ * its core if linked, and every foreign file (gzip or zlib data without a
+ * sidecar, in a group or at the root: foreign set, see above). Caller
+ * frees with gzc_store_list_free().
  * Errors: -ENOMEM, -errno of reading the root; unreadable groups are
  * skipped, and a sidecar that does not parse gives an entry with meta_ok
  * false whose pid and crash time come from its name. */
 GZC_MUST_CHECK int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n);
 
-/* The same without reading any sidecar (meta_ok false): pid and crash time
- * come from the base name, sizes from stat. What retention needs, in one
+/* The same without reading any sidecar (meta_ok false) and without
+ * foreign files (retention never removes what the handler did not store):
+ * pid and crash time come from the base name, sizes from stat. What retention needs, in one
  * directory walk whatever the sidecars hold: a crash storm must not parse
  * megabytes of JSON per crash. */
 GZC_MUST_CHECK int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n);
 void gzc_store_list_free(struct gzc_store_entry *e, size_t n);
+/* Opens the directory an entry lives in (its group, or the root for a
+ * foreign file there). Caller owns *ret_fd.
+ * Errors: those of gzc_store_group_open(), -errno. */
+GZC_MUST_CHECK int gzc_store_entry_dir(int rootfd, const struct gzc_store_entry *e, int *ret_fd);
+/* Reads a foreign entry's notes (corenote.h) through a reader into its
+ * meta (gzc_meta_from_coreinfo(): pid, signal, comm, exe, cmdline,
+ * build-id) with its uncompressed size and format, and sets identified.
+ * The reader uses the file's index beside it ("<name>.gzx"); with no index
+ * there, scan false returns -ENODATA at once, scan true reads the whole
+ * file to build one (saved beside it if the directory is writable).
+ * Errors: -EINVAL (not foreign), -ENODATA, those of gzc_reader_open() and
+ * gzc_corenote_read() (-ENOEXEC: not an ELF core), -ENOMEM. */
+GZC_MUST_CHECK int gzc_store_identify(int rootfd, struct gzc_store_entry *e, bool scan);
 
 /* Finds an entry by ID: all digits = the newest core of that pid; else the
  * base, core or sidecar name, optionally as "<group>/<name>". Entries

@@ -218,17 +218,6 @@ static char *strip_suffix(const char *name)
 	return strdup(name);
 }
 
-/* A gzip member or zlib stream header (deflate, valid check bits). */
-static int is_compressed_header(const unsigned char *h, size_t n)
-{
-	if (n >= 3 && h[0] == GZC_GZ_ID1 && h[1] == GZC_GZ_ID2 && h[2] == GZC_GZ_CM_DEFLATE)
-		return 1;
-	if (n >= 2 && (h[0] & 0x0f) == 8 && (h[0] >> 4) <= 7 && ((unsigned)h[0] << 8 | h[1]) % 31 == 0 &&
-	    !(h[1] & 0x20))
-		return 1;
-	return 0;
-}
-
 /* A group name from a sidecar is used as is only if it is one names.c
  * could have made; anything else is escaped. */
 static int valid_name(const char *s)
@@ -427,18 +416,12 @@ static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd,
 				snprintf(ver, sizeof(ver), "bid-%.*s", GZC_VIEW_SHORT_BUILD_ID, info->build_id);
 			c->group = group_of(name, ver);
 		}
-		m.signal = info->signal ? info->signal : -1;
-		if ((info->comm[0] && gzc_meta_set(&m.comm, info->comm) < 0) ||
-		    (info->exe && gzc_meta_set(&m.exe, info->exe) < 0) ||
-		    (info->psargs && gzc_meta_set(&m.cmdline, info->psargs) < 0) ||
-		    (info->build_id && gzc_meta_set(&m.build_id, info->build_id) < 0))
-			rc = -ENOMEM;
+		rc = gzc_meta_from_coreinfo(&m, info);
 	}
 	if (rc == 0 && !c->group)
 		c->group = strdup("unknown");
 	/* core.<pid> like the handler's cores when the notes give the pid */
 	if (info && info->pid > 0) {
-		m.pid = info->pid;
 		if (asprintf(&c->base, "core.%d", info->pid) < 0)
 			c->base = NULL;
 	} else {
@@ -540,7 +523,7 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	STAT_INC(v, identified);
 	c->bad = 1;
 	fd = open_core_file(v, c);
-	if (fd < 0 || gzc_pread_all(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || !is_compressed_header(h, sizeof(h)))
+	if (fd < 0 || gzc_pread_all(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || !gzc_scan_sniff(h, sizeof(h)))
 		goto done;
 
 	struct gzc_meta m;

@@ -53,6 +53,20 @@ xa() { /usr/bin/python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]), os.g
 n=$(find "$mnt" -type f ! -name '*.json' ! -path '*/many-1/*' | wc -l)
 [ "$n" = 2 ] || { ls -laR "$mnt"; fail "expected exactly 2 cores (garbage, symlink, fifo hidden), got $n"; }
 ok "garbage, symlink and fifo are not shown"
+# list and info show the legacy file too: foreign, named by its notes (its
+# index is beside it); the symlink and the fifo are not listed
+lst=$("$GZCOREDUMP" list -S "$store") || fail "list"
+lrow=$(grep ' Core_[^/]*_legacy.gz (foreign: no sidecar)$' <<<"$lst") || { echo "$lst" | grep -v many-1; fail "list does not show the legacy file"; }
+[ "$(awk '{print $3, $6}' <<<"$lrow")" = "$SAMPLE_PID fs_sample" ] || fail "legacy row: $lrow"
+grep -q 'garbage.gz (foreign: no sidecar, not' <<<"$lst" || fail "garbage.gz is not listed as unreadable"
+grep -qE 'evil.gz|fifo.gz' <<<"$lst" && fail "list shows the symlink or the fifo"
+lname=$(grep -o 'Core_[^/ ]*_legacy.gz' <<<"$lrow")
+linfo=$("$GZCOREDUMP" info -S "$store" "$lname") || fail "info $lname"
+grep -q "^PID: *$SAMPLE_PID$" <<<"$linfo" && grep -q "^Executable: .*/fs_sample$" <<<"$linfo" &&
+	grep -q "^Size: *$size bytes" <<<"$linfo" || { echo "$linfo"; fail "info of the legacy file"; }
+[ "$("$GZCOREDUMP" list -S "$store" --json "$SAMPLE_PID" | grep -c '"foreign":true')" = 1 ] ||
+	fail "list --json of the pid: one foreign entry"
+ok "list/info: the legacy file is listed as foreign with its notes' pid and executable"
 # every directory lists . and .. (a zero inode number would hide them)
 for d in "$mnt" "$(dirname "$own")"; do
 	[ "$(ls -a "$d" | head -2 | tr '\n' ' ')" = ". .. " ] || { ls -la "$d"; fail "$d does not list . and .."; }

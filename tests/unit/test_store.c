@@ -205,3 +205,78 @@ Test(store, unparseable_sidecar_keeps_name_facts)
 	cr_assert_eq(gzc_store_find(e, n, "/var/core/app-2/core.78.6000000.gz"), -ENOENT);
 	gzc_store_list_free(e, n);
 }
+
+/* gzip of "hello\n": compressed data, but not a core */
+static const unsigned char hello_gz[] = { 0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0x48, 0xcd,
+					  0xc9, 0xc9, 0xe7, 0x02, 0x00, 0x20, 0x30, 0x3a, 0x36, 0x06, 0x00, 0x00, 0x00 };
+
+static void put_file(const char *path, const void *data, size_t len)
+{
+	int fd = openat(rootfd, path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0, "%s", path);
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Compressed files the handler did not store (gzcoredump -c, gzip) are
+ * listed as foreign, at the root and in groups; retention never sees them;
+ * no index means no identification unless asked to scan. */
+Test(store, foreign_files)
+{
+	put("app-1", 10, 1000, true);
+	put_file("legacy.gz", hello_gz, sizeof(hello_gz));
+	put_file("app-1/hand.gz", hello_gz, sizeof(hello_gz));
+	put_file("app-1/core.5.500.gz", hello_gz, sizeof(hello_gz)); /* our name, but its sidecar is gone */
+	put_file("app-1/notes.txt", "text", 4);                      /* not compressed */
+	put_file("app-1/x.gz.gzx", hello_gz, sizeof(hello_gz));      /* an index name */
+	cr_assert_eq(mkfifoat(rootfd, "app-1/fifo.gz", 0600), 0);
+	cr_assert_eq(symlinkat("legacy.gz", rootfd, "evil.gz"), 0);
+
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list_names(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 1, "retention lists only the handler's cores");
+	gzc_store_list_free(e, n);
+
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 4);
+	int own = -1, legacy = -1, nameless = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].foreign) {
+			own = (int)i;
+			continue;
+		}
+		cr_assert_str_eq(e[i].json, "");
+		cr_assert_eq(e[i].meta.compressed_size, sizeof(hello_gz));
+		cr_assert_gt(e[i].meta.timestamp_us, 1000, "the file's mtime");
+		if (!strcmp(e[i].core, "legacy.gz")) {
+			legacy = (int)i;
+			cr_assert_str_eq(e[i].group, "", "at the root");
+		} else if (!strcmp(e[i].core, "core.5.500.gz")) {
+			nameless = (int)i;
+			cr_assert_str_eq(e[i].group, "app-1");
+		} else {
+			cr_assert_str_eq(e[i].core, "hand.gz");
+		}
+	}
+	cr_assert(own >= 0 && legacy >= 0 && nameless >= 0);
+	cr_assert_eq(e[own].meta.pid, 10);
+	cr_assert_eq(gzc_store_find(e, n, "legacy.gz"), legacy);
+	cr_assert_eq(gzc_store_find(e, n, "app-1/core.5.500.gz"), nameless);
+	cr_assert_eq(gzc_store_find(e, n, "5"), -ENOENT, "a foreign file's pid is not known from its name");
+
+	cr_assert_eq(gzc_store_identify(rootfd, &e[own], true), -EINVAL, "not foreign");
+	cr_assert_eq(gzc_store_identify(rootfd, &e[legacy], false), -ENODATA, "no index, no scan");
+	int r = gzc_store_identify(rootfd, &e[legacy], true);
+	cr_assert(r == -ENOEXEC || r == -EBADMSG, "not a core: %d", r);
+	cr_assert(!e[legacy].identified);
+	cr_assert_eq(e[legacy].identify_rc, r);
+	struct stat st;
+	cr_assert_eq(fstatat(rootfd, "legacy.gz.gzx", &st, 0), 0, "the scan's index is kept beside it");
+	cr_assert_eq(gzc_store_identify(rootfd, &e[legacy], false), r, "the index now serves a plain list");
+	int dfd;
+	cr_assert_eq(gzc_store_entry_dir(rootfd, &e[legacy], &dfd), 0);
+	cr_assert_eq(fstatat(dfd, "legacy.gz", &st, AT_SYMLINK_NOFOLLOW), 0);
+	close(dfd);
+	gzc_store_list_free(e, n);
+}
