@@ -49,6 +49,18 @@ xa() { /usr/bin/python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]), os.g
 [ "$(xa "$own.json")" = "$(xa "$own")" ] || fail "store-path xattr of $own.json: $(xa "$own.json" 2>&1)"
 [ "$(xa "$legacy" | grep -c "'] Core_.*_legacy.gz$")" = 1 ] || fail "store-path xattr of $legacy: $(xa "$legacy" 2>&1)"
 /usr/bin/python3 -c 'import os,sys; os.getxattr(sys.argv[1], "user.other")' "$own" 2>/dev/null && fail "an unknown xattr exists"
+# other namespaces are not supported at all: `ls -l` then stops asking
+# each file for its SELinux label and ACL (a FUSE round trip each)
+/usr/bin/python3 - "$own" <<'PY' || fail "xattr namespaces other than user."
+import errno, os, sys
+for name, want in (("security.selinux", errno.EOPNOTSUPP), ("system.posix_acl_access", errno.EOPNOTSUPP),
+                   ("user.other", errno.ENODATA)):
+    try:
+        os.getxattr(sys.argv[1], name)
+        sys.exit(f"{name} exists")
+    except OSError as e:
+        assert e.errno == want, (name, e)
+PY
 [ "$(/usr/bin/python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]))' "$mnt")" = "[]" ] || fail "the root lists xattrs"
 n=$(find "$mnt" -type f ! -name '*.json' ! -path '*/many-1/*' | wc -l)
 [ "$n" = 2 ] || { ls -laR "$mnt"; fail "expected exactly 2 cores (garbage, symlink, fifo hidden), got $n"; }
