@@ -110,18 +110,16 @@ static void pread_slot(struct gzc_writer *w, struct slot *s)
  * kernel wrote to a file skips unmapped and zero pages this way): then it
  * reads as zeros without reading it. SEEK_DATA moves the shared file
  * offset, which read_parallel() sets right at the end. A file system
- * without holes reports data everywhere. */
+ * without holes reports data everywhere. Only data found at or past the
+ * range's end proves a hole in one step: "no data from here on" (ENXIO)
+ * is also what a file cut short says, and one that grows back before a
+ * second look would pass for zeros, so such a range (a hole at the file's
+ * end) is read. */
 static int slot_in_hole(struct gzc_writer *w, const struct slot *s)
 {
 	off_t end = s->src_off + (off_t)s->want;
 	off_t d = lseek(w->src_fd, s->src_off, SEEK_DATA);
-	if (d >= 0)
-		return d >= end;
-	if (errno != ENXIO)
-		return 0;
-	/* no data from here on: a hole only if the file still reaches past it */
-	struct stat st;
-	return fstat(w->src_fd, &st) == 0 && st.st_size >= end;
+	return d >= 0 && d >= end;
 }
 
 static void compress_slot(struct gzc_writer *w, struct gzc_deflater *d, struct slot *s)
