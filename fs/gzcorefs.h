@@ -22,10 +22,7 @@
 #define FS_MAX_READ       (1u << 20) /* bytes per read request and readahead */
 #define FS_CACHE_DEFAULT  (256ull << 20)
 #define FS_CACHE_DIR      "/var/cache/gzcorefs"
-#define FS_ATTR_TIMEOUT   1.0        /* seconds the kernel may trust a name (and so
-				      * the attributes a path shows) */
-#define FS_OPEN_ATTR_TIMEOUT 86400.0 /* seconds it may trust an inode's attributes
-				      * (an open descriptor's fstat) */
+#define FS_ATTR_TIMEOUT   1.0        /* seconds the kernel may trust names and attributes */
 
 struct fs_ctx {
 	struct gzc_view *view;

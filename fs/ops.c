@@ -467,9 +467,6 @@ static int fs_getxattr(const char *path, const char *name, char *buf, size_t siz
 		return -EOPNOTSUPP;
 	if ((rc = fs_xattr_file(path, &f, &s)) < 0)
 		return rc;
-
-	if (rc < 0)
-		return rc;
 	if (f && strcmp(name, GZC_VIEW_XATTR_STORE_PATH) == 0) {
 		const char *v = gzc_view_core_path(f);
 		rc = fs_xattr_value(v, strlen(v), buf, size);
@@ -518,14 +515,8 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	struct fs_ctx *c = ctx();
 
-	/* A name is looked up again after FS_ATTR_TIMEOUT, and the lookup's
-	 * reply refreshes the attributes, so what a path shows is never older
-	 * than that. The attributes themselves are trusted far longer: an open
-	 * descriptor's fstat (the kernel asks by inode, with no handle) then
-	 * still answers after its core left the store, as for an unlinked
-	 * local file. */
 	cfg->entry_timeout = FS_ATTR_TIMEOUT;
-	cfg->attr_timeout = FS_OPEN_ATTR_TIMEOUT;
+	cfg->attr_timeout = FS_ATTR_TIMEOUT;
 	cfg->negative_timeout = 0; /* a core written after a miss must show up */
 	cfg->nullpath_ok = 1;
 	/* not kernel_cache, which would force keep_cache on every open:

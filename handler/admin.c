@@ -231,7 +231,7 @@ int cmd_list(int argc, char **argv)
 	/* foreign files: their notes, where an index makes that cheap (info
 	 * reads the rest) */
 	for (size_t i = 0; i < n; i++)
-		if (e[i].foreign && gzc_store_identify(rootfd, &e[i], false) < 0)
+		if (e[i].foreign && e[i].meta.timestamp_us >= o.since_us && gzc_store_identify(rootfd, &e[i], false) < 0)
 			continue; /* listed as not indexed, or not a core we can read */
 	/* the filters: only cores (no lone sidecars), newest first */
 	size_t kept = 0;
@@ -274,7 +274,7 @@ int cmd_list(int argc, char **argv)
 			int ok = e[i].meta_ok, fgn = e[i].foreign, idd = e[i].identified;
 			const char *note = !fgn ? (ok ? "" : " (metadata unreadable)")
 					 : idd ? " (foreign: no sidecar)"
-					 : e[i].identify_rc == -ENODATA ? " (foreign: no sidecar, not indexed yet: see info)"
+					 : e[i].identify_rc == -ENODATA ? " (foreign: no sidecar, not indexed: see info)"
 									: " (foreign: no sidecar, not a readable core)";
 			printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s%s%s%s\n", t, pid, uid,
 			       cli_printable_or(m->signal_name, "?", sig, sizeof(sig)),
@@ -312,9 +312,11 @@ void cli_store_identify(int rootfd, struct gzc_store_entry *e)
 	if (!e->foreign || e->identified)
 		return;
 	int r = gzc_store_identify(rootfd, e, true);
+	char g[512], c[1024];
 	if (r < 0)
-		cli_error("note: %s%s%s has no sidecar and its core notes cannot be read: %s", e->group,
-			  e->group[0] ? "/" : "", e->core,
+		cli_error("note: %s%s%s has no sidecar and its core notes cannot be read: %s",
+			  cli_printable_or(e->group, "", g, sizeof(g)), e->group[0] ? "/" : "",
+			  cli_printable_or(e->core, "?", c, sizeof(c)),
 			  r == -ENOEXEC ? "not an ELF core" : r == -EBADMSG ? "not a whole ELF core, or damaged" : strerror(-r));
 }
 
@@ -429,9 +431,19 @@ int cmd_extract(int argc, char **argv)
 	if (i < 0)
 		goto out;
 	rc = gzc_store_entry_dir(rootfd, &e[i], &gfd);
-	int fd = rc < 0 ? -1 : openat(gfd, e[i].core, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* no blocking on a fifo planted there, and only a regular file */
+	int fd = rc < 0 ? -1 : openat(gfd, e[i].core, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL;
+	}
 	if (fd < 0) {
-		cli_error("cannot open %s/%s: %s", e[i].group, e[i].core, strerror(rc < 0 ? -rc : errno));
+		char g[512], c[1024];
+		cli_error("cannot open %s%s%s: %s", cli_printable_or(e[i].group, "", g, sizeof(g)),
+			  e[i].group[0] ? "/" : "", cli_printable_or(e[i].core, "?", c, sizeof(c)),
+			  strerror(rc < 0 ? -rc : errno));
 		goto out;
 	}
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);

@@ -116,9 +116,11 @@ static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
 		path[n - dl] = 0;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
+	char shown[1024], bid[256]; /* the path and build-id come from the store: escaped */
+	cli_printable_or(path, "?", shown, sizeof(shown));
 	if (fd < 0) {
 		cli_error("warning: cannot open the executable %s (%s); the debugger gets the core alone "
-			  "(pass --exe PATH)", path, strerror(errno));
+			  "(pass --exe PATH)", shown, strerror(errno));
 		free(path);
 		return NULL;
 	}
@@ -127,11 +129,11 @@ static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
 	close(fd);
 	if (m->build_id && *m->build_id) {
 		if (r < 0)
-			cli_error("warning: %s is not a readable ELF file (%s); symbols may be wrong", path, strerror(-r));
+			cli_error("warning: %s is not a readable ELF file (%s); symbols may be wrong", shown, strerror(-r));
 		else if (!id->build_id || strcasecmp(id->build_id, m->build_id) != 0)
 			cli_error("warning: %s is not the build that crashed (build-id %s, the core's %s); "
 				  "symbols will be wrong: pass --exe with the matching file",
-				  path, id->build_id ? id->build_id : "none", m->build_id);
+				  shown, id->build_id ? id->build_id : "none", cli_printable_or(m->build_id, "?", bid, sizeof(bid)));
 	}
 	gzc_elfid_free(id);
 	return path;
@@ -353,9 +355,9 @@ int cmd_debug(int argc, char **argv)
 	int i = -1;
 	if (o.id)
 		i = cli_store_find(e, n, o.id);
-	else
-		for (size_t k = 0; k < n && i < 0; k++) /* newest first */
-			if (e[k].core[0])
+	else /* the newest the handler stored (foreign files are named, not picked) */
+		for (size_t k = 0; k < n && i < 0; k++)
+			if (e[k].core[0] && !e[k].foreign)
 				i = (int)k;
 	if (i >= 0)
 		cli_store_identify(rootfd, &e[i]); /* a foreign file: its notes name the executable */
@@ -406,15 +408,22 @@ int cmd_debug(int argc, char **argv)
 	mounted = 1;
 	int rc = find_core(mnt, &e[i], core, sizeof(core));
 	if (rc < 0) {
-		cli_error("the mount does not show %s/%s: %s", e[i].group, e[i].core, strerror(-rc));
+		char g[512], c[1024];
+		cli_error("the mount does not show %s%s%s: %s", cli_printable_or(e[i].group, "", g, sizeof(g)),
+			  e[i].group[0] ? "/" : "", cli_printable_or(e[i].core, "?", c, sizeof(c)), strerror(-rc));
 		show_log(logfd);
 		goto out;
 	}
-	if (!o.quiet)
+	if (!o.quiet) {
+		char b[5][1024]; /* from the store and the core's notes: escaped */
 		fprintf(stderr, "gzcoredump: pid %lld (%s %s), signal %s: %s on %s, read through gzcorefs "
 				"(not extracted)\n",
-			(long long)m->pid, m->app ? m->app : "?", m->app_version ? m->app_version : "?",
-			m->signal_name ? m->signal_name : "?", exe ? exe : "(no executable)", core);
+			(long long)m->pid, cli_printable_or(m->app ? m->app : m->comm, "?", b[0], sizeof(b[0])),
+			cli_printable_or(m->app_version, "", b[1], sizeof(b[1])),
+			cli_printable_or(m->signal_name, "?", b[2], sizeof(b[2])),
+			cli_printable_or(exe, "(no executable)", b[3], sizeof(b[3])),
+			cli_printable_or(core, "?", b[4], sizeof(b[4])));
+	}
 	status = run_debugger(&o, exe, core);
 out:
 	if (mounted && umount2(mnt, MNT_DETACH) < 0)

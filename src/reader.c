@@ -415,6 +415,10 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 		gzc_index_free(idx); /* it calls zeros what this file does not hold */
 		idx = r->idx = NULL;
 	}
+	if (!idx && (opts->flags & GZC_READER_NO_SCAN)) {
+		rc = -ENODATA;
+		goto fail;
+	}
 	if (!idx) {
 		rc = gzc_scan_build(fd, 0, &idx, err, opts->progress, opts->progress_ctx);
 		if (rc < 0)

@@ -30,6 +30,7 @@
 /* Index handling flags */
 #define GZC_READER_NO_SAVE   0x1u /* never write the index back */
 #define GZC_READER_NO_LOAD   0x2u /* ignore any index on disk, always scan */
+#define GZC_READER_NO_SCAN   0x4u /* only a matching index on disk: -ENODATA, never a scan */
 
 struct gzc_reader_opts {
 	int index_dirfd;          /* directory for index_path (AT_FDCWD for plain paths) */
@@ -54,7 +55,8 @@ struct gzc_reader;
  * and closes it in gzc_reader_close(); on failure the caller still owns it.
  * opts may be NULL. err (may be NULL) says where a scan failed.
  * Errors: those of gzc_scan_build() (-EBADMSG for corrupt or truncated data,
- * -E2BIG), -ENOMEM, -errno. Caller owns *ret. */
+ * -E2BIG), -ENODATA (GZC_READER_NO_SCAN and no usable index), -ENOMEM,
+ * -errno. Caller owns *ret. */
 GZC_MUST_CHECK int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reader **ret,
 				   struct gzc_scan_error *err);
 

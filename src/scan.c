@@ -30,6 +30,51 @@ bool gzc_scan_sniff(const unsigned char *h, size_t n)
 	       !(h[1] & 0x20);
 }
 
+ssize_t gzc_scan_head(int fd, void *buf, size_t len)
+{
+	enum { CHUNK = 64 * 1024 };
+	unsigned char *in;
+	z_stream zs;
+	uint64_t off = 0;
+	ssize_t r = 0;
+
+	if (len == 0 || len > (1u << 20))
+		return -EINVAL;
+	if (!(in = malloc(CHUNK)))
+		return -ENOMEM;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 32) != Z_OK) { /* gzip or zlib, by the header */
+		free(in);
+		return -ENOMEM;
+	}
+	zs.next_out = buf;
+	zs.avail_out = (uInt)len;
+	while (zs.avail_out > 0 && off < GZC_SCAN_HEAD_IN) {
+		ssize_t n = gzc_pread_all(fd, in, CHUNK, off);
+		if (n < 0) {
+			r = n;
+			break;
+		}
+		if (n == 0)
+			break; /* the file ends inside the stream: what came out counts */
+		off += (uint64_t)n;
+		zs.next_in = in;
+		zs.avail_in = (uInt)n;
+		int z = inflate(&zs, Z_NO_FLUSH);
+		if (z == Z_STREAM_END)
+			break;
+		if (z != Z_OK && z != Z_BUF_ERROR) {
+			r = -EBADMSG;
+			break;
+		}
+	}
+	if (r == 0)
+		r = zs.avail_out < len ? (ssize_t)(len - zs.avail_out) : -EBADMSG;
+	inflateEnd(&zs);
+	free(in);
+	return r;
+}
+
 int gzc_scan_is_own(int fd, uint32_t *ret_span)
 {
 	unsigned char h[GZC_GZ_HEADER_LEN];

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "index.h"
 
@@ -35,6 +36,14 @@ typedef int (*gzc_progress_fn)(void *ctx, uint64_t done, uint64_t total);
  * a zlib stream (deflate, valid check bits, no preset dictionary): what is
  * worth a scan. */
 bool gzc_scan_sniff(const unsigned char *h, size_t n);
+
+/* Decompresses the first len bytes (len <= 1 MiB) of the gzip or zlib file
+ * fd into buf, reading at most GZC_SCAN_HEAD_IN compressed bytes: enough to
+ * tell what the data is without a scan. Returns the bytes produced (fewer
+ * when the data or the file ends sooner) or -EBADMSG (not gzip/zlib, corrupt, or
+ * nothing within the bound), -EINVAL, -ENOMEM, -errno of pread. */
+#define GZC_SCAN_HEAD_IN (1u << 20)
+GZC_MUST_CHECK ssize_t gzc_scan_head(int fd, void *buf, size_t len);
 
 /* Returns 1 if the file starts with gzcore's own gzip header (spans
  * independent) and stores its span size in *ret_span; 0 if not; -errno on read error. */

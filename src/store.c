@@ -210,7 +210,9 @@ static bool own_core(int dfd, const char *name, size_t len)
 }
 
 /* A foreign file: regular, not ours, not an index or a sidecar, starting
- * as gzip or zlib data does (as the mount's rule, view.c). */
+ * as gzip or zlib data does (the mount, view.c, also calls foreign a core
+ * of ours whose sidecar does not parse; list shows that one as ours, with
+ * "metadata unreadable"). */
 static int add_foreign(int dfd, const char *group, const char *name, struct gzc_store_entry **arr, size_t *n,
 		       size_t *cap)
 {
@@ -383,46 +385,71 @@ static int read_cb(void *ctx, uint64_t off, void *buf, size_t len)
 	return (int)gzc_reader_pread(ctx, buf, len, off);
 }
 
-int gzc_store_identify(int rootfd, struct gzc_store_entry *e, bool scan)
+/* Is this compressed file an ELF core? Its first bytes say, without a scan. */
+static int elf_core_head(int fd)
+{
+	unsigned char h[18];
+	ssize_t n = gzc_scan_head(fd, h, sizeof(h));
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < sizeof(h) || memcmp(h, "\177ELF", 4) != 0)
+		return -ENOEXEC;
+	unsigned type = h[5] == 2 ? (unsigned)h[16] << 8 | h[17] : (unsigned)h[17] << 8 | h[16];
+	return type == 4 /* ET_CORE */ ? 0 : -ENOEXEC;
+}
+
+static int identify(int dfd, struct gzc_store_entry *e, bool scan)
 {
 	char idx[NAME_MAX + 8];
 	struct gzc_reader *r = NULL;
 	struct gzc_coreinfo *info = NULL;
-	int dfd, fd, rc;
+	struct stat st;
+	int fd, rc;
 
-	if (!e->foreign)
-		return -EINVAL;
-	if ((rc = gzc_store_entry_dir(rootfd, e, &dfd)) < 0)
-		return rc;
 	snprintf(idx, sizeof(idx), "%s%s", e->core, GZC_IDX_SUFFIX);
-	if (!scan && !is_reg(dfd, idx)) {
-		close(dfd);
-		return e->identify_rc = -ENODATA;
-	}
-	if ((fd = openat(dfd, e->core, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		rc = -errno;
-		close(dfd);
-		return e->identify_rc = rc;
-	}
-	/* the index is saved beside the file only where we may write */
-	bool save = faccessat(dfd, ".", W_OK, AT_EACCESS) == 0;
-	struct gzc_reader_opts o = { .index_dirfd = dfd, .index_path = idx, .flags = save ? 0 : GZC_READER_NO_SAVE };
-	rc = gzc_reader_open(fd, &o, &r, NULL);
-	if (rc < 0) {
+	if ((fd = openat(dfd, e->core, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		close(dfd);
-		return e->identify_rc = rc;
+		return -EINVAL; /* swapped for something else since the listing */
+	}
+	if ((rc = elf_core_head(fd)) < 0) {
+		close(fd);
+		return rc;
+	}
+	/* without scan: a matching index or nothing (never a scan, never a
+	 * write); with it, a new index is saved beside the file where we may
+	 * write */
+	unsigned flags = GZC_READER_NO_SAVE | GZC_READER_NO_SCAN;
+	if (scan)
+		flags = faccessat(dfd, ".", W_OK, AT_EACCESS) == 0 ? 0 : GZC_READER_NO_SAVE;
+	struct gzc_reader_opts o = { .index_dirfd = dfd, .index_path = idx, .flags = flags };
+	if ((rc = gzc_reader_open(fd, &o, &r, NULL)) < 0) {
+		close(fd);
+		return rc;
 	}
 	uint64_t size = gzc_reader_size(r);
 	if ((rc = gzc_corenote_read(read_cb, r, size, &info)) == 0 && (rc = gzc_meta_from_coreinfo(&e->meta, info)) == 0) {
 		e->meta.size = size;
 		rc = gzc_meta_set(&e->meta.format, (gzc_reader_index(r)->flags & GZC_IDX_F_ZLIB) ? "zlib" : "gzip");
 	}
-	e->identified = rc == 0;
-	e->identify_rc = rc;
 	gzc_coreinfo_free(info);
 	gzc_reader_close(r);
-	close(dfd);
+	return rc;
+}
+
+int gzc_store_identify(int rootfd, struct gzc_store_entry *e, bool scan)
+{
+	int dfd, rc;
+
+	if (!e->foreign)
+		return -EINVAL;
+	if ((rc = gzc_store_entry_dir(rootfd, e, &dfd)) == 0) {
+		rc = identify(dfd, e, scan);
+		close(dfd);
+	}
+	e->identified = rc == 0;
+	e->identify_rc = rc;
 	return rc;
 }
 
@@ -447,6 +474,8 @@ int gzc_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 			group = p + 1;
 	if (slash)
 		glen = (size_t)(slash - group);
+	if (!*name)
+		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {
 		if (!e[i].core[0])
 			continue;
@@ -455,6 +484,10 @@ int gzc_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 		if (!strcmp(name, e[i].base) || !strcmp(name, e[i].core) || !strcmp(name, e[i].json))
 			return (int)i;
 	}
+	/* a foreign file at the root, by the whole path info prints */
+	for (size_t i = 0; slash && i < n; i++)
+		if (e[i].foreign && !e[i].group[0] && !strcmp(name, e[i].core))
+			return (int)i;
 	return -ENOENT;
 }
 

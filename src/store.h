@@ -99,12 +99,15 @@ void gzc_store_list_free(struct gzc_store_entry *e, size_t n);
 GZC_MUST_CHECK int gzc_store_entry_dir(int rootfd, const struct gzc_store_entry *e, int *ret_fd);
 /* Reads a foreign entry's notes (corenote.h) through a reader into its
  * meta (gzc_meta_from_coreinfo(): pid, signal, comm, exe, cmdline,
- * build-id) with its uncompressed size and format, and sets identified.
- * The reader uses the file's index beside it ("<name>.gzx"); with no index
- * there, scan false returns -ENODATA at once, scan true reads the whole
- * file to build one (saved beside it if the directory is writable).
- * Errors: -EINVAL (not foreign), -ENODATA, those of gzc_reader_open() and
- * gzc_corenote_read() (-ENOEXEC: not an ELF core), -ENOMEM. */
+ * build-id) with its uncompressed size and format; sets identified and
+ * identify_rc. The file's first bytes must be an ELF core's (checked
+ * without a scan). The reader uses the file's index beside it
+ * ("<name>.gzx"): with scan false, no matching index gives -ENODATA (no
+ * scan, nothing written); with scan true, the whole file is read to build
+ * one, saved beside it if the directory is writable.
+ * Errors: -EINVAL (not foreign, or no longer a regular file), -ENODATA,
+ * -ENOEXEC (not an ELF core), -EBADMSG (not gzip/zlib, or corrupt), those
+ * of gzc_reader_open() and gzc_corenote_read(), -ENOMEM, -errno. */
 GZC_MUST_CHECK int gzc_store_identify(int rootfd, struct gzc_store_entry *e, bool scan);
 
 /* Finds an entry by ID: all digits = the newest core of that pid; else the

@@ -38,9 +38,12 @@ echo "$got" | grep -q 'descend' || fail "no deep stack in the backtrace: $got"
 [ "$(echo "$got" | grep -c 'Thread 0x')" -ge 4 ] || fail "threads missing: $got"
 [ "$(leftovers)" = "$before" ] || fail "debug left something behind: $(leftovers)"
 ok "bt and info threads through debug equal the raw core's; nothing left behind"
+# a newer compressed file the handler did not store is not "the newest core"
+echo "a log, not a core" | gzip >"$store/newer.log.gz"
 got=$("$GZCOREDUMP" debug -q -S "$store" -- "${gdbargs[@]}" 2>&1) || fail "debug without an ID failed: $got"
 [ "$got" = "$want" ] || fail "debug without an ID is not the newest core"
-ok "debug without an ID takes the newest core"
+rm -f "$store/newer.log.gz"*
+ok "debug without an ID takes the newest core the handler stored"
 
 # the debugger's exit status comes back; without -q a header names the core
 "$GZCOREDUMP" debug "$SAMPLE_PID" -S "$store" -- -nx -batch -ex 'quit 3' >"$TMP/out" 2>&1

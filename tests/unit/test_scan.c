@@ -503,3 +503,35 @@ Test(scan, progress_can_cancel)
 	close(fd);
 	free(data);
 }
+
+/* gzc_scan_head: the first bytes of gzip and zlib data, bounded, without a scan. */
+Test(scan, head)
+{
+	size_t len = 300000;
+	unsigned char *data = alloc_mixed(len, 77), out[4096];
+	char path[128];
+	struct gzc_writer_opts o = { .span = 65536 };
+	int fd = th_compress(dir, "h.gz", data, len, &o, 0, NULL, path);
+	cr_assert_eq(gzc_scan_head(fd, out, sizeof(out)), (ssize_t)sizeof(out));
+	cr_assert_eq(memcmp(out, data, sizeof(out)), 0);
+	cr_assert_eq(gzc_scan_head(fd, out, 0), -EINVAL);
+	close(fd);
+	/* zlib, shorter than asked */
+	uLongf clen = compressBound(100);
+	unsigned char *z = malloc(clen);
+	cr_assert_eq(compress2(z, &clen, data, 100, 6), Z_OK);
+	snprintf(path, sizeof(path), "%s/h.zz", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_eq(write(fd, z, clen), (ssize_t)clen);
+	cr_assert_eq(gzc_scan_head(fd, out, sizeof(out)), 100);
+	cr_assert_eq(memcmp(out, data, 100), 0);
+	/* cut inside the stream: what came out counts; nothing at all is an error */
+	cr_assert_eq(ftruncate(fd, 2), 0);
+	cr_assert_eq(gzc_scan_head(fd, out, sizeof(out)), -EBADMSG);
+	cr_assert_eq(ftruncate(fd, 0), 0);
+	cr_assert_eq(pwrite(fd, "not compressed at all", 21, 0), 21);
+	cr_assert_eq(gzc_scan_head(fd, out, sizeof(out)), -EBADMSG);
+	close(fd);
+	free(z);
+	free(data);
+}

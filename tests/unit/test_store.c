@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fmt_helpers.h"
 #include "retention.h"
 #include "store.h"
 
@@ -266,17 +267,62 @@ Test(store, foreign_files)
 	cr_assert_eq(gzc_store_find(e, n, "5"), -ENOENT, "a foreign file's pid is not known from its name");
 
 	cr_assert_eq(gzc_store_identify(rootfd, &e[own], true), -EINVAL, "not foreign");
-	cr_assert_eq(gzc_store_identify(rootfd, &e[legacy], false), -ENODATA, "no index, no scan");
-	int r = gzc_store_identify(rootfd, &e[legacy], true);
-	cr_assert(r == -ENOEXEC || r == -EBADMSG, "not a core: %d", r);
+	cr_assert_eq(gzc_store_identify(rootfd, &e[legacy], false), -ENOEXEC, "not a core: told from its head");
+	cr_assert_eq(gzc_store_identify(rootfd, &e[legacy], true), -ENOEXEC, "not a core, and no scan for it");
 	cr_assert(!e[legacy].identified);
-	cr_assert_eq(e[legacy].identify_rc, r);
+	cr_assert_eq(e[legacy].identify_rc, -ENOEXEC);
 	struct stat st;
-	cr_assert_eq(fstatat(rootfd, "legacy.gz.gzx", &st, 0), 0, "the scan's index is kept beside it");
-	cr_assert_eq(gzc_store_identify(rootfd, &e[legacy], false), r, "the index now serves a plain list");
+	cr_assert_eq(fstatat(rootfd, "legacy.gz.gzx", &st, 0), -1, "no index made for a file that is not a core");
 	int dfd;
 	cr_assert_eq(gzc_store_entry_dir(rootfd, &e[legacy], &dfd), 0);
 	cr_assert_eq(fstatat(dfd, "legacy.gz", &st, AT_SYMLINK_NOFOLLOW), 0);
 	close(dfd);
+	gzc_store_list_free(e, n);
+}
+
+/* A foreign ELF core: a plain identify (list) uses a matching index beside
+ * it or nothing, and never scans or writes; info's identify scans once and
+ * keeps the index. */
+Test(store, foreign_core_identify)
+{
+	size_t len = 256 * 1024;
+	unsigned char *core = calloc(1, len);
+	cr_assert(core);
+	static const unsigned char ehdr[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0 };
+	memcpy(core, ehdr, sizeof(ehdr));
+	core[16] = 4;  /* ET_CORE */
+	core[18] = 62; /* x86-64 */
+	core[20] = 1;
+	core[52] = 64; /* e_ehsize */
+	core[54] = 56; /* e_phentsize; no program headers */
+	for (size_t i = 4096; i < len; i++)
+		core[i] = (unsigned char)(i * 7 / 13);
+	char path[128];
+	struct gzc_writer_opts o = { .span = 65536 };
+	close(th_compress(root, "old.core.gz", core, len, &o, 0, NULL, path));
+	free(core);
+
+	struct gzc_store_entry *e;
+	size_t n;
+	struct stat st;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 1);
+	cr_assert(e[0].foreign);
+	cr_assert_eq(gzc_store_identify(rootfd, &e[0], false), -ENODATA, "no index: no scan");
+	cr_assert_eq(fstatat(rootfd, "old.core.gz.gzx", &st, 0), -1, "and nothing written");
+	cr_assert_eq(gzc_store_identify(rootfd, &e[0], true), 0);
+	cr_assert(e[0].identified);
+	cr_assert_eq(e[0].meta.size, len);
+	cr_assert_str_eq(e[0].meta.format, "gzip");
+	cr_assert_eq(fstatat(rootfd, "old.core.gz.gzx", &st, 0), 0, "the scan's index is kept");
+	cr_assert_eq(gzc_store_identify(rootfd, &e[0], false), 0, "the index serves a plain list");
+	/* a stale index (another file's, or damaged): a plain list neither
+	 * scans nor rewrites it */
+	char idx[160];
+	snprintf(idx, sizeof(idx), "%s.gzx", path);
+	cr_assert_eq(truncate(idx, 100), 0);
+	cr_assert_eq(gzc_store_identify(rootfd, &e[0], false), -ENODATA);
+	cr_assert_eq(stat(idx, &st), 0);
+	cr_assert_eq(st.st_size, 100, "the damaged index is left alone");
 	gzc_store_list_free(e, n);
 }
