@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "corenote.h"
 #include "meta.h"
 
 Test(meta, round_trip)
@@ -79,4 +80,42 @@ Test(meta, hostile)
 	huge[GZC_META_MAX_FILE + 1] = 0;
 	cr_assert_eq(gzc_meta_parse(huge, GZC_META_MAX_FILE + 1, &m), -E2BIG);
 	free(huge);
+}
+
+Test(meta, signal_and_core_notes)
+{
+	struct gzc_meta m;
+	gzc_meta_init(&m);
+	cr_assert_eq(gzc_meta_set_signal(&m, 11), 0);
+	cr_assert_eq(m.signal, 11);
+	cr_assert_str_eq(m.signal_name, "SIGSEGV");
+	cr_assert_eq(gzc_meta_set_signal(&m, 200), 0, "a number with no name");
+	cr_assert_eq(m.signal, 200);
+	cr_assert_null(m.signal_name);
+
+	/* what the notes lack stays as it was */
+	struct gzc_coreinfo info = { .pid = 0, .signal = 0 };
+	m.pid = 77;
+	cr_assert_eq(gzc_meta_set(&m.comm, "kept"), 0);
+	cr_assert_eq(gzc_meta_from_coreinfo(&m, &info), 0);
+	cr_assert_eq(m.pid, 77);
+	cr_assert_eq(m.signal, 200);
+	cr_assert_str_eq(m.comm, "kept");
+	cr_assert_null(m.exe);
+	/* and what they hold is copied */
+	char exe[] = "/usr/bin/app", args[] = "app --flag", bid[] = "0123abcd";
+	info.pid = 4242;
+	info.signal = 6;
+	memcpy(info.comm, "app", 4);
+	info.exe = exe;
+	info.psargs = args;
+	info.build_id = bid;
+	cr_assert_eq(gzc_meta_from_coreinfo(&m, &info), 0);
+	cr_assert_eq(m.pid, 4242);
+	cr_assert_str_eq(m.signal_name, "SIGABRT");
+	cr_assert_str_eq(m.comm, "app");
+	cr_assert_str_eq(m.exe, exe);
+	cr_assert_str_eq(m.cmdline, args);
+	cr_assert_str_eq(m.build_id, bid);
+	gzc_meta_clear(&m);
 }
