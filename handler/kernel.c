@@ -300,7 +300,7 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 	/* the vacuum reports the free space after its removals; a failed vacuum
 	 * (logged) still leaves the space to check */
 	uint64_t fs_free = 0;
-	struct gzc_ret_incoming in = { .group = c->m.group, .reserve = reserve };
+	struct gzc_ret_incoming in = { .group = c->m.group, .reserve = reserve, .time_us = c->m.timestamp_us };
 	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, &in, NULL, NULL, &fs_free);
 	if (r < 0) {
 		cli_error("vacuum before storing failed: %s", strerror(-r));
@@ -329,12 +329,19 @@ static int make_room(struct capture *c, int rootfd, uint64_t out, uint64_t need,
 {
 	struct gzc_ret_limits lim = limits_of(&c->cfg);
 	uint64_t margin = out / 4 > ROOM_MIN ? out / 4 : ROOM_MIN, fs_free = 0;
-	struct gzc_ret_incoming in = { .group = c->m.group, .written = out, .reserve = need + MIN_BUDGET + margin };
+	struct gzc_ret_incoming in = { .group = c->m.group, .written = out, .reserve = need + MIN_BUDGET + margin,
+				       .time_us = c->m.timestamp_us };
 	int lockfd, r;
 
 	if (!lim.keep_free || gzc_store_lock(rootfd, &lockfd) < 0)
 		return 0;
+	/* only older cores make room, and only if that is enough: with the
+	 * margin if it can, else for what is pending alone */
 	r = gzc_store_vacuum(rootfd, &lim, now_us(), &in, NULL, NULL, &fs_free);
+	if (r == 0 && core_budget(&c->cfg, out, fs_free) <= *budget) {
+		in.reserve = need + MIN_BUDGET;
+		r = gzc_store_vacuum(rootfd, &lim, now_us(), &in, NULL, NULL, &fs_free);
+	}
 	close(lockfd);
 	if (r < 0) {
 		cli_error("pid %d: making room in the store failed: %s", (int)c->k.pid, strerror(-r));
@@ -377,7 +384,8 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 			c->m.truncated = 1;
 			set_str(&c->m.truncated_reason, gzc_writer_output_error(w) ? "disk full"
 						       : c->cfg.max_use && budget >= c->cfg.max_use ? "store limit (max_use)"
-										    : "store limit (keep_free)");
+						       : c->cfg.keep_free			     ? "store limit (keep_free)"
+											     : "disk full");
 			return 0;
 		}
 		uint64_t step = cap - taken < READ_STEP ? cap - taken : READ_STEP;

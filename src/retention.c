@@ -23,11 +23,33 @@ static int same_group(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
+/* Deletable for the incoming core's room: older than it. */
+static bool older(const struct gzc_ret_item *it, const struct gzc_ret_state *st)
+{
+	return !st->in.time_us || it->time_us < st->in.time_us;
+}
+
+static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
+		const struct gzc_ret_state *st, bool *ret_delete);
+
 int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
 		       const struct gzc_ret_state *st, bool *ret_delete)
 {
 	if (!lim || !st || (n && (!items || !ret_delete)))
 		return -EINVAL;
+	int r = plan(items, n, lim, st, ret_delete);
+	if (r != -ENOSPC)
+		return r;
+	/* the incoming core's room cannot be made: the standing rules alone */
+	struct gzc_ret_state alone = *st;
+	alone.in = (struct gzc_ret_incoming){ .written = st->in.written };
+	return plan(items, n, lim, &alone, ret_delete);
+}
+
+/* The plan, or -ENOSPC when the incoming core's room cannot be reached. */
+static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
+		const struct gzc_ret_state *st, bool *ret_delete)
+{
 	size_t *ord = malloc((n ? n : 1) * sizeof(*ord));
 	if (!ord)
 		return -ENOMEM;
@@ -62,22 +84,30 @@ int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct 
 		}
 	}
 
-	/* 3. space: oldest first */
+	/* 3. space: oldest first; beyond keep_free itself, the incoming core's
+	 * reserve only from cores older than it */
 	uint64_t used = 0, fs_free = st->fs_free;
 	for (size_t i = 0; i < n; i++)
 		if (!ret_delete[i])
 			used += items[i].bytes;
+		else if (fs_free <= UINT64_MAX - items[i].bytes)
+			fs_free += items[i].bytes; /* what the rules above free counts */
 	for (size_t a = n; a-- > 0;) {
 		size_t i = ord[a];
 		if (ret_delete[i])
 			continue;
 		bool over_use = lim->max_use && used + st->in.written > lim->max_use;
-		bool under_free = lim->keep_free && fs_free < lim->keep_free + st->in.reserve;
-		if (!over_use && !under_free)
-			break;
+		bool under_free = lim->keep_free && fs_free < lim->keep_free;
+		bool for_room = lim->keep_free && fs_free < lim->keep_free + st->in.reserve && older(&items[i], st);
+		if (!over_use && !under_free && !for_room)
+			continue; /* newer than the incoming core: an older one may still go */
 		ret_delete[i] = true;
 		used -= items[i].bytes;
 		fs_free += items[i].bytes;
+	}
+	if (lim->keep_free && st->in.reserve && fs_free < lim->keep_free + st->in.reserve) {
+		free(ord);
+		return -ENOSPC;
 	}
 
 	int count = 0;

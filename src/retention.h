@@ -50,6 +50,7 @@ struct gzc_ret_incoming {
 	const char *group;  /* its group (max_per_app keeps a slot there), or NULL */
 	uint64_t written;   /* bytes of it on disk already: counted in max_use, already out of fs_free */
 	uint64_t reserve;   /* bytes it may still write: room to make under keep_free */
+	uint64_t time_us;   /* its crash time: room is made only from older cores (0: any) */
 };
 
 struct gzc_ret_state {
@@ -59,7 +60,10 @@ struct gzc_ret_state {
 };
 
 /* Marks in ret_delete[i] (n entries, set to true or false) every item to
- * delete. Returns how many were marked. Errors: -EINVAL (NULL arrays with
+ * delete: the rules in the order above. Room for an incoming core (its
+ * reserve above keep_free, and its max_per_app slot) is made only from
+ * cores older than it, and only if that room can be reached: a core that
+ * cannot be stored anyway costs no other core. Returns how many were marked. Errors: -EINVAL (NULL arrays with
  * n > 0, or NULL limits/state), -ENOMEM. */
 GZC_MUST_CHECK int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
 				      const struct gzc_ret_state *st, bool *ret_delete);

@@ -87,6 +87,33 @@ Test(retention, keep_free)
 	cr_assert(del[2] && !del[3]);
 }
 
+/* Room for an incoming core comes only from older cores, and only when it
+ * can be reached: a core that cannot be stored costs no other core. */
+Test(retention, incoming_room_only_from_older_and_only_if_enough)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .keep_free = 1000, .max_per_app = 3 };
+	/* crashed at 350 s: the cores of 100, 200 and 300 s may make room */
+	struct gzc_ret_state st = { .now_us = 600 * S, .fs_free = 1000,
+				    .in = { .group = "a-1", .reserve = 60, .time_us = 350 * S } };
+	cr_assert_eq(plan(&lim, &st, del), 3, "+10 +20 +30 reach 1060");
+	cr_assert(del[0] && del[1] && del[2] && !del[3] && !del[4]);
+	/* 61 more cannot be had from older cores (60 in all): nothing goes for
+	 * it, not even a-1's max_per_app slot (a-1 holds 3 cores) */
+	st.in.reserve = 61;
+	cr_assert_eq(plan(&lim, &st, del), 0);
+	/* keep_free itself is a standing rule: below it, the oldest go whatever
+	 * the incoming core's time */
+	st.fs_free = 990;
+	cr_assert_eq(plan(&lim, &st, del), 1, "+10 reaches keep_free; the room is out of reach");
+	cr_assert(del[0]);
+	/* no crash time: any core may make room, newest last */
+	st.fs_free = 1000;
+	st.in.time_us = 0;
+	cr_assert_eq(plan(&lim, &st, del), 4, "+10 +20 +30 +40 reach 1100 >= 1061; the slot in a-1 is taken by then");
+	cr_assert(!del[4]);
+}
+
 Test(retention, rules_compose)
 {
 	bool del[N];
