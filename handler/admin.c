@@ -7,6 +7,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -69,6 +70,7 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 		{ 0 },
 	};
 	int opt, list = strcmp(argv[0], "list") == 0;
+	char *end;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, list ? "S:C:n:" : "S:C:o:", longopts, NULL)) != -1) {
 		uint64_t v;
@@ -78,7 +80,9 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 		case 'o': o->out = optarg; break;
 		case O_JSON: o->json = 1; break;
 		case 'n':
-			if (cli_parse_size(optarg, &v) < 0 || v == 0) {
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (!isdigit((unsigned char)optarg[0]) || *end || errno || v == 0) {
 				cli_error("-n takes a number of cores, not '%s'", optarg);
 				return -EINVAL;
 			}
@@ -207,7 +211,9 @@ static int list_match(const struct gzc_store_entry *e, char **matches, int n)
 			if (m->pid == strtoll(s, NULL, 10))
 				return 1;
 		} else if (strchr(s, '/')) {
-			if (m->exe && strcmp(m->exe, s) == 0)
+			/* the kernel's " (deleted)" for an executable replaced while it ran */
+			size_t l = strlen(s);
+			if (m->exe && strncmp(m->exe, s, l) == 0 && (!m->exe[l] || !strcmp(m->exe + l, " (deleted)")))
 				return 1;
 		} else if ((m->comm && strcmp(m->comm, s) == 0) || (m->app && strcmp(m->app, s) == 0)) {
 			return 1;

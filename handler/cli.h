@@ -41,8 +41,9 @@ void cli_config_error(const char *path, int r, const struct gzc_config_error *er
 
 /* A copy of s safe for a terminal or a log line (s comes from a crashed
  * process or the store): control bytes (C0, DEL and the C1 range
- * U+0080-U+009F) and bytes that are not valid UTF-8 become \xNN; valid
- * UTF-8 text stays. Cut to fit cap (at least 6). */
+ * U+0080-U+009F), bidirectional controls (U+061C, U+200E/F, U+202A-E,
+ * U+2066-9), the backslash and bytes that are not valid UTF-8 become
+ * \xNN; other valid UTF-8 text stays. Cut to fit cap (at least 6). */
 void cli_printable(const char *s, char *buf, size_t cap);
 /* As cli_printable(), or none (a constant) when s is NULL; returns what to print. */
 const char *cli_printable_or(const char *s, const char *none, char *buf, size_t cap);

@@ -43,12 +43,14 @@ void cli_config_error(const char *path, int r, const struct gzc_config_error *er
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4) that is no control
- * character, or 0. */
+ * character, no bidirectional control (which could make a name read
+ * backwards) and no backslash (so an escape in the output is always ours),
+ * or 0. */
 static size_t utf8_ok(const unsigned char *s)
 {
 	unsigned c = s[0], n, cp;
 	if (c < 0x80)
-		return c >= 0x20 && c != 0x7f;
+		return c >= 0x20 && c != 0x7f && c != '\\';
 	if (c >= 0xc2 && c <= 0xdf)
 		n = 2, cp = c & 0x1f;
 	else if (c >= 0xe0 && c <= 0xef)
@@ -64,6 +66,9 @@ static size_t utf8_ok(const unsigned char *s)
 	}
 	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
 	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	if (cp == 0x61c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
 		return 0;
 	return n;
 }

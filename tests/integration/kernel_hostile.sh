@@ -25,14 +25,14 @@ ok "hostile comm escaped: $(basename "$(dirname "$j")")"
 # namespace; the kernel hands it over as %h): list and info print no
 # control bytes
 if unshare -u true 2>/dev/null; then
-	crash unshare -u python3 -c 'import os, socket, sys; socket.sethostname(b"h\x1b[2J\xc2\x9b2J\xc3\xa9x"); os.execv(sys.argv[1], sys.argv[1:])' "$SEGV" --comm evilhost
+	crash unshare -u python3 -c 'import os, socket, sys; socket.sethostname(b"h\x1b[2J\xc2\x9b2J\xc3\xa9x\\\xe2\x80\xae"); os.execv(sys.argv[1], sys.argv[1:])' "$SEGV" --comm evilhost
 	wait_cores 2
-	[ "$(meta "$(newest_json)" "d['process']['hostname']")" = $'h\e[2J\xc2\x9b2J\xc3\xa9x' ] || fail "hostname not kept: $(meta "$(newest_json)" "d['process']")"
+	[ "$(meta "$(newest_json)" "d['process']['hostname']")" = $'h\e[2J\xc2\x9b2J\xc3\xa9x\\\xe2\x80\xae' ] || fail "hostname not kept: $(meta "$(newest_json)" "d['process']")"
 	out=$("$GZCOREDUMP" info -S "$STORE" "$(basename "$j")"; "$GZCOREDUMP" info -S "$STORE" "$(basename "$(newest_json)")"
 	      "$GZCOREDUMP" list -S "$STORE")
 	printf '%s' "$out" | tr -d '\n' | LC_ALL=C grep -q '[[:cntrl:]]' && fail "control bytes in list/info output"
 	printf '%s' "$out" | grep -q $'\xc2\x9b' && fail "a C1 control (U+009B, CSI) in list/info output"
-	printf '%s' "$out" | grep -q $'Host:        h\\\\x1b\\[2J\\\\xc2\\\\x9b2J\xc3\xa9x' || fail "hostname not shown escaped (C0 and C1, UTF-8 kept): $(printf '%s' "$out" | grep Host)"
+	printf '%s' "$out" | grep -q $'Host:        h\\\\x1b\\[2J\\\\xc2\\\\x9b2J\xc3\xa9x\\\\x5c\\\\xe2\\\\x80\\\\xae' || fail "hostname not shown escaped (C0, C1, backslash and a bidi control; UTF-8 kept): $(printf '%s' "$out" | grep Host)"
 	printf '%s' "$out" | grep -q 'Command:     a b/../\\x0a' || fail "comm not shown escaped"
 	ok "list and info escape a hostile hostname and comm"
 	n_extra=1
