@@ -162,6 +162,31 @@ static char *find_gzcorefs(void)
 	return strdup("gzcorefs");
 }
 
+/* TERM, HUP, INT and QUIT while the mount is being set up end the command
+ * through its cleanup (stop_signal); while the debugger runs, TERM and HUP
+ * are forwarded to it (child_to_signal) and INT and QUIT are its own. */
+static volatile sig_atomic_t child_to_signal, stop_signal;
+
+static void on_signal(int sig)
+{
+	if (child_to_signal > 0)
+		kill((pid_t)child_to_signal, sig);
+	else
+		stop_signal = sig;
+}
+
+/* The child's signals as they were before us: default actions, nothing blocked. */
+static void child_signals(void)
+{
+	sigset_t none;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Starts gzcorefs on mnt, its messages to logfd. Returns its pid or -1. */
 static pid_t start_fs(const char *gzcorefs, const char *store, const char *mnt, int logfd)
 {
@@ -170,6 +195,7 @@ static pid_t start_fs(const char *gzcorefs, const char *store, const char *mnt, 
 	if (pid != 0)
 		return pid;
 	/* the child: not in the terminal's foreground group, dies with us */
+	child_signals();
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
@@ -197,6 +223,8 @@ static int wait_mounted(const char *mnt, const char *parent, pid_t *fs)
 			*fs = -1; /* reaped */
 			return -1;
 		}
+		if (stop_signal)
+			return -1;
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -254,13 +282,7 @@ static int find_core(const char *mnt, const struct gzc_store_entry *e, char *out
 	return rc;
 }
 
-static volatile sig_atomic_t child_to_signal;
 
-static void forward_signal(int sig)
-{
-	if (child_to_signal > 0)
-		kill((pid_t)child_to_signal, sig);
-}
 
 /* Runs the debugger in the foreground and returns its exit status. */
 static int run_debugger(const struct debug_opts *o, const char *exe, const char *core)
@@ -291,18 +313,20 @@ static int run_debugger(const struct debug_opts *o, const char *exe, const char 
 		argv[n++] = (char *)core;
 	}
 
-	/* ^C and ^\ are the debugger's; TERM and HUP reach it through us */
-	struct sigaction ign = { .sa_handler = SIG_IGN }, fwd = { .sa_handler = forward_signal }, old[4];
+	/* ^C and ^\ are the debugger's; TERM and HUP reach it through us. They
+	 * are blocked across the fork, so one that comes before the child's pid
+	 * is known is forwarded once it is. */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old[2];
+	sigset_t fwd, was;
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
 	sigaction(SIGINT, &ign, &old[0]);
 	sigaction(SIGQUIT, &ign, &old[1]);
-	sigaction(SIGTERM, &fwd, &old[2]);
-	sigaction(SIGHUP, &fwd, &old[3]);
+	sigprocmask(SIG_BLOCK, &fwd, &was);
 	pid_t pid = fork();
 	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+		child_signals();
 		execvp(o->debugger, argv);
 		fprintf(stderr, "gzcoredump: cannot run %s: %s\n", o->debugger, strerror(errno));
 		_exit(127);
@@ -313,15 +337,20 @@ static int run_debugger(const struct debug_opts *o, const char *exe, const char 
 		rc = 1;
 	} else {
 		child_to_signal = pid;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		sigprocmask(SIG_SETMASK, &was, NULL);
+		/* not reaped yet (WNOWAIT): a signal forwarded meanwhile cannot
+		 * reach another process that got the pid */
+		siginfo_t si;
+		while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
 			;
 		child_to_signal = 0;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 		rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	sigaction(SIGINT, &old[0], NULL);
 	sigaction(SIGQUIT, &old[1], NULL);
-	sigaction(SIGTERM, &old[2], NULL);
-	sigaction(SIGHUP, &old[3], NULL);
 	free(argv);
 	return rc;
 }
@@ -374,6 +403,11 @@ int cmd_debug(int argc, char **argv)
 			  m->truncated_reason ? m->truncated_reason : "?");
 	exe = pick_exe(&o, m);
 
+	struct sigaction note = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &note, NULL);
+	sigaction(SIGHUP, &note, NULL);
+	sigaction(SIGINT, &note, NULL);
+	sigaction(SIGQUIT, &note, NULL);
 	/* a mount namespace of our own: the mount stays private to us and the debugger */
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		cli_error("debug needs root, for a private mount of the store (%s)", strerror(errno));
@@ -401,8 +435,10 @@ int cmd_debug(int argc, char **argv)
 		goto out;
 	}
 	if (wait_mounted(mnt, dir, &fs) < 0) {
-		cli_error("the store did not mount (with %s)", gzcorefs);
-		show_log(logfd);
+		if (!stop_signal) {
+			cli_error("the store did not mount (with %s)", gzcorefs);
+			show_log(logfd);
+		}
 		goto out;
 	}
 	mounted = 1;
@@ -424,10 +460,17 @@ int cmd_debug(int argc, char **argv)
 			cli_printable_or(exe, "(no executable)", b[3], sizeof(b[3])),
 			cli_printable_or(core, "?", b[4], sizeof(b[4])));
 	}
-	status = run_debugger(&o, exe, core);
+	if (!stop_signal)
+		status = run_debugger(&o, exe, core);
 out:
+	if (stop_signal) {
+		cli_error("stopped by signal %d before the debugger started", (int)stop_signal);
+		status = 128 + stop_signal;
+	}
 	if (mounted && umount2(mnt, MNT_DETACH) < 0)
 		cli_error("cannot unmount %s: %s", mnt, strerror(errno));
+	else if (!mounted && made_mnt)
+		umount2(mnt, MNT_DETACH); /* stopped while it was mounting: it may be there */
 	if (fs > 0) {
 		kill(fs, SIGTERM);
 		while (waitpid(fs, NULL, 0) < 0 && errno == EINTR)

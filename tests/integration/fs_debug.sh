@@ -89,6 +89,24 @@ rc=$?
 wait_for '[ "$(leftovers)" = "$before" ]' || fail "SIGTERM left something behind: $(leftovers)"
 ok "exact bytes, a private mount, SIGTERM passed on and cleaned up"
 
+# SIGTERM while the store is still mounting (a slow gzcorefs beside a copy
+# of gzcoredump): the command ends through its cleanup, leaving nothing
+mkdir -p "$TMP/slow"
+cp "$GZCOREDUMP" "$TMP/slow/gzcoredump"
+printf '#!/bin/sh\nsleep 2\nexec "%s" "$@"\n' "$(dirname "$GZCOREDUMP")/gzcorefs" >"$TMP/slow/gzcorefs"
+chmod +x "$TMP/slow/gzcorefs"
+"$TMP/slow/gzcoredump" debug -q "$SAMPLE_PID" -S "$store" --debugger "$TMP/fakedbg" 2>"$TMP/slow.err" &
+dpid=$!
+at_exit "kill -9 $dpid 2>/dev/null"
+sleep 0.7
+kill -TERM $dpid
+wait $dpid
+rc=$?
+[ $rc = 143 ] || { cat "$TMP/slow.err"; fail "SIGTERM while mounting: exit status $rc, not 143"; }
+grep -q 'stopped by signal 15 before the debugger started' "$TMP/slow.err" || fail "no word of the stop: $(cat "$TMP/slow.err")"
+wait_for '[ "$(leftovers)" = "$before" ]' || fail "SIGTERM while mounting left something behind: $(leftovers)"
+ok "SIGTERM while mounting ends cleanly"
+
 out=$("$GZCOREDUMP" debug 999999999 -S "$store" 2>&1) && fail "an unknown ID succeeded"
 echo "$out" | grep -q "no core '999999999'" || fail "unknown ID: $out"
 "$GZCOREDUMP" debug --no-such-option -S "$store" >/dev/null 2>&1; [ $? = 2 ] || fail "a bad option is not a usage error"
