@@ -89,7 +89,7 @@ struct gzc_view {
 	 * it can serve one user's core to another (a rescan that makes a new
 	 * record of the same file keeps its name) */
 	void *names_by_key;          /* tsearch of struct given_name by key */
-	void *names_by_path;         /* tsearch of struct given_name by path */
+	void *names_by_path;         /* tsearch of struct given_name by path, then group */
 };
 
 /* A name given to a store file: key "group/name" (group names hold no
@@ -729,22 +729,32 @@ static int cmp_given_key(const void *a, const void *b)
 	return strcmp(((const struct given_name *)a)->key, ((const struct given_name *)b)->key);
 }
 
+/* Orders by path, then by the group part of the key (up to its '/'). */
 static int cmp_given_path(const void *a, const void *b)
 {
-	return strcmp(((const struct given_name *)a)->path, ((const struct given_name *)b)->path);
+	const struct given_name *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	size_t lx = strcspn(x->key, "/"), ly = strcspn(y->key, "/");
+	c = memcmp(x->key, y->key, lx < ly ? lx : ly);
+	return c ? c : (lx > ly) - (lx < ly);
 }
 
-/* The name the store file at path was given in group (NULL: none, or in
- * another group). */
+/* The name the store file at path was given in group (NULL: none there). */
 static const char *given_name_of(struct gzc_view *v, const char *path, const char *group)
 {
-	struct given_name key = { .path = (char *)path };
-	void *found = tfind(&key, &v->names_by_path, cmp_given_path);
+	char buf[sizeof(struct given_name) + GZC_VIEW_NAME_MAX + 2];
+	struct given_name *key = (struct given_name *)buf;
+	size_t cap = sizeof(buf) - sizeof(*key);
+	key->path = (char *)path;
+	if ((size_t)snprintf(key->key, cap, "%s/", group) >= cap)
+		return NULL;
+	void *found = tfind(key, &v->names_by_path, cmp_given_path);
 	if (!found)
 		return NULL;
 	const struct given_name *g = *(struct given_name **)found;
-	size_t gl = strlen(group);
-	return strncmp(g->key, group, gl) == 0 && g->key[gl] == '/' ? g->key + gl + 1 : NULL;
+	return g->key + strlen(group) + 1;
 }
 
 /* Was name in group ever given to a store file other than path? */
@@ -759,14 +769,16 @@ static int given_to_other(struct gzc_view *v, const char *group, const char *nam
 	return found && strcmp((*(struct given_name **)found)->path, path) != 0;
 }
 
-/* Remembers that the store file at path is called name in group: its
- * first name stays its name (a file whose group changed keeps the first). */
+/* Remembers that the store file at path is called name in group: in each
+ * group a file was shown in, its first name there stays its name, and no
+ * name it had is given to another file (a file whose group changes, as its
+ * sidecar comes, goes or changes, keeps every name it had reserved). */
 static int give_name(struct gzc_view *v, const char *group, const char *name, const char *path)
 {
-	struct given_name key = { .path = (char *)path }, *g;
+	struct given_name *g;
 	size_t n = strlen(group) + 1 + strlen(name) + 1;
 
-	if (tfind(&key, &v->names_by_path, cmp_given_path))
+	if (given_name_of(v, path, group))
 		return 0;
 	if (!(g = malloc(sizeof(*g) + n)))
 		return -ENOMEM;

@@ -467,6 +467,37 @@ Test(view, many_pid_collisions_and_stable_names)
 	gzc_view_free(v);
 }
 
+/* A file shown in one group and then in another (its sidecar went) keeps
+ * both names reserved: once it is gone, neither goes to another file. */
+Test(view, names_reserved_in_every_group_a_file_was_in)
+{
+	char p[300];
+	store_own("app-1", "core.7.100", 7, 100, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	cr_assert(gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.7"));
+	gzc_view_put(v, s);
+	/* the sidecar goes: a foreign file now, named by its file name */
+	snprintf(p, sizeof(p), "%s/app-1/core.7.100.json", root);
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "unknown");
+	cr_assert(g && gzc_view_find_file(g, "core.7.100"), "shown in its second group");
+	gzc_view_put(v, s);
+	/* it goes, and another file that would have its second name comes */
+	snprintf(p, sizeof(p), "%s/app-1/core.7.100.gz", root);
+	cr_assert_eq(unlink(p), 0);
+	store_foreign("core.7.100.gz", DATA_LEN);
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	g = gzc_view_find_group(s, "unknown");
+	cr_assert(g);
+	cr_assert_null(gzc_view_find_file(g, "core.7.100"), "the name it had in its second group is not reused");
+	cr_assert(gzc_view_find_file(g, "core.7.100.1"));
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
 /* A file that is no core, beside a sidecar, is looked at once, not at
  * every rescan (the sidecar's state is kept for every record). */
 Test(view, garbage_with_a_sidecar_is_identified_once)
