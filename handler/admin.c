@@ -259,7 +259,7 @@ int cmd_list(int argc, char **argv)
 		       "VERSION", "SIZE", "STORED", "TRUNC", "FILE");
 		for (size_t i = 0; i < n; i++) {
 			const struct gzc_meta *m = &e[i].meta;
-			char t[32], sz[16], csz[16], app[96], ver[96], sig[32], grp[512], core[1024];
+			char t[32], sz[16], csz[16], app[96], ver[96], sig[32], file[CLI_ENTRY_FILE_MAX];
 			if (!e[i].core[0])
 				continue;
 			char uid[24];
@@ -282,13 +282,12 @@ int cmd_list(int argc, char **argv)
 					 : idd ? " (foreign: no sidecar)"
 					 : e[i].identify_rc == -ENODATA ? " (foreign: no sidecar, not indexed: see info)"
 									: " (foreign: no sidecar, not a readable core)";
-			printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s%s%s%s\n", t, pid, uid,
+			printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s%s\n", t, pid, uid,
 			       cli_printable_or(m->signal_name, "?", sig, sizeof(sig)),
 			       cli_printable_or(fgn ? m->comm : m->app, "?", app, sizeof(app)),
 			       cli_printable_or(m->app_version, "?", ver, sizeof(ver)), ok || idd ? sz : "?",
 			       ok || fgn ? csz : "?", ok ? (m->truncated ? "yes" : "no") : "?",
-			       cli_printable_or(e[i].group, "", grp, sizeof(grp)), e[i].group[0] ? "/" : "",
-			       cli_printable_or(e[i].core, "?", core, sizeof(core)), note);
+			       cli_entry_file(&e[i], file, sizeof(file)), note);
 		}
 	}
 	gzc_store_list_free(e, n);
@@ -313,16 +312,22 @@ int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 	return i;
 }
 
+const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t cap)
+{
+	char raw[sizeof(e->group) + sizeof(e->core) + 1];
+	snprintf(raw, sizeof(raw), "%s%s%s", e->group, e->group[0] ? "/" : "", e->core);
+	cli_printable(raw, buf, cap);
+	return buf;
+}
+
 void cli_store_identify(int rootfd, struct gzc_store_entry *e)
 {
 	if (!e->foreign || e->identified)
 		return;
 	int r = gzc_store_identify(rootfd, e, true);
-	char g[512], c[1024];
+	char f[CLI_ENTRY_FILE_MAX];
 	if (r < 0)
-		cli_error("note: %s%s%s has no sidecar and its core notes cannot be read: %s",
-			  cli_printable_or(e->group, "", g, sizeof(g)), e->group[0] ? "/" : "",
-			  cli_printable_or(e->core, "?", c, sizeof(c)),
+		cli_error("note: %s has no sidecar and its core notes cannot be read: %s", cli_entry_file(e, f, sizeof(f)),
 			  r == -ENOEXEC ? "not an ELF core" : r == -EBADMSG ? "not a whole ELF core, or damaged" : strerror(-r));
 }
 
@@ -330,11 +335,9 @@ void cli_store_identify(int rootfd, struct gzc_store_entry *e)
 static void info_foreign(const char *store, const struct gzc_store_entry *e)
 {
 	const struct gzc_meta *m = &e->meta;
-	char t[32], b[4][512];
+	char t[32], b[3][512], f[CLI_ENTRY_FILE_MAX];
 	fmt_time(m->timestamp_us, t, sizeof(t));
-	printf("File:        %s/%s%s%s\n", cli_printable_or(store, "?", b[0], sizeof(b[0])),
-	       cli_printable_or(e->group, "", b[1], sizeof(b[1])), e->group[0] ? "/" : "",
-	       cli_printable_or(e->core, "?", b[2], sizeof(b[2])));
+	printf("File:        %s/%s\n", cli_printable_or(store, "?", b[0], sizeof(b[0])), cli_entry_file(e, f, sizeof(f)));
 	printf("Metadata:    none (a file the handler did not store: gzcoredump -c, gzip, ...)%s\n",
 	       e->identified ? "; below, what the core's own notes say" : "");
 	printf("Time:        %s (the file's mtime)\n", t);
@@ -446,10 +449,8 @@ int cmd_extract(int argc, char **argv)
 		errno = EINVAL;
 	}
 	if (fd < 0) {
-		char g[512], c[1024];
-		cli_error("cannot open %s%s%s: %s", cli_printable_or(e[i].group, "", g, sizeof(g)),
-			  e[i].group[0] ? "/" : "", cli_printable_or(e[i].core, "?", c, sizeof(c)),
-			  strerror(rc < 0 ? -rc : errno));
+		char f[CLI_ENTRY_FILE_MAX];
+		cli_error("cannot open %s: %s", cli_entry_file(&e[i], f, sizeof(f)), strerror(rc < 0 ? -rc : errno));
 		goto out;
 	}
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);

@@ -109,6 +109,12 @@ int cli_store_open_list(const char *store, const char *config, struct gzc_config
  * Returns its position or -1. */
 int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id);
 
+/* An entry's file relative to the store ("group/core", or "core" for a
+ * file at the root), escaped as cli_printable() does, into buf (cap >= 6;
+ * CLI_ENTRY_FILE_MAX always suffices). Returns buf. */
+#define CLI_ENTRY_FILE_MAX 1600
+const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t cap);
+
 /* Reads a foreign entry's notes (gzc_store_identify, indexing the file if
  * it must); says so on stderr when it cannot. Nothing for other entries. */
 void cli_store_identify(int rootfd, struct gzc_store_entry *e);

@@ -444,9 +444,8 @@ int cmd_debug(int argc, char **argv)
 	mounted = 1;
 	int rc = find_core(mnt, &e[i], core, sizeof(core));
 	if (rc < 0) {
-		char g[512], c[1024];
-		cli_error("the mount does not show %s%s%s: %s", cli_printable_or(e[i].group, "", g, sizeof(g)),
-			  e[i].group[0] ? "/" : "", cli_printable_or(e[i].core, "?", c, sizeof(c)), strerror(-rc));
+		char f[CLI_ENTRY_FILE_MAX];
+		cli_error("the mount does not show %s: %s", cli_entry_file(&e[i], f, sizeof(f)), strerror(-rc));
 		show_log(logfd);
 		goto out;
 	}

@@ -521,3 +521,10 @@ int64_t gzc_reader_seek(struct gzc_reader *r, uint64_t off, int whence)
 	/* no data after off; the end of the file is a hole */
 	return want_zero ? (int64_t)idx->usize : -ENXIO;
 }
+
+int gzc_reader_read_cb(void *reader, uint64_t off, void *buf, size_t len)
+{
+	if (len > (1u << 30))
+		len = 1u << 30;
+	return (int)gzc_reader_pread(reader, buf, len, off);
+}

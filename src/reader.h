@@ -74,6 +74,10 @@ enum gzc_index_origin gzc_reader_index_origin(const struct gzc_reader *r);
  * match: never wrong bytes), -ENOMEM, -errno of pread. */
 GZC_MUST_CHECK ssize_t gzc_reader_pread(struct gzc_reader *r, void *buf, size_t len, uint64_t off);
 
+/* gzc_reader_pread() shaped as corenote.h's gzc_core_read_fn (ctx is the
+ * reader; reads of over 1 GiB are cut to 1 GiB, which that callback allows). */
+int gzc_reader_read_cb(void *reader, uint64_t off, void *buf, size_t len);
+
 /* Decodes span i into buf (cap >= its length) without the cache, checking
  * its CRC. Thread safe. Returns the span length or -EBADMSG, -EINVAL, -ENOMEM, -errno. */
 GZC_MUST_CHECK long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t cap);

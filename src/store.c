@@ -245,10 +245,11 @@ static int add_foreign(int dfd, const char *group, const char *name, struct gzc_
 }
 
 /* One directory: a group (group != "") or the root (foreign files only).
- * Sidecars give the handler's cores; with `foreign`, other compressed
- * files are listed as foreign. Returns 1 when the entry cap is reached. */
-static int list_dir(int rootfd, const char *group, bool parse, bool foreign, struct gzc_store_entry **arr,
-		    size_t *n, size_t *cap)
+ * Sidecars give the handler's cores; with parse, their sidecars are read
+ * and other compressed files are listed as foreign. Returns 1 when the
+ * entry cap is reached. */
+static int list_dir(int rootfd, const char *group, bool parse, struct gzc_store_entry **arr, size_t *n,
+		    size_t *cap)
 {
 	int gfd, r;
 	/* longer than any group we make: not ours (and an entry could not name it whole) */
@@ -273,7 +274,7 @@ static int list_dir(int rootfd, const char *group, bool parse, bool foreign, str
 		if (name[0] == '.')
 			continue;
 		if (!group[0] || !ends_with(name, len, GZC_META_SUFFIX)) {
-			if (foreign && de->d_type != DT_DIR)
+			if (parse && de->d_type != DT_DIR)
 				r = add_foreign(gfd, group, name, arr, n, cap);
 			continue;
 		}
@@ -333,10 +334,10 @@ static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *re
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
-			r = list_dir(rootfd, de->d_name, parse, parse, &arr, &n, &cap);
+			r = list_dir(rootfd, de->d_name, parse, &arr, &n, &cap);
 	closedir(d);
 	if (r == 0 && parse)
-		r = list_dir(rootfd, "", parse, true, &arr, &n, &cap);
+		r = list_dir(rootfd, "", parse, &arr, &n, &cap);
 	if (r < 0) {
 		gzc_store_list_free(arr, n);
 		return r;
@@ -376,13 +377,6 @@ int gzc_store_entry_dir(int rootfd, const struct gzc_store_entry *e, int *ret_fd
 		return -errno;
 	*ret_fd = fd;
 	return 0;
-}
-
-static int read_cb(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	if (len > (1u << 30))
-		len = 1u << 30;
-	return (int)gzc_reader_pread(ctx, buf, len, off);
 }
 
 /* Is this compressed file an ELF core? Its first bytes say, without a scan. */
@@ -429,7 +423,7 @@ static int identify(int dfd, struct gzc_store_entry *e, bool scan)
 		return rc;
 	}
 	uint64_t size = gzc_reader_size(r);
-	if ((rc = gzc_corenote_read(read_cb, r, size, &info)) == 0 && (rc = gzc_meta_from_coreinfo(&e->meta, info)) == 0) {
+	if ((rc = gzc_corenote_read(gzc_reader_read_cb, r, size, &info)) == 0 && (rc = gzc_meta_from_coreinfo(&e->meta, info)) == 0) {
 		e->meta.size = size;
 		rc = gzc_meta_set(&e->meta.format, (gzc_reader_index(r)->flags & GZC_IDX_F_ZLIB) ? "zlib" : "gzip");
 	}

@@ -380,14 +380,6 @@ static int index_size(struct gzc_view *v, const struct gzc_view_core *c, int fd,
 	return rc;
 }
 
-static int core_read_cb(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	if (len > (1u << 30))
-		len = 1u << 30;
-	ssize_t n = gzc_reader_pread(ctx, buf, len, off);
-	return (int)n;
-}
-
 /* A foreign core: its notes name it. Takes fd over in every case. */
 static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd, const char *stripped)
 {
@@ -402,7 +394,7 @@ static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd,
 	}
 	c->usize = gzc_reader_size(r);
 	gzc_meta_init(&m);
-	if (gzc_corenote_read(core_read_cb, r, c->usize, &info) == 0) {
+	if (gzc_corenote_read(gzc_reader_read_cb, r, c->usize, &info) == 0) {
 		/* named as the handler names a core without package metadata
 		 * (elfid.c): comm, else the exe's base name, and "bid-" + the
 		 * build-id's first hex digits, so one program's cores meet in one
