@@ -761,9 +761,9 @@ static int given_to_other(struct gzc_view *v, const char *group, const char *nam
 	return found && strcmp((*(struct given_name **)found)->path, path) != 0;
 }
 
-/* Remembers that the store file at path is called name in group: in each
- * group a file was shown in, its first name there stays its name, and no
- * name it had is given to another file (a file whose group changes, as its
+/* Remembers that the store file at path is called name in group (and its
+ * metadata name.json): in each group a file was shown in, its first name
+ * there stays its name, and no name it had is given to another file (a file whose group changes, as its
  * sidecar comes, goes or changes, keeps every name it had reserved). */
 static int give_name(struct gzc_view *v, const char *group, const char *name, const char *path)
 {
@@ -790,6 +790,20 @@ static int give_name(struct gzc_view *v, const char *group, const char *name, co
 		free(g->path);
 		free(g);
 		return -ENOMEM;
+	}
+	/* its metadata's name too (by key only: the core's name finds the file) */
+	struct given_name *m;
+	size_t mn = n + strlen(GZC_META_SUFFIX);
+	if (!(m = malloc(sizeof(*m) + mn)) || !(m->path = strdup(path))) {
+		free(m);
+		return -ENOMEM;
+	}
+	snprintf(m->key, mn, "%s/%s%s", group, name, GZC_META_SUFFIX);
+	a = tsearch(m, &v->names_by_key, cmp_given_key);
+	if (!a || *a != m) {
+		free(m->path);
+		free(m);
+		return a ? 0 : -ENOMEM;
 	}
 	return 0;
 }
@@ -847,7 +861,7 @@ static int add_files(struct gzc_view *v, struct gzc_view_group *g, struct gzc_vi
 			return -ENOMEM;
 		}
 		if (strlen(meta) <= GZC_VIEW_NAME_MAX && !name_taken(names, name) && !name_taken(names, meta) &&
-		    !given_to_other(v, g->name, name, c->path))
+		    !given_to_other(v, g->name, name, c->path) && !given_to_other(v, g->name, meta, c->path))
 			break;
 		free(name);
 		free(meta);

@@ -495,6 +495,17 @@ Test(view, names_reserved_in_every_group_a_file_was_in)
 	cr_assert_null(gzc_view_find_file(g, "core.7.100"), "the name it had in its second group is not reused");
 	cr_assert(gzc_view_find_file(g, "core.7.100.1"));
 	gzc_view_put(v, s);
+	/* nor is the name its metadata had: a file that would be called
+	 * core.7.100.1.json comes after core.7.100.1 went */
+	snprintf(p, sizeof(p), "%s/core.7.100.gz", root);
+	cr_assert_eq(unlink(p), 0);
+	store_foreign("core.7.100.1.json.gz", DATA_LEN);
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	g = gzc_view_find_group(s, "unknown");
+	cr_assert(g);
+	cr_assert_null(gzc_view_find_file(g, "core.7.100.1.json"), "a metadata name is not given to a core");
+	cr_assert(gzc_view_find_file(g, "core.7.100.1.json.1"));
+	gzc_view_put(v, s);
 	gzc_view_free(v);
 }
 
