@@ -29,14 +29,16 @@ struct admin_opts {
 	int nmatches;
 };
 
-/* "2h" (that long ago), "2026-11-26" or "2026-11-26 14:30[:00]" (local
- * time) into microseconds since the epoch. Returns 0 or -EINVAL. */
+/* "2h" (that long ago; a unit is needed), "2026-11-26" or "2026-11-26
+ * 14:30[:00]" (local time) into microseconds since the epoch. Returns 0
+ * or -EINVAL. */
 static int parse_since(const char *s, uint64_t *ret)
 {
 	uint64_t secs;
 	struct tm tm;
 	const char *end;
-	if (gzc_config_parse_duration(s, &secs) == 0) {
+	/* a bare number is no duration here: "2026" would be 2026 seconds ago */
+	if (s[strspn(s, "0123456789")] && gzc_config_parse_duration(s, &secs) == 0) {
 		uint64_t now = (uint64_t)time(NULL);
 		*ret = secs < now ? (now - secs) * 1000000 : 0;
 		return 0;

@@ -167,6 +167,8 @@ rows() { "$GZCOREDUMP" list -S "$STORE" "$@" | tail -n +2 | wc -l; }
 pid5=$(for j in "$STORE"/*/core.*.json; do [ "$(meta "$j" "d['process']['comm']")" = mu5 ] && meta "$j" "d['process']['pid']"; done)
 [ "$(rows "$pid5")" = 1 ] && [ "$(rows "$SEGV")" = "$n" ] && [ "$(rows 999999999)" = 0 ] || fail "list by pid or exe"
 "$GZCOREDUMP" list -S "$STORE" --since yesterdayish >/dev/null 2>&1 && fail "list took a bad --since"
+"$GZCOREDUMP" list -S "$STORE" --since 2026 >/dev/null 2>&1 && fail "list took a bare number (no unit) for --since"
+"$GZCOREDUMP" list -S "$STORE" -n 1k >/dev/null 2>&1 && fail "list took -n 1k"
 ok "list filters: comm, pid, exe, -n, --since"
 "$GZCOREDUMP" uninstall >/dev/null
 
