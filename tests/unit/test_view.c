@@ -467,6 +467,25 @@ Test(view, many_pid_collisions_and_stable_names)
 	gzc_view_free(v);
 }
 
+/* The store file gone_rel goes and a foreign new_rel comes: in group
+ * "unknown" the new file is not called taken (a name given before) but
+ * takes next. */
+static void gone_and_new(struct gzc_view *v, const char *gone_rel, const char *new_rel, const char *taken,
+			 const char *next, const char *why)
+{
+	char p[300];
+	struct gzc_view_snap *s;
+	snprintf(p, sizeof(p), "%s/%s", root, gone_rel);
+	cr_assert_eq(unlink(p), 0, "%s", p);
+	store_foreign(new_rel, DATA_LEN);
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "unknown");
+	cr_assert(g);
+	cr_assert_null(gzc_view_find_file(g, taken), "%s", why);
+	cr_assert(gzc_view_find_file(g, next), "%s", next);
+	gzc_view_put(v, s);
+}
+
 /* A file shown in one group and then in another (its sidecar went) keeps
  * both names reserved: once it is gone, neither goes to another file. */
 Test(view, names_reserved_in_every_group_a_file_was_in)
@@ -486,26 +505,12 @@ Test(view, names_reserved_in_every_group_a_file_was_in)
 	cr_assert(g && gzc_view_find_file(g, "core.7.100"), "shown in its second group");
 	gzc_view_put(v, s);
 	/* it goes, and another file that would have its second name comes */
-	snprintf(p, sizeof(p), "%s/app-1/core.7.100.gz", root);
-	cr_assert_eq(unlink(p), 0);
-	store_foreign("core.7.100.gz", DATA_LEN);
-	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
-	g = gzc_view_find_group(s, "unknown");
-	cr_assert(g);
-	cr_assert_null(gzc_view_find_file(g, "core.7.100"), "the name it had in its second group is not reused");
-	cr_assert(gzc_view_find_file(g, "core.7.100.1"));
-	gzc_view_put(v, s);
+	gone_and_new(v, "app-1/core.7.100.gz", "core.7.100.gz", "core.7.100", "core.7.100.1",
+		     "the name it had in its second group is not reused");
 	/* nor is the name its metadata had: a file that would be called
 	 * core.7.100.1.json comes after core.7.100.1 went */
-	snprintf(p, sizeof(p), "%s/core.7.100.gz", root);
-	cr_assert_eq(unlink(p), 0);
-	store_foreign("core.7.100.1.json.gz", DATA_LEN);
-	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
-	g = gzc_view_find_group(s, "unknown");
-	cr_assert(g);
-	cr_assert_null(gzc_view_find_file(g, "core.7.100.1.json"), "a metadata name is not given to a core");
-	cr_assert(gzc_view_find_file(g, "core.7.100.1.json.1"));
-	gzc_view_put(v, s);
+	gone_and_new(v, "core.7.100.gz", "core.7.100.1.json.gz", "core.7.100.1.json", "core.7.100.1.json.1",
+		     "a metadata name is not given to a core");
 	gzc_view_free(v);
 }
 
