@@ -485,8 +485,7 @@ int cmd_vacuum(int argc, char **argv)
 	gzc_store_list_free(e, n);
 	int r = gzc_store_lock(rootfd, &lockfd);
 	if (r == 0) {
-		struct gzc_ret_limits lim = { .max_use = cfg.max_use, .keep_free = cfg.keep_free,
-					      .max_per_app = cfg.max_per_app, .max_age_s = cfg.max_age_s };
+		struct gzc_ret_limits lim = cli_limits(&cfg);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		r = gzc_store_vacuum(rootfd, &lim, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, NULL,

@@ -99,6 +99,9 @@ void cli_note_onepass(const char *name);
 struct gzc_config;
 struct gzc_store_entry;
 
+/* The config's retention limits, as retention.h takes them. */
+struct gzc_ret_limits cli_limits(const struct gzc_config *cfg);
+
 /* Loads the config (config, else GZC_CONFIG_PATH if it exists), opens the
  * store (store, else the config's) and lists it. Returns 0 (the caller owns
  * *ret_root and the list: gzc_store_list_free) or prints and returns 1. */

@@ -260,15 +260,9 @@ static void run_hook(const struct capture *c, const char *event, const char *cmd
 	(void)r; /* logged by cli_run_hook; a failed hook never loses the core */
 }
 
-static struct gzc_ret_limits limits_of(const struct gzc_config *cfg)
-{
-	return (struct gzc_ret_limits){ .max_use = cfg->max_use, .keep_free = cfg->keep_free,
-					.max_per_app = cfg->max_per_app, .max_age_s = cfg->max_age_s };
-}
-
 static uint64_t core_budget(const struct gzc_config *cfg, uint64_t written, uint64_t fs_free)
 {
-	struct gzc_ret_limits lim = limits_of(cfg);
+	struct gzc_ret_limits lim = cli_limits(cfg);
 	return gzc_retention_core_budget(&lim, written, fs_free);
 }
 
@@ -279,7 +273,7 @@ static uint64_t core_budget(const struct gzc_config *cfg, uint64_t written, uint
  * go on, 0 to skip (logged), negative errno. */
 static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_budget)
 {
-	struct gzc_ret_limits lim = limits_of(&c->cfg);
+	struct gzc_ret_limits lim = cli_limits(&c->cfg);
 	int r;
 	if (c->cfg.rate_count) {
 		/* per executable: its path, or the comm if /proc gave none */
@@ -327,7 +321,7 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
  * new total), else 0. */
 static int make_room(struct capture *c, int rootfd, uint64_t out, uint64_t need, uint64_t *budget)
 {
-	struct gzc_ret_limits lim = limits_of(&c->cfg);
+	struct gzc_ret_limits lim = cli_limits(&c->cfg);
 	uint64_t margin = out / 4 > ROOM_MIN ? out / 4 : ROOM_MIN, fs_free = 0;
 	struct gzc_ret_incoming in = { .group = c->m.group, .written = out, .reserve = need + MIN_BUDGET + margin,
 				       .time_us = c->m.timestamp_us };
@@ -496,7 +490,7 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, struct g
 		goto fail_links;
 	snprintf(ret_path, cap, "%s/%s", c->m.group, core);
 	/* after: retention again, sparing the core just stored */
-	struct gzc_ret_limits lim = limits_of(&c->cfg);
+	struct gzc_ret_limits lim = cli_limits(&c->cfg);
 	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, base, NULL, NULL);
 	if (v < 0)
 		cli_error("vacuum after storing failed: %s", strerror(-v));

@@ -163,3 +163,9 @@ int cli_core_cut_short(const struct gzc_writer *w, uint64_t *ret_expected)
 	*ret_expected = end;
 	return gzc_writer_bytes_in(w) < end;
 }
+
+struct gzc_ret_limits cli_limits(const struct gzc_config *cfg)
+{
+	return (struct gzc_ret_limits){ .max_use = cfg->max_use, .keep_free = cfg->keep_free,
+					.max_per_app = cfg->max_per_app, .max_age_s = cfg->max_age_s };
+}
