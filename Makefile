@@ -6,6 +6,7 @@
 #   make bench           benchmarks against the peers (writes bench/ results)
 #   make install         honours PREFIX and DESTDIR
 #   make deps            install build/test dependencies with apt-get
+#   make fuzz            run the libFuzzer targets (FUZZ_TIME seconds each; clang)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -33,6 +34,9 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
            -DGZC_VERSION=\"$(VERSION)\" -Isrc
 LDFLAGS += -pthread
+# extra flags that keep the ones above (the fuzz build passes its own)
+CFLAGS  += $(XCFLAGS)
+LDFLAGS += $(XLDFLAGS)
 
 ifeq ($(SAN),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -65,10 +69,13 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELP_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN := $(HELP_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
 LIBA     := $(BUILD)/libgzcore.a
 PROGS    := $(BUILD)/gzcoredump $(BUILD)/gzcorefs
 
-.PHONY: all check unit integration bench install uninstall clean deps demo
+.PHONY: all check unit integration bench install uninstall clean deps demo fuzz fuzz-build fuzz-bins
 
 all: $(PROGS)
 
@@ -94,15 +101,35 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)
+
+# libFuzzer targets: their own build (clang, ASan + UBSan) in $(FUZZ_BUILD);
+# nothing is built, with a note, where clang's libFuzzer is missing (the
+# fuzz_corpus test then skips)
+FUZZ_CC    ?= clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+fuzz-build:
+	@if tests/fuzz/have-libfuzzer.sh $(FUZZ_CC); then \
+	  $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) ENGINE=auto SAN= CC=$(FUZZ_CC) \
+	    XCFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" XLDFLAGS="$(FUZZ_SAN)" fuzz-bins; fi
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh long
+
 # Unit tests first, then the integration scripts (each one at a time: several
 # touch /proc/sys/kernel/core_pattern or mount FUSE).
-check: all $(UNIT_BIN) $(HELP_BIN)
+check: all $(UNIT_BIN) $(HELP_BIN) fuzz-build
 	@BUILD=$(BUILD) tests/run-tests.sh $(UNIT_BIN)
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) ONLY=unit tests/run-tests.sh $(UNIT_BIN)
 
-integration: all $(HELP_BIN)
+integration: all $(HELP_BIN) fuzz-build
 	@BUILD=$(BUILD) ONLY=integration tests/run-tests.sh
 
 bench: all $(HELP_BIN)

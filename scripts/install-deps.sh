@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  build-essential pkg-config make gcc \
+  build-essential pkg-config make gcc clang libclang-rt-dev \
   zlib1g-dev libisal-dev isal libelf-dev libjson-c-dev libfuse3-dev fuse3 libcriterion-dev \
   gdb elfutils binutils gzip pigz p7zip-full qpdf zstd gztool python3 python3-indexed-gzip \
   util-linux procps e2fsprogs coreutils passwd bc >/dev/null

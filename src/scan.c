@@ -414,21 +414,21 @@ int gzc_scan_build(int fd, uint32_t span, struct gzc_index **ret, struct gzc_sca
 {
 	struct scan s;
 	struct stat st;
-	unsigned char head[2];
+	unsigned char head[3];
 	uint32_t own_span = 0;
 	int r, own, gzip;
 
 	memset(&s, 0, sizeof(s));
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	ssize_t n = gzc_pread_all(fd, head, 2, 0);
+	ssize_t n = gzc_pread_all(fd, head, sizeof(head), 0);
 	if (n < 0)
 		return (int)n;
 	if (n < 2)
 		return set_err(err, &s, "file too short for a gzip or zlib header", -EBADMSG);
-	gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
-	if (!gzip && ((head[0] & 0x0f) != Z_DEFLATED || (head[0] >> 4) > 7 || (head[0] * 256 + head[1]) % 31 != 0))
+	if (!gzc_scan_sniff(head, (size_t)n))
 		return set_err(err, &s, "not a gzip or zlib file", -EBADMSG);
+	gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
 	own = gzc_scan_is_own(fd, &own_span);
 	if (own < 0)
 		return own;

@@ -191,17 +191,22 @@ static struct gzc_store_entry *add_entry(struct gzc_store_entry **arr, size_t *n
 	return e;
 }
 
-static bool ends_with(const char *s, size_t len, const char *suf)
+bool gzc_store_has_suffix(const char *name, const char *suffix)
 {
-	size_t m = strlen(suf);
-	return len >= m && strcmp(s + len - m, suf) == 0;
+	size_t n = strlen(name), m = strlen(suffix);
+	return n >= m && strcmp(name + n - m, suffix) == 0;
+}
+
+bool gzc_store_is_aux(const char *name)
+{
+	return gzc_store_has_suffix(name, GZC_IDX_SUFFIX) || gzc_store_has_suffix(name, GZC_META_SUFFIX);
 }
 
 /* A core the handler stored: "<base>.gz" or "<base>.zz" with its sidecar. */
 static bool own_core(int dfd, const char *name, size_t len)
 {
 	char base[GZC_STORE_BASE_MAX], side[GZC_STORE_FILE_MAX];
-	if (!(ends_with(name, len, ".gz") || ends_with(name, len, ".zz")) || len - 3 >= sizeof(base))
+	if (!(gzc_store_has_suffix(name, ".gz") || gzc_store_has_suffix(name, ".zz")) || len - 3 >= sizeof(base))
 		return false;
 	memcpy(base, name, len - 3);
 	base[len - 3] = 0;
@@ -219,8 +224,7 @@ static int add_foreign(int dfd, const char *group, const char *name, struct gzc_
 	size_t len = strlen(name);
 	unsigned char h[3];
 	struct stat st;
-	if (ends_with(name, len, GZC_IDX_SUFFIX) || ends_with(name, len, GZC_META_SUFFIX) || !is_reg(dfd, name) ||
-	    own_core(dfd, name, len))
+	if (gzc_store_is_aux(name) || !is_reg(dfd, name) || own_core(dfd, name, len))
 		return 0;
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -273,7 +277,7 @@ static int list_dir(int rootfd, const char *group, bool parse, struct gzc_store_
 		size_t len = strlen(name);
 		if (name[0] == '.')
 			continue;
-		if (!group[0] || !ends_with(name, len, GZC_META_SUFFIX)) {
+		if (!group[0] || !gzc_store_has_suffix(name, GZC_META_SUFFIX)) {
 			if (parse && de->d_type != DT_DIR)
 				r = add_foreign(gfd, group, name, arr, n, cap);
 			continue;

@@ -77,6 +77,11 @@ GZC_MUST_CHECK int gzc_store_base_name(int64_t pid, uint64_t ts_us, unsigned n, 
 /* True if name is a base name this module could have made. */
 bool gzc_store_is_base(const char *name);
 
+/* True if name ends with suffix. */
+bool gzc_store_has_suffix(const char *name, const char *suffix);
+/* True if name is an index (.gzx) or a sidecar (.json): never a core. */
+bool gzc_store_is_aux(const char *name);
+
 /* Lists every sidecar in every group (newest first by crash time), with
  * its core if linked, and every foreign file (gzip or zlib data without a
  * sidecar, in a group or at the root: foreign set, see above). Caller

@@ -200,12 +200,6 @@ static char *join(const char *dir, const char *name)
 	return s;
 }
 
-static int ends_with(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-	return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
 /* The name without its compression suffix: what the sidecar and a
  * pid-less view name are made of. */
 static char *strip_suffix(const char *name)
@@ -213,7 +207,7 @@ static char *strip_suffix(const char *name)
 	static const char *const sufs[] = { ".gz", ".zz", ".zlib", ".z", ".gzip" };
 	size_t n = strlen(name);
 	for (size_t i = 0; i < sizeof(sufs) / sizeof(sufs[0]); i++)
-		if (ends_with(name, sufs[i]) && n > strlen(sufs[i]))
+		if (gzc_store_has_suffix(name, sufs[i]) && n > strlen(sufs[i]))
 			return strndup(name, n - strlen(sufs[i]));
 	return strdup(name);
 }
@@ -642,7 +636,7 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 			nsub++;
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || ends_with(n, GZC_IDX_SUFFIX) || ends_with(n, GZC_META_SUFFIX))
+		if (!S_ISREG(st.st_mode) || gzc_store_is_aux(n))
 			continue;
 		char *path = join(dir, n);
 		if (!path) {

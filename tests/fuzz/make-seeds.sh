@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Regenerates the seed corpora in tests/fuzz/corpus/<target>/ from real
+# tools: gzip, pigz, 7z, zlib-flate and gzcoredump for the readers; gcc with
+# ld's --package-metadata and objcopy for an executable; gcore and the
+# kernel handler's own code path for a core and its sidecar. The outputs
+# are committed, so CI's fuzz_corpus test needs none of these tools; rerun
+# this after a format change.  Usage: tests/fuzz/make-seeds.sh [BUILD]
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build}
+out=tests/fuzz/corpus
+t=$(mktemp -d)
+sp=
+trap '[ -n "$sp" ] && kill "$sp" 2>/dev/null; rm -rf "$t"' EXIT
+rm -rf "$out"
+mkdir -p "$out"/{foreign,damage,index,meta,config,elf}
+
+# text of about 90 KB: more than one 64 KiB span
+cat README.md docs/FORMAT.md >"$t/text"
+head -c 90000 "$t/text" >"$t/t2"
+gzip -9 -n -c "$t/t2" >"$out/foreign/gzip-9.gz"
+pigz -p 2 -b 32 -n -c "$t/t2" >"$out/foreign/pigz.gz"
+(cd "$t" && 7z a -tgzip -mx=5 t2.gz t2 >/dev/null) && cp "$t/t2.gz" "$out/foreign/7z.gz"
+{ gzip -1 -n -c "$t/t2"; head -c 5000 "$t/text" | gzip -n -c; } >"$out/foreign/multi.gz"
+zlib-flate -compress <"$t/t2" >"$out/foreign/zlib.zz"
+gzip -n -c </dev/null >"$out/foreign/empty.gz"
+"$BUILD/gzcoredump" -c -q --span 64K -p "$t" -a seed <"$t/t2"
+own=$(ls "$t"/Core_*seed.gz)
+cp "$own" "$out/foreign/own.gz"
+cp "$own.gzx" "$out/index/own.gzx"
+"$BUILD/gzcoredump" -c -q --zlib --span 64K -p "$t" -a zseed <"$t/t2"
+cp "$(ls "$t"/Core_*zseed.zz.gzx)" "$out/index/own-zlib.gzx"
+
+printf '\000' >"$out/damage/gzip"
+printf '\001' >"$out/damage/zlib"
+printf '\000\100\000\000\000\001' >"$out/damage/one-bit"
+printf '\001\200' >"$out/damage/cut"
+
+cp packaging/gzcoredump.conf "$out/config/gzcoredump.conf"
+
+# an executable with a package note, a build-id and a .uuid section
+printf 'int main(void) { return 0; }\n' >"$t/m.c"
+gcc -Os -s -o "$t/m" "$t/m.c" -Wl,--build-id=0x0123456789abcdef0123456789abcdef01234567 \
+	-Xlinker '--package-metadata={"type":"deb","name":"seed","version":"1.2-3","os":"debian"}'
+printf 'name=seed\nversion=1.2\n' >"$t/u"
+objcopy --add-section .uuid="$t/u" "$t/m" "$out/elf/package-note-uuid"
+
+# a core: gcore of a sleeping process, cut to its headers and notes (gdb
+# writes the notes last), then stored by the kernel handler's code path for
+# its sidecar
+sleep 60 &
+sp=$!
+gcore -o "$t/core" "$sp" >/dev/null 2>&1
+python3 - "$t/core.$sp" "$out/elf/core-notes" <<'PY'
+import struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+b = open(src, 'rb').read()
+phoff, = struct.unpack_from('<Q', b, 32)
+phentsize, phnum = struct.unpack_from('<HH', b, 54)
+keep = []
+for i in range(phnum):
+    ph = list(struct.unpack_from('<IIQQQQQQ', b, phoff + i * phentsize))
+    if ph[0] == 4:                      # PT_NOTE: whole
+        keep.append((ph, b[ph[2]:ph[2] + ph[5]]))
+    elif ph[0] == 1 and len([k for k in keep if k[0][0] == 1]) < 1 and ph[5] >= 64:
+        keep.append((ph, b[ph[2]:ph[2] + 4096]))  # the first mapping's first page
+        ph[5] = min(ph[5], 4096)
+off = 64 + 56 * len(keep)
+hdr = bytearray(b[:64])
+struct.pack_into('<Q', hdr, 32, 64)
+struct.pack_into('<H', hdr, 56, len(keep))
+phs, data = bytearray(), bytearray()
+for ph, d in keep:
+    ph[2] = off + len(data)
+    phs += struct.pack('<IIQQQQQQ', *ph)
+    data += d
+open(dst, 'wb').write(bytes(hdr) + bytes(phs) + bytes(data))
+PY
+mkdir -p "$t/store"
+printf 'store = %s\n' "$t/store" >"$t/conf"
+"$BUILD/gzcoredump" --kernel -C "$t/conf" -F "$sp" "$sp" 0 0 11 "$(date +%s)" 99999999999 1 seedhost sleep <"$t/core.$sp"
+cp "$(ls "$t"/store/*/*.json | head -1)" "$out/meta/sidecar.json"
+ls -R "$out" | head -40
