@@ -636,6 +636,12 @@ int gzc_core_extent_mem(const void *head, size_t len, uint64_t *ret_end)
 	return gzc_core_extent(mem_read, &m, len, ret_end);
 }
 
+int gzc_corenote_read_mem(const void *core, size_t len, struct gzc_coreinfo **ret)
+{
+	struct mem_src m = { core, len };
+	return gzc_corenote_read(mem_read, &m, len, ret);
+}
+
 void gzc_coreinfo_free(struct gzc_coreinfo *info)
 {
 	if (!info)

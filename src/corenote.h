@@ -79,6 +79,9 @@ struct gzc_coreinfo {
  * owns *ret and frees it with gzc_coreinfo_free(). */
 GZC_MUST_CHECK int gzc_corenote_read(gzc_core_read_fn read, void *ctx, uint64_t size, struct gzc_coreinfo **ret);
 
+/* The same over a whole core of len bytes in memory. */
+GZC_MUST_CHECK int gzc_corenote_read_mem(const void *core, size_t len, struct gzc_coreinfo **ret);
+
 /* Frees what gzc_corenote_read() returned. Accepts NULL. */
 void gzc_coreinfo_free(struct gzc_coreinfo *info);
 

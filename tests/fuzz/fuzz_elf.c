@@ -13,21 +13,6 @@
 #include "fuzz_util.h"
 #include "names.h"
 
-struct mem {
-	const uint8_t *d;
-	size_t n;
-};
-
-static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	const struct mem *m = ctx;
-	if (off >= m->n)
-		return 0;
-	size_t k = m->n - off < len ? (size_t)(m->n - off) : len;
-	memcpy(buf, m->d + off, k);
-	return (int)k;
-}
-
 static void check_app(const struct gzc_app *app)
 {
 	FUZZ_CHECK(app->name && app->name[0] && app->version && app->version[0], "empty app name or version");
@@ -62,9 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		free(version);
 	}
 
-	struct mem m = { d, n };
 	struct gzc_coreinfo *info = NULL;
-	if (gzc_corenote_read(mem_read, &m, n, &info) == 0) {
+	if (gzc_corenote_read_mem(d, n, &info) == 0) {
 		FUZZ_CHECK(info->signal >= 0 && info->signal <= 127, "signal %d", info->signal);
 		FUZZ_CHECK(strlen(info->comm) <= GZC_CORE_COMM_LEN, "comm too long");
 		struct gzc_elfid fake;
@@ -77,6 +61,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	uint64_t end;
 	(void)gzc_core_extent_mem(d, n, &end);
-	(void)gzc_core_extent(mem_read, &m, n, &end);
 	return 0;
 }

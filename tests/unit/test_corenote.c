@@ -42,11 +42,8 @@ static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
 	return (int)n;
 }
 
-static int parse(const void *buf, size_t len, struct gzc_coreinfo **ret)
-{
-	struct mem m = { .buf = buf, .len = len };
-	return gzc_corenote_read(mem_read, &m, len, ret);
-}
+/* the whole core in memory: gzc_corenote_read_mem */
+static int parse(const void *buf, size_t len, struct gzc_coreinfo **ret) { return gzc_corenote_read_mem(buf, len, ret); }
 
 /* ---- a core builder for any class and byte order ---- */
 
