@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -311,30 +312,38 @@ long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t 
 /* A loaded index was made for a file with this one's size, head and tail,
  * yet a file rewritten in its middle can keep those (with several gzip
  * members, or bytes after the last one, the tail holds no trailer that
- * covers the change). Non-zero spans are CRC-checked at every decode, but a
- * zero span is answered without one, so each is checked here, once:
- * decoded, all zeros, and its CRC. A plain span whose compressed bytes
- * equal those of one checked already (the writer copies one template into
- * every zero span) is compared instead of decoded. Another tool's single
- * gzip member that ends the file needs no check at all.
+ * covers the change), and an index file is as untrusted as the store it
+ * sits in. Non-zero spans are CRC-checked at every decode, but a zero span
+ * is answered without one, so each is checked here, once: decoded, all
+ * zeros, and its CRC. A plain span whose compressed bytes equal those of
+ * one checked already (the writer copies one template into every zero
+ * span) is compared instead of decoded. Our own gzip files must also agree
+ * with their trailer; another tool's single gzip member that ends the file
+ * and agrees needs no other check.
  * Returns 0, -EBADMSG (the index does not describe this file), -ENOMEM,
  * -errno of pread. */
-static int check_zero_spans(struct gzc_reader *r)
+static int check_loaded_index(struct gzc_reader *r)
 {
 	const struct gzc_index *idx = r->idx;
 	unsigned char *buf = NULL, *tmpl = NULL, *cur = NULL, tr[GZC_GZ_TRAILER_LEN];
 	size_t buflen = 0, tlen = 0, tulen = 0; /* the template's compressed and decoded lengths */
 	int rc = 0;
 
-	/* another tool's single gzip member whose trailer (CRC-32 and size of
-	 * all the data, checked when the index was built) ends the file: the
-	 * fingerprint's tail holds it, so the data is what was indexed, and the
-	 * spans' own CRCs (zero spans' too) must combine into it */
-	if ((idx->flags & GZC_IDX_F_FOREIGN) && !(idx->flags & (GZC_IDX_F_MULTIMEMBER | GZC_IDX_F_ZLIB)) &&
-	    idx->csize >= GZC_GZ_TRAILER_LEN &&
-	    gzc_pread_all(r->fd, tr, sizeof(tr), (off_t)(idx->csize - sizeof(tr))) == (ssize_t)sizeof(tr) &&
-	    gzc_get_le32(tr) == idx->data_crc && gzc_get_le32(tr + 4) == (uint32_t)idx->usize &&
-	    gzc_index_combined_crc(idx) == idx->data_crc)
+	/* a single gzip member whose trailer (CRC-32 and size of all the data)
+	 * ends the file: the spans' own CRCs (zero spans' too) must combine
+	 * into its CRC and the index's size must match its size, so an index
+	 * that says otherwise is not this file's. Our own gzip files always
+	 * end so. Another tool's file that does (its trailer was checked when
+	 * the index was built) needs no more: the fingerprint's tail holds the
+	 * trailer, so the data is what was indexed. */
+	bool trailer = idx->csize >= GZC_GZ_TRAILER_LEN &&
+		       gzc_pread_all(r->fd, tr, sizeof(tr), (off_t)(idx->csize - sizeof(tr))) == (ssize_t)sizeof(tr) &&
+		       gzc_get_le32(tr) == idx->data_crc && gzc_get_le32(tr + 4) == (uint32_t)idx->usize &&
+		       gzc_index_combined_crc(idx) == idx->data_crc;
+	bool single_gzip = !(idx->flags & (GZC_IDX_F_MULTIMEMBER | GZC_IDX_F_ZLIB));
+	if (single_gzip && !(idx->flags & GZC_IDX_F_FOREIGN) && !trailer)
+		return -EBADMSG;
+	if (single_gzip && (idx->flags & GZC_IDX_F_FOREIGN) && trailer)
 		return 0;
 
 	for (uint32_t i = 0; i < idx->nspans && rc == 0; i++) {
@@ -411,7 +420,7 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 		idx = NULL;
 	}
 	r->idx = idx;
-	if (idx && check_zero_spans(r) != 0) {
+	if (idx && check_loaded_index(r) != 0) {
 		gzc_index_free(idx); /* it calls zeros what this file does not hold */
 		idx = r->idx = NULL;
 	}

@@ -3,11 +3,13 @@
  * file, with zlib's own inflate as the referee.
  *
  * The input is the compressed file. zlib decodes it as gzip (members one
- * after another, as gzip -dc does) or as one zlib stream. Then the reader
- * opens it (a scan, no index file) and every byte it returns, read in
- * pieces, at random offsets and after seeks, must be zlib's byte at that
- * offset. A stream zlib decodes completely, with nothing after it, must
- * open. Anything else may fail, but only with an error.
+ * after another, as gzip -dc does) or as one zlib stream. Then a scan
+ * indexes it with checkpoints every 64 KiB (the smallest spacing, so small
+ * inputs get several spans and windows), the reader opens it with that
+ * index from a file, and every byte it returns, read in pieces, at random
+ * offsets and after seeks, must be zlib's byte at that offset. A stream
+ * zlib decodes completely, with nothing after it, must index and open.
+ * Anything else may fail, but only with an error.
  */
 #include <errno.h>
 #include <zlib.h>
@@ -16,6 +18,14 @@
 #include "gzcore.h"
 
 #define REF_MAX (8u << 20) /* larger outputs are not worth the time per input */
+
+static int dirfd_tmp = -1;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	dirfd_tmp = fuzz_tmpdir("f.gzx");
+	return 0;
+}
 
 struct ref {
 	unsigned char *out;
@@ -92,14 +102,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		check_bytes(&ref, head, 0, (size_t)hn, "gzc_scan_head");
 	(void)gzc_scan_sniff(d, n);
 
-	struct gzc_reader_opts opts = { .index_dirfd = AT_FDCWD, .cache_bytes = 1u << 20, .flags = GZC_READER_NO_SAVE };
+	int whole = ref.complete && ref.trailing == 0 && ref.len > 0;
+	struct gzc_scan_error err = { 0 };
+	struct gzc_index *idx = NULL;
+	int rc = gzc_scan_build(fd, GZC_SPAN_MIN, &idx, &err, NULL, NULL);
+	FUZZ_CHECK(rc == 0 || !whole, "a stream zlib reads whole (%zu bytes) did not index: %s at %llu (%s)", ref.len,
+		   strerror(-rc), (unsigned long long)err.coff, err.what ? err.what : "");
+	unlinkat(dirfd_tmp, "f.gzx", 0);
+	if (rc == 0) {
+		FUZZ_CHECK(gzc_index_save(idx, dirfd_tmp, "f.gzx") == 0, "saving the index");
+		gzc_index_free(idx);
+	}
+	struct gzc_reader_opts opts = { .index_dirfd = dirfd_tmp, .index_path = "f.gzx", .cache_bytes = 1u << 20,
+					.flags = GZC_READER_NO_SAVE };
 	struct gzc_reader *r = NULL;
-	struct gzc_scan_error err;
-	int rc = gzc_reader_open(fd, &opts, &r, &err);
+	rc = gzc_reader_open(fd, &opts, &r, &err);
 	if (rc < 0) {
-		FUZZ_CHECK(!(ref.complete && ref.trailing == 0 && ref.len > 0), "a stream zlib reads whole (%zu bytes) "
-			   "did not open: %s at %llu (%s)", ref.len, strerror(-rc), (unsigned long long)err.coff,
-			   err.what ? err.what : "");
+		FUZZ_CHECK(!whole, "a stream zlib reads whole (%zu bytes) did not open: %s at %llu (%s)", ref.len,
+			   strerror(-rc), (unsigned long long)err.coff, err.what ? err.what : "");
 		close(fd);
 		free(ref.out);
 		return 0;

@@ -64,6 +64,29 @@ static inline uint64_t fuzz_seed(const uint8_t *d, size_t n)
 	return h;
 }
 
+/* A private directory for the one file a target writes (file), removed
+ * with it at exit. Returns the directory's fd; aborts if it cannot be made. */
+static int fuzz_dirfd = -1;
+static char fuzz_dir_path[64];
+static const char *fuzz_dir_file;
+
+static void fuzz_dir_cleanup(void)
+{
+	unlinkat(fuzz_dirfd, fuzz_dir_file, 0);
+	rmdir(fuzz_dir_path);
+}
+
+static inline int fuzz_tmpdir(const char *file)
+{
+	strcpy(fuzz_dir_path, "/tmp/gzc-fuzz-XXXXXX");
+	FUZZ_CHECK(mkdtemp(fuzz_dir_path) != NULL, "mkdtemp");
+	fuzz_dirfd = open(fuzz_dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	FUZZ_CHECK(fuzz_dirfd >= 0, "open %s", fuzz_dir_path);
+	fuzz_dir_file = file;
+	atexit(fuzz_dir_cleanup);
+	return fuzz_dirfd;
+}
+
 /* Sets an index file's trailer to the CRC-32 of the bytes before it, so
  * the decoder's checks past the CRC get fuzzed too: anyone who can plant a
  * file can compute a CRC. */

@@ -13,7 +13,7 @@ t=$(mktemp -d)
 sp=
 trap '[ -n "$sp" ] && kill "$sp" 2>/dev/null; rm -rf "$t"' EXIT
 rm -rf "$out"
-mkdir -p "$out"/{foreign,damage,index,meta,config,elf}
+mkdir -p "$out"/{foreign,damage,index,meta,config,elf,store}
 
 # text of about 90 KB: more than one 64 KiB span
 cat README.md docs/FORMAT.md >"$t/text"
@@ -37,6 +37,14 @@ printf '\000\100\000\000\000\001' >"$out/damage/one-bit"
 printf '\001\200' >"$out/damage/cut"
 
 cp packaging/gzcoredump.conf "$out/config/gzcoredump.conf"
+
+# /proc texts and a rate-limit history as the handler writes it (the key
+# is that of /usr/bin/fuzz, the executable fuzz_store admits)
+cp /proc/self/status "$out/store/status"
+cat /proc/self/auxv >"$out/store/auxv"
+now=1795757300000000 # fuzz_store's clock
+printf '%s f35f93946fbf62d2\n%s f35f93946fbf62d2\n%s ffeeddccbbaa9988\n' \
+	$((now - 7200000000)) $((now - 60000000)) $((now - 1000000)) >"$out/store/ratelimit"
 
 # an executable with a package note, a build-id and a .uuid section
 printf 'int main(void) { return 0; }\n' >"$t/m.c"

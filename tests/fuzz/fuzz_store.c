@@ -1,0 +1,51 @@
+/*
+ * fuzz_store.c — the handler's own small files and /proc texts as any
+ * bytes: the rate-limit history (.ratelimit in the store), a process's
+ * status ids and auxv (what the access decision rests on).
+ *
+ * The history is read, counted and rewritten; whatever it held, the file
+ * written back must stay within its bounds and parse again.
+ */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "fuzz_util.h"
+#include "procinfo.h"
+#include "ratelimit.h"
+
+static int dirfd_tmp = -1;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	dirfd_tmp = fuzz_tmpdir(GZC_RATELIMIT_FILE);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	int64_t uid[4], gid[4];
+	int secure;
+	(void)gzc_proc_parse_ids((const char *)d, n, uid, gid);
+	(void)gzc_proc_auxv_secure(d, n, &secure);
+
+	int fd = openat(dirfd_tmp, GZC_RATELIMIT_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FUZZ_CHECK(fd >= 0 && write(fd, d, n) == (ssize_t)n, "writing the history");
+	close(fd);
+	char key[17];
+	gzc_ratelimit_key("/usr/bin/fuzz", key);
+	uint64_t now = 1795757300000000ull, window = 3600; /* the seeds' clock (make-seeds.sh) */
+	uint32_t count = n ? d[0] % 8 : 1;
+	bool allowed = false;
+	int rc = gzc_ratelimit_admit(dirfd_tmp, key, now, count, window, &allowed);
+	FUZZ_CHECK(rc == 0, "admit failed on a readable history: %s", strerror(-rc));
+	struct stat st;
+	if (count && fstatat(dirfd_tmp, GZC_RATELIMIT_FILE, &st, 0) == 0)
+		FUZZ_CHECK(st.st_size <= (off_t)GZC_RATELIMIT_MAX_FILE + 64, "history grew to %lld",
+			   (long long)st.st_size);
+	/* a second crash reads what the first wrote */
+	bool again = false;
+	rc = gzc_ratelimit_admit(dirfd_tmp, key, now + 1, count, window, &again);
+	FUZZ_CHECK(rc == 0, "admit failed on its own history: %s", strerror(-rc));
+	FUZZ_CHECK(!(count == 1 && allowed && again), "a limit of 1 let two crashes through in one window");
+	return 0;
+}
