@@ -175,20 +175,30 @@ static void fmt_size(uint64_t b, char *buf, size_t cap)
 	snprintf(buf, cap, i ? "%.1f%s" : "%.0f%s", v, u[i]);
 }
 
-static json_object *entry_json(const struct gzc_store_entry *e)
+/* What list --json shows of any crash, stored or not; unknown numbers are null. */
+static json_object *crash_json(const struct gzc_meta *m, bool stored)
 {
-	const struct gzc_meta *m = &e->meta;
 	json_object *o = json_object_new_object();
 	char t[32];
 	fmt_time(m->timestamp_us, t, sizeof(t));
 	json_object_object_add(o, "time", json_object_new_string(t));
 	json_object_object_add(o, "timestamp_us", json_object_new_int64((int64_t)m->timestamp_us));
 	json_object_object_add(o, "pid", m->pid > 0 ? json_object_new_int64(m->pid) : NULL);
-	json_object_object_add(o, "uid", json_object_new_int64(m->uid));
-	json_object_object_add(o, "signal", json_object_new_int64(m->signal));
+	json_object_object_add(o, "uid", m->uid >= 0 ? json_object_new_int64(m->uid) : NULL);
+	json_object_object_add(o, "signal", m->signal >= 0 ? json_object_new_int64(m->signal) : NULL);
 	json_object_object_add(o, "signal_name", m->signal_name ? json_object_new_string(m->signal_name) : NULL);
 	json_object_object_add(o, "app", m->app ? json_object_new_string(m->app) : NULL);
 	json_object_object_add(o, "version", m->app_version ? json_object_new_string(m->app_version) : NULL);
+	json_object_object_add(o, "comm", m->comm ? json_object_new_string(m->comm) : NULL);
+	json_object_object_add(o, "exe", m->exe ? json_object_new_string(m->exe) : NULL);
+	json_object_object_add(o, "stored", json_object_new_boolean(stored));
+	return o;
+}
+
+static json_object *entry_json(const struct gzc_store_entry *e)
+{
+	const struct gzc_meta *m = &e->meta;
+	json_object *o = crash_json(m, true);
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)m->size));
 	json_object_object_add(o, "compressed_size", json_object_new_int64((int64_t)m->compressed_size));
 	json_object_object_add(o, "truncated", json_object_new_boolean(m->truncated));
@@ -197,16 +207,21 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	json_object_object_add(o, "metadata", e->json[0] ? json_object_new_string(e->json) : NULL);
 	json_object_object_add(o, "metadata_ok", json_object_new_boolean(e->meta_ok));
 	json_object_object_add(o, "foreign", json_object_new_boolean(e->foreign));
-	json_object_object_add(o, "comm", m->comm ? json_object_new_string(m->comm) : NULL);
-	json_object_object_add(o, "exe", m->exe ? json_object_new_string(m->exe) : NULL);
 	return o;
 }
 
-/* Does a core match any of the list's matches (none: all)? A match is a
- * pid, an executable's path (it has a '/'), or a comm or app name. */
-static int list_match(const struct gzc_store_entry *e, char **matches, int n)
+/* A crash whose core was not stored. */
+static json_object *skip_json(const struct gzc_skip *k)
 {
-	const struct gzc_meta *m = &e->meta;
+	json_object *o = crash_json(&k->meta, false);
+	json_object_object_add(o, "reason", json_object_new_string(k->reason));
+	return o;
+}
+
+/* Does a crash match any of the list's matches (none: all)? A match is a
+ * pid, an executable's path (it has a '/'), or a comm or app name. */
+static int list_match(const struct gzc_meta *m, char **matches, int n)
+{
 	for (int i = 0; i < n; i++) {
 		const char *s = matches[i];
 		if (s[0] && !s[strspn(s, "0123456789")]) {
@@ -224,75 +239,109 @@ static int list_match(const struct gzc_store_entry *e, char **matches, int n)
 	return n == 0;
 }
 
+/* One row of list: a stored core (e) or a crash not stored (k). */
+struct list_row {
+	const struct gzc_meta *m;
+	const struct gzc_store_entry *e;
+	const struct gzc_skip *k;
+};
+
+static int row_newer(const void *a, const void *b)
+{
+	uint64_t ta = ((const struct list_row *)a)->m->timestamp_us, tb = ((const struct list_row *)b)->m->timestamp_us;
+	return ta < tb ? 1 : ta > tb ? -1 : 0;
+}
+
+static void print_row(const struct list_row *row)
+{
+	const struct gzc_meta *m = row->m;
+	char t[32], sz[16], csz[16], app[96], ver[96], sig[32], file[CLI_ENTRY_FILE_MAX], uid[24], pid[24];
+	fmt_time(m->timestamp_us, t, sizeof(t));
+	fmt_size(m->size, sz, sizeof(sz));
+	fmt_size(m->compressed_size, csz, sizeof(csz));
+	snprintf(uid, sizeof(uid), m->uid >= 0 ? "%lld" : "?", (long long)m->uid);
+	snprintf(pid, sizeof(pid), m->pid > 0 ? "%lld" : "?", (long long)m->pid);
+	if (row->k) {
+		char why[3 * GZC_SKIPLOG_STR_MAX];
+		printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s - (not stored: %s)\n", t, pid, uid,
+		       cli_printable_or(m->signal_name, "?", sig, sizeof(sig)),
+		       cli_printable_or(m->app ? m->app : m->comm, "?", app, sizeof(app)),
+		       cli_printable_or(m->app_version, "?", ver, sizeof(ver)), "-", "-", "-",
+		       cli_printable_or(row->k->reason, "?", why, sizeof(why)));
+		return;
+	}
+	/* a sidecar that does not parse: only its name is known; a foreign
+	 * file: what its notes say, if read */
+	const struct gzc_store_entry *e = row->e;
+	int ok = e->meta_ok, fgn = e->foreign, idd = e->identified;
+	const char *note = !fgn ? (ok ? "" : " (metadata unreadable)")
+			 : idd ? " (foreign: no sidecar)"
+			 : e->identify_rc == -ENODATA ? " (foreign: no sidecar, not indexed: see info)"
+							: " (foreign: no sidecar, not a readable core)";
+	printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s%s\n", t, pid, uid,
+	       cli_printable_or(m->signal_name, "?", sig, sizeof(sig)),
+	       cli_printable_or(fgn ? m->comm : m->app, "?", app, sizeof(app)),
+	       cli_printable_or(m->app_version, "?", ver, sizeof(ver)), ok || idd ? sz : "?", ok || fgn ? csz : "?",
+	       ok ? (m->truncated ? "yes" : "no") : "?", cli_entry_file(e, file, sizeof(file)), note);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct admin_opts o = { 0 };
 	struct gzc_config cfg;
 	struct gzc_store_entry *e = NULL;
-	size_t n = 0;
-	int rootfd;
+	struct gzc_skip *sk = NULL;
+	size_t n = 0, nsk = 0;
+	int rootfd, r;
 
 	if (admin_parse(argc, argv, &o, 0) < 0)
 		return 2;
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
+	/* crashes whose core was not stored: listed too, as coredumpctl does */
+	if ((r = gzc_skiplog_read(rootfd, &sk, &nsk)) < 0)
+		cli_error("note: cannot read the list of crashes not stored (%s/%s): %s", o.store ? o.store : cfg.store,
+			  GZC_SKIPLOG_FILE, strerror(-r));
 	/* foreign files: their notes, where an index makes that cheap (info
 	 * reads the rest) */
 	for (size_t i = 0; i < n; i++)
 		if (e[i].foreign && e[i].meta.timestamp_us >= o.since_us && gzc_store_identify(rootfd, &e[i], false) < 0)
 			continue; /* listed as not indexed, or not a core we can read */
-	/* the filters: only cores (no lone sidecars), newest first */
-	size_t kept = 0;
+	/* the rows: cores (no lone sidecars) and crashes not stored that pass
+	 * the filters, newest first, the newest `count` of them */
+	struct list_row *rows = calloc(n + nsk + 1, sizeof(*rows));
+	size_t nr = 0;
+	if (!rows) {
+		cli_error("out of memory");
+		gzc_store_list_free(e, n);
+		gzc_skiplog_free(sk, nsk);
+		close(rootfd);
+		return 1;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (e[i].core[0] && e[i].meta.timestamp_us >= o.since_us && list_match(&e[i], o.matches, o.nmatches) &&
-		    (!o.count || kept < o.count))
-			kept++;
-		else
-			e[i].core[0] = 0;
+		if (e[i].core[0] && e[i].meta.timestamp_us >= o.since_us && list_match(&e[i].meta, o.matches, o.nmatches))
+			rows[nr++] = (struct list_row){ .m = &e[i].meta, .e = &e[i] };
+	for (size_t i = 0; i < nsk; i++)
+		if (sk[i].meta.timestamp_us >= o.since_us && list_match(&sk[i].meta, o.matches, o.nmatches))
+			rows[nr++] = (struct list_row){ .m = &sk[i].meta, .k = &sk[i] };
+	qsort(rows, nr, sizeof(*rows), row_newer);
+	if (o.count && nr > o.count)
+		nr = (size_t)o.count;
 	if (o.json) {
 		json_object *arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			if (e[i].core[0])
-				json_object_array_add(arr, entry_json(&e[i]));
+		for (size_t i = 0; i < nr; i++)
+			json_object_array_add(arr, rows[i].e ? entry_json(rows[i].e) : skip_json(rows[i].k));
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	} else {
 		printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s\n", "TIME", "PID", "UID", "SIGNAL", "APP",
 		       "VERSION", "SIZE", "STORED", "TRUNC", "FILE");
-		for (size_t i = 0; i < n; i++) {
-			const struct gzc_meta *m = &e[i].meta;
-			char t[32], sz[16], csz[16], app[96], ver[96], sig[32], file[CLI_ENTRY_FILE_MAX];
-			if (!e[i].core[0])
-				continue;
-			char uid[24];
-			fmt_time(m->timestamp_us, t, sizeof(t));
-			fmt_size(m->size, sz, sizeof(sz));
-			fmt_size(m->compressed_size, csz, sizeof(csz));
-			char pid[24];
-			if (m->uid >= 0)
-				snprintf(uid, sizeof(uid), "%lld", (long long)m->uid);
-			else
-				snprintf(uid, sizeof(uid), "?");
-			if (m->pid > 0)
-				snprintf(pid, sizeof(pid), "%lld", (long long)m->pid);
-			else
-				snprintf(pid, sizeof(pid), "?");
-			/* a sidecar that does not parse: only its name is known; a
-			 * foreign file: what its notes say, if read */
-			int ok = e[i].meta_ok, fgn = e[i].foreign, idd = e[i].identified;
-			const char *note = !fgn ? (ok ? "" : " (metadata unreadable)")
-					 : idd ? " (foreign: no sidecar)"
-					 : e[i].identify_rc == -ENODATA ? " (foreign: no sidecar, not indexed: see info)"
-									: " (foreign: no sidecar, not a readable core)";
-			printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s%s\n", t, pid, uid,
-			       cli_printable_or(m->signal_name, "?", sig, sizeof(sig)),
-			       cli_printable_or(fgn ? m->comm : m->app, "?", app, sizeof(app)),
-			       cli_printable_or(m->app_version, "?", ver, sizeof(ver)), ok || idd ? sz : "?",
-			       ok || fgn ? csz : "?", ok ? (m->truncated ? "yes" : "no") : "?",
-			       cli_entry_file(&e[i], file, sizeof(file)), note);
-		}
+		for (size_t i = 0; i < nr; i++)
+			print_row(&rows[i]);
 	}
+	free(rows);
 	gzc_store_list_free(e, n);
+	gzc_skiplog_free(sk, nsk);
 	close(rootfd);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <stdarg.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -266,6 +267,35 @@ static uint64_t core_budget(const struct gzc_config *cfg, uint64_t written, uint
 	return gzc_retention_core_budget(&lim, written, fs_free);
 }
 
+/* A crash whose core is not stored still shows in `gzcoredump list`: it
+ * goes to the store's skip log (skiplog.h), under the store lock (taken
+ * here unless `locked`), opening the store if rootfd < 0. A failure here
+ * is logged and changes nothing else. */
+static void note_skipped(const struct capture *c, const char *store, int rootfd, bool locked, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void note_skipped(const struct capture *c, const char *store, int rootfd, bool locked, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	int fd = rootfd, lockfd = -1, r = 0;
+	if (fd < 0)
+		r = gzc_store_open(store, true, &fd);
+	if (r == 0 && !locked)
+		r = gzc_store_lock(fd, &lockfd);
+	if (r == 0)
+		r = gzc_skiplog_add(fd, &c->m, reason);
+	if (r < 0)
+		cli_error("pid %d: cannot note the crash in the store's list of crashes not stored: %s", (int)c->k.pid,
+			  strerror(-r));
+	if (lockfd >= 0)
+		close(lockfd);
+	if (fd >= 0 && fd != rootfd)
+		close(fd);
+}
+
 /* Under the lock: the rate limit, a vacuum that also makes room under
  * keep_free for the incoming core's first `reserve` bytes (the oldest
  * cores go first), and how big the core may grow (UINT64_MAX: no limit but
@@ -288,6 +318,8 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 			cli_error("pid %d (%s): skipped, rate limit of %u per %llus reached for %s", (int)c->k.pid,
 				  c->comm_msg, c->cfg.rate_count, (unsigned long long)c->cfg.rate_window_s,
 				  c->m.exe ? cli_printable_or(c->m.exe, "", exe, sizeof(exe)) : c->comm_msg);
+			note_skipped(c, NULL, rootfd, true, "rate limit of %u per %llus reached", c->cfg.rate_count,
+				     (unsigned long long)c->cfg.rate_window_s);
 			return 0;
 		}
 	}
@@ -303,10 +335,11 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 	}
 	uint64_t budget = core_budget(&c->cfg, 0, fs_free);
 	if (budget < MIN_BUDGET) {
-		cli_error("pid %d (%s): skipped, %s", (int)c->k.pid, c->comm_msg,
-			  fs_free < MIN_BUDGET ? "the store's file system is full"
-			  : budget == c->cfg.max_use ? "max_use is too small for any core"
-						      : "no room left above keep_free");
+		const char *why = fs_free < MIN_BUDGET	       ? "the store's file system is full"
+				  : budget == c->cfg.max_use ? "max_use is too small for any core"
+							      : "no room left above keep_free";
+		cli_error("pid %d (%s): skipped, %s", (int)c->k.pid, c->comm_msg, why);
+		note_skipped(c, NULL, rootfd, true, "%s", why);
 		return 0;
 	}
 	*ret_budget = lim.max_use || lim.keep_free ? budget : UINT64_MAX;
@@ -548,6 +581,8 @@ int cmd_kernel(int argc, char **argv)
 	if (r < 0 && c.k.pidfd >= 0) {
 		cli_error("pid %d: /proc/%d does not match the kernel's pidfd (%s): not storing", (int)c.k.pid,
 			  (int)c.k.pid, strerror(-r));
+		gather_process(&c); /* what the kernel said only: no /proc */
+		note_skipped(&c, store, -1, false, "/proc/%d is not the process the kernel named", (int)c.k.pid);
 		goto out;
 	}
 	if (r < 0)
@@ -581,6 +616,8 @@ int cmd_kernel(int argc, char **argv)
 	if (c.k.rlimit_core < page) {
 		syslog(LOG_INFO, "pid %d (%s): RLIMIT_CORE %llu is below a page, not storing", (int)c.k.pid, c.comm_msg,
 		       (unsigned long long)c.k.rlimit_core);
+		note_skipped(&c, store, -1, false, "RLIMIT_CORE (ulimit -c) is %llu bytes, below a page",
+			     (unsigned long long)c.k.rlimit_core);
 		status = 0;
 		goto out;
 	}
@@ -612,6 +649,7 @@ int cmd_kernel(int argc, char **argv)
 	r = gzc_tmpfile_open(rootfd, 0600, &t);
 	if (r < 0) {
 		cli_error("cannot create a file in %s: %s", store, strerror(-r));
+		note_skipped(&c, store, rootfd, false, "cannot create a file in the store: %s", strerror(-r));
 		goto out;
 	}
 	/* best effort: a file system without fallocate simply has no reserve */
@@ -622,6 +660,7 @@ int cmd_kernel(int argc, char **argv)
 	r = gzc_writer_new(t.fd, &wo, &w);
 	if (r < 0) {
 		cli_error("cannot start compressing: %s", strerror(-r));
+		note_skipped(&c, store, rootfd, false, "cannot start compressing: %s", strerror(-r));
 		goto out;
 	}
 	stream(&c, w, rootfd, cap, cap_reason, budget);
@@ -630,6 +669,7 @@ int cmd_kernel(int argc, char **argv)
 	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);
 	if (r < 0) {
 		cli_error("pid %d: cannot finish the compressed core: %s", (int)c.k.pid, strerror(-r));
+		note_skipped(&c, store, rootfd, false, "cannot finish the compressed core: %s", strerror(-r));
 		goto out;
 	}
 	if ((idx->flags & GZC_IDX_F_TRUNCATED) && !c.m.truncated) {
@@ -639,6 +679,7 @@ int cmd_kernel(int argc, char **argv)
 	if (c.m.truncated && idx->usize == 0) {
 		cli_error("pid %d (%s): not stored, nothing of the core fit (%s)", (int)c.k.pid, c.comm_msg,
 			  c.m.truncated_reason);
+		note_skipped(&c, store, rootfd, false, "nothing of the core fit (%s)", c.m.truncated_reason);
 		goto out;
 	}
 	if (c.procfd >= 0) {
@@ -654,6 +695,7 @@ int cmd_kernel(int argc, char **argv)
 	r = commit(&c, rootfd, &t, &reserve, idx, ext, stored, sizeof(stored));
 	if (r < 0) {
 		cli_error("pid %d: cannot store the core in %s: %s", (int)c.k.pid, store, strerror(-r));
+		note_skipped(&c, store, rootfd, false, "cannot store the core: %s", strerror(-r));
 		goto out;
 	}
 	syslog(c.m.truncated ? LOG_WARNING : LOG_INFO, "pid %d (%s) signal %d: stored %s/%s (%llu bytes, %llu compressed%s%s)",

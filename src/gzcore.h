@@ -6,7 +6,8 @@
  * index from any gzip/zlib file), cache (shared LRU of decoded spans),
  * reader (random access), extract (whole-file, parallel, sparse); for the
  * handler: config (gzcoredump.conf), retention (pure decisions), procinfo
- * (safe /proc reads), store (layout, listing, vacuum), pattern (core_pattern).
+ * (safe /proc reads), store (layout, listing, vacuum), skiplog (crashes not
+ * stored), pattern (core_pattern).
  * Every call returns 0 (or a count) on success and a negative errno on failure.
  */
 #ifndef GZCORE_H
@@ -27,6 +28,7 @@
 #include "retention.h"
 #include "procinfo.h"
 #include "store.h"
+#include "skiplog.h"
 #include "pattern.h"
 
 #endif

@@ -1,10 +1,12 @@
 /*
  * fuzz_store.c — the handler's own small files and /proc texts as any
- * bytes: the rate-limit history (.ratelimit in the store), a process's
- * status ids and auxv (what the access decision rests on).
+ * bytes: the rate-limit history (.ratelimit in the store), the log of
+ * crashes not stored (.skipped), a process's status ids and auxv (what the
+ * access decision rests on).
  *
  * The history is read, counted and rewritten; whatever it held, the file
- * written back must stay within its bounds and parse again.
+ * written back must stay within its bounds and parse again. Every record
+ * the skip log yields must be one its writer could have made.
  */
 #include <errno.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include "fuzz_util.h"
 #include "procinfo.h"
 #include "ratelimit.h"
+#include "skiplog.h"
 
 static int dirfd_tmp = -1;
 
@@ -27,6 +30,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	int secure;
 	(void)gzc_proc_parse_ids((const char *)d, n, uid, gid);
 	(void)gzc_proc_auxv_secure(d, n, &secure);
+
+	struct gzc_skip *sk = NULL;
+	size_t nsk = 0;
+	FUZZ_CHECK(gzc_skiplog_parse((const char *)d, n, &sk, &nsk) == 0, "skip log parse failed");
+	FUZZ_CHECK(nsk <= GZC_SKIPLOG_MAX, "%zu records", nsk);
+	for (size_t i = 0; i < nsk; i++) {
+		FUZZ_CHECK(sk[i].reason && strlen(sk[i].reason) <= GZC_SKIPLOG_STR_MAX, "reason");
+		FUZZ_CHECK(sk[i].meta.pid >= -1 && sk[i].meta.pid <= INT32_MAX, "pid %lld", (long long)sk[i].meta.pid);
+		FUZZ_CHECK(!sk[i].meta.comm || strlen(sk[i].meta.comm) <= GZC_SKIPLOG_STR_MAX, "comm");
+	}
+	gzc_skiplog_free(sk, nsk);
 
 	int fd = openat(dirfd_tmp, GZC_RATELIMIT_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	FUZZ_CHECK(fd >= 0 && write(fd, d, n) == (ssize_t)n, "writing the history");

@@ -45,6 +45,10 @@ cat /proc/self/auxv >"$out/store/auxv"
 now=1795757300000000 # fuzz_store's clock
 printf '%s f35f93946fbf62d2\n%s f35f93946fbf62d2\n%s ffeeddccbbaa9988\n' \
 	$((now - 7200000000)) $((now - 60000000)) $((now - 1000000)) >"$out/store/ratelimit"
+cat >"$out/store/skipped" <<'EOS'
+{"timestamp_us":1795757240123456,"pid":4242,"uid":1000,"signal":11,"signal_name":"SIGSEGV","comm":"app","exe":"/usr/bin/app","app":"app","app_version":"1.2","reason":"rate limit of 3 per 3600s reached"}
+{"timestamp_us":1795757241000000,"pid":4243,"reason":"RLIMIT_CORE (ulimit -c) is 0 bytes, below a page"}
+EOS
 
 # an executable with a package note, a build-id and a .uuid section
 printf 'int main(void) { return 0; }\n' >"$t/m.c"

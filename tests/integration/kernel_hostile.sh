@@ -87,6 +87,9 @@ n=$(cores)
 { ( ulimit -c 1; exec "$SEGV" --comm rlimit1 ); } >/dev/null 2>&1
 wait_handlers
 [ "$(cores)" = "$n" ] || fail "a core was stored below one page of RLIMIT_CORE"
+"$GZCOREDUMP" list -S "$STORE" > "$TMP/list"
+[ "$(grep -c 'not stored: RLIMIT_CORE (ulimit -c) is [0-9]* bytes, below a page' "$TMP/list")" = 2 ] ||
+	fail "the two crashes below a page of RLIMIT_CORE are not listed: $(cat "$TMP/list")"
 { ( ulimit -c 100; exec "$SEGV" --comm rlimit100 ); } >/dev/null 2>&1
 wait_cores $((n + 1))
 j=$(ls "$STORE"/rlimit100-*/core.*.json)

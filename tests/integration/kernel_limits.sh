@@ -92,13 +92,27 @@ crash "$SEGV"; crash "$SEGV"; crash "$SEGV"; crash "$SEGV"
 wait_handlers
 [ $(( $(date +%s) - start )) -lt 15 ] || fail "hooks held the handler too long"
 [ "$(ls "$STORE"/crash_segv-*/core.*.gz | wc -l)" = 2 ] || fail "max_per_app 2: $(ls "$STORE"/crash_segv-*/)"
-"$GZCOREDUMP" list -S "$STORE" | grep -c crash_segv | grep -qx 2 || fail "list after max_per_app"
-ok "max_per_app 2 keeps the newest two"
+"$GZCOREDUMP" list -S "$STORE" > "$TMP/list"
+[ "$(grep crash_segv "$TMP/list" | grep -vc 'not stored')" = 2 ] || fail "list after max_per_app: $(cat "$TMP/list")"
+[ "$(grep -c 'not stored: rate limit of 3 per 3600s' "$TMP/list")" = 2 ] || fail "rate-limited crashes: $(cat "$TMP/list")"
+ok "max_per_app 2 keeps the newest two; the two crashes over rate_limit 3/hour are listed as not stored"
 printf 'store = %s\nrate_limit = 1/hour\n' "$TMP/rate" > "$CONF"
 crash "$SEGV" --comm rate1; crash "$SEGV" --comm rate2
 wait_handlers
 [ "$(find "$TMP/rate" -name 'core.*.gz' | wc -l)" = 1 ] || fail "rate_limit 1/hour kept $(find "$TMP/rate" -name 'core.*.gz' | wc -l) cores"
 ok "rate_limit 1/hour per executable: the second crash was not kept"
+# ...but it is listed, as a crash with no core, newest first
+"$GZCOREDUMP" list -S "$TMP/rate" > "$TMP/list" || fail "list of the rate-limited store"
+[ "$(grep -c 'not stored: rate limit of 1 per 3600s reached' "$TMP/list")" = 1 ] || fail "the skipped crash is not listed: $(cat "$TMP/list")"
+[ "$(sed -n 2p "$TMP/list" | grep -c 'not stored')" = 1 ] || fail "the skipped (newer) crash is not first: $(cat "$TMP/list")"
+"$GZCOREDUMP" list -S "$TMP/rate" --json | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert [r["stored"] for r in rows] == [False, True], rows
+assert rows[0]["reason"] == "rate limit of 1 per 3600s reached" and rows[0]["signal_name"] == "SIGSEGV", rows[0]
+assert rows[0]["pid"] > 0 and rows[0]["exe"].endswith("crash_segv"), rows[0]' || fail "list --json of a skipped crash"
+[ "$("$GZCOREDUMP" list -S "$TMP/rate" -n 1 | wc -l)" = 2 ] || fail "list -n 1 with a skipped crash"
+ok "the rate-limited crash is listed as not stored (text and JSON), newest first"
 "$GZCOREDUMP" uninstall >/dev/null
 
 # 4. a full disk: a 6 MiB tmpfs store, a core with 16 MiB of random bytes

@@ -9,28 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dir_fixture.h"
 #include "ratelimit.h"
 
-static char dir[64];
-static int rootfd = -1;
-
-static void setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/gzc-rl.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	rootfd = open(dir, O_RDONLY | O_DIRECTORY);
-	cr_assert_geq(rootfd, 0);
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-	close(rootfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(ratelimit, .init = setup, .fini = teardown);
+TestSuite(ratelimit, .init = dir_setup, .fini = dir_teardown);
 
 static bool admit(const char *exe, uint64_t now_s, uint32_t count, uint64_t window_s)
 {
