@@ -21,9 +21,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static int log_stderr;
+
+/* Decodes mountinfo's octal escapes (\040 for a space) in place. */
+static void mountinfo_unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+		    s[3] <= '7') {
+			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* Is path (absolute, resolved) already where a gzcorefs is mounted? A
+ * second one on top would hide the first and leave two daemons; mount(8)
+ * and fstab retries make that easy to do by accident. Reads this mount
+ * namespace's /proc/self/mountinfo (bounded lines); 0 when it cannot tell. */
+static int gzcorefs_mounted_at(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4 * PATH_MAX];
+	int found = 0;
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		/* id parent major:minor root MOUNTPOINT options [optional...] - FSTYPE source super */
+		char *save = NULL, *tok = strtok_r(line, " ", &save), *mnt = NULL;
+		for (int i = 1; tok && i < 5; i++)
+			tok = strtok_r(NULL, " ", &save);
+		mnt = tok;
+		while (tok && strcmp(tok, "-") != 0)
+			tok = strtok_r(NULL, " ", &save);
+		char *type = tok ? strtok_r(NULL, " ", &save) : NULL;
+		if (!mnt || !type || strcmp(type, "fuse.gzcorefs") != 0)
+			continue;
+		mountinfo_unescape(mnt);
+		found = strcmp(mnt, path) == 0;
+	}
+	fclose(f);
+	return found;
+}
 
 void fs_log_to_stderr(int on) { log_stderr = on; }
 
@@ -246,8 +292,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gzcorefs: need STORE and MOUNTPOINT (see -h)\n");
 		goto out;
 	}
+	/* statfs always asks the daemon (stat may answer from cached attributes) */
+	struct statfs mst;
 	mnt_abs = realpath(copts.mountpoint, NULL);
+	if (statfs(copts.mountpoint, &mst) < 0 && errno == ENOTCONN) {
+		fprintf(stderr, "gzcorefs: %s is a FUSE mount whose daemon is gone: unmount it first "
+				"(fusermount3 -u %s)\n", copts.mountpoint, copts.mountpoint);
+		goto out;
+	}
 	c.mountpoint = mnt_abs ? mnt_abs : copts.mountpoint;
+	if (mnt_abs && gzcorefs_mounted_at(mnt_abs)) {
+		fprintf(stderr, "gzcorefs: a gzcorefs is already mounted on %s (unmount it first: fusermount3 -u %s)\n",
+			mnt_abs, mnt_abs);
+		goto out;
+	}
 	fs_log_to_stderr(copts.foreground || copts.debug);
 	openlog("gzcorefs", LOG_PID, LOG_DAEMON);
 

@@ -41,8 +41,20 @@ ok "bad options and stores refused with a message, nothing mounted"
 
 mount_store "$store" "$mnt" -o ro,cache_size=8M,ttl_ms=100
 cmp "$mnt/app-1/core.7" "$raw" || fail "-o ro,cache_size: bytes differ"
-fusermount3 -u -z "$mnt"
 ok "-o ro,cache_size=8M,ttl_ms=100"
+
+# a second gzcorefs on the same mount point would hide the first: refused
+timeout 10 "$GZCOREFS" "$store" "$mnt" -f >"$TMP/twice.log" 2>&1 && fail "a second gzcorefs mounted on top"
+grep -q "already mounted" "$TMP/twice.log" || fail "no message for a second mount: $(cat "$TMP/twice.log")"
+[ "$(grep -c " $mnt fuse.gzcorefs " /proc/mounts)" = 1 ] || fail "two gzcorefs mounts on $mnt"
+cmp "$mnt/app-1/core.7" "$raw" || fail "the first mount broke"
+# a mount whose daemon died: said so, not mounted over
+pkill -KILL -f "$GZCOREFS $store $mnt" || fail "no daemon to kill"
+for _ in $(seq 1 50); do stat "$mnt" >/dev/null 2>&1 || break; sleep 0.1; done
+timeout 10 "$GZCOREFS" "$store" "$mnt" -f >"$TMP/dead.log" 2>&1 && fail "mounted over a dead mount"
+grep -q "daemon is gone" "$TMP/dead.log" || fail "no message for a dead mount: $(cat "$TMP/dead.log")"
+fusermount3 -u -z "$mnt"
+ok "a second mount on the same point, or over a dead one, is refused with a message"
 
 # the way mount(8) and fstab run it: mount.fuse3 calls `gzcorefs STORE MNT -o ...`
 bin=$TMP/bin
