@@ -105,7 +105,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)
 
-# libFuzzer targets: their own build (clang, ASan + UBSan) in $(FUZZ_BUILD);
+# libFuzzer targets: their own build (clang, ASan + UBSan) in $(FUZZ_BUILD),
+# from its own flags (none of this build's CFLAGS, SAN or ENGINE leak in);
 # nothing is built, with a note, where clang's libFuzzer is missing (the
 # fuzz_corpus test then skips)
 FUZZ_CC    ?= clang
@@ -113,7 +114,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz-build:
 	@if tests/fuzz/have-libfuzzer.sh $(FUZZ_CC); then \
-	  $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) ENGINE=auto SAN= CC=$(FUZZ_CC) \
+	  CFLAGS="-O2 -g" LDFLAGS= $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) ENGINE=auto SAN= CC=$(FUZZ_CC) \
 	    XCFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" XLDFLAGS="$(FUZZ_SAN)" fuzz-bins; fi
 
 fuzz-bins: $(FUZZ_BIN)

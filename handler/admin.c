@@ -244,12 +244,14 @@ struct list_row {
 	const struct gzc_meta *m;
 	const struct gzc_store_entry *e;
 	const struct gzc_skip *k;
+	size_t seq; /* ties keep this order: the store's (by group, name), then the log's */
 };
 
 static int row_newer(const void *a, const void *b)
 {
-	uint64_t ta = ((const struct list_row *)a)->m->timestamp_us, tb = ((const struct list_row *)b)->m->timestamp_us;
-	return ta < tb ? 1 : ta > tb ? -1 : 0;
+	const struct list_row *x = a, *y = b;
+	uint64_t ta = x->m->timestamp_us, tb = y->m->timestamp_us;
+	return ta < tb ? 1 : ta > tb ? -1 : x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void print_row(const struct list_row *row)
@@ -320,10 +322,10 @@ int cmd_list(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (e[i].core[0] && e[i].meta.timestamp_us >= o.since_us && list_match(&e[i].meta, o.matches, o.nmatches))
-			rows[nr++] = (struct list_row){ .m = &e[i].meta, .e = &e[i] };
+			rows[nr] = (struct list_row){ .m = &e[i].meta, .e = &e[i], .seq = nr }, nr++;
 	for (size_t i = 0; i < nsk; i++)
 		if (sk[i].meta.timestamp_us >= o.since_us && list_match(&sk[i].meta, o.matches, o.nmatches))
-			rows[nr++] = (struct list_row){ .m = &sk[i].meta, .k = &sk[i] };
+			rows[nr] = (struct list_row){ .m = &sk[i].meta, .k = &sk[i], .seq = nr }, nr++;
 	qsort(rows, nr, sizeof(*rows), row_newer);
 	if (o.count && nr > o.count)
 		nr = (size_t)o.count;

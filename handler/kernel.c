@@ -639,8 +639,10 @@ int cmd_kernel(int argc, char **argv)
 		close(lockfd);
 	}
 	if (r <= 0) {
-		if (r < 0)
+		if (r < 0) {
 			cli_error("pid %d: cannot check the store's limits: %s", (int)c.k.pid, strerror(-r));
+			note_skipped(&c, store, rootfd, false, "cannot check the store's limits: %s", strerror(-r));
+		}
 		status = r < 0;
 		goto out;
 	}
@@ -679,6 +681,9 @@ int cmd_kernel(int argc, char **argv)
 	if (c.m.truncated && idx->usize == 0) {
 		cli_error("pid %d (%s): not stored, nothing of the core fit (%s)", (int)c.k.pid, c.comm_msg,
 			  c.m.truncated_reason);
+		/* the room the attempt held goes back first: the note needs a line of it */
+		gzc_tmpfile_discard(&t);
+		gzc_tmpfile_discard(&reserve);
 		note_skipped(&c, store, rootfd, false, "nothing of the core fit (%s)", c.m.truncated_reason);
 		goto out;
 	}

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 /* The keys of a record besides timestamp_us and reason, and where each
@@ -36,20 +38,21 @@ static const struct field int_fields[] = {
 #define STR_AT(m, off) (*(char **)((char *)(m) + (off)))
 #define INT_AT(m, off) (*(int64_t *)((char *)(m) + (off)))
 
-/* A JSON string of at most GZC_SKIPLOG_STR_MAX bytes of s, not cut inside
- * a UTF-8 sequence; NULL for NULL. */
-static json_object *cut_string(const char *s)
+/* How much of s is kept: at most GZC_SKIPLOG_STR_MAX bytes, not cut
+ * inside a UTF-8 sequence. */
+static size_t cut_len(const char *s)
 {
-	if (!s)
-		return NULL;
 	size_t n = strnlen(s, GZC_SKIPLOG_STR_MAX + 1);
 	if (n > GZC_SKIPLOG_STR_MAX) {
 		n = GZC_SKIPLOG_STR_MAX;
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 	}
-	return json_object_new_string_len(s, (int)n);
+	return n;
 }
+
+/* A JSON string of what is kept of s; NULL for NULL. */
+static json_object *cut_string(const char *s) { return s ? json_object_new_string_len(s, (int)cut_len(s)) : NULL; }
 
 /* The record as one line, newline included. Caller frees. */
 static char *format_line(const struct gzc_meta *m, const char *reason)
@@ -94,16 +97,20 @@ static int parse_line(const char *p, size_t len, struct gzc_skip *s)
 	if (!json_object_object_get_ex(o, "reason", &v) || !json_object_is_type(v, json_type_string))
 		goto out;
 	r = -ENOMEM;
-	if (!(s->reason = strndup(json_object_get_string(v), GZC_SKIPLOG_STR_MAX)))
+	const char *str = json_object_get_string(v);
+	if (!(s->reason = strndup(str, cut_len(str))))
 		goto out;
 	for (size_t i = 0; i < sizeof(int_fields) / sizeof(int_fields[0]); i++)
 		if (json_object_object_get_ex(o, int_fields[i].key, &v) && json_object_is_type(v, json_type_int) &&
 		    json_object_get_int64(v) >= 0 && json_object_get_int64(v) <= INT32_MAX)
 			INT_AT(&s->meta, int_fields[i].off) = json_object_get_int64(v);
-	for (size_t i = 0; i < sizeof(str_fields) / sizeof(str_fields[0]); i++)
-		if (json_object_object_get_ex(o, str_fields[i].key, &v) && json_object_is_type(v, json_type_string) &&
-		    !(STR_AT(&s->meta, str_fields[i].off) = strndup(json_object_get_string(v), GZC_SKIPLOG_STR_MAX)))
+	for (size_t i = 0; i < sizeof(str_fields) / sizeof(str_fields[0]); i++) {
+		if (!json_object_object_get_ex(o, str_fields[i].key, &v) || !json_object_is_type(v, json_type_string))
+			continue;
+		str = json_object_get_string(v);
+		if (!(STR_AT(&s->meta, str_fields[i].off) = strndup(str, cut_len(str))))
 			goto out;
+	}
 	r = 0;
 out:
 	if (r < 0) {
@@ -176,16 +183,12 @@ void gzc_skiplog_free(struct gzc_skip *s, size_t n)
 	free(s);
 }
 
-int gzc_skiplog_add(int rootfd, const struct gzc_meta *m, const char *reason)
+/* Rewrites the log as its newest GZC_SKIPLOG_MAX - 1 whole lines plus
+ * line (a file that cannot be read, damaged or too big, starts over). */
+static int compact(int rootfd, const char *line)
 {
-	if (!m || !reason)
-		return -EINVAL;
-	char *line = format_line(m, reason), *text = NULL;
+	char *text = NULL;
 	size_t len = 0, from = 0;
-	if (!line)
-		return -ENOMEM;
-	/* the lines kept: the newest GZC_SKIPLOG_MAX - 1 whole ones; a file
-	 * that cannot be read (damaged, too big) starts over */
 	if (gzc_read_file_at(rootfd, GZC_SKIPLOG_FILE, GZC_SKIPLOG_MAX_FILE, 0, &text, &len) < 0)
 		len = 0;
 	while (len > 0 && text[len - 1] != '\n')
@@ -207,6 +210,41 @@ int gzc_skiplog_add(int rootfd, const struct gzc_meta *m, const char *reason)
 		gzc_tmpfile_discard(&t);
 	}
 	free(text);
+	return r;
+}
+
+int gzc_skiplog_add(int rootfd, const struct gzc_meta *m, const char *reason)
+{
+	if (!m || !reason)
+		return -EINVAL;
+	char *line = format_line(m, reason);
+	if (!line)
+		return -ENOMEM;
+	/* usually one append (a crash storm must cost little under the store
+	 * lock, and a nearly full disk must still take one line); the file is
+	 * rewritten to its newest records only when it has grown past
+	 * GZC_SKIPLOG_COMPACT_AT, or is missing or not a plain file */
+	size_t n = strlen(line);
+	struct stat st;
+	char last = '\n';
+	int r = 1, fd = openat(rootfd, GZC_SKIPLOG_FILE, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	    (uint64_t)st.st_size + n + 1 <= GZC_SKIPLOG_COMPACT_AT) {
+		/* after a line cut short (a crash mid-append), start a new one */
+		int rfd = st.st_size ? openat(rootfd, GZC_SKIPLOG_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+		if (rfd >= 0) {
+			if (pread(rfd, &last, 1, st.st_size - 1) != 1)
+				last = '\n';
+			close(rfd);
+		}
+		r = last == '\n' ? 0 : gzc_write_all(fd, "\n", 1);
+		if (r == 0)
+			r = gzc_write_all(fd, line, n);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r > 0)
+		r = compact(rootfd, line);
 	free(line);
 	return r;
 }

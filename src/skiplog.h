@@ -5,10 +5,12 @@
  * room in the store, nothing of the core fitting, a process that is not
  * the one the kernel named) leaves no core, but `gzcoredump list` still
  * shows it, as coredumpctl shows a crash with no core file. <root>/.skipped
- * holds the newest GZC_SKIPLOG_MAX of them, one JSON object per line
- * (format: docs/FORMAT.md); older lines are dropped as new ones come, so a
- * crash storm costs one small file. The file is a log, not a store: a
- * missing one is empty, and lines that do not parse are skipped.
+ * holds them, one JSON object per line (format: docs/FORMAT.md): a record
+ * is one append; once the file passes GZC_SKIPLOG_COMPACT_AT it is
+ * rewritten with its newest GZC_SKIPLOG_MAX, so a crash storm costs one
+ * small file and little time under the lock. Readers see the newest
+ * GZC_SKIPLOG_MAX. The file is a log, not a store: a missing one is empty,
+ * and lines that do not parse are skipped.
  * Contract for gzc_skiplog_add: the caller holds the store lock.
  */
 #ifndef GZC_SKIPLOG_H
@@ -28,6 +30,7 @@
 #define GZC_SKIPLOG_LINE_MAX 16384      /* a longer line is not read */
 #define GZC_SKIPLOG_STR_MAX 256         /* strings are cut to this many bytes */
 #define GZC_SKIPLOG_MAX_FILE ((size_t)GZC_SKIPLOG_MAX * GZC_SKIPLOG_LINE_MAX)
+#define GZC_SKIPLOG_COMPACT_AT (1u << 20) /* past this size, the file is rewritten */
 
 /* One skipped crash. meta holds what is known of it: timestamp_us, pid,
  * uid, signal, signal_name, comm, exe, app, app_version (absent ones as
@@ -38,9 +41,8 @@ struct gzc_skip {
 };
 
 /* Appends a record of m (the fields above; longer strings are cut at a
- * UTF-8 boundary) with its reason, keeping the newest GZC_SKIPLOG_MAX.
- * Errors: -EINVAL (NULL m or reason), -ENOMEM, -errno of writing the file
- * (the old one stays). */
+ * UTF-8 boundary) with its reason. Errors: -EINVAL (NULL m or reason),
+ * -ENOMEM, -errno of writing the file (a failed rewrite leaves the old one). */
 GZC_MUST_CHECK int gzc_skiplog_add(int rootfd, const struct gzc_meta *m, const char *reason);
 
 /* Reads the records, newest first. A missing file gives none. Caller

@@ -36,9 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	FUZZ_CHECK(gzc_skiplog_parse((const char *)d, n, &sk, &nsk) == 0, "skip log parse failed");
 	FUZZ_CHECK(nsk <= GZC_SKIPLOG_MAX, "%zu records", nsk);
 	for (size_t i = 0; i < nsk; i++) {
-		FUZZ_CHECK(sk[i].reason && strlen(sk[i].reason) <= GZC_SKIPLOG_STR_MAX, "reason");
-		FUZZ_CHECK(sk[i].meta.pid >= -1 && sk[i].meta.pid <= INT32_MAX, "pid %lld", (long long)sk[i].meta.pid);
-		FUZZ_CHECK(!sk[i].meta.comm || strlen(sk[i].meta.comm) <= GZC_SKIPLOG_STR_MAX, "comm");
+		const struct gzc_meta *m = &sk[i].meta;
+		const char *strs[] = { sk[i].reason, m->signal_name, m->comm, m->exe, m->app, m->app_version };
+		const int64_t nums[] = { m->pid, m->uid, m->signal };
+		FUZZ_CHECK(sk[i].reason != NULL, "a record without a reason");
+		for (size_t j = 0; j < sizeof(strs) / sizeof(strs[0]); j++)
+			FUZZ_CHECK(!strs[j] || strlen(strs[j]) <= GZC_SKIPLOG_STR_MAX, "string %zu too long", j);
+		for (size_t j = 0; j < sizeof(nums) / sizeof(nums[0]); j++)
+			FUZZ_CHECK(nums[j] >= -1 && nums[j] <= INT32_MAX, "number %zu: %lld", j, (long long)nums[j]);
 	}
 	gzc_skiplog_free(sk, nsk);
 

@@ -151,3 +151,47 @@ Test(skiplog, symlink_is_not_followed)
 	cr_assert_eq(n, 1);
 	gzc_skiplog_free(s, n);
 }
+
+Test(skiplog, appends_then_compacts_to_the_newest)
+{
+	/* records of about 400 bytes: the file passes GZC_SKIPLOG_COMPACT_AT
+	 * after some 2,600 of them and is cut back to the newest 1,000 */
+	char reason[300];
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = 0;
+	struct stat st;
+	off_t biggest = 0;
+	int n_add = 3000;
+	for (int i = 0; i < n_add; i++) {
+		add(1000 + (uint64_t)i, 100 + i, "storm", reason);
+		cr_assert_eq(fstatat(rootfd, GZC_SKIPLOG_FILE, &st, 0), 0);
+		if (st.st_size > biggest)
+			biggest = st.st_size;
+	}
+	cr_assert_leq(biggest, (off_t)GZC_SKIPLOG_COMPACT_AT, "the file grew to %lld bytes", (long long)biggest);
+	cr_assert_lt(st.st_size, biggest, "never compacted");
+	struct gzc_skip *s;
+	size_t n;
+	cr_assert_eq(gzc_skiplog_read(rootfd, &s, &n), 0);
+	cr_assert_eq(n, GZC_SKIPLOG_MAX);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(s[i].meta.pid, 100 + n_add - 1 - (int64_t)i, "record %zu", i);
+	gzc_skiplog_free(s, n);
+}
+
+Test(skiplog, an_append_after_a_cut_line_starts_a_new_one)
+{
+	add(1, 1, "a", "first");
+	int fd = openat(rootfd, GZC_SKIPLOG_FILE, O_WRONLY | O_APPEND);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "{\"timestamp_us\":2,\"rea", 22), 22); /* a handler died mid-append */
+	close(fd);
+	add(3, 3, "c", "third");
+	struct gzc_skip *s;
+	size_t n;
+	cr_assert_eq(gzc_skiplog_read(rootfd, &s, &n), 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(s[0].meta.pid, 3);
+	cr_assert_eq(s[1].meta.pid, 1);
+	gzc_skiplog_free(s, n);
+}
