@@ -13,7 +13,7 @@ t=$(mktemp -d)
 sp=
 trap '[ -n "$sp" ] && kill "$sp" 2>/dev/null; rm -rf "$t"' EXIT
 rm -rf "$out"
-mkdir -p "$out"/{foreign,damage,index,meta,config,elf,store}
+mkdir -p "$out"/{foreign,damage,index,meta,config,elf,store,view}
 
 # text of about 90 KB: more than one 64 KiB span
 cat README.md docs/FORMAT.md >"$t/text"
@@ -37,6 +37,11 @@ printf '\000\100\000\000\000\001' >"$out/damage/one-bit"
 printf '\001\200' >"$out/damage/cut"
 
 cp packaging/gzcoredump.conf "$out/config/gzcoredump.conf"
+
+# store layouts for fuzz_view (steps: see the target): a core with a
+# sidecar, one without, a garbage file, foreign files in a group and at
+# the root, and a removal
+printf '\000grp\005\000\003app\0031.2\000\000\005\001\001\003ggg\000\000\005foo.gz\002\000\000\000\006bar.gz\006\000\000\000\000\000\000' >"$out/view/mixed"
 
 # /proc texts and a rate-limit history as the handler writes it (the key
 # is that of /usr/bin/fuzz, the executable fuzz_store admits)

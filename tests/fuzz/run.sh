@@ -23,7 +23,10 @@ for b in $bins; do
 		work=$FUZZ_BUILD/corpus-check/$t
 		rm -rf "$work" && mkdir -p "$work"
 		[ -d "$seeds" ] && cp "$seeds"/* "$work"/
-		args=(-seed=1 -runs="${FUZZ_RUNS:-10000}" "$work")
+		# fuzz_view builds a store per input: a fifth of the runs
+		runs=${FUZZ_RUNS:-10000}
+		[ "$t" = view ] && runs=$((runs / 5))
+		args=(-seed=1 -runs="$runs" "$work")
 		;;
 	long)
 		work=$FUZZ_BUILD/corpus/$t
@@ -33,6 +36,7 @@ for b in $bins; do
 		;;
 	*) echo "usage: $0 check|long"; exit 2;;
 	esac
+	[ "$t" = view ] && args=(-max_len=600 "${args[@]}")
 	log=$FUZZ_BUILD/fuzz-$t.log
 	start=$(date +%s)
 	if "$b" -artifact_prefix="$FUZZ_BUILD/crash-$t-" -print_final_stats=1 "${args[@]}" >"$log" 2>&1; then

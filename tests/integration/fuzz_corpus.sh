@@ -5,7 +5,8 @@
 # same inputs on every run. Untrusted inputs covered: foreign gzip/zlib
 # files (zlib as referee), our own files and indexes damaged anywhere, index
 # files, sidecars, the config file, executables and core notes, the store's
-# rate-limit history and log of crashes not stored, /proc status and auxv.
+# rate-limit history and log of crashes not stored, /proc status and auxv,
+# and whole store layouts seen through gzcorefs's view.
 . "$(dirname "$0")/lib.sh"
 fb=${FUZZ_BUILD:-$TOP/build-fuzz}
 ls "$fb"/fuzz/fuzz_* >/dev/null 2>&1 ||
