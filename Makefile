@@ -79,7 +79,16 @@ PROGS    := $(BUILD)/gzcoredump $(BUILD)/gzcorefs
 
 all: $(PROGS)
 
-$(BUILD)/%.o: %.c $(wildcard src/*.h handler/*.h fs/*.h)
+# The compiler and flags a build directory was made with, rewritten (at
+# parse time, so make -n tells the truth) only when they change: ISA-L
+# installed or removed, another CC, XCFLAGS. Every object depends on it.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW   := $(CC) $(CFLAGS) $(LDFLAGS) $(LIB_LIBS)
+ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+  $(shell mkdir -p $(BUILD) && { echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || echo '$(FLAGS_NOW)' > $(FLAGS_STAMP); })
+endif
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h handler/*.h fs/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(if $(filter fs/%,$<),$(FUSE_CFLAGS)) -c $< -o $@
 
@@ -93,15 +102,15 @@ $(BUILD)/gzcoredump: $(HND_OBJ) $(LIBA)
 $(BUILD)/gzcorefs: $(FS_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $(FS_OBJ) $(LIBA) $(FUSE_LIBS) $(LIB_LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBA) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBA) $(wildcard tests/unit/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(CRIT_LIBS) $(LIB_LIBS) $(LDFLAGS)
 
-$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA)
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(LIBA)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(LIBA) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)
 
