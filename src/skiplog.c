@@ -227,16 +227,12 @@ int gzc_skiplog_add(int rootfd, const struct gzc_meta *m, const char *reason)
 	size_t n = strlen(line);
 	struct stat st;
 	char last = '\n';
-	int r = 1, fd = openat(rootfd, GZC_SKIPLOG_FILE, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int r = 1, fd = openat(rootfd, GZC_SKIPLOG_FILE, O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
 	    (uint64_t)st.st_size + n + 1 <= GZC_SKIPLOG_COMPACT_AT) {
 		/* after a line cut short (a crash mid-append), start a new one */
-		int rfd = st.st_size ? openat(rootfd, GZC_SKIPLOG_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
-		if (rfd >= 0) {
-			if (pread(rfd, &last, 1, st.st_size - 1) != 1)
-				last = '\n';
-			close(rfd);
-		}
+		if (st.st_size && pread(fd, &last, 1, st.st_size - 1) != 1)
+			last = '\n';
 		r = last == '\n' ? 0 : gzc_write_all(fd, "\n", 1);
 		if (r == 0)
 			r = gzc_write_all(fd, line, n);
