@@ -139,35 +139,6 @@ static int fs_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 	}
 }
 
-/* "256M", "1G", "0", "65536": bytes with an optional K/M/G/T suffix (powers of 1024). */
-static int parse_size(const char *s, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	case 0: break;
-	default: return -EINVAL;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (*end || (shift && v > (max >> shift)) || (v << shift) > max)
-		return -EINVAL;
-	*ret = (uint64_t)v << shift;
-	return 0;
-}
-
 static void usage(const char *prog)
 {
 	printf("gzcorefs " GZC_VERSION " - mount a gzcore store read-only: every compressed core as a plain file\n"
@@ -230,19 +201,19 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (a.cache_size && parse_size(a.cache_size, 1ull << 40, &cache_size) < 0) {
+	if (a.cache_size && (gzc_config_parse_size(a.cache_size, &cache_size) < 0 || cache_size > (1ull << 40))) {
 		fprintf(stderr, "gzcorefs: bad cache_size '%s' (a size such as 256M, at most 1T)\n", a.cache_size);
 		goto out;
 	}
 	if (a.ttl_ms) {
-		if (parse_size(a.ttl_ms, 3600000, &v) < 0 || v == 0) {
+		if (gzc_config_parse_number(a.ttl_ms, 3600000, &v) < 0 || v == 0) {
 			fprintf(stderr, "gzcorefs: bad ttl_ms '%s' (1 to 3600000)\n", a.ttl_ms);
 			goto out;
 		}
 		vo.ttl_ms = (unsigned)v;
 	}
 	if (a.readahead_kb) {
-		if (parse_size(a.readahead_kb, 1u << 20, &v) < 0) {
+		if (gzc_config_parse_number(a.readahead_kb, 1u << 20, &v) < 0) {
 			fprintf(stderr, "gzcorefs: bad readahead_kb '%s' (0 to 1048576)\n", a.readahead_kb);
 			goto out;
 		}

@@ -7,7 +7,6 @@
  */
 #include "cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -72,7 +71,6 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 		{ 0 },
 	};
 	int opt, list = strcmp(argv[0], "list") == 0;
-	char *end;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, list ? "S:C:n:" : "S:C:o:", longopts, NULL)) != -1) {
 		uint64_t v;
@@ -82,9 +80,7 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 		case 'o': o->out = optarg; break;
 		case O_JSON: o->json = 1; break;
 		case 'n':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (!isdigit((unsigned char)optarg[0]) || *end || errno || v == 0) {
+			if (gzc_config_parse_number(optarg, UINT64_MAX, &v) < 0 || v == 0) {
 				cli_error("-n takes a number of cores, not '%s'", optarg);
 				return -EINVAL;
 			}

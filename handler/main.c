@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 			c.w.span = (uint32_t)v;
 			break;
 		case OPT_THREADS:
-			if (cli_parse_size(optarg, &v) < 0 || v < 1 || v > 64) {
+			if (gzc_config_parse_number(optarg, 64, &v) < 0 || v < 1) {
 				cli_error("--threads takes a number from 1 to 64, not '%s'", optarg);
 				return 2;
 			}

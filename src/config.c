@@ -42,6 +42,21 @@ static int parse_u64(const char *s, const char **ret_end, uint64_t *ret)
 	return 0;
 }
 
+int gzc_config_parse_number(const char *s, uint64_t max, uint64_t *ret)
+{
+	const char *end;
+	uint64_t v;
+	int r = parse_u64(s, &end, &v);
+	if (r < 0)
+		return r;
+	if (*end)
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
 int gzc_config_parse_size(const char *s, uint64_t *ret)
 {
 	const char *end;
@@ -185,9 +200,8 @@ static int set_span(struct gzc_config *c, const char *v)
 
 static int set_threads(struct gzc_config *c, const char *v)
 {
-	const char *end;
 	uint64_t n;
-	if (parse_u64(v, &end, &n) < 0 || *end || n > 64)
+	if (gzc_config_parse_number(v, 64, &n) < 0)
 		return -EINVAL;
 	c->threads = (int)n;
 	return 0;
@@ -212,9 +226,8 @@ static int set_hook_timeout(struct gzc_config *c, const char *v)
 
 static int set_max_per_app(struct gzc_config *c, const char *v)
 {
-	const char *end;
 	uint64_t n;
-	if (parse_u64(v, &end, &n) < 0 || *end || n > UINT32_MAX)
+	if (gzc_config_parse_number(v, UINT32_MAX, &n) < 0)
 		return -EINVAL;
 	c->max_per_app = (uint32_t)n;
 	return 0;

@@ -65,6 +65,10 @@ struct gzc_config {
 /* Fills c with the defaults. */
 void gzc_config_init(struct gzc_config *c);
 
+/* Parses a plain decimal number (digits only: no sign, space or suffix)
+ * of at most max. Errors: -EINVAL (not such a number), -ERANGE (over max). */
+GZC_MUST_CHECK int gzc_config_parse_number(const char *s, uint64_t max, uint64_t *ret);
+
 /* Parses "12", "64K", "1M", "2G", "1T" (optional "iB"/"B") into bytes.
  * Errors: -EINVAL (not a size), -ERANGE (overflow). */
 GZC_MUST_CHECK int gzc_config_parse_size(const char *s, uint64_t *ret);

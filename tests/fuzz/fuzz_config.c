@@ -22,6 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	uint64_t v;
 	uint32_t count;
 	(void)gzc_config_parse_size(s, &v);
+	rc = gzc_config_parse_number(s, 1000, &v);
+	FUZZ_CHECK(rc < 0 || (v <= 1000 && s[0] >= '0' && s[0] <= '9'), "number %s read as %llu", s,
+		   (unsigned long long)v);
 	(void)gzc_config_parse_duration(s, &v);
 	(void)gzc_config_parse_rate(s, &count, &v);
 	return 0;

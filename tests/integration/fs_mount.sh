@@ -31,7 +31,12 @@ refused -o cache_size=-1
 refused -o cache_size=12Q
 refused -o cache_size=99999999999999999999999
 refused -o cache_dir=relative/dir
+refused -o cache_size=2T
 refused -o ttl_ms=0
+refused -o ttl_ms=1K
+refused -o ttl_ms=3600001
+refused -o readahead_kb=-1
+refused -o readahead_kb=1048577
 refused -o no_such_option
 refused -o 'allow_other,$(touch /tmp/pwned)'
 refused extra-argument

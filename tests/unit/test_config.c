@@ -122,6 +122,13 @@ Test(config, sizes_durations_rates)
 	cr_assert_eq(v, 3u << 20);
 	cr_assert_eq(gzc_config_parse_size("", &v), -EINVAL);
 	cr_assert_eq(gzc_config_parse_size("20000000T", &v), -ERANGE);
+	cr_assert_eq(gzc_config_parse_number("3600000", 3600000, &v), 0);
+	cr_assert_eq(v, 3600000);
+	cr_assert_eq(gzc_config_parse_number("3600001", 3600000, &v), -ERANGE);
+	cr_assert_eq(gzc_config_parse_number("18446744073709551616", UINT64_MAX, &v), -ERANGE);
+	const char *const not_numbers[] = { "", "1K", "8B", " 4", "+4", "-1", "4 ", "0x10", "1.5" };
+	for (size_t i = 0; i < sizeof(not_numbers) / sizeof(not_numbers[0]); i++)
+		cr_assert_eq(gzc_config_parse_number(not_numbers[i], UINT64_MAX, &v), -EINVAL, "%s", not_numbers[i]);
 	cr_assert_eq(gzc_config_parse_duration("90", &v), 0);
 	cr_assert_eq(v, 90);
 	cr_assert_eq(gzc_config_parse_duration("2w", &v), 0);
