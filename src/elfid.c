@@ -11,6 +11,7 @@
  */
 #include "elfid.h"
 #include "hex.h"
+#include "io.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -235,21 +236,48 @@ static int take_section(struct gzc_elfid *id, Elf_Scn *scn, const GElf_Shdr *sh,
 	return 0;
 }
 
-static ssize_t pread_full(int fd, void *buf, size_t len, off_t off)
+/* Counts a hostile file may set: libelf allocates and walks one structure
+ * per section and program header as it opens a file, and checks their
+ * counts only against the file's size, which a sparse file makes as large
+ * as it likes. Real programs have a few dozen of each. */
+static uint64_t get_n(const unsigned char *p, int size, bool msb)
 {
-	size_t done = 0;
+	uint64_t v = 0;
+	for (int i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (msb ? 8 * (size - 1 - i) : 8 * i);
+	return v;
+}
 
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
+/* Reads the header's section and program header counts (extended ones
+ * from section header 0) before libelf sees the file. Returns 0, -EBADMSG
+ * (bad class or byte order, header cut short), -E2BIG (a count over
+ * GZC_ELFID_HEADERS_MAX), -errno of pread. */
+static int header_counts_ok(int fd, const unsigned char *ident)
+{
+	unsigned char eh[64], sh[64];
+	bool is64 = ident[EI_CLASS] == ELFCLASS64, msb = ident[EI_DATA] == ELFDATA2MSB;
+	size_t ehsz = is64 ? 64 : 52, shsz = is64 ? 64 : 40;
+	ssize_t n;
+
+	if ((ident[EI_CLASS] != ELFCLASS32 && !is64) || (ident[EI_DATA] != ELFDATA2LSB && !msb))
+		return -EBADMSG;
+	if ((n = gzc_pread_all(fd, eh, ehsz, 0)) < 0)
+		return (int)n;
+	if ((size_t)n < ehsz)
+		return -EBADMSG;
+	uint64_t shoff = is64 ? get_n(eh + 40, 8, msb) : get_n(eh + 32, 4, msb);
+	uint64_t phnum = get_n(eh + (is64 ? 56 : 44), 2, msb), shnum = get_n(eh + (is64 ? 60 : 48), 2, msb);
+	if ((shnum == 0 || phnum == PN_XNUM) && shoff) {
+		if ((n = gzc_pread_all(fd, sh, shsz, shoff)) < 0)
+			return (int)n;
+		if ((size_t)n < shsz)
+			return -EBADMSG;
+		if (shnum == 0)
+			shnum = is64 ? get_n(sh + 32, 8, msb) : get_n(sh + 20, 4, msb);
+		if (phnum == PN_XNUM)
+			phnum = get_n(sh + (is64 ? 44 : 28), 4, msb);
 	}
-	return (ssize_t)done;
+	return shnum > GZC_ELFID_HEADERS_MAX || phnum > GZC_ELFID_HEADERS_MAX ? -E2BIG : 0;
 }
 
 int gzc_elfid_read(int fd, const char *section_name, struct gzc_elfid **ret)
@@ -280,13 +308,15 @@ int gzc_elfid_read(int fd, const char *section_name, struct gzc_elfid **ret)
 	if (st.st_size <= 0)
 		return -ENOEXEC;
 	fsize = (uint64_t)st.st_size;
-	n = pread_full(fd, ident, sizeof(ident), 0);
+	n = gzc_pread_all(fd, ident, sizeof(ident), 0);
 	if (n < 0)
 		return (int)n;
 	if (n < SELFMAG || memcmp(ident, ELFMAG, SELFMAG) != 0)
 		return -ENOEXEC;
 	if ((size_t)n < sizeof(ident))
 		return -EBADMSG;
+	if ((r = header_counts_ok(fd, ident)) < 0)
+		return r;
 
 	id = calloc(1, sizeof(*id));
 	if (!id)

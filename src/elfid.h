@@ -54,6 +54,7 @@
 #define GZC_ELFID_BUILD_ID_MAX 64	  /* build-id bytes (hex is twice) */
 #define GZC_ELFID_VALUE_MAX 256		  /* a name or version string */
 #define GZC_ELFID_SECTION_NAME_MAX 64	  /* the section_name parameter */
+#define GZC_ELFID_HEADERS_MAX 65536	  /* sections, and program headers */
 #define GZC_ELFID_BID_PREFIX_LEN 12	  /* hex digits of build-id in a fallback version */
 
 /* What gzc_elfid_read() found. Every string is NUL-terminated, owned by the
@@ -97,7 +98,9 @@ struct gzc_app {
  * Errors: -EINVAL (fd < 0, ret NULL, section_name empty or longer than
  * GZC_ELFID_SECTION_NAME_MAX), -ENOEXEC (not an ELF file: empty, too short
  * for the magic, or wrong magic), -EBADMSG (ELF magic but the header or
- * header tables are corrupt or outside the file), -ENOMEM, -ENOSYS (libelf
+ * header tables are corrupt or outside the file), -E2BIG (more than
+ * GZC_ELFID_HEADERS_MAX sections or program headers, counted before libelf
+ * opens the file: it allocates for each), -ENOMEM, -ENOSYS (libelf
  * refused EV_CURRENT), or -errno of fstat/pread. *ret is untouched on failure; on success the caller owns *ret and
  * frees it with gzc_elfid_free(). */
 GZC_MUST_CHECK int gzc_elfid_read(int fd, const char *section_name, struct gzc_elfid **ret);

@@ -644,6 +644,40 @@ Test(elfid, not_elf_truncated_and_bad_args)
 	gzc_app_free(NULL);
 }
 
+/* Section and program header counts that a sparse file makes plausible
+ * to libelf (which allocates for each as it opens the file) are refused
+ * before libelf sees the file: the extended counts in section header 0. */
+Test(elfid, huge_header_counts_refused_before_libelf)
+{
+	build_pkg("pk");
+	size_t len;
+	unsigned char *buf = read_all(path("pk"), &len);
+	uint64_t shoff = (len + 63) & ~(uint64_t)63;
+	const struct { uint16_t shnum, phnum; uint64_t sh_size; uint32_t sh_info; } cases[] = {
+		{ 0, 0, 10000000, 0 },	     /* e_shnum 0: the count is sh_size */
+		{ 0, 0xffff, 1, 1000000 },   /* PN_XNUM: the count is sh_info */
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		unsigned char *f = calloc(1, shoff + 64);
+		cr_assert_not_null(f);
+		memcpy(f, buf, len);
+		memcpy(f + 40, &shoff, 8); /* e_shoff (the test build is 64-bit LE) */
+		uint16_t phnum = cases[k].phnum ? cases[k].phnum : *(uint16_t *)(buf + 56);
+		memcpy(f + 56, &phnum, 2);
+		memcpy(f + 60, &cases[k].shnum, 2);
+		memcpy(f + shoff + 32, &cases[k].sh_size, 8);
+		memcpy(f + shoff + 44, &cases[k].sh_info, 4);
+		write_file(path("huge"), f, shoff + 64);
+		free(f);
+		/* as large as the counts say: sparse, nothing written */
+		cr_assert_eq(truncate(path("huge"), (off_t)(shoff + 64 * (cases[k].sh_size + 1000000))), 0);
+		struct gzc_elfid *id = NULL;
+		cr_assert_eq(read_id(path("huge"), NULL, &id), -E2BIG, "case %zu", k);
+		cr_assert_null(id);
+	}
+	free(buf);
+}
+
 static bool is_lower_hex(const char *s)
 {
 	for (; *s; s++)
