@@ -52,7 +52,8 @@ const char *cli_printable_or(const char *s, const char *none, char *buf, size_t 
 int cli_parse_size(const char *s, uint64_t *ret);
 
 /* After the input's EOF: 1 if it is an ELF core whose headers promise more
- * bytes than arrived (the pipe closed early; *ret_expected gets how many),
+ * bytes than arrived (the pipe closed early; *ret_expected gets how many,
+ * or at least how many when its header tables lie past the writer's head),
  * 0 if complete or not something we can tell. */
 int cli_core_cut_short(const struct gzc_writer *w, uint64_t *ret_expected);
 

@@ -34,6 +34,7 @@
  * written: on a disk the core fills up, the sidecar (without its /proc
  * snapshots if need be) still fits, and the core is kept. */
 #define META_RESERVE (64u << 10)
+#define CORE_MIN 64 /* an ELF core is longer: its 64-byte header (or 52 and a program header) */
 
 struct capture {
 	struct gzc_kargs k;
@@ -326,7 +327,10 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 	/* the vacuum reports the free space after its removals; a failed vacuum
 	 * (logged) still leaves the space to check */
 	uint64_t fs_free = 0;
-	struct gzc_ret_incoming in = { .group = c->m.group, .reserve = reserve, .time_us = c->m.timestamp_us };
+	/* no max_per_app slot is freed for it (.group): the run after storing
+	 * does that, so a core that ends up empty or not stored costs no
+	 * other core of its app */
+	struct gzc_ret_incoming in = { .reserve = reserve, .time_us = c->m.timestamp_us };
 	r = gzc_store_vacuum(rootfd, &lim, c->m.timestamp_us, &in, NULL, NULL, &fs_free);
 	if (r < 0) {
 		cli_error("vacuum before storing failed: %s", strerror(-r));
@@ -356,7 +360,7 @@ static int make_room(struct capture *c, int rootfd, uint64_t out, uint64_t need,
 {
 	struct gzc_ret_limits lim = cli_limits(&c->cfg);
 	uint64_t margin = out / 4 > ROOM_MIN ? out / 4 : ROOM_MIN, fs_free = 0;
-	struct gzc_ret_incoming in = { .group = c->m.group, .written = out, .reserve = need + MIN_BUDGET + margin,
+	struct gzc_ret_incoming in = { .written = out, .reserve = need + MIN_BUDGET + margin,
 				       .time_us = c->m.timestamp_us };
 	int lockfd, r;
 
@@ -442,7 +446,9 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 		}
 		if (rd == 0) {
 			uint64_t expected;
-			if (cli_core_cut_short(w, &expected)) {
+			/* the kernel writes a whole ELF header first: a dump it
+			 * stopped at once (SIGKILL, a freeze) sends less */
+			if (gzc_writer_bytes_in(w) < CORE_MIN || cli_core_cut_short(w, &expected)) {
 				c->m.truncated = 1;
 				set_str(&c->m.truncated_reason, "the pipe closed before the core's end");
 			}
@@ -678,13 +684,23 @@ int cmd_kernel(int argc, char **argv)
 		c.m.truncated = 1;
 		set_str(&c.m.truncated_reason, "disk full");
 	}
-	if (c.m.truncated && idx->usize == 0) {
-		cli_error("pid %d (%s): not stored, nothing of the core fit (%s)", (int)c.k.pid, c.comm_msg,
-			  c.m.truncated_reason);
+	uint64_t got = gzc_writer_bytes_in(w);
+	if (c.m.truncated && (idx->usize == 0 || got < CORE_MIN)) {
+		/* nothing to debug: no core, and no other core's place taken */
+		char none[128];
+		if (got >= CORE_MIN)
+			snprintf(none, sizeof(none), "nothing of the core fit (%s)", c.m.truncated_reason);
+		else if (got)
+			snprintf(none, sizeof(none), "the dump ended after %llu bytes, inside its ELF header (the kernel stopped it)",
+				 (unsigned long long)got);
+		else
+			snprintf(none, sizeof(none), "the kernel sent no data (the dump was stopped)");
+		cli_error("pid %d (%s): not stored, %s", (int)c.k.pid, c.comm_msg, none);
 		/* the room the attempt held goes back first: the note needs a line of it */
 		gzc_tmpfile_discard(&t);
 		gzc_tmpfile_discard(&reserve);
-		note_skipped(&c, store, rootfd, false, "nothing of the core fit (%s)", c.m.truncated_reason);
+		note_skipped(&c, store, rootfd, false, "%s", none);
+		status = got < CORE_MIN ? 0 : 1; /* a stopped dump is no failure of ours */
 		goto out;
 	}
 	if (c.procfd >= 0) {

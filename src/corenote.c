@@ -577,19 +577,56 @@ fail:
 	return r;
 }
 
+/* Where the header tables end, from the ELF header alone (and section
+ * header 0 for PN_XNUM's count when it is in the file): a least end for the
+ * core. The kernel writes PN_XNUM's section header last, after all the
+ * data, so for such a core its end is the core's end. */
+static int tables_end(struct core *c, uint64_t *ret_end)
+{
+	unsigned char eh[EHDR64_SIZE], sh[SHDR64_SIZE];
+
+	if (!in_file(c, 0, EI_NIDENT_) || rd(c, 0, eh, EI_NIDENT_) < 0 || memcmp(eh, "\x7f" "ELF", 4) != 0 ||
+	    (eh[4] != 1 && eh[4] != 2) || (eh[5] != 1 && eh[5] != 2))
+		return -EBADMSG;
+	c->is64 = eh[4] == 2;
+	c->be = eh[5] == 2;
+	size_t ehsz = c->is64 ? EHDR64_SIZE : EHDR32_SIZE, shsz = c->is64 ? SHDR64_SIZE : SHDR32_SIZE;
+	if (!in_file(c, 0, ehsz) || rd(c, 0, eh, ehsz) < 0)
+		return -EBADMSG;
+	uint64_t phoff = c->is64 ? get(eh + 32, 8, c->be) : get(eh + 28, 4, c->be);
+	uint64_t shoff = c->is64 ? get(eh + 40, 8, c->be) : get(eh + 32, 4, c->be);
+	uint64_t phnum = get(eh + (c->is64 ? 56 : 44), 2, c->be);
+	uint64_t phsz = c->is64 ? PHDR64_SIZE : PHDR32_SIZE, end = ehsz;
+
+	if (phnum == PN_XNUM_) {
+		if (shoff > UINT64_MAX - shsz)
+			return -EBADMSG;
+		end = shoff + shsz > end ? shoff + shsz : end;
+		phnum = in_file(c, shoff, shsz) && rd(c, shoff, sh, shsz) == 0 ? get(sh + (c->is64 ? 44 : 28), 4, c->be) : 0;
+	}
+	if (phoff > UINT64_MAX - phnum * phsz)
+		return -EBADMSG;
+	if (phoff + phnum * phsz > end)
+		end = phoff + phnum * phsz;
+	*ret_end = end;
+	return 0;
+}
+
 int gzc_core_extent(gzc_core_read_fn read, void *ctx, uint64_t size, uint64_t *ret_end)
 {
 	struct core c = { .read = read, .rctx = ctx, .size = size };
 	struct gzc_coreinfo info = { 0 };
 	unsigned char eh[EHDR64_SIZE];
+	uint64_t least;
 	int r;
 
 	if (!read || !ret_end)
 		return -EINVAL;
 	r = read_headers(&c, &info);
-	if (r == -EBADMSG && size >= EHDR64_SIZE && rd(&c, 0, eh, EI_NIDENT_) == 0 &&
-	    memcmp(eh, "\x7f" "ELF", 4) == 0)
-		r = -ENODATA; /* plausible headers whose tables lie past the head */
+	if (r == -EBADMSG && tables_end(&c, &least) == 0 && least > size) {
+		*ret_end = least; /* plausible headers whose tables lie past the head */
+		r = -ENODATA;
+	}
 	if (r < 0)
 		goto out;
 	rd(&c, 0, eh, c.is64 ? EHDR64_SIZE : EHDR32_SIZE);

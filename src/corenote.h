@@ -90,8 +90,11 @@ void gzc_coreinfo_free(struct gzc_coreinfo *info);
  * bytes of the core (its head is enough: the tables sit at its start).
  * Used to tell a core cut short (a pipe closed early) from a whole one.
  * Errors: -ENOEXEC (not an ELF core), -EBADMSG (bad headers), -ENODATA
- * (the tables lie beyond the head given, e.g. PN_XNUM cores), -ENOMEM, or the
- * callback's error. */
+ * (the tables lie beyond the head given: *ret_end is then set to where
+ * they end, a least end for the core; for PN_XNUM cores, whose section
+ * header 0 the kernel writes last, after the data, that is the core's
+ * end), -ENOMEM, or the callback's error. *ret_end is untouched on other
+ * errors. */
 GZC_MUST_CHECK int gzc_core_extent(gzc_core_read_fn read, void *ctx, uint64_t size, uint64_t *ret_end);
 /* The same over the core's first len bytes in memory. */
 GZC_MUST_CHECK int gzc_core_extent_mem(const void *head, size_t len, uint64_t *ret_end);

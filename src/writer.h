@@ -81,9 +81,11 @@ GZC_MUST_CHECK int gzc_writer_drain(struct gzc_writer *w);
 uint64_t gzc_writer_inflight_max(const struct gzc_writer *w);
 
 /* The first bytes taken (up to GZC_WRITER_HEAD_MAX), e.g. to read an ELF
- * core's headers and tell whether the input ended early (gzc_core_extent).
- * Owned by the writer, valid until gzc_writer_free(). */
-#define GZC_WRITER_HEAD_MAX (256u << 10)
+ * core's headers and tell whether the input ended early (gzc_core_extent):
+ * 4 MiB holds the ELF header and the largest program header table without
+ * PN_XNUM (65,534 entries of 56 bytes). Owned by the writer, valid until
+ * gzc_writer_free(). */
+#define GZC_WRITER_HEAD_MAX (4u << 20)
 const void *gzc_writer_head(const struct gzc_writer *w, size_t *ret_len);
 
 /* The first output error (e.g. -ENOSPC), or 0. */

@@ -133,3 +133,57 @@ j=$(ls -t "$ST"/*/core.*.json | head -1)
 [ "$(meta "$j" "d['access']['owner_uid']")" = 65534 ] || fail "matching uid: $(meta "$j" "d['access']")"
 kill $spid 2>/dev/null
 ok "a /proc owner other than the kernel's %u/%g makes the core root-only"
+
+# 8. a dump the kernel stopped (the process killed or frozen meanwhile)
+# ends early: marked truncated however large its program header table (the
+# handler's head holds any table without PN_XNUM; with PN_XNUM the section
+# header the kernel writes last tells), and a dump that sent nothing is not
+# stored, noted as not stored, and frees no max_per_app slot
+ST=$TMP/cut
+mkdir -m 700 "$ST"
+printf 'store = %s\nmax_per_app = 1\n' "$ST" > "$TMP/cut.conf"
+mkcore() { # mkcore PHNUM OUT: an ELF core of PHNUM one-page PT_LOADs (PN_XNUM past 65534)
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+n, out = int(sys.argv[1]), sys.argv[2]
+xnum = n >= 0xffff
+data = 64 + 56 * n
+shoff = data + 4096 * n
+eh = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, shoff if xnum else 0, 0,
+	64, 56, 0xffff if xnum else n, 64, 1 if xnum else 0, 0)
+with open(out, "wb") as f:
+	f.write(eh)
+	f.write(b"".join(struct.pack("<IIQQQQQQ", 1, 6, data + 4096 * i, 0x10000 + 4096 * i, 0, 4096, 4096, 4096) for i in range(n)))
+	f.write(b"\xab" * (4096 * n))
+	if xnum:
+		f.write(struct.pack("<IIQQQQIIQQ", 0, 0, 0, 0, 0, 0, 0, n, 0, 0))
+PY
+}
+feed() { # feed BYTES CORE: the first BYTES of CORE through the kernel handler
+	head -c "$1" "$2" | "$GZCOREDUMP" --kernel -C "$TMP/cut.conf" $$ $$ 0 0 11 "$(date +%s)" \
+		18446744073709551615 1 host cutcore || fail "--kernel with $1 bytes of $2"
+}
+for phnum in 100 6000 70000; do
+	mkcore $phnum "$TMP/c$phnum"
+	size=$(stat -c %s "$TMP/c$phnum")
+	feed "$size" "$TMP/c$phnum"
+	j=$(ls -t "$ST"/*/core.*.json | head -1)
+	[ "$(meta "$j" "d['file']['truncated']")" = False ] || fail "$phnum mappings, whole: marked truncated"
+	for cut in $((size / 2)) 5000; do
+		feed $cut "$TMP/c$phnum"
+		j=$(ls -t "$ST"/*/core.*.json | head -1)
+		[ "$(meta "$j" "d['file']['truncated']")" = True ] || fail "$phnum mappings, cut at $cut of $size: not marked truncated"
+		[ "$(meta "$j" "d['file']['size']")" = $cut ] || fail "$phnum mappings, cut at $cut: size $(meta "$j" "d['file']['size']")"
+	done
+done
+[ "$(ls "$ST"/*/core.*.gz | wc -l)" = 1 ] || fail "max_per_app 1: $(ls "$ST"/*/)"
+feed "$(stat -c %s "$TMP/c100")" "$TMP/c100"
+kept=$(ls "$ST"/*/core.*.gz)
+for n in 0 10; do
+	feed $n "$TMP/c100"
+	[ "$(ls "$ST"/*/core.*.gz)" = "$kept" ] || fail "a dump of $n bytes replaced the stored core: $(ls "$ST"/*/)"
+done
+"$GZCOREDUMP" list -S "$ST" > "$TMP/cut.list" || fail "list"
+grep -q "not stored: the kernel sent no data" "$TMP/cut.list" || fail "empty dump not listed: $(cat "$TMP/cut.list")"
+grep -q "not stored: the dump ended after 10 bytes" "$TMP/cut.list" || fail "10-byte dump not listed: $(cat "$TMP/cut.list")"
+ok "dumps stopped early are marked truncated (100, 6000 and 70000 mappings); empty ones are not stored and cost no other core"

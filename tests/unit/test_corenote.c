@@ -421,6 +421,44 @@ Test(corenote, too_many_phdrs)
 	free(o);
 }
 
+/* Where a core must end, told from its head: from the whole headers, or
+ * when the tables lie past the head, where they end (-ENODATA): for
+ * PN_XNUM cores the section header the kernel writes last, after the data. */
+Test(corenote, extent_from_a_head)
+{
+	struct out *o = malloc(sizeof(*o));
+	uint64_t end;
+	for (int be = 0; be < 2; be++)
+		for (int is64 = 0; is64 < 2; is64++) {
+			struct cfg c = defaults;
+			c.is64 = is64, c.be = be;
+			size_t n = build_core(o, &c), e = is64 ? 64 : 52, p = is64 ? 56 : 32;
+			cr_assert_eq(gzc_core_extent_mem(o->b, n, &end), 0);
+			cr_assert_eq(end, n);
+			/* the program header table cut: its end is the least end */
+			end = 0;
+			cr_assert_eq(gzc_core_extent_mem(o->b, e + p + 3, &end), -ENODATA);
+			cr_assert_eq(end, e + 3 * p);
+			cr_assert_eq(gzc_core_extent_mem(o->b, e - 1, &end), -EBADMSG);
+
+			c.xnum = true;
+			n = build_core(o, &c);
+			cr_assert_eq(gzc_core_extent_mem(o->b, n, &end), 0);
+			cr_assert_eq(end, n - (is64 ? 64 : 40), "the data end where section header 0 begins");
+			for (size_t cut = e; cut < n; cut += 61) {
+				end = 0;
+				cr_assert_eq(gzc_core_extent_mem(o->b, cut, &end), -ENODATA, "cut %zu", cut);
+				cr_assert_eq(end, n, "cut %zu", cut);
+			}
+		}
+	/* no ELF class or byte order: nothing to tell */
+	struct cfg c = defaults;
+	size_t n = build_core(o, &c);
+	o->b[4] = 7;
+	cr_assert_eq(gzc_core_extent_mem(o->b, n / 2, &end), -EBADMSG);
+	free(o);
+}
+
 static bool sane(const struct gzc_coreinfo *info)
 {
 	if (info->build_id)

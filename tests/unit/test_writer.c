@@ -341,7 +341,7 @@ Test(writer, read_fd_regular_file_from_any_offset)
 {
 	/* a regular file is read by the workers in parallel from the current
 	 * offset on: same stream, same head, offset left at the end */
-	size_t len = 7 * 65536 + 777, start = 3333;
+	size_t len = GZC_WRITER_HEAD_MAX + 7 * 65536 + 777, start = 3333;
 	unsigned char *data = make_input(len, 65536, 25);
 	char path[256];
 	int in = input_file("in", O_RDWR, data, len, path);
@@ -365,7 +365,7 @@ Test(writer, read_fd_sparse_file)
 {
 	/* holes are zeros without being read (SEEK_DATA); data around them,
 	 * inside a span with a hole, and at the end must all come through */
-	size_t span = 65536, len = 12 * span + 777;
+	size_t span = 65536, len = GZC_WRITER_HEAD_MAX + 12 * span + 777;
 	unsigned char *data = calloc(1, len);
 	unsigned char *fill = make_input(len, (uint32_t)span, 28);
 	struct { size_t off, n; } rg[] = { { 2 * span, span }, { 5 * span + 1000, 3000 }, { 9 * span - 10, 20 },
