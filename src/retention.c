@@ -96,7 +96,7 @@ static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret
 		size_t i = ord[a];
 		if (ret_delete[i])
 			continue;
-		bool over_use = lim->max_use && used + st->in.written > lim->max_use;
+		bool over_use = lim->max_use && used + st->unlisted_bytes + st->in.written > lim->max_use;
 		bool under_free = lim->keep_free && fs_free < lim->keep_free;
 		bool for_room = lim->keep_free && fs_free < lim->keep_free + st->in.reserve && older(&items[i], st);
 		if (!over_use && !under_free && !for_room)

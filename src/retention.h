@@ -56,6 +56,9 @@ struct gzc_ret_incoming {
 struct gzc_ret_state {
 	uint64_t now_us;
 	uint64_t fs_free;          /* bytes available on the store's file system */
+	uint64_t unlisted_bytes;   /* disk use of cores newer than every item, not
+				    * listed (a store too large to list whole):
+				    * counted in max_use, never removed */
 	struct gzc_ret_incoming in; /* all zero: none */
 };
 

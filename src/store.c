@@ -172,23 +172,85 @@ static void from_name(const char *base, struct gzc_meta *m)
 		m->timestamp_us = strtoull(end + 1, NULL, 10);
 }
 
-/* Room for one more entry (zeroed, meta initialised). */
-static struct gzc_store_entry *add_entry(struct gzc_store_entry **arr, size_t *n, size_t *cap)
+/* A listing under way. Past GZC_STORE_MAX_ENTRIES it keeps the entries it
+ * wants most (the newest for showing, the oldest for retention) in a heap
+ * whose top is the one it would give up first, and counts the rest. */
+struct listing {
+	struct gzc_store_entry *arr; /* cap + 1: arr[GZC_STORE_MAX_ENTRIES] is scratch once full */
+	size_t n, cap;
+	bool keep_oldest;
+	uint64_t dropped_bytes;
+};
+
+/* > 0 when a is given up before b */
+static int give_up_first(const struct listing *L, const struct gzc_store_entry *a, const struct gzc_store_entry *b)
 {
-	if (*n >= GZC_STORE_MAX_ENTRIES)
-		return NULL;
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		struct gzc_store_entry *q = realloc(*arr, nc * sizeof(**arr));
-		if (!q)
-			return NULL;
-		*arr = q;
-		*cap = nc;
+	int c = newest_first(a, b);
+	return L->keep_oldest ? -c : c;
+}
+
+static void swap_entries(struct gzc_store_entry *a, struct gzc_store_entry *b)
+{
+	struct gzc_store_entry t = *a;
+	*a = *b;
+	*b = t;
+}
+
+static void sift_down(struct listing *L, size_t i)
+{
+	for (;;) {
+		size_t top = i, l = 2 * i + 1, r = l + 1;
+		if (l < L->n && give_up_first(L, &L->arr[l], &L->arr[top]) > 0)
+			top = l;
+		if (r < L->n && give_up_first(L, &L->arr[r], &L->arr[top]) > 0)
+			top = r;
+		if (top == i)
+			return;
+		swap_entries(&L->arr[i], &L->arr[top]);
+		i = top;
 	}
-	struct gzc_store_entry *e = &(*arr)[(*n)++];
+}
+
+/* Room for one more entry (zeroed, meta initialised): the caller fills it,
+ * then calls keep_entry(). */
+static struct gzc_store_entry *add_entry(struct listing *L)
+{
+	if (L->n == L->cap) {
+		size_t nc = L->cap ? L->cap * 2 : 64;
+		if (nc > GZC_STORE_MAX_ENTRIES)
+			nc = GZC_STORE_MAX_ENTRIES;
+		if (L->n < GZC_STORE_MAX_ENTRIES || !L->arr) {
+			struct gzc_store_entry *q = realloc(L->arr, (nc + 1) * sizeof(*L->arr));
+			if (!q)
+				return NULL;
+			L->arr = q;
+			L->cap = nc;
+		}
+	}
+	struct gzc_store_entry *e = &L->arr[L->n];
 	memset(e, 0, sizeof(*e));
 	gzc_meta_init(&e->meta);
 	return e;
+}
+
+/* Takes the entry add_entry() gave: one more, or once full, in place of
+ * the one given up first if this one is wanted more (the loser's bytes are
+ * counted as dropped). */
+static void keep_entry(struct listing *L)
+{
+	struct gzc_store_entry *e = &L->arr[L->n];
+	if (L->n < GZC_STORE_MAX_ENTRIES) {
+		if (++L->n == GZC_STORE_MAX_ENTRIES)
+			for (size_t i = L->n / 2; i-- > 0;)
+				sift_down(L, i);
+		return;
+	}
+	if (give_up_first(L, &L->arr[0], e) > 0) {
+		swap_entries(&L->arr[0], e);
+		sift_down(L, 0);
+	}
+	L->dropped_bytes += e->bytes;
+	gzc_meta_clear(&e->meta);
 }
 
 bool gzc_store_has_suffix(const char *name, const char *suffix)
@@ -218,8 +280,7 @@ static bool own_core(int dfd, const char *name, size_t len)
  * as gzip or zlib data does (the mount, view.c, also calls foreign a core
  * of ours whose sidecar does not parse; list shows that one as ours, with
  * "metadata unreadable"). */
-static int add_foreign(int dfd, const char *group, const char *name, struct gzc_store_entry **arr, size_t *n,
-		       size_t *cap)
+static int add_foreign(int dfd, const char *group, const char *name, struct listing *L)
 {
 	size_t len = strlen(name);
 	unsigned char h[3];
@@ -234,9 +295,9 @@ static int add_foreign(int dfd, const char *group, const char *name, struct gzc_
 	close(fd);
 	if (!is)
 		return 0;
-	struct gzc_store_entry *e = add_entry(arr, n, cap);
+	struct gzc_store_entry *e = add_entry(L);
 	if (!e)
-		return *n >= GZC_STORE_MAX_ENTRIES ? 1 : -ENOMEM;
+		return -ENOMEM;
 	e->foreign = true;
 	snprintf(e->group, sizeof(e->group), "%s", group);
 	snprintf(e->core, sizeof(e->core), "%s", name);
@@ -245,19 +306,18 @@ static int add_foreign(int dfd, const char *group, const char *name, struct gzc_
 	char idx[NAME_MAX + 8];
 	snprintf(idx, sizeof(idx), "%s%s", name, GZC_IDX_SUFFIX);
 	e->bytes = (uint64_t)st.st_blocks * 512 + disk_use(dfd, idx, NULL);
+	keep_entry(L);
 	return 0;
 }
 
 /* One directory: a group (group != "") or the root (foreign files only).
  * Sidecars give the handler's cores; with parse, their sidecars are read
- * and other compressed files are listed as foreign. Returns 1 when the
- * entry cap is reached. */
-static int list_dir(int rootfd, const char *group, bool parse, struct gzc_store_entry **arr, size_t *n,
-		    size_t *cap)
+ * and other compressed files are listed as foreign. */
+static int list_dir(int rootfd, const char *group, bool parse, struct listing *L)
 {
 	int gfd, r;
 	/* longer than any group we make: not ours (and an entry could not name it whole) */
-	if (strlen(group) >= sizeof((*arr)->group))
+	if (strlen(group) >= sizeof(L->arr->group))
 		return 0;
 	if (group[0])
 		r = gzc_store_group_open(rootfd, group, false, &gfd);
@@ -279,7 +339,7 @@ static int list_dir(int rootfd, const char *group, bool parse, struct gzc_store_
 			continue;
 		if (!group[0] || !gzc_store_has_suffix(name, GZC_META_SUFFIX)) {
 			if (parse && de->d_type != DT_DIR)
-				r = add_foreign(gfd, group, name, arr, n, cap);
+				r = add_foreign(gfd, group, name, L);
 			continue;
 		}
 		char base[GZC_STORE_BASE_MAX];
@@ -289,9 +349,9 @@ static int list_dir(int rootfd, const char *group, bool parse, struct gzc_store_
 		base[len - 5] = 0;
 		if (!gzc_store_is_base(base))
 			continue;
-		struct gzc_store_entry *e = add_entry(arr, n, cap);
+		struct gzc_store_entry *e = add_entry(L);
 		if (!e) {
-			r = *n >= GZC_STORE_MAX_ENTRIES ? 1 : -ENOMEM;
+			r = -ENOMEM;
 			break;
 		}
 		snprintf(e->group, sizeof(e->group), "%s", group);
@@ -316,15 +376,15 @@ static int list_dir(int rootfd, const char *group, bool parse, struct gzc_store_
 			e->bytes += disk_use(gfd, core, NULL) + disk_use(gfd, idx, NULL);
 			break;
 		}
+		keep_entry(L);
 	}
 	closedir(d);
 	return r;
 }
 
-static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *ret_n)
+static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *ret_n, uint64_t *ret_unlisted)
 {
-	struct gzc_store_entry *arr = NULL;
-	size_t n = 0, cap = 0;
+	struct listing L = { .keep_oldest = !parse };
 	int r = 0;
 	int dfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -338,29 +398,31 @@ static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *re
 	struct dirent *de;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
-			r = list_dir(rootfd, de->d_name, parse, &arr, &n, &cap);
+			r = list_dir(rootfd, de->d_name, parse, &L);
 	closedir(d);
 	if (r == 0 && parse)
-		r = list_dir(rootfd, "", parse, &arr, &n, &cap);
+		r = list_dir(rootfd, "", parse, &L);
 	if (r < 0) {
-		gzc_store_list_free(arr, n);
+		gzc_store_list_free(L.arr, L.n);
 		return r;
 	}
-	if (n)
-		qsort(arr, n, sizeof(*arr), newest_first);
-	*ret = arr;
-	*ret_n = n;
+	if (L.n)
+		qsort(L.arr, L.n, sizeof(*L.arr), newest_first);
+	*ret = L.arr;
+	*ret_n = L.n;
+	if (ret_unlisted)
+		*ret_unlisted = L.dropped_bytes;
 	return 0;
 }
 
 int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
 {
-	return list(rootfd, true, ret, ret_n);
+	return list(rootfd, true, ret, ret_n, NULL);
 }
 
-int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
+int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n, uint64_t *ret_unlisted)
 {
-	return list(rootfd, false, ret, ret_n);
+	return list(rootfd, false, ret, ret_n, ret_unlisted);
 }
 
 void gzc_store_list_free(struct gzc_store_entry *e, size_t n)
@@ -539,10 +601,11 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	struct gzc_ret_item *items = NULL;
 	bool *del = NULL;
 	size_t n = 0, m = 0;
-	int r = gzc_store_list_names(rootfd, &e, &n), removed = 0;
+	uint64_t unlisted = 0;
+	int r = gzc_store_list_names(rootfd, &e, &n, &unlisted), removed = 0;
 	if (r < 0)
 		return r;
-	uint64_t used = gzc_store_used(e, n);
+	uint64_t used = gzc_store_used(e, n) + unlisted;
 	items = calloc(n ? n : 1, sizeof(*items));
 	del = calloc(n ? n : 1, sizeof(*del));
 	size_t *map = calloc(n ? n : 1, sizeof(*map));
@@ -568,7 +631,7 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	r = gzc_store_fs_free(rootfd, &fs_free);
 	if (r < 0)
 		goto out;
-	struct gzc_ret_state st = { .now_us = now_us, .fs_free = fs_free };
+	struct gzc_ret_state st = { .now_us = now_us, .fs_free = fs_free, .unlisted_bytes = unlisted };
 	if (incoming)
 		st.in = *incoming;
 	r = gzc_retention_plan(items, m, lim, &st, del);

@@ -84,7 +84,8 @@ bool gzc_store_is_aux(const char *name);
 
 /* Lists every sidecar in every group (newest first by crash time), with
  * its core if linked, and every foreign file (gzip or zlib data without a
- * sidecar, in a group or at the root: foreign set, see above). Caller
+ * sidecar, in a group or at the root: foreign set, see above); of a store
+ * with more than GZC_STORE_MAX_ENTRIES, the newest that many. Caller
  * frees with gzc_store_list_free().
  * Errors: -ENOMEM, -errno of reading the root; unreadable groups are
  * skipped, and a sidecar that does not parse gives an entry with meta_ok
@@ -95,8 +96,11 @@ GZC_MUST_CHECK int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size
  * foreign files (retention never removes what the handler did not store):
  * pid and crash time come from the base name, sizes from stat. What retention needs, in one
  * directory walk whatever the sidecars hold: a crash storm must not parse
- * megabytes of JSON per crash. */
-GZC_MUST_CHECK int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n);
+ * megabytes of JSON per crash. Of a store with more than
+ * GZC_STORE_MAX_ENTRIES, the oldest that many (retention removes the oldest
+ * first), and *ret_unlisted (may be NULL) gets the disk use of the others. */
+GZC_MUST_CHECK int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n,
+					uint64_t *ret_unlisted);
 void gzc_store_list_free(struct gzc_store_entry *e, size_t n);
 /* Opens the directory an entry lives in (its group, or the root for a
  * foreign file there). Caller owns *ret_fd.

@@ -57,6 +57,19 @@ Test(retention, max_per_app_keeps_newest)
 	cr_assert(del[0]);
 }
 
+Test(retention, max_use_counts_unlisted_cores)
+{
+	/* 150 listed + 45 of newer cores not listed: down to 100 takes the
+	 * four oldest listed ones (only listed cores can go) */
+	bool del[N];
+	struct gzc_ret_limits lim = { .max_use = 100 };
+	struct gzc_ret_state st = { .now_us = 500 * S, .fs_free = 1 << 30, .unlisted_bytes = 45 };
+	cr_assert_eq(plan(&lim, &st, del), 4);
+	cr_assert(del[0] && del[1] && del[2] && del[3] && !del[4]);
+	st.unlisted_bytes = 1000;
+	cr_assert_eq(plan(&lim, &st, del), 5, "all listed go, the unlisted alone are over");
+}
+
 Test(retention, max_use_oldest_first)
 {
 	bool del[N];
