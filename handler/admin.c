@@ -195,9 +195,12 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 {
 	const struct gzc_meta *m = &e->meta;
 	json_object *o = crash_json(m, true);
-	json_object_object_add(o, "size", json_object_new_int64((int64_t)m->size));
-	json_object_object_add(o, "compressed_size", json_object_new_int64((int64_t)m->compressed_size));
-	json_object_object_add(o, "truncated", json_object_new_boolean(m->truncated));
+	/* known as print_row() shows them; what is not (a sidecar that does
+	 * not parse, a foreign file's notes not read) is null, not 0 */
+	bool ok = e->meta_ok, size = ok || e->identified, csize = ok || e->foreign;
+	json_object_object_add(o, "size", size ? json_object_new_int64((int64_t)m->size) : NULL);
+	json_object_object_add(o, "compressed_size", csize ? json_object_new_int64((int64_t)m->compressed_size) : NULL);
+	json_object_object_add(o, "truncated", ok ? json_object_new_boolean(m->truncated) : NULL);
 	json_object_object_add(o, "group", json_object_new_string(e->group));
 	json_object_object_add(o, "file", json_object_new_string(e->core));
 	json_object_object_add(o, "metadata", e->json[0] ? json_object_new_string(e->json) : NULL);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# gzcoredump list on a store built here (no kernel pipe, no core_pattern):
+# list --json gives null, not 0 or false, for what is not known.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/helpers/fs_lib.sh"
+
+raw=$TMP/raw.core
+make_sample_core "$raw" 4
+pid=$SAMPLE_PID
+usize=$(stat -c %s "$raw")
+esc=$'\e'
+
+# list --json: a sidecar that does not parse leaves size, stored size and
+# truncated unknown (null, as the text view's '?'); a good one keeps them
+st3=$TMP/json
+mkdir -m 700 "$st3" "$st3/app-1"
+ts=$(date +%s%6N)
+"$MKSTORE" "$st3/app-1" "core.111.$ts" app-1 111 "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore"
+"$MKSTORE" "$st3/app-1" "core.222.$ts" app-1 222 "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore"
+echo '{ not json' >"$st3/app-1/core.222.$ts.json"
+lj=$("$GZCOREDUMP" list -S "$st3" --json) || fail "list --json"
+python3 - "$lj" "$usize" <<'PY' || fail "list --json: $lj"
+import json, sys
+rows = {e["pid"]: e for e in json.loads(sys.argv[1])}
+good, bad = rows[111], rows[222]
+assert good["metadata_ok"] is True and good["size"] == int(sys.argv[2]), good
+assert good["compressed_size"] > 0 and good["truncated"] is False, good
+assert bad["metadata_ok"] is False, bad
+for k in ("size", "compressed_size", "truncated", "uid", "signal"):
+    assert bad[k] is None, (k, bad[k])
+PY
+grep -q ' 222 .* ? *? *? *app-1/core.222' <<<"$("$GZCOREDUMP" list -S "$st3")" || fail "text view of the bad sidecar"
+ok "list --json: unknown values are null, known ones kept"
