@@ -47,8 +47,11 @@ static int parse_since(const char *s, uint64_t *ret)
 		memset(&tm, 0, sizeof(tm));
 		if ((end = strptime(s, fmts[i], &tm)) && !*end) {
 			tm.tm_isdst = -1;
+			/* strptime takes any day 1-31 in any month: mktime would make
+			 * 2026-02-30 March 2; a date it moves is no date */
+			int y = tm.tm_year, mon = tm.tm_mon, d = tm.tm_mday;
 			time_t t = mktime(&tm);
-			if (t < 0)
+			if (t < 0 || tm.tm_year != y || tm.tm_mon != mon || tm.tm_mday != d)
 				return -EINVAL;
 			*ret = (uint64_t)t * 1000000;
 			return 0;

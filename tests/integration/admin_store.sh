@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gzcoredump list on a store built here (no kernel pipe, no core_pattern):
-# list --json gives null, not 0 or false, for what is not known.
+# list --json gives null, not 0 or false, for what is not known; --since
+# refuses dates that do not exist.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/helpers/fs_lib.sh"
 
@@ -31,3 +32,13 @@ for k in ("size", "compressed_size", "truncated", "uid", "signal"):
 PY
 grep -q ' 222 .* ? *? *? *app-1/core.222' <<<"$("$GZCOREDUMP" list -S "$st3")" || fail "text view of the bad sidecar"
 ok "list --json: unknown values are null, known ones kept"
+
+# --since: a date that does not exist is refused, not moved into March
+for d in 2026-02-30 2026-02-29 2025-04-31 "2026-02-30 10:00"; do
+	"$GZCOREDUMP" list -S "$st3" --since "$d" >/dev/null 2>&1; rc=$?
+	[ $rc = 2 ] || fail "--since '$d': exit status $rc, not 2"
+done
+for d in 2024-02-29 2026-02-28 "2026-12-31 23:59:59"; do
+	"$GZCOREDUMP" list -S "$st3" --since "$d" >/dev/null || fail "--since '$d' refused"
+done
+ok "--since refuses impossible dates"
