@@ -367,6 +367,49 @@ int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 	return i;
 }
 
+/* Reads the notes of the foreign entries not read yet, newest first, until
+ * one is a core of pid (any pid when pid < 0): through an index beside it
+ * where there is one, else by indexing the file (an ELF core only: anything
+ * else is refused from its first bytes). Silent: a file that is no core is
+ * no error here. Returns its position or -ENOENT. */
+static int identify_foreign(int rootfd, struct gzc_store_entry *e, size_t n, long long pid)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!e[k].foreign || !e[k].core[0])
+			continue;
+		if (!e[k].identified && gzc_store_identify(rootfd, &e[k], false) == -ENODATA &&
+		    gzc_store_identify(rootfd, &e[k], true) < 0)
+			continue;
+		if (e[k].identified && (pid < 0 || e[k].meta.pid == pid))
+			return (int)k;
+	}
+	return -ENOENT;
+}
+
+/* A core by ID (as cli_store_find()), or with id NULL the newest core:
+ * the handler's, else a foreign one. Reads foreign entries' notes only as
+ * needed: when no core with a sidecar has that pid, or there is no such
+ * core. Prints why none. Returns its position or a negative errno. Used by
+ * info, extract and debug (declared in debug.c until cli.h carries it). */
+int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id)
+{
+	int i = -ENOENT;
+	if (!id) { /* the newest core the handler stored, else the newest foreign core */
+		for (size_t k = 0; k < n && i < 0; k++)
+			if (e[k].core[0] && !e[k].foreign)
+				i = (int)k;
+		if (i < 0 && (i = identify_foreign(rootfd, e, n, -1)) < 0)
+			cli_error("no core in the store");
+		return i;
+	}
+	/* a pid no core with a sidecar has may be a foreign file's: only its
+	 * notes tell (list reads those of indexed files; here they are read as
+	 * needed, indexing the file if it must) */
+	if (gzc_store_find(e, n, id) == -ENOENT && id[strspn(id, "0123456789")] == 0)
+		(void)identify_foreign(rootfd, e, n, strtoll(id, NULL, 10));
+	return cli_store_find(e, n, id);
+}
+
 const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t cap)
 {
 	char raw[sizeof(e->group) + sizeof(e->core) + 1];
@@ -421,7 +464,7 @@ int cmd_info(int argc, char **argv)
 		return 2;
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = cli_store_find(e, n, o.id);
+	int i = cli_store_pick(rootfd, e, n, o.id);
 	if (i < 0)
 		goto out;
 	cli_store_identify(rootfd, &e[i]);
@@ -491,7 +534,7 @@ int cmd_extract(int argc, char **argv)
 	}
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = cli_store_find(e, n, o.id);
+	int i = cli_store_pick(rootfd, e, n, o.id);
 	if (i < 0)
 		goto out;
 	rc = gzc_store_entry_dir(rootfd, &e[i], &gfd);

@@ -39,6 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* admin.c: a core by ID, or the newest (id NULL); reads foreign files'
+ * notes as needed; prints why none. Returns its position or a negative
+ * errno. (Its place is cli.h, which this file does not own yet.) */
+int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id);
+
 #define DEBUG_MOUNT_WAIT_MS 10000
 #define DEBUG_DELETED " (deleted)"
 
@@ -381,21 +386,13 @@ int cmd_debug(int argc, char **argv)
 		return 2;
 	if (cli_store_open_list(o.store, o.config, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = -1;
-	if (o.id)
-		i = cli_store_find(e, n, o.id);
-	else /* the newest the handler stored (foreign files are named, not picked) */
-		for (size_t k = 0; k < n && i < 0; k++)
-			if (e[k].core[0] && !e[k].foreign)
-				i = (int)k;
+	/* no ID: the newest the handler stored, else the newest foreign core */
+	int i = cli_store_pick(rootfd, e, n, o.id);
 	if (i >= 0)
 		cli_store_identify(rootfd, &e[i]); /* a foreign file: its notes name the executable */
 	close(rootfd);
-	if (i < 0) {
-		if (!o.id)
-			cli_error("no core in the store");
+	if (i < 0)
 		goto out;
-	}
 	const struct gzc_meta *m = &e[i].meta;
 	const char *store = o.store ? o.store : cfg.store;
 	if (m->truncated)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# gzcoredump list on a store built here (no kernel pipe, no core_pattern):
-# list --json gives null, not 0 or false, for what is not known; --since
-# refuses dates that do not exist.
+# gzcoredump list/info/extract on a store built here (no kernel pipe, no
+# core_pattern): a foreign core (the original tool's `-c` command line, no
+# sidecar; a plain gzip file without an index) is found by its pid as list
+# shows it; list --json gives null, not 0 or false, for what is not known;
+# --since refuses dates that do not exist.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/helpers/fs_lib.sh"
 
@@ -10,6 +12,39 @@ make_sample_core "$raw" 4
 pid=$SAMPLE_PID
 usize=$(stat -c %s "$raw")
 esc=$'\e'
+
+# a legacy `gzcoredump -c` file (an index beside it, no sidecar): its pid
+# comes from its notes, in list and in info/extract by that pid
+st=$TMP/legacy
+mkdir -m 700 "$st"
+"$GZCOREDUMP" -c -q -p "$st" -a app <"$raw" || fail "gzcoredump -c"
+lst=$("$GZCOREDUMP" list -S "$st") || fail "list"
+grep -q "^[-0-9: ]* *$pid .*(foreign: no sidecar)$" <<<"$lst" || fail "list does not show pid $pid: $lst"
+out=$("$GZCOREDUMP" info -S "$st" "$pid" 2>&1) || fail "info $pid of a foreign core: $out"
+grep -q "^PID: *$pid$" <<<"$out" && grep -q "^Size: *$usize bytes" <<<"$out" || fail "info $pid: $out"
+"$GZCOREDUMP" extract -S "$st" "$pid" -o "$TMP/x1" || fail "extract $pid of a foreign core"
+cmp -s "$raw" "$TMP/x1" || fail "extract $pid differs from the raw core"
+"$GZCOREDUMP" info -S "$st" 999999999 >/dev/null 2>&1 && fail "info of a pid nobody has succeeded"
+ok "a legacy -c core is found by the pid list shows"
+
+# a gzip'd core without an index: list cannot tell its pid (null in --json,
+# as every other unknown), info and extract by the pid index it to find it
+st2=$TMP/plain
+mkdir -m 700 "$st2"
+gzip -1 <"$raw" >"$st2/dropped.core.gz"
+lj=$("$GZCOREDUMP" list -S "$st2" --json) || fail "list --json"
+python3 - "$lj" <<'PY' || fail "list --json of an unindexed foreign file: $lj"
+import json, sys
+(e,) = json.loads(sys.argv[1])
+assert e["foreign"] is True and e["metadata_ok"] is False, e
+for k in ("pid", "uid", "signal", "size", "truncated", "metadata"):
+    assert e[k] is None, (k, e[k])
+assert isinstance(e["compressed_size"], int) and e["compressed_size"] > 0, e
+PY
+out=$("$GZCOREDUMP" info -S "$st2" "$pid" 2>&1) || fail "info $pid of an unindexed foreign core: $out"
+grep -q "^PID: *$pid$" <<<"$out" || fail "info $pid: $out"
+"$GZCOREDUMP" extract -S "$st2" "$pid" -o "$TMP/x2" && cmp -s "$raw" "$TMP/x2" || fail "extract $pid of an unindexed core"
+ok "an unindexed gzip'd core is found by its pid"
 
 # list --json: a sidecar that does not parse leaves size, stored size and
 # truncated unknown (null, as the text view's '?'); a good one keeps them

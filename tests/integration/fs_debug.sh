@@ -111,3 +111,16 @@ out=$("$GZCOREDUMP" debug 999999999 -S "$store" 2>&1) && fail "an unknown ID suc
 echo "$out" | grep -q "no core '999999999'" || fail "unknown ID: $out"
 "$GZCOREDUMP" debug --no-such-option -S "$store" >/dev/null 2>&1; [ $? = 2 ] || fail "a bad option is not a usage error"
 ok "unknown ID and bad options refused"
+
+# a foreign core (the original tool's `gzcoredump -c`: no sidecar) is found
+# by the pid its notes give, as list shows it, and with no ID when the store
+# holds nothing else; its notes name the executable
+legacy=$TMP/legacy
+mkdir -m 700 "$legacy"
+"$GZCOREDUMP" -c -q -p "$legacy" -a app <"$raw" || fail "gzcoredump -c"
+got=$("$GZCOREDUMP" debug -q "$SAMPLE_PID" -S "$legacy" -- "${gdbargs[@]}" 2>&1) || fail "debug of a foreign core by its pid: $got"
+[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") | head -20; fail "debug PID of a foreign core differs"; }
+got=$("$GZCOREDUMP" debug -q -S "$legacy" -- "${gdbargs[@]}" 2>&1) || fail "debug without an ID of a foreign core: $got"
+[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") | head -20; fail "debug without an ID, foreign core"; }
+[ "$(leftovers)" = "$before" ] || fail "debug left something behind: $(leftovers)"
+ok "a foreign core: by its notes' pid, and as the newest"
