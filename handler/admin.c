@@ -361,9 +361,10 @@ int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 	unsigned same = 0;
 	for (size_t k = 0; k < n; k++)
 		same += e[k].core[0] && e[k].meta.pid == e[i].meta.pid;
+	char f[CLI_ENTRY_FILE_MAX]; /* store names: escaped */
 	if (id[strspn(id, "0123456789")] == 0 && same > 1)
-		cli_error("note: pid %s has %u cores; this is the newest (%s/%s); name another by its file "
-			  "(gzcoredump list)", id, same, e[i].group, e[i].core);
+		cli_error("note: pid %s has %u cores; this is the newest (%s); name another by its file "
+			  "(gzcoredump list)", id, same, cli_entry_file(&e[i], f, sizeof(f)));
 	return i;
 }
 
@@ -546,17 +547,20 @@ int cmd_extract(int argc, char **argv)
 		fd = -1;
 		errno = EINVAL;
 	}
+	int err = rc < 0 ? -rc : errno;
+	/* the store's names and strings: escaped (the codec's messages name the file) */
+	char f[CLI_ENTRY_FILE_MAX], why[512];
+	cli_entry_file(&e[i], f, sizeof(f));
 	if (fd < 0) {
-		char f[CLI_ENTRY_FILE_MAX];
-		cli_error("cannot open %s: %s", cli_entry_file(&e[i], f, sizeof(f)), strerror(rc < 0 ? -rc : errno));
+		cli_error("cannot open %s: %s", f, strerror(err));
 		goto out;
 	}
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);
-	if (cli_extract_file(fd, gfd, idx, 0, e[i].core, o.out, 0, 0600, NULL) != 0)
+	if (cli_extract_file(fd, gfd, idx, 0, f, o.out, 0, 0600, NULL) != 0)
 		goto out;
 	if (e[i].meta.truncated)
 		cli_error("note: this core was truncated when stored (%s)",
-			  e[i].meta.truncated_reason ? e[i].meta.truncated_reason : "?");
+			  cli_printable_or(e[i].meta.truncated_reason, "?", why, sizeof(why)));
 	status = 0;
 out:
 	if (gfd >= 0)

@@ -395,9 +395,10 @@ int cmd_debug(int argc, char **argv)
 		goto out;
 	const struct gzc_meta *m = &e[i].meta;
 	const char *store = o.store ? o.store : cfg.store;
+	char why[512];
 	if (m->truncated)
 		cli_error("warning: this core was truncated when stored (%s): some memory is missing",
-			  m->truncated_reason ? m->truncated_reason : "?");
+			  cli_printable_or(m->truncated_reason, "?", why, sizeof(why)));
 	exe = pick_exe(&o, m);
 
 	struct sigaction note = { .sa_handler = on_signal };

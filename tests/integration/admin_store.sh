@@ -2,7 +2,8 @@
 # gzcoredump list/info/extract on a store built here (no kernel pipe, no
 # core_pattern): a foreign core (the original tool's `-c` command line, no
 # sidecar; a plain gzip file without an index) is found by its pid as list
-# shows it; list --json gives null, not 0 or false, for what is not known;
+# shows it; names and sidecar strings from the store reach the terminal
+# escaped; list --json gives null, not 0 or false, for what is not known;
 # --since refuses dates that do not exist.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/helpers/fs_lib.sh"
@@ -67,6 +68,34 @@ for k in ("size", "compressed_size", "truncated", "uid", "signal"):
 PY
 grep -q ' 222 .* ? *? *? *app-1/core.222' <<<"$("$GZCOREDUMP" list -S "$st3")" || fail "text view of the bad sidecar"
 ok "list --json: unknown values are null, known ones kept"
+
+# store text is escaped: the pid note naming another group's file, the
+# truncation reason of a sidecar, a foreign file's name in extract's errors
+st4=$TMP/hostile
+mkdir -m 700 "$st4"
+g=$'app\e[2J-1'
+mkdir -m 700 "$st4/$g" "$st4/plain-1"
+"$MKSTORE" "$st4/plain-1" "core.333.1000000" plain-1 333 1000000 0 0 <"$raw" >/dev/null || fail "fs_mkstore"
+"$MKSTORE" "$st4/$g" "core.333.$ts" "$g" 333 "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore"
+python3 - "$st4/$g/core.333.$ts.json" <<'PY' || fail "cannot edit the sidecar"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["file"]["truncated"] = True
+d["file"]["truncated_reason"] = "cut \x1b]0;owned\x07 \u009b2J short"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+err=$("$GZCOREDUMP" info -S "$st4" 333 2>&1 >/dev/null)
+grep -q 'pid 333 has 2 cores' <<<"$err" || fail "no note of the second core: $err"
+[[ $err != *"$esc"* && $err == *'app\x1b[2J-1/core.333.'* ]] || fail "the note is not escaped: $(cat -v <<<"$err")"
+err=$("$GZCOREDUMP" extract -S "$st4" 333 -o "$TMP/x3" 2>&1) || fail "extract: $err"
+grep -q 'truncated when stored' <<<"$err" || fail "no truncation note: $err"
+[[ $err != *"$esc"* && $err != *$'\a'* && $err != *$'\xc2\x9b'* && $err == *'cut \x1b]0;owned\x07 \xc2\x9b2J short'* ]] ||
+	fail "the truncation reason is not escaped: $(cat -v <<<"$err")"
+bad=$'bad\e[2J.gz'
+head -c 3000 "$st/"Core_*.gz >"$st4/$bad"
+err=$("$GZCOREDUMP" extract -S "$st4" "$bad" -o "$TMP/x4" 2>&1) && fail "extract of a cut file succeeded"
+[[ $err == *'bad\x1b[2J.gz'* && $err != *"$esc"* ]] || fail "extract's error names the file raw: $(cat -v <<<"$err")"
+ok "names and sidecar strings are escaped in notes and errors"
 
 # --since: a date that does not exist is refused, not moved into March
 for d in 2026-02-30 2026-02-29 2025-04-31 "2026-02-30 10:00"; do
