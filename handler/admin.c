@@ -47,8 +47,11 @@ static int parse_since(const char *s, uint64_t *ret)
 		memset(&tm, 0, sizeof(tm));
 		if ((end = strptime(s, fmts[i], &tm)) && !*end) {
 			tm.tm_isdst = -1;
+			/* strptime takes any day 1-31 in any month: mktime would make
+			 * 2026-02-30 March 2; a date it moves is no date */
+			int y = tm.tm_year, mon = tm.tm_mon, d = tm.tm_mday;
 			time_t t = mktime(&tm);
-			if (t < 0)
+			if (t < 0 || tm.tm_year != y || tm.tm_mon != mon || tm.tm_mday != d)
 				return -EINVAL;
 			*ret = (uint64_t)t * 1000000;
 			return 0;
@@ -195,9 +198,12 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 {
 	const struct gzc_meta *m = &e->meta;
 	json_object *o = crash_json(m, true);
-	json_object_object_add(o, "size", json_object_new_int64((int64_t)m->size));
-	json_object_object_add(o, "compressed_size", json_object_new_int64((int64_t)m->compressed_size));
-	json_object_object_add(o, "truncated", json_object_new_boolean(m->truncated));
+	/* known as print_row() shows them; what is not (a sidecar that does
+	 * not parse, a foreign file's notes not read) is null, not 0 */
+	bool ok = e->meta_ok, size = ok || e->identified, csize = ok || e->foreign;
+	json_object_object_add(o, "size", size ? json_object_new_int64((int64_t)m->size) : NULL);
+	json_object_object_add(o, "compressed_size", csize ? json_object_new_int64((int64_t)m->compressed_size) : NULL);
+	json_object_object_add(o, "truncated", ok ? json_object_new_boolean(m->truncated) : NULL);
 	json_object_object_add(o, "group", json_object_new_string(e->group));
 	json_object_object_add(o, "file", json_object_new_string(e->core));
 	json_object_object_add(o, "metadata", e->json[0] ? json_object_new_string(e->json) : NULL);
@@ -355,10 +361,54 @@ int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 	unsigned same = 0;
 	for (size_t k = 0; k < n; k++)
 		same += e[k].core[0] && e[k].meta.pid == e[i].meta.pid;
+	char f[CLI_ENTRY_FILE_MAX]; /* store names: escaped */
 	if (id[strspn(id, "0123456789")] == 0 && same > 1)
-		cli_error("note: pid %s has %u cores; this is the newest (%s/%s); name another by its file "
-			  "(gzcoredump list)", id, same, e[i].group, e[i].core);
+		cli_error("note: pid %s has %u cores; this is the newest (%s); name another by its file "
+			  "(gzcoredump list)", id, same, cli_entry_file(&e[i], f, sizeof(f)));
 	return i;
+}
+
+/* Reads the notes of the foreign entries not read yet, newest first, until
+ * one is a core of pid (any pid when pid < 0): through an index beside it
+ * where there is one, else by indexing the file (an ELF core only: anything
+ * else is refused from its first bytes). Silent: a file that is no core is
+ * no error here. Returns its position or -ENOENT. */
+static int identify_foreign(int rootfd, struct gzc_store_entry *e, size_t n, long long pid)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!e[k].foreign || !e[k].core[0])
+			continue;
+		if (!e[k].identified && gzc_store_identify(rootfd, &e[k], false) == -ENODATA &&
+		    gzc_store_identify(rootfd, &e[k], true) < 0)
+			continue;
+		if (e[k].identified && (pid < 0 || e[k].meta.pid == pid))
+			return (int)k;
+	}
+	return -ENOENT;
+}
+
+/* A core by ID (as cli_store_find()), or with id NULL the newest core:
+ * the handler's, else a foreign one. Reads foreign entries' notes only as
+ * needed: when no core with a sidecar has that pid, or there is no such
+ * core. Prints why none. Returns its position or a negative errno. Used by
+ * info, extract and debug (declared in debug.c until cli.h carries it). */
+int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id)
+{
+	int i = -ENOENT;
+	if (!id) { /* the newest core the handler stored, else the newest foreign core */
+		for (size_t k = 0; k < n && i < 0; k++)
+			if (e[k].core[0] && !e[k].foreign)
+				i = (int)k;
+		if (i < 0 && (i = identify_foreign(rootfd, e, n, -1)) < 0)
+			cli_error("no core in the store");
+		return i;
+	}
+	/* a pid no core with a sidecar has may be a foreign file's: only its
+	 * notes tell (list reads those of indexed files; here they are read as
+	 * needed, indexing the file if it must) */
+	if (gzc_store_find(e, n, id) == -ENOENT && id[strspn(id, "0123456789")] == 0)
+		(void)identify_foreign(rootfd, e, n, strtoll(id, NULL, 10));
+	return cli_store_find(e, n, id);
 }
 
 const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t cap)
@@ -415,7 +465,7 @@ int cmd_info(int argc, char **argv)
 		return 2;
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = cli_store_find(e, n, o.id);
+	int i = cli_store_pick(rootfd, e, n, o.id);
 	if (i < 0)
 		goto out;
 	cli_store_identify(rootfd, &e[i]);
@@ -485,7 +535,7 @@ int cmd_extract(int argc, char **argv)
 	}
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = cli_store_find(e, n, o.id);
+	int i = cli_store_pick(rootfd, e, n, o.id);
 	if (i < 0)
 		goto out;
 	rc = gzc_store_entry_dir(rootfd, &e[i], &gfd);
@@ -497,17 +547,20 @@ int cmd_extract(int argc, char **argv)
 		fd = -1;
 		errno = EINVAL;
 	}
+	int err = rc < 0 ? -rc : errno;
+	/* the store's names and strings: escaped (the codec's messages name the file) */
+	char f[CLI_ENTRY_FILE_MAX], why[512];
+	cli_entry_file(&e[i], f, sizeof(f));
 	if (fd < 0) {
-		char f[CLI_ENTRY_FILE_MAX];
-		cli_error("cannot open %s: %s", cli_entry_file(&e[i], f, sizeof(f)), strerror(rc < 0 ? -rc : errno));
+		cli_error("cannot open %s: %s", f, strerror(err));
 		goto out;
 	}
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);
-	if (cli_extract_file(fd, gfd, idx, 0, e[i].core, o.out, 0, 0600, NULL) != 0)
+	if (cli_extract_file(fd, gfd, idx, 0, f, o.out, 0, 0600, NULL) != 0)
 		goto out;
 	if (e[i].meta.truncated)
 		cli_error("note: this core was truncated when stored (%s)",
-			  e[i].meta.truncated_reason ? e[i].meta.truncated_reason : "?");
+			  cli_printable_or(e[i].meta.truncated_reason, "?", why, sizeof(why)));
 	status = 0;
 out:
 	if (gfd >= 0)

@@ -39,6 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* admin.c: a core by ID, or the newest (id NULL); reads foreign files'
+ * notes as needed; prints why none. Returns its position or a negative
+ * errno. (Its place is cli.h, which this file does not own yet.) */
+int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id);
+
 #define DEBUG_MOUNT_WAIT_MS 10000
 #define DEBUG_DELETED " (deleted)"
 
@@ -94,9 +99,34 @@ static int debug_parse(int argc, char **argv, struct debug_opts *o)
 	return 0;
 }
 
+/* A path from data (the store, a core's notes, the command line) as an
+ * argument no program takes for an option: a relative one gets "./" (gdb
+ * would run "-iex=shell ..." as a command). Returns a string to free. */
+static char *path_arg(const char *path)
+{
+	char *s;
+	return asprintf(&s, "%s%s", path[0] == '/' ? "" : "./", path) < 0 ? NULL : s;
+}
+
+/* Opens the executable at path to read it: never blocking (a fifo planted
+ * there), never taking a terminal, and only a regular file. Returns a
+ * descriptor or -1 with errno set. */
+static int open_exe(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EINVAL; /* "not a regular file" */
+		return -1;
+	}
+	return fd;
+}
+
 /* The executable to hand the debugger, or NULL to give it the core alone
  * (with a warning that says why). Warns when the file is not the build that
- * crashed. Returns a string the caller frees, or NULL. */
+ * crashed. Returns a string the caller frees (absolute or "./"-relative:
+ * path_arg()), or NULL. */
 static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
 {
 	const char *want = o->exe ? o->exe : m->exe;
@@ -107,20 +137,20 @@ static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
 			  "(pass --exe PATH)");
 		return NULL;
 	}
-	if (!(path = strdup(want)))
+	if (!(path = path_arg(want)))
 		return NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_exe(path);
 	size_t n = strlen(path), dl = strlen(DEBUG_DELETED);
 	if (fd < 0 && !o->exe && n > dl && strcmp(path + n - dl, DEBUG_DELETED) == 0) {
 		/* replaced while it ran: whatever is there now may still match */
 		path[n - dl] = 0;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open_exe(path);
 	}
 	char shown[1024], bid[256]; /* the path and build-id come from the store: escaped */
 	cli_printable_or(path, "?", shown, sizeof(shown));
 	if (fd < 0) {
 		cli_error("warning: cannot open the executable %s (%s); the debugger gets the core alone "
-			  "(pass --exe PATH)", shown, strerror(errno));
+			  "(pass --exe PATH)", shown, errno == EINVAL ? "not a regular file" : strerror(errno));
 		free(path);
 		return NULL;
 	}
@@ -373,7 +403,7 @@ int cmd_debug(int argc, char **argv)
 	struct gzc_store_entry *e = NULL;
 	size_t n = 0;
 	int rootfd, status = 1, logfd = -1;
-	char *exe = NULL, *gzcorefs = NULL, dir[] = "/tmp/gzcoredump-debug.XXXXXX", mnt[sizeof(dir) + 8], core[PATH_MAX];
+	char *exe = NULL, *store = NULL, *gzcorefs = NULL, dir[] = "/tmp/gzcoredump-debug.XXXXXX", mnt[sizeof(dir) + 8], core[PATH_MAX];
 	pid_t fs = -1;
 	int mounted = 0, made_dir = 0, made_mnt = 0;
 
@@ -381,27 +411,24 @@ int cmd_debug(int argc, char **argv)
 		return 2;
 	if (cli_store_open_list(o.store, o.config, &cfg, &rootfd, &e, &n))
 		return 1;
-	int i = -1;
-	if (o.id)
-		i = cli_store_find(e, n, o.id);
-	else /* the newest the handler stored (foreign files are named, not picked) */
-		for (size_t k = 0; k < n && i < 0; k++)
-			if (e[k].core[0] && !e[k].foreign)
-				i = (int)k;
+	/* no ID: the newest the handler stored, else the newest foreign core */
+	int i = cli_store_pick(rootfd, e, n, o.id);
 	if (i >= 0)
 		cli_store_identify(rootfd, &e[i]); /* a foreign file: its notes name the executable */
 	close(rootfd);
-	if (i < 0) {
-		if (!o.id)
-			cli_error("no core in the store");
+	if (i < 0)
 		goto out;
-	}
 	const struct gzc_meta *m = &e[i].meta;
-	const char *store = o.store ? o.store : cfg.store;
+	char why[512];
 	if (m->truncated)
 		cli_error("warning: this core was truncated when stored (%s): some memory is missing",
-			  m->truncated_reason ? m->truncated_reason : "?");
+			  cli_printable_or(m->truncated_reason, "?", why, sizeof(why)));
 	exe = pick_exe(&o, m);
+	/* gzcorefs's argument: never an option */
+	if (!(store = path_arg(o.store ? o.store : cfg.store))) {
+		cli_error("out of memory");
+		goto out;
+	}
 
 	struct sigaction note = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &note, NULL);
@@ -482,6 +509,7 @@ out:
 	if (logfd >= 0)
 		close(logfd);
 	free(exe);
+	free(store);
 	free(gzcorefs);
 	gzc_store_list_free(e, n);
 	return status;

@@ -111,3 +111,53 @@ out=$("$GZCOREDUMP" debug 999999999 -S "$store" 2>&1) && fail "an unknown ID suc
 echo "$out" | grep -q "no core '999999999'" || fail "unknown ID: $out"
 "$GZCOREDUMP" debug --no-such-option -S "$store" >/dev/null 2>&1; [ $? = 2 ] || fail "a bad option is not a usage error"
 ok "unknown ID and bad options refused"
+
+# a foreign core (the original tool's `gzcoredump -c`: no sidecar) is found
+# by the pid its notes give, as list shows it, and with no ID when the store
+# holds nothing else; its notes name the executable
+legacy=$TMP/legacy
+mkdir -m 700 "$legacy"
+"$GZCOREDUMP" -c -q -p "$legacy" -a app <"$raw" || fail "gzcoredump -c"
+got=$("$GZCOREDUMP" debug -q "$SAMPLE_PID" -S "$legacy" -- "${gdbargs[@]}" 2>&1) || fail "debug of a foreign core by its pid: $got"
+[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") | head -20; fail "debug PID of a foreign core differs"; }
+got=$("$GZCOREDUMP" debug -q -S "$legacy" -- "${gdbargs[@]}" 2>&1) || fail "debug without an ID of a foreign core: $got"
+[ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") | head -20; fail "debug without an ID, foreign core"; }
+[ "$(leftovers)" = "$before" ] || fail "debug left something behind: $(leftovers)"
+ok "a foreign core: by its notes' pid, and as the newest"
+
+# the executable recorded in a sidecar (or given with --exe) is data: a
+# relative path that looks like an option reaches gdb as a file ("./...");
+# a fifo there is no executable (no hang); strings from the sidecar are escaped
+copy=$TMP/copy
+cp -a "$store" "$copy"
+sidecar() { # sidecar EXE: the copy's sidecar records EXE, a hostile truncation
+	python3 - "$(ls "$copy"/*/core.*.json)" "$1" <<'PY' || fail "cannot edit the sidecar"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["process"]["exe"] = sys.argv[2]
+d["file"]["truncated"] = True
+d["file"]["truncated_reason"] = "cut \x1b]0;owned\x07 short"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+}
+mkdir "$TMP/inj"
+cp "$SAMPLE" "$TMP/inj/-iex=shell touch pwned"
+sidecar "-iex=shell touch pwned"
+out=$(cd "$TMP/inj" && "$GZCOREDUMP" debug "$SAMPLE_PID" -S "$copy" -- -nx -batch -ex 'info threads' 2>&1) ||
+	fail "debug with a recorded executable like an option: $out"
+[ ! -e "$TMP/inj/pwned" ] || fail "the recorded executable became a gdb option: $out"
+grep -q "signal SIG[A-Z]*: \./-iex=shell touch pwned on /" <<<"$out" || fail "the executable is not given as ./-iex...: $out"
+[[ $out != *$'\e'* && $out != *$'\a'* && $out == *'cut \x1b]0;owned\x07 short'* ]] ||
+	fail "the truncation reason is not escaped: $(cat -v <<<"$out")"
+out=$(cd "$TMP/inj" && "$GZCOREDUMP" debug "$SAMPLE_PID" -S "$store" --exe="-iex=shell touch pwned" -- -nx -batch -ex 'info threads' 2>&1) ||
+	fail "debug --exe like an option: $out"
+[ ! -e "$TMP/inj/pwned" ] || fail "--exe became a gdb option: $out"
+mkfifo "$TMP/fifo"
+sidecar "$TMP/fifo"
+out=$(timeout 30 "$GZCOREDUMP" debug "$SAMPLE_PID" -S "$copy" -- -nx -batch -ex 'info threads' 2>&1); rc=$?
+[ $rc != 124 ] || fail "debug hangs on a recorded executable that is a fifo"
+[ $rc = 0 ] || fail "debug with a fifo as executable: exit status $rc: $out"
+grep -q "cannot open the executable $TMP/fifo (not a regular file)" <<<"$out" || fail "no word of the fifo: $out"
+[ "$(grep -c 'LWP' <<<"$out")" -ge 4 ] || fail "gdb on the core alone shows no threads: $out"
+[ "$(leftovers)" = "$before" ] || fail "debug left something behind: $(leftovers)"
+ok "executables from data: never an option, never a fifo; sidecar strings escaped"
