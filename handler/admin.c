@@ -391,7 +391,7 @@ static int identify_foreign(int rootfd, struct gzc_store_entry *e, size_t n, lon
  * the handler's, else a foreign one. Reads foreign entries' notes only as
  * needed: when no core with a sidecar has that pid, or there is no such
  * core. Prints why none. Returns its position or a negative errno. Used by
- * info, extract and debug (declared in debug.c until cli.h carries it). */
+ * info, extract and debug. */
 int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id)
 {
 	int i = -ENOENT;

@@ -113,6 +113,12 @@ int cli_store_open_list(const char *store, const char *config, struct gzc_config
  * Returns its position or -1. */
 int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id);
 
+/* A core by ID (as cli_store_find()), or with id NULL the newest: the
+ * handler's, else a foreign one. Reads foreign files' notes only as needed
+ * (when no core with a sidecar has that pid, or there is none). Prints why
+ * none. Returns its position or a negative errno. */
+int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id);
+
 /* An entry's file relative to the store ("group/core", or "core" for a
  * file at the root), escaped as cli_printable() does, into buf (cap >= 6;
  * CLI_ENTRY_FILE_MAX always suffices). Returns buf. */

@@ -39,11 +39,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* admin.c: a core by ID, or the newest (id NULL); reads foreign files'
- * notes as needed; prints why none. Returns its position or a negative
- * errno. (Its place is cli.h, which this file does not own yet.) */
-int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id);
-
 #define DEBUG_MOUNT_WAIT_MS 10000
 #define DEBUG_DELETED " (deleted)"
 
