@@ -431,10 +431,8 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 	r->fd = fd;
 	r->origin = GZC_INDEX_LOADED;
 	if (opts->index_path && !(opts->flags & GZC_READER_NO_LOAD) &&
-	    gzc_index_load(opts->index_dirfd, opts->index_path, &idx) == 0 && gzc_index_matches(idx, fd) != 0) {
-		gzc_index_free(idx); /* stale: it describes another file */
-		idx = NULL;
-	}
+	    gzc_index_load_for(opts->index_dirfd, opts->index_path, fd, &idx) < 0)
+		idx = NULL; /* none, corrupt, or stale: it describes another file */
 	r->idx = idx;
 	if (idx && check_loaded_index(r) != 0) {
 		gzc_index_free(idx); /* it calls zeros what this file does not hold */

@@ -364,14 +364,13 @@ static int index_size(struct gzc_view *v, const struct gzc_view_core *c, int fd,
 
 	if (asprintf(&p, "%s%s", c->path, GZC_IDX_SUFFIX) < 0)
 		return -ENOMEM;
-	rc = gzc_index_load(v->rootfd, p, &idx);
+	rc = gzc_index_load_for(v->rootfd, p, fd, &idx);
 	free(p);
 	if (rc < 0)
 		return rc;
-	if ((rc = gzc_index_matches(idx, fd)) == 0)
-		*ret = idx->usize;
+	*ret = idx->usize;
 	gzc_index_free(idx);
-	return rc;
+	return 0;
 }
 
 /* A foreign core: its notes name it. Takes fd over in every case. */

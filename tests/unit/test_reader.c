@@ -667,3 +667,47 @@ Test(reader, prefix_is_extended_in_place)
 	gzc_cache_free(c);
 	free(data);
 }
+
+/* An index is loaded only when its size is plausible for the file it
+ * describes: a sparse "index" of 1 GiB beside a small file is refused
+ * unread (no gigabyte allocated), another file's index is stale, and the
+ * reader rebuilds either way. */
+Test(reader, index_load_for_bounds_and_matches)
+{
+	size_t len;
+	unsigned char *data = make_data(&len);
+	struct gzc_writer_opts o = { .span = SPAN };
+	char path[256], ipath[300], other[300];
+	struct gzc_index *idx = NULL;
+	int fd = th_compress(dir, "own.gz", data, len, &o, 0, &idx, path);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	gzc_index_free(idx);
+	struct gzc_index *back = NULL;
+	cr_assert_eq(gzc_index_load_for(AT_FDCWD, ipath, fd, &back), 0);
+	cr_assert_eq(back->usize, len);
+	gzc_index_free(back);
+
+	/* another file's index */
+	char opath[256];
+	close(th_compress(dir, "other.gz", data, len / 2, &o, 0, &idx, opath));
+	snprintf(other, sizeof(other), "%s.gzx", opath);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, other), 0);
+	gzc_index_free(idx);
+	back = NULL;
+	cr_assert_eq(gzc_index_load_for(AT_FDCWD, other, fd, &back), -ESTALE);
+	cr_assert_null(back);
+
+	/* a sparse 1 GiB file under the index's name */
+	cr_assert_eq(truncate(ipath, 1ll << 30), 0);
+	cr_assert_eq(gzc_index_load_for(AT_FDCWD, ipath, fd, &back), -EBADMSG);
+	cr_assert_null(back);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .cache_bytes = 8u << 20 };
+	struct gzc_reader *r = NULL;
+	cr_assert_eq(gzc_reader_open(fd, &ro, &r, NULL), 0);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
+	random_reads(r, data, len, 20, 13);
+	gzc_reader_close(r);
+	free(data);
+}
+
