@@ -40,6 +40,8 @@ struct gzc_view_core {
 	char *path;      /* relative to the root: "file" or "dir/file" */
 	size_t dirlen;   /* bytes of path before the file name ("" = root: 0) */
 	int bad;         /* not a core we can show */
+	int retry;       /* bad for a passing cause (EMFILE, EIO...): identified
+			  * again at the next rescan, not kept as a verdict */
 	int foreign;
 	char *group;
 	char *base;      /* wanted name in the group */
@@ -78,6 +80,8 @@ struct gzc_view {
 	struct timespec last_check;
 	int unstable;              /* a directory changed too recently to trust its mtime */
 	int stale;                 /* a file changed behind its record: rescan (atomic) */
+	int retry;                 /* a record failed for a passing cause: rescan
+				    * once the ttl is over (atomic) */
 	struct dirstamp *dirs;
 	size_t ndirs;
 	struct gzc_view_core **recs; /* records of the last scan, sorted by (dev, ino) */
@@ -479,6 +483,13 @@ static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, con
 	return 0;
 }
 
+/* Errors that say nothing of the file: out of descriptors, I/O, a signal. */
+static int passing(int rc)
+{
+	return rc == -EMFILE || rc == -ENFILE || rc == -EIO || rc == -EINTR || rc == -EAGAIN || rc == -ENOSPC ||
+	       rc == -ENOBUFS || rc == -ETIMEDOUT;
+}
+
 /* Builds the record of one regular file. Returns NULL only on -ENOMEM;
  * files that are not cores get a record marked bad, so they are not
  * looked at again until they change. */
@@ -508,8 +519,11 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	STAT_INC(v, identified);
 	c->bad = 1;
 	fd = open_core_file(v, c);
-	if (fd < 0 || gzc_pread_all(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || !gzc_scan_sniff(h, sizeof(h)))
+	ssize_t got = fd < 0 ? fd : gzc_pread_all(fd, h, sizeof(h), 0);
+	if (got != (ssize_t)sizeof(h) || !gzc_scan_sniff(h, sizeof(h))) {
+		rc = got < 0 ? (int)got : -ENOEXEC;
 		goto done;
+	}
 
 	struct gzc_meta m;
 	const struct stat *sst = &c->side_st;
@@ -527,6 +541,10 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	if (rc == 0 && c->usize > 0)
 		c->bad = 0; /* an empty stream is no core: not shown */
 done:
+	if (c->bad && passing(rc)) {
+		c->retry = 1;
+		__atomic_store_n(&v->retry, 1, __ATOMIC_RELEASE);
+	}
 	if (c->bad)
 		STAT_INC(v, skipped);
 	if (fd >= 0)
@@ -662,6 +680,8 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 			if (!same_file_state(&sst, &c->side_st))
 				c = NULL;
 		}
+		if (c && c->retry)
+			c = NULL; /* it failed for a passing cause: try again */
 		if (c)
 			core_ref(c);
 		else if (!(c = identify(v, dirfd(d), dir, n, &st, size_by_reader))) {
@@ -951,6 +971,7 @@ static int rescan(struct gzc_view *v)
 
 	STAT_INC(v, scans);
 	__atomic_store_n(&v->stale, 0, __ATOMIC_RELEASE); /* what changed before now is seen below */
+	__atomic_store_n(&v->retry, 0, __ATOMIC_RELEASE);
 	clock_gettime(CLOCK_REALTIME, &now);
 	dfd = openat(v->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -1057,7 +1078,8 @@ int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret)
 	pthread_mutex_lock(&v->lock);
 	int fresh = v->snap && ms_since(&v->last_check) < (int64_t)v->ttl_ms && !force;
 	pthread_mutex_unlock(&v->lock);
-	if (!fresh && (!v->snap || __atomic_load_n(&v->stale, __ATOMIC_ACQUIRE) || dirs_changed(v)))
+	if (!fresh && (!v->snap || __atomic_load_n(&v->stale, __ATOMIC_ACQUIRE) ||
+		       __atomic_load_n(&v->retry, __ATOMIC_ACQUIRE) || dirs_changed(v)))
 		rc = rescan(v);
 	pthread_mutex_lock(&v->lock);
 	if (v->snap) {

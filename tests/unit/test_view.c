@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -534,6 +535,47 @@ Test(view, garbage_with_a_sidecar_is_identified_once)
 	}
 	gzc_view_get_stats(v, &st);
 	cr_assert_eq(st.identified, ident);
+	gzc_view_free(v);
+}
+
+/* A core that could not be identified for a passing cause (no descriptor
+ * left) is not kept out as "not a core": the next rescan, once the ttl is
+ * over, tries it again though nothing in the store changed. */
+Test(view, passing_failure_is_retried)
+{
+	store_own("app-1", "core.1.1000", 1, 1000, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	struct rlimit old, low;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int hidden = -1;
+	/* the scan needs a descriptor or two for its directories: find a
+	 * limit at which the directories open and the core file does not */
+	for (int spare = 0; spare < 4 && hidden < 0; spare++) {
+		int fds[4096], n = 0;
+		low = old;
+		low.rlim_cur = 256;
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+		while (n < (int)(sizeof(fds) / sizeof(fds[0])) && (fds[n] = dup(0)) >= 0)
+			n++;
+		for (int k = 0; k < spare && n > 0; k++)
+			close(fds[--n]);
+		int rc = gzc_view_get(v, 1, &s);
+		for (int k = 0; k < n; k++)
+			close(fds[k]);
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+		if (rc == 0) {
+			if (s->ngroups == 0)
+				hidden = spare;
+			gzc_view_put(v, s);
+		}
+	}
+	cr_assert_geq(hidden, 0, "no descriptor limit hid the core");
+	usleep(5000); /* past the ttl; no store change */
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	cr_assert_eq(s->ngroups, 1, "the core stayed hidden after the cause passed");
+	cr_assert(gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.1"));
+	gzc_view_put(v, s);
 	gzc_view_free(v);
 }
 
