@@ -15,6 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A name for a message: from the command line or the store, so escaped
+ * (cli_printable) into the caller's buffer of SHOWN_MAX bytes. */
+#define SHOWN_MAX (4 * PATH_MAX + 1)
+static const char *shown(const char *name, char *buf)
+{
+	return cli_printable_or(name, "?", buf, SHOWN_MAX);
+}
+
 /* mkdir -p with mode for missing components. */
 static int make_dirs(const char *path, mode_t mode)
 {
@@ -49,15 +57,17 @@ int cmd_compress(const struct cli_codec *c)
 	int dirfd = -1, r, status = 1;
 	time_t now = time(NULL);
 	struct tm tm;
+	char sd[SHOWN_MAX], sn[SHOWN_MAX];
 
+	shown(dir, sd);
 	r = make_dirs(dir, 0750);
 	if (r < 0) {
-		cli_error("cannot create %s: %s", dir, strerror(-r));
+		cli_error("cannot create %s: %s", sd, strerror(-r));
 		return 1;
 	}
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		cli_error("cannot open %s: %s", dir, strerror(errno));
+		cli_error("cannot open %s: %s", sd, strerror(errno));
 		return 1;
 	}
 	localtime_r(&now, &tm);
@@ -74,13 +84,13 @@ int cmd_compress(const struct cli_codec *c)
 
 	r = gzc_tmpfile_open(dirfd, 0600, &t);
 	if (r < 0) {
-		cli_error("cannot write in %s: %s", dir, strerror(-r));
+		cli_error("cannot write in %s: %s", sd, strerror(-r));
 		goto out;
 	}
 	wo.mtime = (uint32_t)now;
 	r = gzc_writer_new(t.fd, &wo, &w);
 	if (r < 0) {
-		cli_error("cannot start compressing into %s: %s", dir, strerror(-r));
+		cli_error("cannot start compressing into %s: %s", sd, strerror(-r));
 		goto out;
 	}
 	/* from a pipe: a larger one halves the wake-ups (harmless otherwise) */
@@ -92,7 +102,7 @@ int cmd_compress(const struct cli_codec *c)
 	/* the input failed or the output did: finish either way with what arrived */
 	r = gzc_writer_finish(w, rd < 0 || cut ? GZC_IDX_F_TRUNCATED : 0, &idx);
 	if (r < 0) {
-		cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
+		cli_error("cannot write %s/%s: %s", sd, shown(name, sn), strerror(-r));
 		goto out;
 	}
 	if (out_err)
@@ -106,13 +116,15 @@ int cmd_compress(const struct cli_codec *c)
 			  (unsigned long long)expected, (unsigned long long)idx->usize);
 	r = gzc_tmpfile_commit(&t, name, ext, final, sizeof(final));
 	if (r < 0) {
-		cli_error("cannot store %s/%s: %s", dir, name, strerror(-r));
+		cli_error("cannot store %s/%s: %s", sd, shown(name, sn), strerror(-r));
 		goto out;
 	}
 	snprintf(idxname, sizeof(idxname), "%s%s", final, GZC_IDX_SUFFIX);
 	r = gzc_index_save(idx, dirfd, idxname);
 	if (r < 0) /* only a cache: readers rebuild it */
-		cli_error("warning: cannot write index %s/%s: %s", dir, idxname, strerror(-r));
+		cli_error("warning: cannot write index %s/%s: %s", sd, shown(idxname, sn), strerror(-r));
+	/* the result, not a message: the path as it is, for scripts (its name
+	 * was made safe above; the directory is the caller's own -p) */
 	if (!c->quiet)
 		printf("%s/%s\n", dir, final);
 	/* a full disk kept what fit (a valid, flagged file) but is still a failure */
@@ -143,8 +155,9 @@ static void split_path(const char *path, char *dir, size_t dcap, const char **ba
 
 void cli_note_onepass(const char *name)
 {
+	char sn[SHOWN_MAX];
 	cli_error("note: %s has a deflate block too long to index (over %u MiB); decompressing it in one pass",
-		  name, GZC_FOREIGN_SPAN_MAX >> 20);
+		  shown(name, sn), GZC_FOREIGN_SPAN_MAX >> 20);
 }
 
 int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const char *out, int threads,
@@ -154,8 +167,12 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 	struct cli_progress prog;
 	char outdir[PATH_MAX];
 	const char *outbase;
+	char sn[SHOWN_MAX], so[SHOWN_MAX], sd[SHOWN_MAX];
 	int rc, status = 1, odir = -1, to_stdout = strcmp(out, "-") == 0, direct = 0;
 	struct stat ost;
+
+	shown(name, sn);
+	shown(out, so);
 
 	if (!to_stdout && lstat(out, &ost) == 0 && !S_ISREG(ost.st_mode)) {
 		/* a device, a pipe or a symlink (/dev/null, /dev/stdout, a fifo):
@@ -163,7 +180,7 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 		 * is replaced atomically */
 		struct stat tst;
 		if (S_ISDIR(ost.st_mode)) {
-			cli_error("%s is a directory", out);
+			cli_error("%s is a directory", so);
 			return 1;
 		}
 		/* someone else's symlink to a plain file (or to nothing) would have
@@ -175,12 +192,12 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 		if (S_ISLNK(ost.st_mode) && ost.st_uid != geteuid() && (stat(out, &tst) < 0 || S_ISREG(tst.st_mode)) &&
 		    strncmp(out, "/dev/", 5) != 0 && strncmp(out, "/proc/", 6) != 0) {
 			cli_error("%s is another user's symbolic link: refusing to write through it (name the file "
-				  "itself)", out);
+				  "itself)", so);
 			return 1;
 		}
 		t.fd = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (t.fd < 0) {
-			cli_error("%s: %s", out, strerror(errno));
+			cli_error("%s: %s", so, strerror(errno));
 			return 1;
 		}
 		direct = 1;
@@ -191,12 +208,12 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 		split_path(out, outdir, sizeof(outdir), &outbase);
 		odir = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (odir < 0) {
-			cli_error("%s: %s", outdir, strerror(errno));
+			cli_error("%s: %s", shown(outdir, sd), strerror(errno));
 			return 1;
 		}
 		rc = gzc_tmpfile_open(odir, mode, &t);
 		if (rc < 0) {
-			cli_error("cannot write in %s: %s", outdir, strerror(-rc));
+			cli_error("cannot write in %s: %s", shown(outdir, sd), strerror(-rc));
 			goto out;
 		}
 	}
@@ -209,18 +226,18 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 	       : gzc_extract_onepass(onepass_fd, t.fd, &eo, &bad_coff, &bad_uoff);
 	cli_progress_end(&prog);
 	if (rc == -EBADMSG) {
-		cli_error("%s: corrupt data %s compressed offset %llu (uncompressed offset %llu)", name,
+		cli_error("%s: corrupt data %s compressed offset %llu (uncompressed offset %llu)", sn,
 			  r ? "in the span at" : "or truncated at", (unsigned long long)bad_coff,
 			  (unsigned long long)bad_uoff);
 		goto out;
 	} else if (rc < 0) {
-		cli_error("cannot write %s: %s", out, strerror(-rc));
+		cli_error("cannot write %s: %s", so, strerror(-rc));
 		goto out;
 	}
 	if (!direct) {
 		rc = gzc_tmpfile_replace(&t, outbase);
 		if (rc < 0) {
-			cli_error("cannot store %s: %s", out, strerror(-rc));
+			cli_error("cannot store %s: %s", so, strerror(-rc));
 			goto out;
 		}
 	}
@@ -242,8 +259,10 @@ int cli_extract_file(int fd, int index_dirfd, const char *index_path, unsigned f
 	struct gzc_scan_error serr = { 0 };
 	struct cli_progress prog;
 	struct stat st;
+	char sn[SHOWN_MAX];
 	int rc, status;
 
+	shown(name, sn);
 	cli_progress_init(&prog, "indexing", fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0);
 	struct gzc_reader_opts ro = {
 		.index_dirfd = index_dirfd, .index_path = index_path, .flags = flags,
@@ -263,9 +282,9 @@ int cli_extract_file(int fd, int index_dirfd, const char *index_path, unsigned f
 		close(fd);
 		if (rc == -EBADMSG && serr.what)
 			cli_error("%s: corrupt or truncated at compressed offset %llu (after %llu bytes of output): %s",
-				  name, (unsigned long long)serr.coff, (unsigned long long)serr.uoff, serr.what);
+				  sn, (unsigned long long)serr.coff, (unsigned long long)serr.uoff, serr.what);
 		else
-			cli_error("%s: %s", name, strerror(-rc));
+			cli_error("%s: %s", sn, strerror(-rc));
 		return 1;
 	}
 	status = cli_extract_to(r, -1, name, out, threads, mode);
@@ -278,16 +297,18 @@ int cli_extract_file(int fd, int index_dirfd, const char *index_path, unsigned f
 int cmd_decompress(const struct cli_codec *c)
 {
 	char idxpath[PATH_MAX];
+	char si[SHOWN_MAX];
 	int fd, truncated, status;
 	struct stat st;
 
+	shown(c->in, si);
 	fd = open(c->in, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		cli_error("%s: %s", c->in, strerror(errno));
+		cli_error("%s: %s", si, strerror(errno));
 		return 1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		cli_error("%s: not a regular file", c->in);
+		cli_error("%s: not a regular file", si);
 		close(fd);
 		return 1;
 	}
@@ -295,6 +316,6 @@ int cmd_decompress(const struct cli_codec *c)
 	status = cli_extract_file(fd, AT_FDCWD, idxpath, GZC_READER_NO_SAVE, c->in, c->out, c->w.threads,
 				  st.st_mode & 0666, &truncated);
 	if (status == 0 && truncated)
-		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", c->in);
+		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", si);
 	return status;
 }

@@ -58,3 +58,11 @@ zgz=$(ls "$TMP"/Core_*_z.gz)
 printf 'HEADER\n' > appended; "$GZCOREDUMP" -d -f "$zgz" -o - --threads 4 >> appended || fail "-o - >> file"
 { printf 'HEADER\n'; cat zin; } | cmp - appended || fail "-o - in append mode differs"
 ok "-o - after other output and in append mode"
+
+# names in messages are escaped: a control byte in a file name (the input's
+# or the output's) does not reach the terminal
+out=$("$GZCOREDUMP" -d -f $'no\033[31mfile' -o x 2>&1) && fail "-d of a missing file succeeded"
+grep -qF 'no\x1b[31mfile' <<<"$out" && ! grep -q $'\033' <<<"$out" || fail "input name not escaped: $out"
+out=$("$GZCOREDUMP" -d -f in.gz -o $'no\033[31mdir/x' 2>&1) && fail "-o into a missing directory succeeded"
+grep -qF 'no\x1b[31mdir' <<<"$out" && ! grep -q $'\033' <<<"$out" || fail "output name not escaped: $out"
+ok "file names in messages are escaped"
