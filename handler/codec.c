@@ -217,21 +217,28 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 			goto out;
 		}
 	}
-	uint64_t bad_coff = 0, bad_uoff = 0;
+	struct gzc_extract_stop stop = { 0 };
 	struct stat ist;
 	cli_progress_init(&prog, "extracting",
 			  r ? gzc_reader_size(r) : fstat(onepass_fd, &ist) == 0 ? (uint64_t)ist.st_size : 0);
 	struct gzc_extract_opts eo = { .threads = threads, .progress = cli_progress_cb, .progress_ctx = &prog };
-	rc = r ? gzc_extract(r, t.fd, &eo, &bad_coff, &bad_uoff)
-	       : gzc_extract_onepass(onepass_fd, t.fd, &eo, &bad_coff, &bad_uoff);
+	rc = r ? gzc_extract(r, t.fd, &eo, &stop) : gzc_extract_onepass(onepass_fd, t.fd, &eo, &stop);
 	cli_progress_end(&prog);
 	if (rc == -EBADMSG) {
 		cli_error("%s: corrupt data %s compressed offset %llu (uncompressed offset %llu)", sn,
-			  r ? "in the span at" : "or truncated at", (unsigned long long)bad_coff,
-			  (unsigned long long)bad_uoff);
+			  r ? "in the span at" : "or truncated at", (unsigned long long)stop.coff,
+			  (unsigned long long)stop.uoff);
+		goto out;
+	} else if (rc < 0 && stop.side == GZC_EXTRACT_INPUT) {
+		cli_error("cannot read %s: %s (%s compressed offset %llu, uncompressed offset %llu)", sn,
+			  strerror(-rc), r ? "in the span at" : "at", (unsigned long long)stop.coff,
+			  (unsigned long long)stop.uoff);
+		goto out;
+	} else if (rc < 0 && stop.side == GZC_EXTRACT_OUTPUT) {
+		cli_error("cannot write %s: %s", so, strerror(-rc));
 		goto out;
 	} else if (rc < 0) {
-		cli_error("cannot write %s: %s", so, strerror(-rc));
+		cli_error("cannot extract %s to %s: %s", sn, so, strerror(-rc));
 		goto out;
 	}
 	if (!direct) {

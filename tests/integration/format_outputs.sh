@@ -59,6 +59,29 @@ printf 'HEADER\n' > appended; "$GZCOREDUMP" -d -f "$zgz" -o - --threads 4 >> app
 { printf 'HEADER\n'; cat zin; } | cmp - appended || fail "-o - in append mode differs"
 ok "-o - after other output and in append mode"
 
+# a failed write is the output's; a failed read is the input's
+out=$("$GZCOREDUMP" -d -f in.gz -o /dev/full 2>&1) && fail "-o /dev/full succeeded"
+grep -q "cannot write /dev/full: No space left on device" <<<"$out" || fail "message: $out"
+if [ -c /dev/fuse ]; then
+	# the input is a file on gzcorefs whose store copy has a corrupt span:
+	# reading that range gives EIO (its index beside the link, so no scan)
+	mkdir inner store
+	"$GZCOREDUMP" -c -q --span 64K -p "$TMP/inner" -a e < data || fail "-c of data"
+	igz=$(ls "$TMP"/inner/Core_*_e.gz)
+	"$GZCOREDUMP" -c -q --span 64K -p "$TMP/store" -a o < "$igz" || fail "-c into the store"
+	ogz=$(ls "$TMP"/store/Core_*_o.gz)
+	printf '\x55' | dd of="$ogz" bs=1 seek=$(( $(stat -c %s "$ogz") / 2 )) conv=notrunc 2>/dev/null
+	mount_store "$TMP/store" "$TMP/mnt"
+	core=$(find "$TMP/mnt" -type f ! -name '*.json' | head -n1)
+	[ -n "$core" ] || { ls -laR "$TMP/mnt"; fail "the store's file is not shown"; }
+	ln -s "$core" eio.gz; cp "$igz.gzx" eio.gz.gzx
+	out=$("$GZCOREDUMP" -d -f eio.gz -o eio.out 2>&1) && fail "-d of an unreadable input succeeded"
+	grep -q "cannot read eio.gz: Input/output error (in the span at compressed offset [0-9]*, uncompressed offset [0-9]*)" <<<"$out" ||
+		fail "message: $out"
+	[ ! -e eio.out ] || fail "a failed -d left eio.out"
+fi
+ok "a write error names the output, a read error the input"
+
 # names in messages are escaped: a control byte in a file name (the input's
 # or the output's) does not reach the terminal
 out=$("$GZCOREDUMP" -d -f $'no\033[31mfile' -o x 2>&1) && fail "-d of a missing file succeeded"
