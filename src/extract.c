@@ -25,16 +25,25 @@ struct job {
 	uint32_t next;       /* next span to take */
 	uint64_t done_bytes;
 	int err;
+	enum gzc_extract_side side;
 	uint32_t bad_span;
 	const struct gzc_extract_opts *opts;
 };
 
-static void fail(struct job *j, int err, uint32_t span)
+static void fail(struct job *j, int err, enum gzc_extract_side side, uint32_t span)
 {
 	if (!j->err) {
 		j->err = err;
+		j->side = side;
 		j->bad_span = span;
 	}
+}
+
+/* The side a failed decode of a span is on: running out of memory (or a
+ * buffer too small, a bug) is no fault of the input. */
+static enum gzc_extract_side decode_side(long n)
+{
+	return n == -ENOMEM || n == -EINVAL ? GZC_EXTRACT_OTHER : GZC_EXTRACT_INPUT;
 }
 
 static void *extract_worker(void *arg)
@@ -44,25 +53,29 @@ static void *extract_worker(void *arg)
 
 	pthread_mutex_lock(&j->mu);
 	if (!buf)
-		fail(j, -ENOMEM, j->next);
+		fail(j, -ENOMEM, GZC_EXTRACT_OTHER, j->next);
 	while (!j->err && j->next < j->idx->nspans) {
 		uint32_t i = j->next++;
 		pthread_mutex_unlock(&j->mu);
 		const struct gzc_span *s = &j->idx->spans[i];
 		uint64_t len = gzc_index_span_len(j->idx, i);
 		int rc = 0;
+		enum gzc_extract_side side = GZC_EXTRACT_OUTPUT;
 		if (!(s->flags & GZC_SPAN_F_ZERO)) {
 			long n = gzc_reader_decode_span(j->r, i, buf, j->bufcap);
-			rc = n < 0 ? (int)n : gzc_pwrite_all(j->fd, buf, (size_t)len, j->base + (off_t)s->uoff);
+			if (n < 0)
+				rc = (int)n, side = decode_side(n);
+			else
+				rc = gzc_pwrite_all(j->fd, buf, (size_t)len, j->base + (off_t)s->uoff);
 		}
 		pthread_mutex_lock(&j->mu);
 		if (rc < 0) {
-			fail(j, rc, i);
+			fail(j, rc, side, i);
 			break;
 		}
 		j->done_bytes += len;
 		if (j->opts->progress && j->opts->progress(j->opts->progress_ctx, j->done_bytes, j->idx->usize))
-			fail(j, -ECANCELED, i);
+			fail(j, -ECANCELED, GZC_EXTRACT_OTHER, i);
 	}
 	pthread_mutex_unlock(&j->mu);
 	free(buf);
@@ -100,20 +113,27 @@ static int extract_stream(struct job *j)
 {
 	unsigned char *buf = malloc(j->bufcap ? j->bufcap : 1);
 	int rc = 0;
-	if (!buf)
+	if (!buf) {
+		fail(j, -ENOMEM, GZC_EXTRACT_OTHER, 0);
 		return -ENOMEM;
+	}
 	for (uint32_t i = 0; i < j->idx->nspans && rc == 0; i++) {
 		uint64_t len = gzc_index_span_len(j->idx, i);
 		long n = gzc_reader_decode_span(j->r, i, buf, j->bufcap);
-		rc = n < 0 ? (int)n : gzc_write_all(j->fd, buf, (size_t)len);
+		if (n < 0) {
+			rc = (int)n;
+			fail(j, rc, decode_side(n), i);
+			break;
+		}
+		rc = gzc_write_all(j->fd, buf, (size_t)len);
 		if (rc < 0) {
-			fail(j, rc, i);
+			fail(j, rc, GZC_EXTRACT_OUTPUT, i);
 			break;
 		}
 		j->done_bytes += len;
 		if (j->opts->progress && j->opts->progress(j->opts->progress_ctx, j->done_bytes, j->idx->usize)) {
 			rc = -ECANCELED;
-			fail(j, rc, i);
+			fail(j, rc, GZC_EXTRACT_OTHER, i);
 		}
 	}
 	free(buf);
@@ -121,7 +141,7 @@ static int extract_stream(struct job *j)
 }
 
 int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts *opts,
-		uint64_t *ret_bad_coff, uint64_t *ret_bad_uoff)
+		struct gzc_extract_stop *ret_stop)
 {
 	static const struct gzc_extract_opts defaults;
 	struct job j;
@@ -151,7 +171,7 @@ int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts 
 		pthread_t *tids = calloc((size_t)threads, sizeof(*tids));
 		int started = 0;
 		if (!tids) {
-			j.err = -ENOMEM;
+			fail(&j, -ENOMEM, GZC_EXTRACT_OTHER, 0);
 		} else {
 			for (int t = 1; t < threads; t++)
 				if (pthread_create(&tids[started], NULL, extract_worker, &j) == 0)
@@ -165,14 +185,16 @@ int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts 
 		 * as a stream write would leave it */
 		off_t end = j.base + (off_t)j.idx->usize;
 		if (!j.err && (ftruncate(out_fd, end) < 0 || lseek(out_fd, end, SEEK_SET) < 0))
-			j.err = -errno;
+			fail(&j, -errno, GZC_EXTRACT_OUTPUT, j.idx->nspans);
 	}
 	pthread_mutex_destroy(&j.mu);
-	if (j.err && j.err != -ENOMEM && j.bad_span < j.idx->nspans) {
-		if (ret_bad_coff)
-			*ret_bad_coff = j.idx->spans[j.bad_span].coff;
-		if (ret_bad_uoff)
-			*ret_bad_uoff = j.idx->spans[j.bad_span].uoff;
+	if (j.err && ret_stop) {
+		int in = j.bad_span < j.idx->nspans;
+		*ret_stop = (struct gzc_extract_stop){
+			.side = j.side,
+			.coff = in ? j.idx->spans[j.bad_span].coff : j.idx->csize,
+			.uoff = in ? j.idx->spans[j.bad_span].uoff : j.idx->usize,
+		};
 	}
 	return j.err;
 }
@@ -206,15 +228,16 @@ static int onepass_write(int fd, const unsigned char *p, size_t n, uint64_t *pos
 	return 0;
 }
 
-int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *opts, uint64_t *ret_bad_coff,
-			uint64_t *ret_bad_uoff)
+int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *opts, struct gzc_extract_stop *ret_stop)
 {
 	static const struct gzc_extract_opts defaults;
 	unsigned char *in = malloc(ONEPASS_IN), *out = malloc(ONEPASS_OUT), head[2];
-	uint64_t cpos = 0, upos = 0, csize;
+	uint64_t cpos = 0, upos = 0, csize, bad_coff = 0;
 	z_stream zs;
 	struct stat st;
-	int rc = 0, ready = 0, sparse;
+	int rc = 0, ready = 0, sparse = 0;
+	off_t start = 0;
+	enum gzc_extract_side side = GZC_EXTRACT_OTHER;
 
 	if (!opts)
 		opts = &defaults;
@@ -225,15 +248,17 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 	}
 	if (fstat(in_fd, &st) < 0) {
 		rc = -errno;
+		side = GZC_EXTRACT_INPUT;
 		goto out;
 	}
 	csize = (uint64_t)st.st_size;
-	off_t start = sparse_base(out_fd);
+	start = sparse_base(out_fd);
 	sparse = start >= 0;
 	if (sparse)
 		upos = (uint64_t)start;
-	if (gzc_pread_all(in_fd, head, 2, 0) != 2) {
-		rc = -EBADMSG;
+	ssize_t hn = gzc_pread_all(in_fd, head, 2, 0);
+	if (hn != 2) {
+		rc = hn < 0 ? (int)hn : -EBADMSG;
 		goto bad;
 	}
 	int gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
@@ -247,7 +272,7 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 			ssize_t n = gzc_pread_all(in_fd, in, ONEPASS_IN, (off_t)cpos);
 			if (n < 0) {
 				rc = (int)n;
-				goto out;
+				goto bad;
 			}
 			if (n == 0) {
 				rc = -EBADMSG; /* truncated */
@@ -269,8 +294,10 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 			rc = -EBADMSG; /* corrupt, or a CRC or size that does not match */
 			goto bad;
 		}
-		if ((rc = onepass_write(out_fd, out, got, &upos, sparse)) < 0)
+		if ((rc = onepass_write(out_fd, out, got, &upos, sparse)) < 0) {
+			side = GZC_EXTRACT_OUTPUT;
 			goto out;
+		}
 		if (zr != Z_STREAM_END)
 			continue;
 		/* another gzip member follows? anything else after the end is ignored, as gzip does */
@@ -281,7 +308,7 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 			ssize_t n = gzc_pread_all(in_fd, in + zs.avail_in, ONEPASS_IN - zs.avail_in, (off_t)cpos);
 			if (n < 0) {
 				rc = (int)n;
-				goto out;
+				goto bad;
 			}
 			cpos += (uint64_t)n;
 			zs.next_in = in;
@@ -295,17 +322,23 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 		}
 	}
 	/* the size, including zeros at the end that became a hole */
-	if (sparse && ftruncate(out_fd, (off_t)upos) < 0)
+	if (sparse && (ftruncate(out_fd, (off_t)upos) < 0 || lseek(out_fd, (off_t)upos, SEEK_SET) < 0)) {
 		rc = -errno;
-	else if (sparse && lseek(out_fd, (off_t)upos, SEEK_SET) < 0)
-		rc = -errno;
+		side = GZC_EXTRACT_OUTPUT;
+	}
 	goto out;
 bad:
-	if (ret_bad_coff)
-		*ret_bad_coff = cpos - zs.avail_in;
-	if (ret_bad_uoff)
-		*ret_bad_uoff = sparse ? upos - (uint64_t)start : upos; /* in the core, not the output */
+	/* the input: data that did not decode (where inflate stopped), or a
+	 * read that failed (the offset it read at) */
+	side = GZC_EXTRACT_INPUT;
+	bad_coff = rc == -EBADMSG ? cpos - zs.avail_in : cpos;
 out:
+	if (rc < 0 && ret_stop)
+		*ret_stop = (struct gzc_extract_stop){
+			.side = side,
+			.coff = side == GZC_EXTRACT_INPUT ? bad_coff : cpos,
+			.uoff = sparse ? upos - (uint64_t)start : upos, /* in the core, not the output */
+		};
 	if (ready)
 		inflateEnd(&zs);
 	free(in);

@@ -18,6 +18,20 @@
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
 #endif
 
+/* Which side an extraction failed on, for the caller's message. */
+enum gzc_extract_side {
+	GZC_EXTRACT_OTHER = 0, /* neither: cancelled, out of memory */
+	GZC_EXTRACT_INPUT,     /* reading or decoding the compressed file (-EBADMSG: corrupt) */
+	GZC_EXTRACT_OUTPUT,    /* writing, truncating or seeking out_fd */
+};
+
+/* Where an extraction stopped. */
+struct gzc_extract_stop {
+	enum gzc_extract_side side;
+	uint64_t coff;  /* compressed offset: see each function */
+	uint64_t uoff;  /* uncompressed offset in the core (not in the output) */
+};
+
 struct gzc_extract_opts {
 	int threads;              /* 0 = online CPUs */
 	gzc_progress_fn progress; /* uncompressed bytes done/total; may be NULL; called from one thread at a time */
@@ -26,11 +40,14 @@ struct gzc_extract_opts {
 
 /* Writes every uncompressed byte of r to out_fd, from its current offset,
  * and leaves the offset after them (the caller owns out_fd).
- * On a corrupt span, *ret_bad_coff/ret_bad_uoff (may be NULL) get the
- * compressed and uncompressed offsets of that span.
- * Errors: -EBADMSG (corrupt span), -ECANCELED, -ENOMEM, -errno of writes. */
+ * On failure only, *ret_stop (may be NULL) gets the side that failed and
+ * the compressed and uncompressed offsets of the span it failed in (of the
+ * core's end when truncating or seeking the output failed).
+ * Errors: -EBADMSG (corrupt span), -errno of reading the input (side
+ * GZC_EXTRACT_INPUT), -errno of writes (GZC_EXTRACT_OUTPUT), -ECANCELED,
+ * -ENOMEM (GZC_EXTRACT_OTHER). */
 GZC_MUST_CHECK int gzc_extract(struct gzc_reader *r, int out_fd, const struct gzc_extract_opts *opts,
-			       uint64_t *ret_bad_coff, uint64_t *ret_bad_uoff);
+			       struct gzc_extract_stop *ret_stop);
 
 /* Decompresses the gzip (every member) or zlib file in_fd from its start to
  * out_fd in one pass, with no index: for a file that cannot be indexed,
@@ -39,10 +56,13 @@ GZC_MUST_CHECK int gzc_extract(struct gzc_reader *r, int out_fd, const struct gz
  * Adler-32, is checked; whole zero blocks become holes in a regular output
  * file. in_fd is read with pread, out_fd written from its current offset,
  * as gzc_extract() does (the caller owns both). Progress
- * counts compressed bytes. On corrupt or truncated input, *ret_bad_coff and
- * *ret_bad_uoff (may be NULL) get the compressed and uncompressed offsets
- * where decoding stopped. Errors: -EBADMSG, -ECANCELED, -ENOMEM, -errno. */
+ * counts compressed bytes. On failure only, *ret_stop (may be NULL) gets
+ * the side that failed and the compressed and uncompressed offsets where
+ * decoding stopped (for a failed read of in_fd: the offset read).
+ * Errors: -EBADMSG (corrupt or truncated), -errno of reading in_fd (side
+ * GZC_EXTRACT_INPUT), -errno of writes (GZC_EXTRACT_OUTPUT), -ECANCELED,
+ * -ENOMEM (GZC_EXTRACT_OTHER). */
 GZC_MUST_CHECK int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *opts,
-				       uint64_t *ret_bad_coff, uint64_t *ret_bad_uoff);
+				       struct gzc_extract_stop *ret_stop);
 
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# gzcoredump -d writes into devices, pipes and symlinks instead of replacing
-# them (never through another user's symlink), and replaces plain files
-# atomically.
+# gzcoredump -d writes into devices and pipes instead of replacing them,
+# replaces plain files and the targets of our own symlinks atomically (never
+# through another user's symlink, wherever it is), writes to the stdout it
+# has for any name of it, and blames a failure on the side that failed.
 . "$(dirname "$0")/lib.sh"
 cd "$TMP"
 head -c 300000 /dev/urandom > data; cat data data > in
@@ -17,11 +18,29 @@ ok "-o /dev/null writes into the device"
 cmp out.stdout in || fail "-o /dev/stdout differs"
 ok "-o - and -o /dev/stdout"
 
-echo old > target; ln -s target link
+# any name of the stdout we have is written as '-' is, not reopened (which
+# would truncate a file opened with >>)
+for name in /dev/stdout /dev/fd/1 /proc/self/fd/1; do
+	echo log > log
+	"$GZCOREDUMP" -d -f in.gz -o "$name" >> log || fail "-o $name >> log failed"
+	{ echo log; cat in; } | cmp - log || fail "-o $name >> log did not append"
+done
+ok "-o /dev/stdout, /dev/fd/1, /proc/self/fd/1 append to a >> file"
+
+echo old > target; ln -s target link; ino=$(stat -c %i target)
 "$GZCOREDUMP" -d -f in.gz -o link || fail "-o symlink failed"
 [ -L link ] || fail "the symlink was replaced"
 cmp target in || fail "the symlink's target does not hold the output"
-ok "-o SYMLINK writes through the link"
+[ "$(stat -c %i target)" != "$ino" ] || fail "the symlink's target was written in place, not replaced"
+ok "-o SYMLINK replaces the link's target"
+
+# our own dangling symlink (through another of ours, in another directory)
+# creates its target
+mkdir sub; ln -s sub/made dangling; ln -s ../dangling sub/via
+"$GZCOREDUMP" -d -f in.gz -o sub/via || fail "-o to our own dangling symlink failed"
+[ -L dangling ] && [ -L sub/via ] || fail "a dangling symlink was replaced"
+cmp sub/made in || fail "the dangling symlink's target does not hold the output"
+ok "-o to our own dangling symlink creates its target"
 
 # another user's symlink (to a file, or to nothing) is refused: it could
 # aim a root-only core at a world-readable file
@@ -34,6 +53,28 @@ if id nobody >/dev/null 2>&1; then
 	"$GZCOREDUMP" -d -f in.gz -o link3 2>/dev/null && fail "created a file through another user's dangling symlink"
 	[ ! -e nowhere ] || fail "a file was created through a dangling symlink"
 	ok "another user's symlink is refused"
+
+	# also outside /tmp, under /dev/shm in a directory the other user owns
+	# (no sticky bit: the kernel's protected_symlinks does not apply), and
+	# as a link of ours that leads through theirs
+	if [ -d /dev/shm ] && shm=$(mktemp -d /dev/shm/gzc-test.XXXXXX); then
+		at_exit "rm -rf '$shm'"
+		chmod 755 "$shm"; mkdir "$shm/theirs"; chown nobody "$shm/theirs"
+		echo old > "$shm/rootfile"
+		ln -s "$shm/rootfile" "$shm/theirs/out"; chown -h nobody "$shm/theirs/out"
+		out=$("$GZCOREDUMP" -d -f in.gz -o "$shm/theirs/out" 2>&1) && fail "wrote through another user's symlink under /dev/shm"
+		grep -q "another user's symbolic link" <<<"$out" || fail "message: $out"
+		ln -s "$shm/theirs/out" ours
+		"$GZCOREDUMP" -d -f in.gz -o ours 2>/dev/null && fail "wrote through our link to another user's symlink"
+		[ "$(cat "$shm/rootfile")" = old ] || fail "the target of another user's link under /dev/shm was changed"
+		ok "another user's symlink under /dev/shm, or behind ours, is refused"
+	fi
+
+	# a device behind another user's link is what it is: written into
+	ln -s /dev/null nulllink; chown -h nobody nulllink
+	"$GZCOREDUMP" -d -f in.gz -o nulllink || fail "-o another user's link to /dev/null failed"
+	[ -c /dev/null ] || fail "/dev/null is no longer a character device"
+	ok "another user's link to a character device is written into"
 fi
 
 echo old > plain; ino=$(stat -c %i plain)
@@ -58,3 +99,48 @@ zgz=$(ls "$TMP"/Core_*_z.gz)
 printf 'HEADER\n' > appended; "$GZCOREDUMP" -d -f "$zgz" -o - --threads 4 >> appended || fail "-o - >> file"
 { printf 'HEADER\n'; cat zin; } | cmp - appended || fail "-o - in append mode differs"
 ok "-o - after other output and in append mode"
+
+# a corrupt span found while writing (ours, its index beside it) leaves
+# the old file, and the old target of our own symlink, as they were
+cp "$zgz" damaged.gz; cp "$zgz.gzx" damaged.gz.gzx
+printf '\x55' | dd of=damaged.gz bs=1 seek=$(( $(stat -c %s damaged.gz) / 2 )) conv=notrunc 2>/dev/null
+echo old > keep; echo old > keeptarget; ln -s keeptarget keeplink
+for o in keep keeplink; do
+	out=$("$GZCOREDUMP" -d -f damaged.gz -o $o 2>&1) && fail "-d of a damaged file into $o succeeded"
+	grep -q "damaged.gz: corrupt data in the span at compressed offset" <<<"$out" || fail "message: $out"
+done
+[ "$(cat keep)" = old ] && [ "$(cat keeptarget)" = old ] || fail "a failed -d changed the file named"
+[ -L keeplink ] || fail "a failed -d replaced the symlink"
+[ -z "$(ls -A | grep '^\.gzc-tmp')" ] || fail "a temporary file was left behind"
+ok "a corrupt input leaves the file, and a symlink's target, as they were"
+
+# a failed write is the output's; a failed read is the input's
+out=$("$GZCOREDUMP" -d -f in.gz -o /dev/full 2>&1) && fail "-o /dev/full succeeded"
+grep -q "cannot write /dev/full: No space left on device" <<<"$out" || fail "message: $out"
+if [ -c /dev/fuse ]; then
+	# the input is a file on gzcorefs whose store copy has a corrupt span:
+	# reading that range gives EIO (its index beside the link, so no scan)
+	mkdir inner store
+	"$GZCOREDUMP" -c -q --span 64K -p "$TMP/inner" -a e < data || fail "-c of data"
+	igz=$(ls "$TMP"/inner/Core_*_e.gz)
+	"$GZCOREDUMP" -c -q --span 64K -p "$TMP/store" -a o < "$igz" || fail "-c into the store"
+	ogz=$(ls "$TMP"/store/Core_*_o.gz)
+	printf '\x55' | dd of="$ogz" bs=1 seek=$(( $(stat -c %s "$ogz") / 2 )) conv=notrunc 2>/dev/null
+	mount_store "$TMP/store" "$TMP/mnt"
+	core=$(find "$TMP/mnt" -type f ! -name '*.json' | head -n1)
+	[ -n "$core" ] || { ls -laR "$TMP/mnt"; fail "the store's file is not shown"; }
+	ln -s "$core" eio.gz; cp "$igz.gzx" eio.gz.gzx
+	out=$("$GZCOREDUMP" -d -f eio.gz -o eio.out 2>&1) && fail "-d of an unreadable input succeeded"
+	grep -q "cannot read eio.gz: Input/output error (in the span at compressed offset [0-9]*, uncompressed offset [0-9]*)" <<<"$out" ||
+		fail "message: $out"
+	[ ! -e eio.out ] || fail "a failed -d left eio.out"
+fi
+ok "a write error names the output, a read error the input"
+
+# names in messages are escaped: a control byte in a file name (the input's
+# or the output's) does not reach the terminal
+out=$("$GZCOREDUMP" -d -f $'no\033[31mfile' -o x 2>&1) && fail "-d of a missing file succeeded"
+grep -qF 'no\x1b[31mfile' <<<"$out" && ! grep -q $'\033' <<<"$out" || fail "input name not escaped: $out"
+out=$("$GZCOREDUMP" -d -f in.gz -o $'no\033[31mdir/x' 2>&1) && fail "-o into a missing directory succeeded"
+grep -qF 'no\x1b[31mdir' <<<"$out" && ! grep -q $'\033' <<<"$out" || fail "output name not escaped: $out"
+ok "file names in messages are escaped"

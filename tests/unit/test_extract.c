@@ -27,7 +27,7 @@ static void extract_and_compare(struct gzc_reader *r, const unsigned char *data,
 {
 	int fd = out_file("out");
 	struct gzc_extract_opts eo = { .threads = threads };
-	cr_assert_eq(gzc_extract(r, fd, &eo, NULL, NULL), 0);
+	cr_assert_eq(gzc_extract(r, fd, &eo, NULL), 0);
 	size_t n;
 	unsigned char *got = th_slurp(fd, &n);
 	cr_assert_eq(n, len);
@@ -81,7 +81,7 @@ Test(extract, sparse_output)
 	close(th_compress(dir, "s.gz", data, len, &o, 0, NULL, path));
 	struct gzc_reader *r = th_reader(path, NULL);
 	int fd = out_file("sparse");
-	cr_assert_eq(gzc_extract(r, fd, NULL, NULL, NULL), 0);
+	cr_assert_eq(gzc_extract(r, fd, NULL, NULL), 0);
 	struct stat st;
 	cr_assert_eq(fstat(fd, &st), 0);
 	cr_assert_eq((size_t)st.st_size, len, "size with a trailing hole");
@@ -128,7 +128,7 @@ Test(extract, to_a_pipe)
 	struct drain d = { .fd = p[0], .buf = malloc(len + 100), .cap = len + 100 };
 	pthread_t t;
 	cr_assert_eq(pthread_create(&t, NULL, drain, &d), 0);
-	int rc = gzc_extract(r, p[1], NULL, NULL, NULL);
+	int rc = gzc_extract(r, p[1], NULL, NULL);
 	close(p[1]);
 	pthread_join(t, NULL);
 	close(p[0]);
@@ -159,14 +159,61 @@ Test(extract, corrupt_span_names_its_offsets)
 	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
 	struct gzc_reader *r = th_reader(path, &ro);
 	int out = out_file("bad");
-	uint64_t bc = 0, bu = 0;
+	struct gzc_extract_stop stop = { 0 };
 	struct gzc_extract_opts eo = { .threads = 3 };
-	cr_assert_eq(gzc_extract(r, out, &eo, &bc, &bu), -EBADMSG);
-	cr_assert_eq(bc, idx->spans[4].coff);
-	cr_assert_eq(bu, idx->spans[4].uoff);
+	cr_assert_eq(gzc_extract(r, out, &eo, &stop), -EBADMSG);
+	cr_assert_eq(stop.side, GZC_EXTRACT_INPUT);
+	cr_assert_eq(stop.coff, idx->spans[4].coff);
+	cr_assert_eq(stop.uoff, idx->spans[4].uoff);
 	close(out);
 	gzc_reader_close(r);
 	gzc_index_free(idx);
+	free(data);
+}
+
+/* A failure says which side it is on: a read of the compressed file that
+ * fails (here: its fd turned into a directory's) is the input's, a full
+ * disk the output's, in both the parallel and the one-pass extraction. */
+Test(extract, failures_name_their_side)
+{
+	size_t len = 6 * 65536;
+	unsigned char *data = alloc_mixed(len, 57);
+	struct gzc_writer_opts o = { .span = 65536 };
+	char path[128];
+	close(th_compress(dir, "side.gz", data, len, &o, 0, NULL, path));
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(full, 0);
+
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(in, 0);
+	struct gzc_extract_stop stop = { 0 };
+	cr_assert_eq(gzc_extract_onepass(in, full, NULL, &stop), -ENOSPC);
+	cr_assert_eq(stop.side, GZC_EXTRACT_OUTPUT);
+
+	struct gzc_reader *r = NULL;
+	struct gzc_scan_error err = { 0 };
+	cr_assert_eq(gzc_reader_open(in, NULL, &r, &err), 0);
+	stop = (struct gzc_extract_stop){ 0 };
+	cr_assert_eq(gzc_extract(r, full, NULL, &stop), -ENOSPC);
+	cr_assert_eq(stop.side, GZC_EXTRACT_OUTPUT);
+	cr_assert_eq(stop.coff, gzc_reader_index(r)->spans[0].coff);
+
+	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(d, 0);
+	cr_assert_eq(dup2(d, in), in); /* the reader's fd now reads as a directory */
+	int out = out_file("side");
+	stop = (struct gzc_extract_stop){ 0 };
+	cr_assert_eq(gzc_extract(r, out, &(struct gzc_extract_opts){ .threads = 2 }, &stop), -EISDIR);
+	cr_assert_eq(stop.side, GZC_EXTRACT_INPUT);
+	cr_assert_lt(stop.uoff, len);
+	stop = (struct gzc_extract_stop){ 0 };
+	cr_assert_eq(gzc_extract_onepass(d, out, NULL, &stop), -EISDIR);
+	cr_assert_eq(stop.side, GZC_EXTRACT_INPUT);
+	cr_assert_eq(stop.coff, 0);
+	close(out);
+	close(d);
+	close(full);
+	gzc_reader_close(r);
 	free(data);
 }
 
@@ -199,13 +246,14 @@ Test(extract, random_damage_fails_or_is_exact)
 		struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
 		struct gzc_reader *r = th_reader(path, &ro);
 		int out = out_file("out");
-		uint64_t bc = UINT64_MAX, bu = UINT64_MAX;
+		struct gzc_extract_stop stop = { .coff = UINT64_MAX, .uoff = UINT64_MAX };
 		struct gzc_extract_opts eo = { .threads = 2 };
-		int rc = gzc_extract(r, out, &eo, &bc, &bu);
+		int rc = gzc_extract(r, out, &eo, &stop);
 		if (rc == -EBADMSG) {
 			refused++;
-			cr_assert_lt(bc, clen, "try %d: bad span at %llu", it, (unsigned long long)bc);
-			cr_assert_lt(bu, len);
+			cr_assert_eq(stop.side, GZC_EXTRACT_INPUT);
+			cr_assert_lt(stop.coff, clen, "try %d: bad span at %llu", it, (unsigned long long)stop.coff);
+			cr_assert_lt(stop.uoff, len);
 		} else {
 			cr_assert_eq(rc, 0, "try %d: %d", it, rc);
 			size_t n;
@@ -237,7 +285,7 @@ Test(extract, onepass_members_zlib_holes_damage)
 	th_append_deflated(in, data, a, 6, 31);
 	th_append_deflated(in, data + a, b, 6, 31);
 	int out = out_file("o1");
-	cr_assert_eq(gzc_extract_onepass(in, out, NULL, NULL, NULL), 0);
+	cr_assert_eq(gzc_extract_onepass(in, out, NULL, NULL), 0);
 	size_t n;
 	unsigned char *got = th_slurp(out, &n);
 	cr_assert_eq(n, a + b);
@@ -252,7 +300,7 @@ Test(extract, onepass_members_zlib_holes_damage)
 	cr_assert_eq(pipe(p), 0);
 	int zfd = out_file("one.zz");
 	th_append_deflated(zfd, data, 60000, 6, 15);
-	cr_assert_eq(gzc_extract_onepass(zfd, p[1], NULL, NULL, NULL), 0);
+	cr_assert_eq(gzc_extract_onepass(zfd, p[1], NULL, NULL), 0);
 	close(p[1]);
 	unsigned char *buf = malloc(70000);
 	ssize_t k = 0, r;
@@ -277,18 +325,19 @@ Test(extract, onepass_members_zlib_holes_damage)
 			cr_assert_eq(gzc_pwrite_all(bad, &c, 1, damage[d].at), 0);
 		}
 		out = out_file("o2");
-		uint64_t bc = UINT64_MAX, bu = UINT64_MAX;
-		cr_assert_eq(gzc_extract_onepass(bad, out, NULL, &bc, &bu), -EBADMSG, "damage %zu", d);
-		cr_assert_leq(bc, clen);
-		cr_assert_leq(bu, a + b);
+		struct gzc_extract_stop st1 = { .coff = UINT64_MAX, .uoff = UINT64_MAX };
+		cr_assert_eq(gzc_extract_onepass(bad, out, NULL, &st1), -EBADMSG, "damage %zu", d);
+		cr_assert_eq(st1.side, GZC_EXTRACT_INPUT);
+		cr_assert_leq(st1.coff, clen);
+		cr_assert_leq(st1.uoff, a + b);
 		close(out);
 		/* the offsets are the core's, whatever the output held before */
 		out = out_file("o3");
 		cr_assert_eq(gzc_write_all(out, "HDR", 3), 0);
-		uint64_t bc2 = UINT64_MAX, bu2 = UINT64_MAX;
-		cr_assert_eq(gzc_extract_onepass(bad, out, NULL, &bc2, &bu2), -EBADMSG, "damage %zu", d);
-		cr_assert_eq(bc2, bc);
-		cr_assert_eq(bu2, bu, "damage %zu: uncompressed offset moved with the output's", d);
+		struct gzc_extract_stop st2 = { .coff = UINT64_MAX, .uoff = UINT64_MAX };
+		cr_assert_eq(gzc_extract_onepass(bad, out, NULL, &st2), -EBADMSG, "damage %zu", d);
+		cr_assert_eq(st2.coff, st1.coff);
+		cr_assert_eq(st2.uoff, st1.uoff, "damage %zu: uncompressed offset moved with the output's", d);
 		close(out);
 		close(bad);
 	}
@@ -335,7 +384,7 @@ Test(extract, output_offset_append_and_old_bytes)
 				fd = open(opath, O_RDWR | O_APPEND);
 				cr_assert_geq(fd, 0);
 			}
-			int rc = onepass ? gzc_extract_onepass(in, fd, NULL, NULL, NULL) : gzc_extract(r, fd, NULL, NULL, NULL);
+			int rc = onepass ? gzc_extract_onepass(in, fd, NULL, NULL) : gzc_extract(r, fd, NULL, NULL);
 			cr_assert_eq(rc, 0, "onepass %d mode %d", onepass, mode);
 			cr_assert_eq(lseek(fd, 0, SEEK_CUR), (off_t)wlen, "offset after the core (onepass %d mode %d)",
 				     onepass, mode);
@@ -380,7 +429,7 @@ Test(extract, progress_and_cancel)
 	struct prog p = { 0 };
 	struct gzc_extract_opts eo = { .threads = 2, .progress = on_progress, .progress_ctx = &p };
 	int fd = out_file("pr");
-	cr_assert_eq(gzc_extract(r, fd, &eo, NULL, NULL), 0);
+	cr_assert_eq(gzc_extract(r, fd, &eo, NULL), 0);
 	cr_assert_eq(p.total, len, "progress went backwards or had the wrong total");
 	cr_assert_eq(p.last_done, len);
 	cr_assert_eq(p.calls, 21u);
@@ -388,7 +437,7 @@ Test(extract, progress_and_cancel)
 	struct prog c = { .cancel_at = 3 };
 	eo.progress_ctx = &c;
 	fd = out_file("cancel");
-	cr_assert_eq(gzc_extract(r, fd, &eo, NULL, NULL), -ECANCELED);
+	cr_assert_eq(gzc_extract(r, fd, &eo, NULL), -ECANCELED);
 	close(fd);
 	gzc_reader_close(r);
 	free(data);
@@ -400,7 +449,7 @@ Test(extract, empty_core)
 	close(th_compress(dir, "e.gz", "", 0, NULL, 0, NULL, path));
 	struct gzc_reader *r = th_reader(path, NULL);
 	int fd = out_file("e");
-	cr_assert_eq(gzc_extract(r, fd, NULL, NULL, NULL), 0);
+	cr_assert_eq(gzc_extract(r, fd, NULL, NULL), 0);
 	struct stat st;
 	cr_assert_eq(fstat(fd, &st), 0);
 	cr_assert_eq(st.st_size, 0);
