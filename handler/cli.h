@@ -73,10 +73,12 @@ void cli_progress_end(struct cli_progress *p);
  * Returns 0 on success, a negative errno (-ETIMEDOUT, -ECHILD: failed). */
 int cli_run_hook(const char *what, const char *cmd, unsigned timeout_s, char *const env[]);
 
-/* Writes all of r to out: '-' is stdout; a device, fifo or symlink (our
- * own, or one into /dev or /proc; another user's is refused) is
- * written into; anything else appears atomically (temporary name, fsync,
- * rename) with mode. Parallel, sparse, a progress bar on a TTY. Prints one
+/* Writes all of r to out: '-', or any name of our stdout (/dev/stdout,
+ * /proc/self/fd/1), is stdout, never reopened; a device or a fifo, named or
+ * at the end of symbolic links that are all ours or root's, is written
+ * into; a regular file, a new name, or what our own links lead to appears
+ * atomically (temporary name beside it, fsync, rename) with mode; a path
+ * through another user's link is refused. Parallel, sparse, a progress bar on a TTY. Prints one
  * line on failure (a corrupt span's offsets, naming name). Returns an exit
  * status. With r NULL, decompresses the file onepass_fd in one pass instead
  * (a file that cannot be indexed). */

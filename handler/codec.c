@@ -192,8 +192,9 @@ static int open_parent(int at, const char *path, char base[NAME_MAX + 1])
 }
 
 /* Follows the symbolic links out names, one at a time (the kernel resolves
- * the directories on the way), each of which must be our own: another
- * user's could aim us at a file of their choosing. Ends in *ret_dirfd
+ * the directories on the way), each of which must be our own or root's
+ * (/dev/stdout): another user's could aim us at a file or a device of
+ * their choosing. Ends in *ret_dirfd
  * (the caller's) and base at what is not a link, *ret_st its lstat, or at
  * nothing (*ret_missing). Returns 0, -EPERM (another user's link), -ELOOP,
  * or a negative errno. */
@@ -220,7 +221,7 @@ static int follow_own_links(const char *out, int *ret_dirfd, char base[NAME_MAX 
 			*ret_dirfd = dirfd;
 			return 0;
 		}
-		if (st.st_uid != geteuid()) {
+		if (st.st_uid != geteuid() && st.st_uid != 0) {
 			r = -EPERM;
 			break;
 		}
@@ -269,7 +270,7 @@ static int open_direct(const char *out, const char *so, const struct stat *want,
  * file, a new name, and the file (or nothing) at the end of our own
  * symbolic links get a temporary file beside them, renamed over them when
  * complete, so no half-written file is ever left under that name (a link
- * stays a link). A device or a pipe, also through someone else's link
+ * stays a link). A device or a pipe, named or at the end of such links
  * (/dev/stdout is root's), is written into, and so is what is our stdout
  * already, as '-' is (never reopened: that would truncate a '>>' file).
  * Prints why not and returns -1, else 0; either way output_close() it. */
@@ -300,9 +301,8 @@ static int output_open(const char *out, mode_t mode, struct output *o)
 		cli_error("%s is a directory", so);
 		return -1;
 	}
-	if (have_l && have_t && !S_ISREG(tst.st_mode) &&
-	    (!S_ISLNK(lst.st_mode) || S_ISCHR(tst.st_mode) || S_ISFIFO(tst.st_mode)))
-		return open_direct(out, so, &tst, o); /* a device or a pipe, named or linked to */
+	if (have_l && have_t && !S_ISREG(tst.st_mode) && !S_ISLNK(lst.st_mode))
+		return open_direct(out, so, &tst, o); /* a device or a pipe, named */
 	if (!have_l || S_ISREG(lst.st_mode)) {
 		o->dirfd = open_parent(AT_FDCWD, out, o->base);
 		if (o->dirfd < 0) {
@@ -310,7 +310,7 @@ static int output_open(const char *out, mode_t mode, struct output *o)
 			return -1;
 		}
 	} else {
-		/* a link to a regular file, to nothing, or to a block device */
+		/* a link: to a regular file, to nothing, or to a device or a pipe */
 		if (!have_t && terr != ENOENT) {
 			cli_error("%s: %s", so, strerror(terr));
 			return -1;

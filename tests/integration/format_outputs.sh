@@ -70,11 +70,16 @@ if id nobody >/dev/null 2>&1; then
 		ok "another user's symlink under /dev/shm, or behind ours, is refused"
 	fi
 
-	# a device behind another user's link is what it is: written into
+	# a device behind another user's link is refused too (it could be
+	# /dev/sda or /dev/mem); behind root's own links (/dev/stdout) or ours
+	# it is written into
 	ln -s /dev/null nulllink; chown -h nobody nulllink
-	"$GZCOREDUMP" -d -f in.gz -o nulllink || fail "-o another user's link to /dev/null failed"
+	out=$("$GZCOREDUMP" -d -f in.gz -o nulllink 2>&1) && fail "wrote through another user's link to a device"
+	grep -q "another user's symbolic link" <<<"$out" || fail "message: $out"
+	ln -s /dev/null ournull
+	"$GZCOREDUMP" -d -f in.gz -o ournull || fail "-o our link to /dev/null failed"
 	[ -c /dev/null ] || fail "/dev/null is no longer a character device"
-	ok "another user's link to a character device is written into"
+	ok "another user's link to a device is refused, ours is written into"
 fi
 
 echo old > plain; ino=$(stat -c %i plain)
