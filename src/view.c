@@ -97,7 +97,8 @@ struct gzc_view {
 };
 
 /* A name given to a store file: key "group/name" (group names hold no
- * '/'), path the file's path in the store. */
+ * '/'), path the file's identity: "<dev>:<ino>:<path in the store>", so a
+ * new file at a path a removed one had is another file (see file_id()). */
 struct given_name {
 	char *path;
 	char key[];
@@ -746,13 +747,13 @@ static int cmp_given_path(const void *a, const void *b)
 	return c ? c : (lx > ly) - (lx < ly);
 }
 
-/* The name the store file at path was given in group (NULL: none there). */
-static const char *given_name_of(struct gzc_view *v, const char *path, const char *group)
+/* The name the store file id (file_id()) was given in group (NULL: none there). */
+static const char *given_name_of(struct gzc_view *v, const char *id, const char *group)
 {
 	char buf[sizeof(struct given_name) + GZC_VIEW_NAME_MAX + 2];
 	struct given_name *key = (struct given_name *)buf;
 	size_t cap = sizeof(buf) - sizeof(*key);
-	key->path = (char *)path;
+	key->path = (char *)id;
 	if ((size_t)snprintf(key->key, cap, "%s/", group) >= cap)
 		return NULL;
 	void *found = tfind(key, &v->names_by_path, cmp_given_path);
@@ -762,8 +763,8 @@ static const char *given_name_of(struct gzc_view *v, const char *path, const cha
 	return g->key + strlen(group) + 1;
 }
 
-/* Was name in group ever given to a store file other than path? */
-static int given_to_other(struct gzc_view *v, const char *group, const char *name, const char *path)
+/* Was name in group ever given to a store file other than id? */
+static int given_to_other(struct gzc_view *v, const char *group, const char *name, const char *id)
 {
 	char buf[sizeof(struct given_name) + 2 * GZC_VIEW_NAME_MAX + 2];
 	struct given_name *key = (struct given_name *)buf;
@@ -771,24 +772,24 @@ static int given_to_other(struct gzc_view *v, const char *group, const char *nam
 	if ((size_t)snprintf(key->key, cap, "%s/%s", group, name) >= cap)
 		return 1;
 	void *found = tfind(key, &v->names_by_key, cmp_given_key);
-	return found && strcmp((*(struct given_name **)found)->path, path) != 0;
+	return found && strcmp((*(struct given_name **)found)->path, id) != 0;
 }
 
-/* Remembers that the store file at path is called name in group (and its
+/* Remembers that the store file id is called name in group (and its
  * metadata name.json): in each group a file was shown in, its first name
  * there stays its name, and no name it had is given to another file (a file whose group changes, as its
  * sidecar comes, goes or changes, keeps every name it had reserved). */
-static int give_name(struct gzc_view *v, const char *group, const char *name, const char *path)
+static int give_name(struct gzc_view *v, const char *group, const char *name, const char *id)
 {
 	struct given_name *g;
 	size_t n = strlen(group) + 1 + strlen(name) + 1;
 
-	if (given_name_of(v, path, group))
+	if (given_name_of(v, id, group))
 		return 0;
 	if (!(g = malloc(sizeof(*g) + n)))
 		return -ENOMEM;
 	snprintf(g->key, n, "%s/%s", group, name);
-	if (!(g->path = strdup(path))) {
+	if (!(g->path = strdup(id))) {
 		free(g);
 		return -ENOMEM;
 	}
@@ -807,7 +808,7 @@ static int give_name(struct gzc_view *v, const char *group, const char *name, co
 	/* its metadata's name too (by key only: the core's name finds the file) */
 	struct given_name *m;
 	size_t mn = n + strlen(GZC_META_SUFFIX);
-	if (!(m = malloc(sizeof(*m) + mn)) || !(m->path = strdup(path))) {
+	if (!(m = malloc(sizeof(*m) + mn)) || !(m->path = strdup(id))) {
 		free(m);
 		return -ENOMEM;
 	}
@@ -851,6 +852,18 @@ static void ts_max(struct timespec *a, const struct timespec *b)
 		*a = *b;
 }
 
+/* The identity names are reserved for (malloc'ed; NULL: -ENOMEM): the
+ * file, not only its path, so a core restored or replaced under a path
+ * another one had never inherits that one's name (whose page cache, open
+ * descriptors and mappings belong to the other). */
+static char *file_id(const struct gzc_view_core *c)
+{
+	char *id;
+	if (asprintf(&id, "%jx:%jx:%s", (uintmax_t)c->dev, (uintmax_t)c->ino, c->path) < 0)
+		return NULL;
+	return id;
+}
+
 /* Names core c in group g: the name it was given before, if any; else its
  * base, else base.1, base.2, ... the first that is free in this snapshot
  * (names holds the group's names so far; the new ones join it) and was
@@ -861,29 +874,39 @@ static int add_files(struct gzc_view *v, struct gzc_view_group *g, struct gzc_vi
 	struct gzc_view_file *f = g->files;
 	char *name = NULL, *meta = NULL;
 	struct timespec t = { .tv_sec = (time_t)(c->time_us / 1000000u), .tv_nsec = (long)(c->time_us % 1000000u) * 1000 };
-	const char *given = given_name_of(v, c->path, g->name);
+	char *id = file_id(c);
+	if (!id)
+		return -ENOMEM;
+	const char *given = given_name_of(v, id, g->name);
 
 	for (unsigned k = 0; k < 1000000; k++) {
 		int r = given ? asprintf(&name, "%s", given)
 			: k   ? asprintf(&name, "%s.%u", c->base, k)
 			      : asprintf(&name, "%s", c->base);
-		if (r < 0)
+		if (r < 0) {
+			free(id);
 			return -ENOMEM;
+		}
 		if (asprintf(&meta, "%s%s", name, GZC_META_SUFFIX) < 0) {
 			free(name);
+			free(id);
 			return -ENOMEM;
 		}
 		if (strlen(meta) <= GZC_VIEW_NAME_MAX && !name_taken(names, name) && !name_taken(names, meta) &&
-		    !given_to_other(v, g->name, name, c->path) && !given_to_other(v, g->name, meta, c->path))
+		    !given_to_other(v, g->name, name, id) && !given_to_other(v, g->name, meta, id))
 			break;
 		free(name);
 		free(meta);
 		name = meta = NULL;
 		given = NULL; /* (cannot happen: a given name is this file's alone) */
 	}
-	if (!name)
+	if (!name) {
+		free(id);
 		return 0; /* cannot happen with fewer than a million cores of one base */
-	if (give_name(v, g->name, name, c->path) < 0) {
+	}
+	int gr = give_name(v, g->name, name, id);
+	free(id);
+	if (gr < 0) {
 		free(name);
 		free(meta);
 		return -ENOMEM;

@@ -276,6 +276,38 @@ static void rm_core(const char *group, const char *base)
 	}
 }
 
+/* A core removed while still open, and another one stored under the same
+ * store path (a restore, a second-resolution legacy name): the new file
+ * does not inherit the removed one's name, whose page cache and open
+ * descriptors belong to the old file. */
+Test(view, new_file_at_a_reused_path_gets_a_new_name)
+{
+	store_own("app-1", "core.7.1000", 7, 1000, -1, 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	cr_assert(gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.7"));
+	gzc_view_put(v, s);
+	/* still open somewhere (a reader, a mapping): the file lives on */
+	char p[300];
+	snprintf(p, sizeof(p), "%s/app-1/core.7.1000.gz", root);
+	int held = open(p, O_RDONLY);
+	cr_assert_geq(held, 0);
+	rm_core("app-1", "core.7.1000");
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	cr_assert_eq(s->ngroups, 0);
+	gzc_view_put(v, s);
+	store_own("app-1", "core.7.1000", 7, 1000, -1, 0);
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "app-1");
+	cr_assert(g);
+	cr_assert_null(gzc_view_find_file(g, "core.7"), "the new file took the removed one's name");
+	cr_assert(gzc_view_find_file(g, "core.7.1"));
+	gzc_view_put(v, s);
+	close(held);
+	gzc_view_free(v);
+}
+
 /* A sidecar replaced after the core was identified: the new owner and size
  * show (the record used to be kept as long as the core file was the same). */
 Test(view, changed_sidecar_is_read_again)
