@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gzcorefs: cache_dir %s is %s%s\n", vo.cache_dir,
 			cr == -EPERM ? "not owned by this user or writable by others"
 			: cr == -ELOOP ? "a symbolic link" : strerror(-cr),
-			a.cache_dir ? "" : ": indexes built here stay in memory");
+			a.cache_dir ? "" : ": indexes built here (a read-only store) are kept only while their file is open");
 		if (a.cache_dir)
 			goto out;
 		vo.cache_dir = NULL;

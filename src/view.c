@@ -327,7 +327,7 @@ static int reader_for(struct gzc_view *v, const struct gzc_view_core *c, int fd,
 			rc = gzc_reader_open(fd, &o, &r, NULL);
 			if (rc == 0 && cfd >= 0 && gzc_reader_index_origin(r) != GZC_INDEX_LOADED &&
 			    gzc_index_save(gzc_reader_index(r), cfd, cname) < 0) {
-				/* best effort: the index stays in memory only */
+				/* best effort: the index lives only as long as this reader */
 			}
 		}
 	}
