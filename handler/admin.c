@@ -548,15 +548,17 @@ int cmd_extract(int argc, char **argv)
 		errno = EINVAL;
 	}
 	int err = rc < 0 ? -rc : errno;
-	/* the store's names and strings: escaped (the codec's messages name the file) */
-	char f[CLI_ENTRY_FILE_MAX], why[512];
+	/* the store's names and strings: escaped here (the codec escapes the
+	 * name it is given in its own messages) */
+	char f[CLI_ENTRY_FILE_MAX], why[512], raw[sizeof(e[i].group) + sizeof(e[i].core) + 1];
 	cli_entry_file(&e[i], f, sizeof(f));
 	if (fd < 0) {
 		cli_error("cannot open %s: %s", f, strerror(err));
 		goto out;
 	}
+	snprintf(raw, sizeof(raw), "%s%s%s", e[i].group, e[i].group[0] ? "/" : "", e[i].core);
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);
-	if (cli_extract_file(fd, gfd, idx, 0, f, o.out, 0, 0600, NULL) != 0)
+	if (cli_extract_file(fd, gfd, idx, 0, raw, o.out, 0, 0600, NULL) != 0)
 		goto out;
 	if (e[i].meta.truncated)
 		cli_error("note: this core was truncated when stored (%s)",
