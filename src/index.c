@@ -384,11 +384,13 @@ out:
 	return r;
 }
 
+/* Indexes are written whole: one with a hole is not ours (and a sparse
+ * file must not make us allocate the gigabytes it claims). */
 static int load(int dirfd, const char *path, uint64_t max, struct gzc_index **ret)
 {
 	char *buf;
 	size_t len;
-	int r = gzc_read_file_at(dirfd, path, max, 0, &buf, &len);
+	int r = gzc_read_file_at(dirfd, path, max, GZC_READ_DENSE, &buf, &len);
 	if (r == -EINVAL || r == -EFBIG)
 		return -EBADMSG; /* not a file an index could be */
 	if (r < 0)
@@ -405,13 +407,8 @@ int gzc_index_load(int dirfd, const char *path, struct gzc_index **ret)
 
 int gzc_index_load_for(int dirfd, const char *path, int fd, struct gzc_index **ret)
 {
-	struct stat st;
 	struct gzc_index *idx;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	uint64_t csize = st.st_size > 0 ? (uint64_t)st.st_size : 0;
-	uint64_t max = csize < GZC_IDX_MAX_FILE ? 2 * csize + GZC_IDX_SLACK : GZC_IDX_MAX_FILE;
-	int r = load(dirfd, path, max < GZC_IDX_MAX_FILE ? max : GZC_IDX_MAX_FILE, &idx);
+	int r = load(dirfd, path, GZC_IDX_MAX_FILE, &idx);
 	if (r < 0)
 		return r;
 	if ((r = gzc_index_matches(idx, fd)) < 0) {

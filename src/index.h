@@ -100,17 +100,15 @@ GZC_MUST_CHECK int gzc_index_decode(const void *buf, size_t len, struct gzc_inde
  * name, fsync, rename. Errors: -errno of the failing call, -ENOMEM. */
 GZC_MUST_CHECK int gzc_index_save(const struct gzc_index *idx, int dirfd, const char *path);
 
-/* Loads and validates an index file (regular file only, no symlinks, at most
- * GZC_IDX_MAX_FILE bytes). Errors: -ENOENT, -errno, and those of decode. */
+/* Loads and validates an index file (regular file only, no symlinks, no
+ * holes, at most GZC_IDX_MAX_FILE bytes; else -EBADMSG, unread).
+ * Errors: -ENOENT, -errno, and those of decode. */
 #define GZC_IDX_MAX_FILE (4ull << 30)
 GZC_MUST_CHECK int gzc_index_load(int dirfd, const char *path, struct gzc_index **ret);
 
 /* Loads the index of the compressed file open on fd: as gzc_index_load(),
- * but an index file over twice fd's size plus GZC_IDX_SLACK is refused
- * unread (-EBADMSG: no index of ours comes near that, windows included,
- * and a sparse file must not make us allocate gigabytes), and one made for
- * another file (gzc_index_matches()) gives -ESTALE. Caller owns *ret. */
-#define GZC_IDX_SLACK (16u << 20)
+ * and one made for another file (gzc_index_matches()) gives -ESTALE, or
+ * -errno of reading fd. Caller owns *ret. */
 GZC_MUST_CHECK int gzc_index_load_for(int dirfd, const char *path, int fd, struct gzc_index **ret);
 
 #endif

@@ -102,6 +102,13 @@ int gzc_read_file_at(int dirfd, const char *name, size_t max, unsigned flags, ch
 		r = -EFBIG;
 		goto out;
 	}
+	if ((flags & GZC_READ_DENSE) && st.st_size > 0) {
+		off_t hole = lseek(fd, 0, SEEK_HOLE);
+		if ((hole >= 0 && hole < st.st_size) || lseek(fd, 0, SEEK_SET) != 0) {
+			r = -EFBIG;
+			goto out;
+		}
+	}
 	/* one byte more than allowed tells a file that grew meanwhile (/proc
 	 * files say size 0: read them up to max) */
 	size_t want = st.st_size && (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + (cut ? 0 : 1);

@@ -24,10 +24,13 @@ GZC_MUST_CHECK ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off
 /* Reads the regular file name (relative to dirfd; no symlink followed, a
  * FIFO cannot block) into a new NUL-terminated buffer of *ret_len bytes.
  * A file longer than max bytes is an error, or with GZC_READ_CUT is cut at
- * max (for /proc files, whose size stat does not tell).
+ * max (for /proc files, whose size stat does not tell). With
+ * GZC_READ_DENSE a file with a hole before its end (a sparse file, which
+ * claims a size it does not hold) is refused unread, as -EFBIG.
  * Caller frees *ret. Errors: -ELOOP (a symlink), -EINVAL (not a regular
  * file), -EFBIG (longer than max bytes), -ENOMEM, -errno of open/read. */
 #define GZC_READ_CUT 0x1u
+#define GZC_READ_DENSE 0x2u
 GZC_MUST_CHECK int gzc_read_file_at(int dirfd, const char *name, size_t max, unsigned flags, char **ret,
 				    size_t *ret_len);
 

@@ -668,11 +668,10 @@ Test(reader, prefix_is_extended_in_place)
 	free(data);
 }
 
-/* An index is loaded only when its size is plausible for the file it
- * describes: a sparse "index" of 1 GiB beside a small file is refused
+/* A sparse "index" (a valid one extended by a 1 GiB hole) is refused
  * unread (no gigabyte allocated), another file's index is stale, and the
  * reader rebuilds either way. */
-Test(reader, index_load_for_bounds_and_matches)
+Test(reader, index_load_for_dense_and_matching)
 {
 	size_t len;
 	unsigned char *data = make_data(&len);
