@@ -77,8 +77,9 @@ int cli_run_hook(const char *what, const char *cmd, unsigned timeout_s, char *co
  * /proc/self/fd/1), is stdout, never reopened; a device or a fifo, named or
  * at the end of symbolic links that are all ours or root's, is written
  * into; a regular file, a new name, or what our own links lead to appears
- * atomically (temporary name beside it, fsync, rename) with mode; a path
- * through another user's link is refused. Parallel, sparse, a progress bar on a TTY. Prints one
+ * atomically (temporary name beside it, fsync, rename) with mode. out
+ * whose last component is another user's link, or whose links lead through
+ * one, is refused (directories on the way are the kernel's to resolve). Parallel, sparse, a progress bar on a TTY. Prints one
  * line on failure (a corrupt span's offsets, naming name). Returns an exit
  * status. With r NULL, decompresses the file onepass_fd in one pass instead
  * (a file that cannot be indexed). */

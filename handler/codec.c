@@ -235,6 +235,16 @@ static int follow_own_links(const char *out, int *ret_dirfd, char base[NAME_MAX 
 			break;
 		}
 		link[n] = 0;
+		/* a /proc/<pid>/fd magic link (ours: checked above) to a pipe or a
+		 * socket names no path ("pipe:[123]"): what the kernel reaches
+		 * through it is the end */
+		if (link[0] != '/' && strstr(link, ":[") && fstatat(dirfd, base, &st, 0) == 0 &&
+		    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+			*ret_missing = 0;
+			*ret_st = st;
+			*ret_dirfd = dirfd;
+			return 0;
+		}
 		int next = open_parent(dirfd, link, base); /* an absolute link ignores dirfd */
 		close(dirfd);
 		dirfd = next;

@@ -81,7 +81,8 @@ struct gzc_view {
 	int unstable;              /* a directory changed too recently to trust its mtime */
 	int stale;                 /* a file changed behind its record: rescan (atomic) */
 	int retry;                 /* a record failed for a passing cause: rescan
-				    * once the ttl is over (atomic) */
+				    * RETRY_TTLS ttls after the last scan (atomic) */
+	struct timespec last_scan; /* guarded by scan_lock */
 	struct dirstamp *dirs;
 	size_t ndirs;
 	struct gzc_view_core **recs; /* records of the last scan, sorted by (dev, ino) */
@@ -104,6 +105,7 @@ struct given_name {
 	char key[];
 };
 
+#define RETRY_TTLS 20 /* a passing failure is retried after this many ttls (10 s by default) */
 #define STAT_INC(v, f) __atomic_add_fetch(&(v)->stats.f, 1, __ATOMIC_RELAXED)
 
 /* ---- records ---- */
@@ -995,6 +997,7 @@ static int rescan(struct gzc_view *v)
 	STAT_INC(v, scans);
 	__atomic_store_n(&v->stale, 0, __ATOMIC_RELEASE); /* what changed before now is seen below */
 	__atomic_store_n(&v->retry, 0, __ATOMIC_RELEASE);
+	clock_gettime(CLOCK_MONOTONIC, &v->last_scan);
 	clock_gettime(CLOCK_REALTIME, &now);
 	dfd = openat(v->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -1101,8 +1104,12 @@ int gzc_view_get(struct gzc_view *v, int force, struct gzc_view_snap **ret)
 	pthread_mutex_lock(&v->lock);
 	int fresh = v->snap && ms_since(&v->last_check) < (int64_t)v->ttl_ms && !force;
 	pthread_mutex_unlock(&v->lock);
-	if (!fresh && (!v->snap || __atomic_load_n(&v->stale, __ATOMIC_ACQUIRE) ||
-		       __atomic_load_n(&v->retry, __ATOMIC_ACQUIRE) || dirs_changed(v)))
+	/* a file that failed for a passing cause is tried again, but not at
+	 * every ttl: an I/O error that stays would have it decoded again and
+	 * again */
+	int retry = __atomic_load_n(&v->retry, __ATOMIC_ACQUIRE) &&
+		    ms_since(&v->last_scan) >= (int64_t)v->ttl_ms * RETRY_TTLS;
+	if (!fresh && (!v->snap || __atomic_load_n(&v->stale, __ATOMIC_ACQUIRE) || retry || dirs_changed(v)))
 		rc = rescan(v);
 	pthread_mutex_lock(&v->lock);
 	if (v->snap) {

@@ -27,6 +27,14 @@ for name in /dev/stdout /dev/fd/1 /proc/self/fd/1; do
 done
 ok "-o /dev/stdout, /dev/fd/1, /proc/self/fd/1 append to a >> file"
 
+# other descriptors that are pipes: /dev/fd/3, a process substitution, /dev/stderr
+"$GZCOREDUMP" -d -f in.gz -o /dev/fd/3 3>&1 >/dev/null | cmp - in || fail "-o /dev/fd/3 into a pipe"
+"$GZCOREDUMP" -d -f in.gz -o >(cat > out.subst) || fail "-o >(cmd) failed"
+for _ in $(seq 1 50); do cmp -s out.subst in && break; sleep 0.1; done
+cmp out.subst in || fail "-o >(cmd) differs"
+"$GZCOREDUMP" -d -f in.gz -o /dev/stderr 2>&1 >/dev/null | cmp - in || fail "-o /dev/stderr into a pipe"
+ok "-o /dev/fd/3, >(cmd) and /dev/stderr write into their pipes"
+
 echo old > target; ln -s target link; ino=$(stat -c %i target)
 "$GZCOREDUMP" -d -f in.gz -o link || fail "-o symlink failed"
 [ -L link ] || fail "the symlink was replaced"

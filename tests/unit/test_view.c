@@ -603,7 +603,7 @@ Test(view, passing_failure_is_retried)
 		}
 	}
 	cr_assert_geq(hidden, 0, "no descriptor limit hid the core");
-	usleep(5000); /* past the ttl; no store change */
+	usleep(30000); /* past 20 ttls of 1 ms; no store change */
 	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
 	cr_assert_eq(s->ngroups, 1, "the core stayed hidden after the cause passed");
 	cr_assert(gzc_view_find_file(gzc_view_find_group(s, "app-1"), "core.1"));
