@@ -33,7 +33,9 @@
 #define GZC_STORE_LOCK ".lock"
 #define GZC_STORE_BASE_MAX 64   /* "core.<pid>.<ts_us>[.<n>]" */
 #define GZC_STORE_FILE_MAX (GZC_STORE_BASE_MAX + 16)
+#ifndef GZC_STORE_MAX_ENTRIES /* a test may build store.c with a smaller one */
 #define GZC_STORE_MAX_ENTRIES 100000
+#endif
 #define GZC_STORE_ORPHAN_AGE_S 600 /* a sidecar without core older than this is debris */
 
 struct gzc_store_entry {
