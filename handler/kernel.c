@@ -35,6 +35,7 @@
  * snapshots if need be) still fits, and the core is kept. */
 #define META_RESERVE (64u << 10)
 #define CORE_MIN 64 /* an ELF core is longer: its 64-byte header (or 52 and a program header) */
+#define PIPE_CLOSED "the pipe closed before the core's end"
 
 struct capture {
 	struct gzc_kargs k;
@@ -450,7 +451,7 @@ static int stream(struct capture *c, struct gzc_writer *w, int rootfd, uint64_t 
 			 * stopped at once (SIGKILL, a freeze) sends less */
 			if (gzc_writer_bytes_in(w) < CORE_MIN || cli_core_cut_short(w, &expected)) {
 				c->m.truncated = 1;
-				set_str(&c->m.truncated_reason, "the pipe closed before the core's end");
+				set_str(&c->m.truncated_reason, PIPE_CLOSED);
 			}
 			return 0; /* all the kernel sent */
 		}
@@ -688,19 +689,21 @@ int cmd_kernel(int argc, char **argv)
 	if (c.m.truncated && (idx->usize == 0 || got < CORE_MIN)) {
 		/* nothing to debug: no core, and no other core's place taken */
 		char none[128];
-		if (got >= CORE_MIN)
-			snprintf(none, sizeof(none), "nothing of the core fit (%s)", c.m.truncated_reason);
-		else if (got)
+		bool stopped = strcmp(c.m.truncated_reason, PIPE_CLOSED) == 0 && got < CORE_MIN;
+		if (stopped && got)
 			snprintf(none, sizeof(none), "the dump ended after %llu bytes, inside its ELF header (the kernel stopped it)",
 				 (unsigned long long)got);
-		else
+		else if (stopped)
 			snprintf(none, sizeof(none), "the kernel sent no data (the dump was stopped)");
+		else
+			snprintf(none, sizeof(none), "%s of the core fit (%s)",
+				 idx->usize ? "not even the ELF header" : "nothing", c.m.truncated_reason);
 		cli_error("pid %d (%s): not stored, %s", (int)c.k.pid, c.comm_msg, none);
 		/* the room the attempt held goes back first: the note needs a line of it */
 		gzc_tmpfile_discard(&t);
 		gzc_tmpfile_discard(&reserve);
 		note_skipped(&c, store, rootfd, false, "%s", none);
-		status = got < CORE_MIN ? 0 : 1; /* a stopped dump is no failure of ours */
+		status = stopped ? 0 : 1; /* a stopped dump is no failure of ours */
 		goto out;
 	}
 	if (c.procfd >= 0) {

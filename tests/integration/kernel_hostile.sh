@@ -186,4 +186,9 @@ done
 "$GZCOREDUMP" list -S "$ST" > "$TMP/cut.list" || fail "list"
 grep -q "not stored: the kernel sent no data" "$TMP/cut.list" || fail "empty dump not listed: $(cat "$TMP/cut.list")"
 grep -q "not stored: the dump ended after 10 bytes" "$TMP/cut.list" || fail "10-byte dump not listed: $(cat "$TMP/cut.list")"
+printf 'store = %s\nmax_core_size = 10\n' "$ST" > "$TMP/tiny.conf"
+head -c 4096 "$TMP/c100" | "$GZCOREDUMP" --kernel -C "$TMP/tiny.conf" $$ $$ 0 0 11 "$(date +%s)" \
+	18446744073709551615 1 host tinycap && fail "a core cut at max_core_size 10 counted as stored"
+"$GZCOREDUMP" list -S "$ST" | grep -q "not stored: not even the ELF header of the core fit (max_core_size)" ||
+	fail "max_core_size below an ELF header: $("$GZCOREDUMP" list -S "$ST")"
 ok "dumps stopped early are marked truncated (100, 6000 and 70000 mappings); empty ones are not stored and cost no other core"
