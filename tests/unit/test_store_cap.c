@@ -5,29 +5,11 @@
 #define GZC_STORE_MAX_ENTRIES 1000
 #include "store.c"
 
-#include <criterion/criterion.h>
 #include <stdbool.h>
 
-static char root[64];
-static int rootfd = -1;
+#include "dir_fixture.h"
 
-static void setup(void)
-{
-	snprintf(root, sizeof(root), "/tmp/gzc-store-cap-XXXXXX");
-	cr_assert(mkdtemp(root));
-	cr_assert_eq(rmdir(root), 0);
-	cr_assert_eq(gzc_store_open(root, true, &rootfd), 0);
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-	close(rootfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(store_cap, .init = setup, .fini = teardown);
+TestSuite(store_cap, .init = dir_setup, .fini = dir_teardown);
 
 /* A store over GZC_STORE_MAX_ENTRIES: retention's listing keeps the oldest
  * (it removes the oldest first) and reports the others' disk use; the
