@@ -9,6 +9,7 @@
  * undumped page just leaves that field empty (and note_err set).
  */
 #include "corenote.h"
+#include "io.h"
 #include "hex.h"
 
 #include <errno.h>
@@ -58,14 +59,6 @@ struct core {
 	int prstatus_sig, siginfo_sig;
 	bool have_prstatus, have_siginfo, have_prpsinfo;
 };
-
-static uint64_t get(const unsigned char *p, int size, bool be)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (be ? 8 * (size - 1 - i) : 8 * i);
-	return v;
-}
 
 static bool in_file(const struct core *c, uint64_t off, uint64_t len)
 {
@@ -123,9 +116,9 @@ static int next_note(const unsigned char *buf, size_t len, size_t *pos, bool be,
 				return -EBADMSG;
 		return 0;
 	}
-	n->namesz = (uint32_t)get(buf + p, 4, be);
-	n->descsz = (uint32_t)get(buf + p + 4, 4, be);
-	n->type = (uint32_t)get(buf + p + 8, 4, be);
+	n->namesz = (uint32_t)gzc_get_uint(buf + p, 4, be);
+	n->descsz = (uint32_t)gzc_get_uint(buf + p + 4, 4, be);
+	n->type = (uint32_t)gzc_get_uint(buf + p + 8, 4, be);
 	if (n->namesz == 0 && n->descsz == 0 && n->type == 0) {
 		for (; p < len; p++) /* trailing zeroes: padding */
 			if (buf[p])
@@ -164,13 +157,13 @@ static int take_note(struct core *c, struct gzc_coreinfo *info, const struct not
 			break;
 		c->have_prstatus = true;
 		if (n->descsz >= PRSTATUS_CURSIG_OFF + 2)
-			c->prstatus_sig = valid_signal(get(n->desc + PRSTATUS_CURSIG_OFF, 2, c->be));
+			c->prstatus_sig = valid_signal(gzc_get_uint(n->desc + PRSTATUS_CURSIG_OFF, 2, c->be));
 		else
 			problem(info, -EBADMSG);
 		/* pr_pid follows pr_cursig (padded) and two unsigned longs */
 		size_t pid_off = c->is64 ? PRSTATUS_PID_OFF64 : PRSTATUS_PID_OFF32;
 		if (n->descsz >= pid_off + 4) {
-			uint64_t pid = get(n->desc + pid_off, 4, c->be);
+			uint64_t pid = gzc_get_uint(n->desc + pid_off, 4, c->be);
 			info->pid = pid > 0 && pid <= PID_MAX_LIMIT_ ? (int)pid : 0;
 		}
 		break;
@@ -179,7 +172,7 @@ static int take_note(struct core *c, struct gzc_coreinfo *info, const struct not
 			break;
 		c->have_siginfo = true;
 		if (n->descsz >= 4)
-			c->siginfo_sig = valid_signal(get(n->desc, 4, c->be));
+			c->siginfo_sig = valid_signal(gzc_get_uint(n->desc, 4, c->be));
 		else
 			problem(info, -EBADMSG);
 		break;
@@ -296,8 +289,8 @@ static int parse_nt_file(const struct core *c, struct nt_file *f)
 
 	if (len < 2u * w)
 		return -EBADMSG;
-	f->count = get(d, w, c->be);
-	f->page_size = get(d + w, w, c->be);
+	f->count = gzc_get_uint(d, w, c->be);
+	f->page_size = gzc_get_uint(d + w, w, c->be);
 	if (f->count == 0 || f->count > (len - 2u * w) / (3u * w))
 		return -EBADMSG;
 	if (f->page_size == 0 || (f->page_size & (f->page_size - 1)))
@@ -311,7 +304,7 @@ static int parse_nt_file(const struct core *c, struct nt_file *f)
 		const unsigned char *e = f->entries + 3 * w * i;
 		const char *s = (const char *)d + pos;
 		size_t l = strnlen(s, len - pos);
-		if (l == len - pos || l == 0 || l > GZC_CORE_PATH_MAX || get(e, w, c->be) >= get(e + w, w, c->be))
+		if (l == len - pos || l == 0 || l > GZC_CORE_PATH_MAX || gzc_get_uint(e, w, c->be) >= gzc_get_uint(e + w, w, c->be))
 			goto bad;
 		f->names[i] = s;
 		pos += l + 1;
@@ -326,7 +319,7 @@ bad:
 static uint64_t nt_start(const struct core *c, const struct nt_file *f, uint64_t i, int field)
 {
 	int w = c->is64 ? 8 : 4;
-	return get(f->entries + 3 * w * i + w * field, w, c->be);
+	return gzc_get_uint(f->entries + 3 * w * i + w * field, w, c->be);
 }
 
 /* AT_PHDR from NT_AUXV, or 0. */
@@ -334,11 +327,11 @@ static uint64_t auxv_phdr(const struct core *c)
 {
 	int w = c->is64 ? 8 : 4;
 	for (size_t p = 0; c->auxv && p + 2u * w <= c->auxv_len; p += 2u * w) {
-		uint64_t type = get(c->auxv + p, w, c->be);
+		uint64_t type = gzc_get_uint(c->auxv + p, w, c->be);
 		if (type == AT_NULL_)
 			break;
 		if (type == AT_PHDR_)
-			return get(c->auxv + p + w, w, c->be);
+			return gzc_get_uint(c->auxv + p + w, w, c->be);
 	}
 	return 0;
 }
@@ -362,9 +355,9 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 	be = eh[5] == 2;
 	if (is64 && (r = read_mem(c, base, eh, EHDR64_SIZE)) <= 0)
 		return r;
-	phoff = is64 ? get(eh + 32, 8, be) : get(eh + 28, 4, be);
-	phentsz = get(eh + (is64 ? 54 : 42), 2, be);
-	phnum = get(eh + (is64 ? 56 : 44), 2, be);
+	phoff = is64 ? gzc_get_uint(eh + 32, 8, be) : gzc_get_uint(eh + 28, 4, be);
+	phentsz = gzc_get_uint(eh + (is64 ? 54 : 42), 2, be);
+	phnum = gzc_get_uint(eh + (is64 ? 56 : 44), 2, be);
 	if (phentsz != (is64 ? PHDR64_SIZE : PHDR32_SIZE) || phnum == 0 || phnum > GZC_CORE_EXE_PHNUM_MAX ||
 	    phoff > UINT64_MAX - base)
 		return 0;
@@ -376,9 +369,9 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 	/* Load bias from the first PT_LOAD: it maps file offset 0's page at base. */
 	for (uint64_t i = 0; i < phnum && !have_bias; i++) {
 		const unsigned char *p = ph + i * phentsz;
-		uint64_t off = is64 ? get(p + 8, 8, be) : get(p + 4, 4, be);
-		uint64_t va = is64 ? get(p + 16, 8, be) : get(p + 8, 4, be);
-		if (get(p, 4, be) != PT_LOAD_)
+		uint64_t off = is64 ? gzc_get_uint(p + 8, 8, be) : gzc_get_uint(p + 4, 4, be);
+		uint64_t va = is64 ? gzc_get_uint(p + 16, 8, be) : gzc_get_uint(p + 8, 4, be);
+		if (gzc_get_uint(p, 4, be) != PT_LOAD_)
 			continue;
 		if (off >= page_size || va < off)
 			goto done;
@@ -387,13 +380,13 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 	}
 	for (uint64_t i = 0; i < phnum && have_bias && !info->build_id; i++) {
 		const unsigned char *p = ph + i * phentsz;
-		uint64_t va = is64 ? get(p + 16, 8, be) : get(p + 8, 4, be);
-		uint64_t sz = is64 ? get(p + 32, 8, be) : get(p + 16, 4, be);
-		uint64_t al = is64 ? get(p + 48, 8, be) : get(p + 28, 4, be);
+		uint64_t va = is64 ? gzc_get_uint(p + 16, 8, be) : gzc_get_uint(p + 8, 4, be);
+		uint64_t sz = is64 ? gzc_get_uint(p + 32, 8, be) : gzc_get_uint(p + 16, 4, be);
+		uint64_t al = is64 ? gzc_get_uint(p + 48, 8, be) : gzc_get_uint(p + 28, 4, be);
 		size_t pos = 0;
 		struct note n;
 
-		if (get(p, 4, be) != PT_NOTE_ || sz == 0 || sz > GZC_CORE_EXE_NOTES_MAX || va > UINT64_MAX - bias)
+		if (gzc_get_uint(p, 4, be) != PT_NOTE_ || sz == 0 || sz > GZC_CORE_EXE_NOTES_MAX || va > UINT64_MAX - bias)
 			continue;
 		free(notes);
 		notes = malloc(sz);
@@ -487,16 +480,16 @@ static int read_headers(struct core *c, struct gzc_coreinfo *info)
 		return -EBADMSG;
 	if ((r = rd(c, 0, eh, c->is64 ? EHDR64_SIZE : EHDR32_SIZE)) < 0)
 		return r;
-	if (get(eh + 16, 2, c->be) != ET_CORE_)
+	if (gzc_get_uint(eh + 16, 2, c->be) != ET_CORE_)
 		return -ENOEXEC;
 	info->is64 = c->is64;
 	info->big_endian = c->be;
-	info->machine = (uint16_t)get(eh + 18, 2, c->be);
-	phoff = c->is64 ? get(eh + 32, 8, c->be) : get(eh + 28, 4, c->be);
-	shoff = c->is64 ? get(eh + 40, 8, c->be) : get(eh + 32, 4, c->be);
-	phentsz = get(eh + (c->is64 ? 54 : 42), 2, c->be);
-	phnum = get(eh + (c->is64 ? 56 : 44), 2, c->be);
-	shentsz = get(eh + (c->is64 ? 58 : 46), 2, c->be);
+	info->machine = (uint16_t)gzc_get_uint(eh + 18, 2, c->be);
+	phoff = c->is64 ? gzc_get_uint(eh + 32, 8, c->be) : gzc_get_uint(eh + 28, 4, c->be);
+	shoff = c->is64 ? gzc_get_uint(eh + 40, 8, c->be) : gzc_get_uint(eh + 32, 4, c->be);
+	phentsz = gzc_get_uint(eh + (c->is64 ? 54 : 42), 2, c->be);
+	phnum = gzc_get_uint(eh + (c->is64 ? 56 : 44), 2, c->be);
+	shentsz = gzc_get_uint(eh + (c->is64 ? 58 : 46), 2, c->be);
 
 	if (phnum == PN_XNUM_) { /* the real count is in section header 0's sh_info */
 		unsigned char sh[SHDR64_SIZE];
@@ -505,7 +498,7 @@ static int read_headers(struct core *c, struct gzc_coreinfo *info)
 			return -EBADMSG;
 		if ((r = rd(c, shoff, sh, shsz)) < 0)
 			return r;
-		phnum = get(sh + (c->is64 ? 44 : 28), 4, c->be);
+		phnum = gzc_get_uint(sh + (c->is64 ? 44 : 28), 4, c->be);
 	}
 	if (phnum > GZC_CORE_PHNUM_MAX)
 		return -E2BIG;
@@ -524,19 +517,19 @@ static int read_headers(struct core *c, struct gzc_coreinfo *info)
 	for (uint64_t i = 0; i < phnum; i++) {
 		const unsigned char *p = tab + i * phentsz;
 		struct seg *s = &c->segs[i];
-		s->type = (uint32_t)get(p, 4, c->be);
+		s->type = (uint32_t)gzc_get_uint(p, 4, c->be);
 		if (c->is64) {
-			s->off = get(p + 8, 8, c->be);
-			s->vaddr = get(p + 16, 8, c->be);
-			s->filesz = get(p + 32, 8, c->be);
-			s->memsz = get(p + 40, 8, c->be);
-			s->align = get(p + 48, 8, c->be);
+			s->off = gzc_get_uint(p + 8, 8, c->be);
+			s->vaddr = gzc_get_uint(p + 16, 8, c->be);
+			s->filesz = gzc_get_uint(p + 32, 8, c->be);
+			s->memsz = gzc_get_uint(p + 40, 8, c->be);
+			s->align = gzc_get_uint(p + 48, 8, c->be);
 		} else {
-			s->off = get(p + 4, 4, c->be);
-			s->vaddr = get(p + 8, 4, c->be);
-			s->filesz = get(p + 16, 4, c->be);
-			s->memsz = get(p + 20, 4, c->be);
-			s->align = get(p + 28, 4, c->be);
+			s->off = gzc_get_uint(p + 4, 4, c->be);
+			s->vaddr = gzc_get_uint(p + 8, 4, c->be);
+			s->filesz = gzc_get_uint(p + 16, 4, c->be);
+			s->memsz = gzc_get_uint(p + 20, 4, c->be);
+			s->align = gzc_get_uint(p + 28, 4, c->be);
 		}
 	}
 	c->nsegs = phnum;
@@ -593,16 +586,16 @@ static int tables_end(struct core *c, uint64_t *ret_end)
 	size_t ehsz = c->is64 ? EHDR64_SIZE : EHDR32_SIZE, shsz = c->is64 ? SHDR64_SIZE : SHDR32_SIZE;
 	if (!in_file(c, 0, ehsz) || rd(c, 0, eh, ehsz) < 0)
 		return -EBADMSG;
-	uint64_t phoff = c->is64 ? get(eh + 32, 8, c->be) : get(eh + 28, 4, c->be);
-	uint64_t shoff = c->is64 ? get(eh + 40, 8, c->be) : get(eh + 32, 4, c->be);
-	uint64_t phnum = get(eh + (c->is64 ? 56 : 44), 2, c->be);
+	uint64_t phoff = c->is64 ? gzc_get_uint(eh + 32, 8, c->be) : gzc_get_uint(eh + 28, 4, c->be);
+	uint64_t shoff = c->is64 ? gzc_get_uint(eh + 40, 8, c->be) : gzc_get_uint(eh + 32, 4, c->be);
+	uint64_t phnum = gzc_get_uint(eh + (c->is64 ? 56 : 44), 2, c->be);
 	uint64_t phsz = c->is64 ? PHDR64_SIZE : PHDR32_SIZE, end = ehsz;
 
 	if (phnum == PN_XNUM_) {
 		if (shoff > UINT64_MAX - shsz)
 			return -EBADMSG;
 		end = shoff + shsz > end ? shoff + shsz : end;
-		phnum = in_file(c, shoff, shsz) && rd(c, shoff, sh, shsz) == 0 ? get(sh + (c->is64 ? 44 : 28), 4, c->be) : 0;
+		phnum = in_file(c, shoff, shsz) && rd(c, shoff, sh, shsz) == 0 ? gzc_get_uint(sh + (c->is64 ? 44 : 28), 4, c->be) : 0;
 	}
 	if (phoff > UINT64_MAX - phnum * phsz)
 		return -EBADMSG;
@@ -630,7 +623,7 @@ int gzc_core_extent(gzc_core_read_fn read, void *ctx, uint64_t size, uint64_t *r
 	if (r < 0)
 		goto out;
 	rd(&c, 0, eh, c.is64 ? EHDR64_SIZE : EHDR32_SIZE);
-	uint64_t phoff = c.is64 ? get(eh + 32, 8, c.be) : get(eh + 28, 4, c.be);
+	uint64_t phoff = c.is64 ? gzc_get_uint(eh + 32, 8, c.be) : gzc_get_uint(eh + 28, 4, c.be);
 	uint64_t end = (c.is64 ? EHDR64_SIZE : EHDR32_SIZE);
 	if (c.nsegs && phoff + c.nsegs * (c.is64 ? PHDR64_SIZE : PHDR32_SIZE) > end)
 		end = phoff + c.nsegs * (c.is64 ? PHDR64_SIZE : PHDR32_SIZE);

@@ -239,16 +239,8 @@ static int take_section(struct gzc_elfid *id, Elf_Scn *scn, const GElf_Shdr *sh,
 /* Counts a hostile file may set: libelf allocates and walks one structure
  * per section and program header as it opens a file, and checks their
  * counts only against the file's size, which a sparse file makes as large
- * as it likes. Real programs have a few dozen of each. */
-static uint64_t get_n(const unsigned char *p, int size, bool msb)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (msb ? 8 * (size - 1 - i) : 8 * i);
-	return v;
-}
-
-/* Reads the header's section and program header counts (extended ones
+ * as it likes. Real programs have a few dozen of each.
+ * Reads the header's section and program header counts (extended ones
  * from section header 0) before libelf sees the file. Returns 0, -EBADMSG
  * (bad class or byte order, header cut short), -E2BIG (a count over
  * GZC_ELFID_HEADERS_MAX), -errno of pread. */
@@ -265,17 +257,17 @@ static int header_counts_ok(int fd, const unsigned char *ident)
 		return (int)n;
 	if ((size_t)n < ehsz)
 		return -EBADMSG;
-	uint64_t shoff = is64 ? get_n(eh + 40, 8, msb) : get_n(eh + 32, 4, msb);
-	uint64_t phnum = get_n(eh + (is64 ? 56 : 44), 2, msb), shnum = get_n(eh + (is64 ? 60 : 48), 2, msb);
+	uint64_t shoff = is64 ? gzc_get_uint(eh + 40, 8, msb) : gzc_get_uint(eh + 32, 4, msb);
+	uint64_t phnum = gzc_get_uint(eh + (is64 ? 56 : 44), 2, msb), shnum = gzc_get_uint(eh + (is64 ? 60 : 48), 2, msb);
 	if ((shnum == 0 || phnum == PN_XNUM) && shoff) {
 		if ((n = gzc_pread_all(fd, sh, shsz, shoff)) < 0)
 			return (int)n;
 		if ((size_t)n < shsz)
 			return -EBADMSG;
 		if (shnum == 0)
-			shnum = is64 ? get_n(sh + 32, 8, msb) : get_n(sh + 20, 4, msb);
+			shnum = is64 ? gzc_get_uint(sh + 32, 8, msb) : gzc_get_uint(sh + 20, 4, msb);
 		if (phnum == PN_XNUM)
-			phnum = get_n(sh + (is64 ? 44 : 28), 4, msb);
+			phnum = gzc_get_uint(sh + (is64 ? 44 : 28), 4, msb);
 	}
 	return shnum > GZC_ELFID_HEADERS_MAX || phnum > GZC_ELFID_HEADERS_MAX ? -E2BIG : 0;
 }

@@ -42,6 +42,14 @@ static inline void gzc_put_be32(unsigned char *p, uint32_t v) { for (int i = 0; 
 static inline uint16_t gzc_get_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint32_t gzc_get_le32(const unsigned char *p) { uint32_t v = 0; for (int i = 3; i >= 0; i--) v = v << 8 | p[i]; return v; }
 static inline uint64_t gzc_get_le64(const unsigned char *p) { uint64_t v = 0; for (int i = 7; i >= 0; i--) v = v << 8 | p[i]; return v; }
+/* An unsigned field of size bytes (1..8) in either byte order (ELF's). */
+static inline uint64_t gzc_get_uint(const unsigned char *p, int size, int big_endian)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (big_endian ? 8 * (size - 1 - i) : 8 * i);
+	return v;
+}
 static inline uint32_t gzc_get_be32(const unsigned char *p) { uint32_t v = 0; for (int i = 0; i < 4; i++) v = v << 8 | p[i]; return v; }
 
 #endif
