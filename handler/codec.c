@@ -465,19 +465,31 @@ int cmd_decompress(const struct cli_codec *c)
 	int fd, truncated, status;
 	struct stat st;
 
-	shown(c->in, si);
-	fd = open(c->in, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	int from_stdin = strcmp(c->in, "-") == 0;
+	const char *name = from_stdin ? "stdin" : c->in;
+
+	shown(name, si);
+	fd = from_stdin ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(c->in, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		cli_error("%s: %s", si, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return 1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		cli_error("%s: not a regular file", si);
+	if (S_ISDIR(st.st_mode)) {
+		cli_error("%s is a directory", si);
 		close(fd);
 		return 1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		/* a pipe (or a device): no index, no going back, so one pass in
+		 * order; the output holds a process's memory, so only we may read it */
+		status = cli_extract_to(NULL, fd, name, c->out, c->w.threads, 0600);
+		close(fd);
+		return status;
+	}
 	snprintf(idxpath, sizeof(idxpath), "%s%s", c->in, GZC_IDX_SUFFIX);
-	status = cli_extract_file(fd, AT_FDCWD, idxpath, GZC_READER_NO_SAVE, c->in, c->out, c->w.threads,
+	status = cli_extract_file(fd, AT_FDCWD, idxpath, GZC_READER_NO_SAVE, name, c->out, c->w.threads,
 				  st.st_mode & 0666, &truncated);
 	if (status == 0 && truncated)
 		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", si);

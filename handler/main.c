@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"  -d                  decompress -f INPUT to -o OUTPUT (sparse, parallel)\n"
 		"  -p DIR              with -c, the directory to write into\n"
 		"  -a ARG              with -c, a tag added to the file name (e.g. %%e)\n"
-		"  -f FILE, -o FILE    with -d, input and output\n"
+		"  -f FILE, -o FILE    with -d, input and output (- for stdin, stdout)\n"
 		"  -1 ... -9           compression level (default %d; 1-3 use ISA-L when built with it)\n"
 		"  --zlib              write a zlib stream (RFC 1950) instead of gzip\n"
 		"  --span SIZE         uncompressed bytes per seekable span, 64K..64M (default 1M; 4M with -9)\n"

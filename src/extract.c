@@ -228,14 +228,21 @@ static int onepass_write(int fd, const unsigned char *p, size_t n, uint64_t *pos
 	return 0;
 }
 
+/* Reads the next bytes of the input at off: with pread from a file, with
+ * read from a pipe or a socket (a stream). */
+static ssize_t onepass_read(int fd, int stream, unsigned char *buf, size_t n, uint64_t off)
+{
+	return stream ? gzc_read_all(fd, buf, n) : gzc_pread_all(fd, buf, n, off);
+}
+
 int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *opts, struct gzc_extract_stop *ret_stop)
 {
 	static const struct gzc_extract_opts defaults;
-	unsigned char *in = malloc(ONEPASS_IN), *out = malloc(ONEPASS_OUT), head[2];
+	unsigned char *in = malloc(ONEPASS_IN), *out = malloc(ONEPASS_OUT);
 	uint64_t cpos = 0, upos = 0, csize, bad_coff = 0;
 	z_stream zs;
 	struct stat st;
-	int rc = 0, ready = 0, sparse = 0;
+	int rc = 0, ready = 0, sparse = 0, stream;
 	off_t start = 0;
 	enum gzc_extract_side side = GZC_EXTRACT_OTHER;
 
@@ -251,17 +258,22 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 		side = GZC_EXTRACT_INPUT;
 		goto out;
 	}
-	csize = (uint64_t)st.st_size;
+	stream = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+	csize = stream ? 0 : (uint64_t)st.st_size;
 	start = sparse_base(out_fd);
 	sparse = start >= 0;
 	if (sparse)
 		upos = (uint64_t)start;
-	ssize_t hn = gzc_pread_all(in_fd, head, 2, 0);
-	if (hn != 2) {
+	/* the first bytes say gzip or zlib */
+	ssize_t hn = onepass_read(in_fd, stream, in, ONEPASS_IN, 0);
+	if (hn < 2) {
 		rc = hn < 0 ? (int)hn : -EBADMSG;
 		goto bad;
 	}
-	int gzip = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
+	zs.next_in = in;
+	zs.avail_in = (uInt)hn;
+	cpos = (uint64_t)hn;
+	int gzip = in[0] == GZC_GZ_ID1 && in[1] == GZC_GZ_ID2;
 	if (inflateInit2(&zs, gzip ? 31 : 15) != Z_OK) {
 		rc = -ENOMEM;
 		goto out;
@@ -269,7 +281,7 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 	ready = 1;
 	for (;;) {
 		if (zs.avail_in == 0) {
-			ssize_t n = gzc_pread_all(in_fd, in, ONEPASS_IN, (off_t)cpos);
+			ssize_t n = onepass_read(in_fd, stream, in, ONEPASS_IN, cpos);
 			if (n < 0) {
 				rc = (int)n;
 				goto bad;
@@ -305,7 +317,7 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 			break;
 		if (zs.avail_in < 2) {
 			memmove(in, zs.next_in, zs.avail_in);
-			ssize_t n = gzc_pread_all(in_fd, in + zs.avail_in, ONEPASS_IN - zs.avail_in, (off_t)cpos);
+			ssize_t n = onepass_read(in_fd, stream, in + zs.avail_in, ONEPASS_IN - zs.avail_in, cpos);
 			if (n < 0) {
 				rc = (int)n;
 				goto bad;

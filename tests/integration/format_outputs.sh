@@ -2,7 +2,8 @@
 # gzcoredump -d writes into devices and pipes instead of replacing them,
 # replaces plain files and the targets of our own symlinks atomically (never
 # through another user's symlink, wherever it is), writes to the stdout it
-# has for any name of it, and blames a failure on the side that failed.
+# has for any name of it, reads standard input with -f -, and blames a
+# failure on the side that failed.
 . "$(dirname "$0")/lib.sh"
 cd "$TMP"
 head -c 300000 /dev/urandom > data; cat data data > in
@@ -112,6 +113,32 @@ zgz=$(ls "$TMP"/Core_*_z.gz)
 printf 'HEADER\n' > appended; "$GZCOREDUMP" -d -f "$zgz" -o - --threads 4 >> appended || fail "-o - >> file"
 { printf 'HEADER\n'; cat zin; } | cmp - appended || fail "-o - in append mode differs"
 ok "-o - after other output and in append mode"
+
+# -f - reads standard input in one pass: gzip (two members here), ours
+# with zero spans (still sparse), zlib; /dev/stdin and a named FIFO too
+cat in.gz in.gz | "$GZCOREDUMP" -d -f - -o two || fail "-f - of two members failed"
+cat in in | cmp - two || fail "-f - of two members differs"
+[ "$(stat -c %a two)" = 600 ] || fail "the output of -f - has mode $(stat -c %a two), not 600"
+cat "$zgz" | "$GZCOREDUMP" -d -f - -o zout || fail "-f - of ours failed"
+cmp zout zin || fail "-f - of ours differs"
+[ "$(stat -c %b zout)" -lt $(( $(stat -c %s zout) / 512 / 2 )) ] || fail "-f - wrote no holes: $(stat -c '%b blocks' zout)"
+"$GZCOREDUMP" -c -q --zlib -p "$TMP" -a zz < data || fail "-c --zlib"
+cat "$TMP"/Core_*_zz.zz | "$GZCOREDUMP" -d -f /dev/stdin -o - | cmp - data || fail "-f /dev/stdin of zlib differs"
+mkfifo infifo; cat in.gz > infifo &
+"$GZCOREDUMP" -d -f infifo -o fromfifo || fail "-f FIFO failed"
+wait
+cmp fromfifo in || fail "-f FIFO differs"
+# cut, empty or not compressed: an error naming stdin, and no output left
+out=$(head -c 100000 in.gz | "$GZCOREDUMP" -d -f - -o cut 2>&1) && fail "-f - of a cut file succeeded"
+grep -q "stdin: corrupt data or truncated at compressed offset 100000" <<<"$out" || fail "message: $out"
+out=$("$GZCOREDUMP" -d -f - -o cut 2>&1 < /dev/null) && fail "-f - of nothing succeeded"
+grep -q "stdin: corrupt data or truncated at compressed offset 0" <<<"$out" || fail "message: $out"
+out=$(cat data | "$GZCOREDUMP" -d -f - -o cut 2>&1) && fail "-f - of random bytes succeeded"
+grep -q "stdin: corrupt data" <<<"$out" || fail "message: $out"
+[ ! -e cut ] || fail "a failed -f - left its output"
+out=$("$GZCOREDUMP" -d -f . -o cut 2>&1) && fail "-f DIRECTORY succeeded"
+grep -q "is a directory" <<<"$out" || fail "message: $out"
+ok "-f - (gzip, ours, zlib), /dev/stdin and a FIFO decompress in one pass; bad input is an error"
 
 # a corrupt span found while writing (ours, its index beside it) leaves
 # the old file, and the old target of our own symlink, as they were

@@ -8,6 +8,7 @@
 #include "fmt_helpers.h"
 
 #include <pthread.h>
+#include <signal.h>
 
 static char dir[64];
 static void setup(void) { th_tmpdir(dir); }
@@ -342,6 +343,74 @@ Test(extract, onepass_members_zlib_holes_damage)
 		close(bad);
 	}
 	free(good);
+	close(in);
+	free(data);
+}
+
+struct feed { int fd; const unsigned char *p; size_t n; int rc; };
+static void *feed_pipe(void *arg)
+{
+	struct feed *f = arg;
+	f->rc = gzc_write_all(f->fd, f->p, f->n);
+	close(f->fd);
+	return NULL;
+}
+
+/* Decompresses n bytes of compressed data fed through a pipe (read, not
+ * pread: a stream) into the file "ps"; returns the result, *out_fd open. */
+static int onepass_from_pipe(const unsigned char *c, size_t n, int *out_fd, struct gzc_extract_stop *stop)
+{
+	int p[2];
+	pthread_t t;
+	signal(SIGPIPE, SIG_IGN); /* a reader that stops early: EPIPE, not death */
+	cr_assert_eq(pipe(p), 0);
+	struct feed f = { p[1], c, n, 0 };
+	cr_assert_eq(pthread_create(&t, NULL, feed_pipe, &f), 0);
+	*out_fd = out_file("ps");
+	int rc = gzc_extract_onepass(p[0], *out_fd, NULL, stop);
+	close(p[0]);
+	pthread_join(t, NULL);
+	cr_assert(f.rc == 0 || rc < 0, "the pipe was not read to its end: %s", strerror(-f.rc));
+	return rc;
+}
+
+/* Standard input (-d -f -): the compressed file comes through a pipe, two
+ * gzip members, zero blocks still holes; a cut stream is -EBADMSG at the
+ * offset where it stopped, an empty one at 0. */
+Test(extract, onepass_from_a_pipe)
+{
+	size_t a = 500000, b = 400000;
+	unsigned char *data = alloc_mixed(a + b, 59);
+	memset(data + 100000, 0, 300000);
+	int in = out_file("p.gz");
+	th_append_deflated(in, data, a, 6, 31);
+	th_append_deflated(in, data + a, b, 1, 31);
+	size_t clen;
+	unsigned char *c = th_slurp(in, &clen);
+	int out;
+	cr_assert_eq(onepass_from_pipe(c, clen, &out, NULL), 0);
+	size_t n;
+	unsigned char *got = th_slurp(out, &n);
+	cr_assert_eq(n, a + b);
+	th_assert_bytes(got, data, a + b);
+	struct stat st;
+	cr_assert_eq(fstat(out, &st), 0);
+	cr_assert_lt((size_t)st.st_blocks * 512, a + b - 250000, "zero blocks were written, not skipped");
+	free(got);
+	close(out);
+
+	struct gzc_extract_stop stop = { 0 };
+	cr_assert_eq(onepass_from_pipe(c, clen / 2, &out, &stop), -EBADMSG);
+	cr_assert_eq(stop.side, GZC_EXTRACT_INPUT);
+	cr_assert_eq(stop.coff, clen / 2);
+	cr_assert_leq(stop.uoff, a + b);
+	close(out);
+	stop = (struct gzc_extract_stop){ 0 };
+	cr_assert_eq(onepass_from_pipe(c, 0, &out, &stop), -EBADMSG);
+	cr_assert_eq(stop.side, GZC_EXTRACT_INPUT);
+	cr_assert_eq(stop.coff, 0);
+	close(out);
+	free(c);
 	close(in);
 	free(data);
 }
