@@ -60,7 +60,7 @@ int cmd_compress(const struct cli_codec *c)
 	char sd[SHOWN_MAX], sn[SHOWN_MAX];
 
 	shown(dir, sd);
-	r = make_dirs(dir, 0750);
+	r = make_dirs(dir, 0700);
 	if (r < 0) {
 		cli_error("cannot create %s: %s", sd, strerror(-r));
 		return 1;
@@ -481,16 +481,18 @@ int cmd_decompress(const struct cli_codec *c)
 		close(fd);
 		return 1;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		/* a pipe (or a device): no index, no going back, so one pass in
-		 * order; the output holds a process's memory, so only we may read it */
+	/* stdin (a pipe, or a file read from where it stands) or a device: no
+	 * index, no going back, so one pass in order; the output holds a
+	 * process's memory, so only we may read it */
+	if (!S_ISREG(st.st_mode) || (from_stdin && lseek(fd, 0, SEEK_CUR) != 0)) {
 		status = cli_extract_to(NULL, fd, name, c->out, c->w.threads, 0600);
 		close(fd);
 		return status;
 	}
+	/* a file: indexed (with its index beside it, if any), in parallel */
 	snprintf(idxpath, sizeof(idxpath), "%s%s", c->in, GZC_IDX_SUFFIX);
-	status = cli_extract_file(fd, AT_FDCWD, idxpath, GZC_READER_NO_SAVE, name, c->out, c->w.threads,
-				  st.st_mode & 0666, &truncated);
+	status = cli_extract_file(fd, AT_FDCWD, from_stdin ? NULL : idxpath, GZC_READER_NO_SAVE, name, c->out,
+				  c->w.threads, from_stdin ? 0600 : st.st_mode & 0666, &truncated);
 	if (status == 0 && truncated)
 		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", si);
 	return status;

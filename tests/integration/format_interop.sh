@@ -94,8 +94,11 @@ gzip -t "$e" || fail "empty core refused by gzip -t"
 ok "empty input gives a valid empty core"
 
 # --- legacy naming: Core_YYYYMMDD_HHMMSS_ARG.gz in -p DIR
-legacy="$TMP/legacy"
+legacy="$TMP/legacy/sub"
 echo "core bytes" | "$GZCOREDUMP" -c -p "$legacy" -a 1234 -q || fail "-c -p -a"
+for d in "$TMP/legacy" "$legacy"; do
+	[ "$(stat -c %a "$d")" = 700 ] || fail "-c made $d with mode $(stat -c %a "$d"), not 700"
+done
 names=$(ls -A "$legacy" | grep -v '\.gzx$')
 [[ "$names" =~ ^Core_[0-9]{8}_[0-9]{6}_1234\.gz$ ]] || fail "file named '$names'"
 [ "$(gzip -dc "$legacy/$names")" = "core bytes" ] || fail "legacy file content"

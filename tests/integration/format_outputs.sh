@@ -124,6 +124,13 @@ cmp zout zin || fail "-f - of ours differs"
 [ "$(stat -c %b zout)" -lt $(( $(stat -c %s zout) / 512 / 2 )) ] || fail "-f - wrote no holes: $(stat -c '%b blocks' zout)"
 "$GZCOREDUMP" -c -q --zlib -p "$TMP" -a zz < data || fail "-c --zlib"
 cat "$TMP"/Core_*_zz.zz | "$GZCOREDUMP" -d -f /dev/stdin -o - | cmp - data || fail "-f /dev/stdin of zlib differs"
+# stdin that is a file: indexed from its start, or read on from where it stands
+"$GZCOREDUMP" -d -f - -o fromfile < in.gz || fail "-f - < file failed"
+cmp fromfile in || fail "-f - < file differs"
+[ "$(stat -c %a fromfile)" = 600 ] || fail "the output of -f - < file has mode $(stat -c %a fromfile), not 600"
+{ printf 'HDRX'; cat in.gz; } > hdr.gz
+{ head -c 4 >/dev/null; "$GZCOREDUMP" -d -f - -o afterhdr; } < hdr.gz || fail "-f - after a header failed"
+cmp afterhdr in || fail "-f - read past a header differs"
 mkfifo infifo; cat in.gz > infifo &
 "$GZCOREDUMP" -d -f infifo -o fromfifo || fail "-f FIFO failed"
 wait
