@@ -38,6 +38,12 @@ trap 'exit 130' INT TERM
 if [ "${DEMO_KERNEL:-0}" = 1 ]; then
 	say "2+3. crash the sample for real; the kernel pipes its core to gzcoredump"
 	old=$(cat /proc/sys/kernel/core_pattern)
+	# its install and uninstall would replace, then undo, a real installation
+	if [[ "$old" == *gzcoredump* ]] || [ -e /var/lib/gzcoredump/.core_pattern.prev ]; then
+		echo "demo: gzcoredump is installed already (core_pattern: $old): DEMO_KERNEL=1 would replace" \
+		     "and then uninstall it; run the default demo, or 'gzcoredump uninstall' first" >&2
+		exit 1
+	fi
 	steps+=("printf '%s\n' '$old' >/proc/sys/kernel/core_pattern")
 	"$GZCOREDUMP" install --store "$store" || { echo "demo: cannot install the handler" >&2; exit 1; }
 	echo "core_pattern: $(cat /proc/sys/kernel/core_pattern)"
