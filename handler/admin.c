@@ -411,11 +411,17 @@ int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *
 	return cli_store_find(e, n, id);
 }
 
+/* e's path in the store, "group/core" or "core", unescaped. */
+static const char *entry_path(const struct gzc_store_entry *e, char buf[CLI_ENTRY_PATH_MAX])
+{
+	snprintf(buf, CLI_ENTRY_PATH_MAX, "%s%s%s", e->group, e->group[0] ? "/" : "", e->core);
+	return buf;
+}
+
 const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t cap)
 {
-	char raw[sizeof(e->group) + sizeof(e->core) + 1];
-	snprintf(raw, sizeof(raw), "%s%s%s", e->group, e->group[0] ? "/" : "", e->core);
-	cli_printable(raw, buf, cap);
+	char raw[CLI_ENTRY_PATH_MAX];
+	cli_printable(entry_path(e, raw), buf, cap);
 	return buf;
 }
 
@@ -550,13 +556,13 @@ int cmd_extract(int argc, char **argv)
 	int err = rc < 0 ? -rc : errno;
 	/* the store's names and strings: escaped here (the codec escapes the
 	 * name it is given in its own messages) */
-	char f[CLI_ENTRY_FILE_MAX], why[512], raw[sizeof(e[i].group) + sizeof(e[i].core) + 1];
+	char f[CLI_ENTRY_FILE_MAX], why[512], raw[CLI_ENTRY_PATH_MAX];
 	cli_entry_file(&e[i], f, sizeof(f));
 	if (fd < 0) {
 		cli_error("cannot open %s: %s", f, strerror(err));
 		goto out;
 	}
-	snprintf(raw, sizeof(raw), "%s%s%s", e[i].group, e[i].group[0] ? "/" : "", e[i].core);
+	entry_path(&e[i], raw);
 	snprintf(idx, sizeof(idx), "%s%s", e[i].core, GZC_IDX_SUFFIX);
 	if (cli_extract_file(fd, gfd, idx, 0, raw, o.out, 0, 0600, NULL) != 0)
 		goto out;

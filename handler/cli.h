@@ -126,6 +126,8 @@ int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *
  * file at the root), escaped as cli_printable() does, into buf (cap >= 6;
  * CLI_ENTRY_FILE_MAX always suffices). Returns buf. */
 #define CLI_ENTRY_FILE_MAX 1600
+/* The unescaped "group/core" always fits in this. */
+#define CLI_ENTRY_PATH_MAX (GZC_NAME_MAX + 1 + NAME_MAX + 1)
 const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t cap);
 
 /* Reads a foreign entry's notes (gzc_store_identify, indexing the file if
