@@ -384,6 +384,8 @@ int cli_extract_to(struct gzc_reader *r, int onepass_fd, const char *name, const
 	cli_progress_init(&prog, "extracting",
 			  r ? gzc_reader_size(r) : fstat(onepass_fd, &ist) == 0 ? (uint64_t)ist.st_size : 0);
 	struct gzc_extract_opts eo = { .threads = threads, .progress = cli_progress_cb, .progress_ctx = &prog };
+	/* a file read past its start (stdin after a header) is read on from there */
+	eo.sequential = !r && lseek(onepass_fd, 0, SEEK_CUR) > 0;
 	rc = r ? gzc_extract(r, o.t.fd, &eo, &stop) : gzc_extract_onepass(onepass_fd, o.t.fd, &eo, &stop);
 	cli_progress_end(&prog);
 	if (rc == -EBADMSG) {

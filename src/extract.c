@@ -258,8 +258,7 @@ int gzc_extract_onepass(int in_fd, int out_fd, const struct gzc_extract_opts *op
 		side = GZC_EXTRACT_INPUT;
 		goto out;
 	}
-	/* (a file read past its start, such as stdin after a header: from there) */
-	stream = (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) || lseek(in_fd, 0, SEEK_CUR) > 0;
+	stream = (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) || opts->sequential;
 	csize = stream ? 0 : (uint64_t)st.st_size;
 	start = sparse_base(out_fd);
 	sparse = start >= 0;

@@ -36,6 +36,7 @@ struct gzc_extract_opts {
 	int threads;              /* 0 = online CPUs */
 	gzc_progress_fn progress; /* uncompressed bytes done/total; may be NULL; called from one thread at a time */
 	void *progress_ctx;
+	int sequential;           /* gzc_extract_onepass(): read in_fd from its offset on, even a file */
 };
 
 /* Writes every uncompressed byte of r to out_fd, from its current offset,
@@ -55,8 +56,8 @@ GZC_MUST_CHECK int gzc_extract(struct gzc_reader *r, int out_fd, const struct gz
  * writes those). One thread; every member's CRC-32 and size, or the
  * Adler-32, is checked; whole zero blocks become holes in a regular output
  * file. in_fd is read with pread from offset 0 when it is a file or a
- * block device at offset 0, else (a pipe, a socket, a terminal, a file
- * read past its start) with read from where it stands, to its end; out_fd is written from its current offset, as
+ * block device, else (a pipe, a socket, a terminal), or with
+ * opts->sequential, with read from where it stands, to its end; out_fd is written from its current offset, as
  * gzc_extract() does (the caller owns both). Progress counts compressed
  * bytes, against a total of 0 for a stream. On failure only, *ret_stop (may be NULL) gets
  * the side that failed and the compressed and uncompressed offsets where

@@ -67,6 +67,9 @@ enum gzc_container {
 /* a foreign file's checkpoint may only sit on a deflate block edge, so a span
  * can be longer than asked; longer than this and the file is refused (-E2BIG) */
 #define GZC_FOREIGN_SPAN_MAX  (256u * 1024 * 1024)
+/* deflate's largest expansion: 258 bytes from one 2-bit length/distance
+ * pair, so no compressed file of c bytes decodes to more than 1032 * c */
+#define GZC_DEFLATE_MAX_RATIO 1032u
 /* checkpoint spacing for foreign files: each checkpoint keeps a 32 KiB
  * window in the index, so it does not follow our own span size */
 #define GZC_FOREIGN_SPACING   (1u * 1024 * 1024)

@@ -10,11 +10,14 @@
 #include "io.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -68,7 +71,7 @@ int gzc_index_append_ex(struct gzc_index *idx, const struct gzc_span *span, cons
 		return -E2BIG;
 	if (idx->nspans > 0) {
 		const struct gzc_span *last = &idx->spans[idx->nspans - 1];
-		if (span->uoff <= last->uoff || span->coff < last->coff)
+		if (span->uoff <= last->uoff || span->coff <= last->coff)
 			return -EINVAL;
 	}
 	if (idx->nspans == idx->spans_cap) {
@@ -274,6 +277,10 @@ int gzc_index_decode(const void *vbuf, size_t len, struct gzc_index **ret)
 		return -EBADMSG;
 	if ((nspans == 0) != (usize == 0))
 		return -EBADMSG;
+	/* deflate makes at most 1032 bytes of 1 (258 bytes from a 2-bit code):
+	 * a larger size is a lie, and checking it would cost that much decoding */
+	if (csize < UINT64_MAX / GZC_DEFLATE_MAX_RATIO && usize > csize * GZC_DEFLATE_MAX_RATIO)
+		return -EBADMSG;
 	r = gzc_index_new(span_size, flags, &idx);
 	if (r < 0)
 		return r;
@@ -321,7 +328,9 @@ int gzc_index_decode(const void *vbuf, size_t len, struct gzc_index **ret)
 		if (s->bits > 7 || (s->flags & ~GZC_SPAN_F_KNOWN) || s->coff >= csize ||
 		    (s->bits && s->coff == 0) || s->woff > wsize || s->wlen > wsize - s->woff)
 			goto bad;
-		if (i == 0 ? s->uoff != 0 : (s->uoff <= s[-1].uoff || s->coff < s[-1].coff))
+		/* each span's compressed bytes start after the last one's (a
+		 * deflate block is at least 10 bits, and no span is empty) */
+		if (i == 0 ? s->uoff != 0 : (s->uoff <= s[-1].uoff || s->coff <= s[-1].coff))
 			goto bad;
 		if (i > 0 && s->uoff - s[-1].uoff > max_span)
 			goto bad;
@@ -358,14 +367,28 @@ int gzc_index_save(const struct gzc_index *idx, int dirfd, const char *path)
 	r = gzc_index_encode(idx, &buf, &len);
 	if (r < 0)
 		return r;
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		tmp = NULL;
-		r = -ENOMEM;
-		goto out;
+	/* a name of its own: another thread of this process may be saving the
+	 * same index, and one left by a crash (a pid comes back after a boot)
+	 * must not block every later save */
+	static uint32_t counter;
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		uint32_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+			rnd = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 2654435761u ^ (uint32_t)time(NULL);
+		free(tmp);
+		if (asprintf(&tmp, "%s.tmp.%ld.%08" PRIx32, path, (long)getpid(), rnd) < 0) {
+			tmp = NULL;
+			r = -ENOMEM;
+			goto out;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			r = -errno;
+			goto out;
+		}
 	}
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = -errno;
+		r = -EEXIST;
 		goto out;
 	}
 	r = gzc_write_all(fd, buf, len);

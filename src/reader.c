@@ -337,6 +337,16 @@ static int check_loaded_index(struct gzc_reader *r)
 	 * end so. Another tool's file that does (its trailer was checked when
 	 * the index was built) needs no more: the fingerprint's tail holds the
 	 * trailer, so the data is what was indexed. */
+	/* the container is the file's, not the index's to say, and our own
+	 * files are one gzip member: an index that says otherwise would skip
+	 * the trailer's check below */
+	unsigned char head[2];
+	if (gzc_pread_all(r->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head))
+		return -EBADMSG;
+	bool gzip_file = head[0] == GZC_GZ_ID1 && head[1] == GZC_GZ_ID2;
+	if (gzip_file == !!(idx->flags & GZC_IDX_F_ZLIB) ||
+	    ((idx->flags & GZC_IDX_F_MULTIMEMBER) && !(idx->flags & GZC_IDX_F_FOREIGN)))
+		return -EBADMSG;
 	bool trailer = idx->csize >= GZC_GZ_TRAILER_LEN &&
 		       gzc_pread_all(r->fd, tr, sizeof(tr), (off_t)(idx->csize - sizeof(tr))) == (ssize_t)sizeof(tr) &&
 		       gzc_get_le32(tr) == idx->data_crc && gzc_get_le32(tr + 4) == (uint32_t)idx->usize &&

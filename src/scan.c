@@ -341,6 +341,13 @@ static int scan_pass(int fd, uint64_t csize, uint32_t span, int own, int gzip, s
 					goto out;
 			}
 			if (s.zs.avail_in >= 2 && s.zs.next_in[0] == GZC_GZ_ID1 && s.zs.next_in[1] == GZC_GZ_ID2) {
+				/* our writer makes one member: what follows ours (another
+				 * tool's member, whose flush points need windows) is
+				 * indexed as a foreign file */
+				if (own) {
+					r = NOT_OWN;
+					goto out;
+				}
 				if (inflateReset(&s.zs) != Z_OK) {
 					r = -ENOMEM;
 					goto out;
@@ -349,7 +356,11 @@ static int scan_pass(int fd, uint64_t csize, uint32_t span, int own, int gzip, s
 				at_member_start = 1;
 				continue;
 			}
-			/* trailing bytes that are not a member are ignored, as gzip does */
+			/* trailing bytes that are not a member are ignored, as gzip does;
+			 * our file then no longer ends with its trailer, so its index
+			 * says foreign (its checks do not count on one) */
+			if (s.zs.avail_in || s.in_pos + (uint64_t)(s.zs.next_in - s.in) < s.csize)
+				s.idx->flags |= GZC_IDX_F_FOREIGN;
 			break;
 		}
 		/* a block edge that is not the end of the stream: maybe a checkpoint */

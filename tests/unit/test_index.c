@@ -101,12 +101,12 @@ Test(index, empty_and_64bit_sizes)
 	/* 6 GiB in 64 MiB spans: offsets past 4 GiB survive */
 	cr_assert_eq(gzc_index_new(GZC_SPAN_MAX, 0, &idx), 0);
 	for (uint32_t i = 0; i < 96; i++) {
-		struct gzc_span s = { .uoff = (uint64_t)i * GZC_SPAN_MAX, .coff = 24 + (uint64_t)i * 1000,
+		struct gzc_span s = { .uoff = (uint64_t)i * GZC_SPAN_MAX, .coff = 24 + (uint64_t)i * 70000,
 				      .flags = GZC_SPAN_F_ZERO };
 		cr_assert_eq(gzc_index_append(idx, &s, NULL, 0), 0);
 	}
 	idx->usize = 6ull << 30;
-	idx->csize = 24 + 96 * 1000 + 10;
+	idx->csize = 24 + 96 * 70000 + 10; /* 64 MiB from 70,000 bytes: deflate's ratio allows it */
 	cr_assert_eq(gzc_index_encode(idx, &buf, &len), 0);
 	cr_assert_eq(gzc_index_decode(buf, len, &back), 0);
 	cr_assert_eq(back->usize, 6ull << 30);
@@ -126,6 +126,8 @@ Test(index, append_find_pop)
 	bad.uoff = 6 * 70000;
 	bad.coff = 5;
 	cr_assert_eq(gzc_index_append(idx, &bad, NULL, 0), -EINVAL, "coff going back");
+	bad.coff = idx->spans[idx->nspans - 1].coff;
+	cr_assert_eq(gzc_index_append(idx, &bad, NULL, 0), -EINVAL, "coff standing still");
 	cr_assert_eq(idx->nspans, 6u);
 	for (uint64_t off = 0; off < idx->usize; off += 997)
 		cr_assert_eq(gzc_index_find(idx, off), (uint32_t)(off / 70000 < 5 ? off / 70000 : 5));
@@ -194,7 +196,10 @@ Test(index, corruption_behind_a_valid_crc_stays_in_bounds)
 					cr_assert_lt(s->uoff, back->usize);
 					if (k)
 						cr_assert_gt(s->uoff, s[-1].uoff);
+					if (k)
+						cr_assert_gt(s->coff, s[-1].coff);
 				}
+				cr_assert_leq(back->usize, back->csize * GZC_DEFLATE_MAX_RATIO);
 				gzc_index_free(back);
 			}
 			buf[i] ^= flips[f];
@@ -202,6 +207,36 @@ Test(index, corruption_behind_a_valid_crc_stays_in_bounds)
 	gzc_put_le32(buf + body, gzc_crc32(0, buf, body));
 	free(buf);
 	gzc_index_free(idx);
+}
+
+/* An index (with a valid CRC) that cannot describe any deflate stream:
+ * two spans at one compressed offset (a crafted index pointed many at one
+ * zero span, each decoded in full at load), or more bytes than deflate can
+ * make of the file (1032 per compressed byte). */
+Test(index, impossible_layouts_refused)
+{
+	for (int c = 0; c < 3; c++) {
+		struct gzc_index *idx = sample(), *back = NULL;
+		unsigned char *buf;
+		size_t len;
+		if (c == 0) {
+			idx->spans[2].coff = idx->spans[1].coff; /* (append refuses this: set behind its back) */
+		} else {
+			/* one zero span of 64 KiB in a file of 63 or 64 bytes: 64 make it possible */
+			gzc_index_free(idx);
+			cr_assert_eq(gzc_index_new(65536, 0, &idx), 0);
+			struct gzc_span s = { .coff = 10, .flags = GZC_SPAN_F_ZERO };
+			cr_assert_eq(gzc_index_append(idx, &s, NULL, 0), 0);
+			idx->usize = 65536;
+			idx->csize = c == 1 ? 63 : 64;
+		}
+		cr_assert_eq(gzc_index_encode(idx, &buf, &len), 0);
+		int rc = gzc_index_decode(buf, len, &back);
+		cr_assert_eq(rc, c == 2 ? 0 : -EBADMSG, "case %d: %d", c, rc);
+		gzc_index_free(back);
+		free(buf);
+		gzc_index_free(idx);
+	}
 }
 
 Test(index, truncated_and_extended_buffers_refused)

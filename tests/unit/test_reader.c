@@ -443,6 +443,108 @@ static void check_index_size_lie(enum gzc_container container, const char *name)
 Test(reader, loaded_index_size_must_be_the_files_gzip) { check_index_size_lie(GZC_GZIP, "sized.gz"); }
 Test(reader, loaded_index_size_must_be_the_files_zlib) { check_index_size_lie(GZC_ZLIB, "sized.zz"); }
 
+/* An index whose flags say several members, or the other container, would
+ * skip the trailer's check: with a valid CRC it could then give our file
+ * another size. The container and the member count are the file's to say. */
+Test(reader, loaded_index_flags_must_be_the_files)
+{
+	size_t len;
+	unsigned char *data = make_data(&len);
+	char path[128], ipath[160];
+	struct gzc_writer_opts o = { .span = SPAN };
+	struct gzc_index *idx = NULL;
+	close(th_compress(dir, "flags.gz", data, len, &o, 0, &idx, path));
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+	static const uint32_t lies[] = { GZC_IDX_F_MULTIMEMBER, GZC_IDX_F_ZLIB };
+	cr_assert_gt(idx->nspans, 2);
+	for (size_t k = 0; k < 2; k++) {
+		/* without its last span (and that span's segment CRCs), the index
+		 * is well formed and every span it keeps is right */
+		uint64_t usize = idx->usize, nseg = idx->nseg;
+		uint32_t n = idx->nspans;
+		idx->flags |= lies[k];
+		idx->nspans = n - 1;
+		idx->usize = idx->spans[n - 1].uoff;
+		idx->nseg = idx->spans[n - 1].seg0;
+		idx->data_crc = gzc_index_combined_crc(idx);
+		cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+		idx->flags &= ~lies[k];
+		idx->nspans = n;
+		idx->usize = usize;
+		idx->nseg = nseg;
+		idx->data_crc = gzc_index_combined_crc(idx);
+		struct gzc_reader *r = th_reader(path, &ro);
+		cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT, "flags 0x%x were believed", lies[k]);
+		cr_assert_eq(gzc_reader_size(r), len);
+		gzc_reader_close(r);
+	}
+	gzc_index_free(idx);
+	free(data);
+}
+
+/* Our file followed by another tool's member (cat ours.gz theirs.gz), whose
+ * flush points refer back across them: still read right (its checkpoints
+ * get windows); and ours with bytes after it keeps the index it was given. */
+Test(reader, own_file_then_foreign_member_or_padding)
+{
+	size_t alen = 4 * SPAN, blen = 3 * SPAN + 777;
+	unsigned char *data = alloc_mixed(alen + blen, 91);
+	for (size_t i = alen; i < alen + blen; i++) /* back-references everywhere */
+		data[i] = data[alen + (i - alen) % 5000];
+	char path[128], ipath[160];
+	struct gzc_writer_opts o = { .span = SPAN };
+	int fd = th_compress(dir, "cat.gz", data, alen, &o, 0, NULL, path);
+	/* the other member: sync flushes (byte-aligned, history kept) every 16 KiB, as pigz makes */
+	z_stream zs = { 0 };
+	cr_assert_eq(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&zs, blen) + 64 * (blen / 16384 + 1), out = 0;
+	unsigned char *c = malloc(cap);
+	for (size_t at = 0; at < blen; at += 16384) {
+		size_t n = blen - at < 16384 ? blen - at : 16384;
+		zs.next_in = data + alen + at;
+		zs.avail_in = (uInt)n;
+		zs.next_out = c + out;
+		zs.avail_out = (uInt)(cap - out);
+		cr_assert_neq(deflate(&zs, at + n == blen ? Z_FINISH : Z_SYNC_FLUSH), Z_STREAM_ERROR);
+		out = cap - zs.avail_out;
+	}
+	deflateEnd(&zs);
+	cr_assert_eq(gzc_pwrite_all(fd, c, out, (uint64_t)lseek(fd, 0, SEEK_END)), 0);
+	close(fd);
+	free(c);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+	for (int k = 0; k < 2; k++) {
+		struct gzc_reader *r = th_reader(path, &ro);
+		cr_assert_eq(gzc_reader_index_origin(r), k ? GZC_INDEX_LOADED : GZC_INDEX_BUILT);
+		cr_assert_eq(gzc_reader_size(r), alen + blen);
+		unsigned char *got = malloc(alen + blen);
+		cr_assert_eq(gzc_reader_pread(r, got, alen + blen, 0), (ssize_t)(alen + blen));
+		th_assert_bytes(got, data, alen + blen);
+		free(got);
+		random_reads(r, data, alen + blen, 30, 92 + k);
+		gzc_reader_close(r);
+	}
+
+	/* ours, then 4 KiB of zeros (padding, ignored as gzip does): the index
+	 * saved at the first open is used at the next */
+	fd = th_compress(dir, "pad.gz", data, alen, &o, 0, NULL, path);
+	unsigned char pad[4096] = { 0 };
+	cr_assert_eq(gzc_pwrite_all(fd, pad, sizeof(pad), (uint64_t)lseek(fd, 0, SEEK_END)), 0);
+	close(fd);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	for (int k = 0; k < 2; k++) {
+		struct gzc_reader *r = th_reader(path, &ro);
+		cr_assert_eq(gzc_reader_index_origin(r), k ? GZC_INDEX_LOADED : GZC_INDEX_BUILT,
+			     "open %d: the index of a padded file was not kept", k);
+		cr_assert_eq(gzc_reader_size(r), alen);
+		random_reads(r, data, alen, 20, 94 + k);
+		gzc_reader_close(r);
+	}
+	free(data);
+}
+
 Test(reader, open_errors_leave_fd_to_caller)
 {
 	char path[256];
