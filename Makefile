@@ -4,7 +4,7 @@
 #   make check SAN=1     the same, built with ASan + UBSan
 #   make ENGINE=zlib     force the zlib-only deflate engine (no ISA-L)
 #   make bench           benchmarks against the peers (writes bench/ results)
-#   make install         honours PREFIX and DESTDIR
+#   make install         honours PREFIX and DESTDIR (binaries, man pages, systemd unit, docs)
 #   make deps            install build/test dependencies with apt-get
 #   make fuzz            run the libFuzzer targets (FUZZ_TIME seconds each; clang)
 
@@ -12,6 +12,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 VERSION := 0.1.0
 
@@ -151,10 +152,24 @@ demo: all
 deps:
 	scripts/install-deps.sh
 
+# Man pages go to man<section>, the section being the page's suffix. The
+# systemd unit is installed, never enabled; its ExecStart names gzcorefs
+# where this install puts it. Nothing goes to /etc: the example config is a
+# doc (tests/integration/packaging.sh checks the exact list of files).
+MANS      := docs/man/gzcorefs.1 docs/man/gzcoredump.conf.5 docs/man/gzcoredump.8
+man_dest   = $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
+MAN_FILES  = $(foreach m,$(MANS),$(call man_dest,$(m)))
+UNIT      := packaging/systemd/gzcorefs.service
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/gzcoredump $(DESTDIR)$(SBINDIR)/gzcoredump
 	install -m 0755 $(BUILD)/gzcorefs $(DESTDIR)$(BINDIR)/gzcorefs
+	install -d $(sort $(dir $(MAN_FILES)))
+	$(foreach m,$(MANS),install -m 0644 $(m) $(call man_dest,$(m)) && ) true
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/bin/gzcorefs|$(BINDIR)/gzcorefs|' $(UNIT) > $(DESTDIR)$(UNITDIR)/gzcorefs.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/gzcorefs.service
 	install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore
 	install -m 0644 README.md docs/FORMAT.md docs/HANDLER.md $(DESTDIR)$(PREFIX)/share/doc/gzcore/
 	if [ -f packaging/gzcoredump.conf ]; then install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples && \
@@ -162,6 +177,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/gzcoredump $(DESTDIR)$(BINDIR)/gzcorefs
+	rm -f $(MAN_FILES) $(DESTDIR)$(UNITDIR)/gzcorefs.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/gzcore
 
 clean:
