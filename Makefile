@@ -4,7 +4,8 @@
 #   make check SAN=1     the same, built with ASan + UBSan
 #   make ENGINE=zlib     force the zlib-only deflate engine (no ISA-L)
 #   make bench           benchmarks against the peers (writes bench/ results)
-#   make install         honours PREFIX and DESTDIR
+#   make install         honours PREFIX and DESTDIR (binaries, man pages, systemd unit, docs)
+#   make deb             a binary Debian package, $(BUILD)/gzcore_VERSION_ARCH.deb
 #   make deps            install build/test dependencies with apt-get
 #   make fuzz            run the libFuzzer targets (FUZZ_TIME seconds each; clang)
 
@@ -12,6 +13,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 VERSION := 0.1.0
 
@@ -75,7 +77,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIBA     := $(BUILD)/libgzcore.a
 PROGS    := $(BUILD)/gzcoredump $(BUILD)/gzcorefs
 
-.PHONY: all check unit integration bench install uninstall clean deps demo fuzz fuzz-build fuzz-bins
+.PHONY: all check unit integration bench install uninstall deb clean deps demo fuzz fuzz-build fuzz-bins
 
 all: $(PROGS)
 
@@ -151,10 +153,24 @@ demo: all
 deps:
 	scripts/install-deps.sh
 
+# Man pages go to man<section>, the section being the page's suffix. The
+# systemd unit is installed, never enabled; its ExecStart names gzcorefs
+# where this install puts it. Nothing goes to /etc: the example config is a
+# doc (tests/integration/packaging.sh checks the exact list of files).
+MANS      := docs/man/gzcorefs.1 docs/man/gzcoredump.conf.5 docs/man/gzcoredump.8
+man_dest   = $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
+MAN_FILES  = $(foreach m,$(MANS),$(call man_dest,$(m)))
+UNIT      := packaging/systemd/gzcorefs.service
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/gzcoredump $(DESTDIR)$(SBINDIR)/gzcoredump
 	install -m 0755 $(BUILD)/gzcorefs $(DESTDIR)$(BINDIR)/gzcorefs
+	install -d $(sort $(dir $(MAN_FILES)))
+	$(foreach m,$(MANS),install -m 0644 $(m) $(call man_dest,$(m)) && ) true
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/bin/gzcorefs|$(BINDIR)/gzcorefs|' $(UNIT) > $(DESTDIR)$(UNITDIR)/gzcorefs.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/gzcorefs.service
 	install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore
 	install -m 0644 README.md docs/FORMAT.md docs/HANDLER.md $(DESTDIR)$(PREFIX)/share/doc/gzcore/
 	if [ -f packaging/gzcoredump.conf ]; then install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples && \
@@ -162,7 +178,40 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/gzcoredump $(DESTDIR)$(BINDIR)/gzcorefs
+	rm -f $(MAN_FILES) $(DESTDIR)$(UNITDIR)/gzcorefs.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/gzcore
+
+# A binary Debian package without debhelper: this build staged by `make
+# install` in the debhelper layout (debian/gzcore under DEB_DIR, where
+# dpkg-shlibdeps wants a debian/control), binaries stripped as dh_strip
+# does, man pages and docs gzipped as Debian policy asks; Depends from
+# dpkg-shlibdeps plus fuse3 (the unit's fusermount3, fstab's mount.fuse3),
+# gdb recommended (debug). No maintainer scripts, no conffiles: installing
+# it changes no core_pattern and enables no unit (`gzcoredump install
+# --persist` and `systemctl enable gzcorefs` stay explicit).
+DEB_ARCH        = $(shell dpkg --print-architecture)
+DEB_DIR        := $(BUILD)/deb
+DEB_ROOT       := $(DEB_DIR)/debian/gzcore
+DEB_MAINTAINER ?= $(or $(shell git log -1 --format='%an <%ae>' 2>/dev/null),gzcore maintainers <root@localhost>)
+
+deb: all
+	rm -rf $(DEB_DIR)
+	$(MAKE) --no-print-directory install BUILD=$(BUILD) DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr \
+	  BINDIR=/usr/bin SBINDIR=/usr/sbin MANDIR=/usr/share/man UNITDIR=/usr/lib/systemd/system
+	strip --remove-section=.comment --remove-section=.note $(DEB_ROOT)/usr/sbin/gzcoredump $(DEB_ROOT)/usr/bin/gzcorefs
+	gzip -9n $(DEB_ROOT)/usr/share/man/man*/* $(DEB_ROOT)/usr/share/doc/gzcore/*.md
+	install -d -m 0755 $(DEB_ROOT)/DEBIAN
+	: > $(DEB_DIR)/debian/control
+	cd $(DEB_DIR) && dpkg-shlibdeps -O debian/gzcore/usr/sbin/gzcoredump debian/gzcore/usr/bin/gzcorefs \
+	  | sed -n 's/^shlibs:Depends=//p' > shlibs
+	test -s $(DEB_DIR)/shlibs
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' -e 's|@MAINTAINER@|$(DEB_MAINTAINER)|' \
+	    -e "s|@INSTALLED_SIZE@|$$(du -sk $(DEB_ROOT) | cut -f1)|" -e "s|@SHLIBS@|$$(cat $(DEB_DIR)/shlibs)|" \
+	    packaging/deb/control.in > $(DEB_ROOT)/DEBIAN/control
+	cd $(DEB_ROOT) && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z \
+	  | xargs -0 md5sum > DEBIAN/md5sums
+	chmod 0644 $(DEB_ROOT)/DEBIAN/control $(DEB_ROOT)/DEBIAN/md5sums
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(BUILD)/gzcore_$(VERSION)_$(DEB_ARCH).deb
 
 clean:
 	rm -rf build build-*
