@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +166,18 @@ static void usage(const char *prog)
 	       prog, GZC_VIEW_TTL_DEFAULT_MS);
 }
 
+/* The exit status for what the FUSE loop returned: 0 once unmounted, and
+ * also when stopped by SIGTERM, SIGINT or SIGHUP (libfuse returns the
+ * signal's number: a stop asked for, as systemd's, is no failure). */
+static int loop_status(int r)
+{
+	if (r == SIGTERM || r == SIGINT || r == SIGHUP) {
+		fs_log(LOG_INFO, "stopped by %s", strsignal(r));
+		return 0;
+	}
+	return r ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -303,7 +316,7 @@ int main(int argc, char **argv)
 		goto out;
 	fs_log(LOG_INFO, "serving %s on %s (cache %llu bytes)", a.store, c.mountpoint, (unsigned long long)cache_size);
 	if (copts.singlethread) {
-		rc = fuse_loop(f) ? 1 : 0;
+		rc = loop_status(fuse_loop(f));
 	} else {
 		lcfg = fuse_loop_cfg_create();
 		if (!lcfg)
@@ -313,7 +326,7 @@ int main(int argc, char **argv)
 			fuse_loop_cfg_set_idle_threads(lcfg, copts.max_idle_threads);
 		if (copts.max_threads != UINT_MAX)
 			fuse_loop_cfg_set_max_threads(lcfg, copts.max_threads);
-		rc = fuse_loop_mt(f, lcfg) ? 1 : 0;
+		rc = loop_status(fuse_loop_mt(f, lcfg));
 	}
 	fuse_remove_signal_handlers(fuse_get_session(f));
 out:
