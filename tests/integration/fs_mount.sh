@@ -61,20 +61,22 @@ grep -q "daemon is gone" "$TMP/dead.log" || fail "no message for a dead mount: $
 fusermount3 -u -z "$mnt"
 ok "a second mount on the same point, or over a dead one, is refused with a message"
 
-# stopped as systemd stops it (SIGTERM) or by ^C: unmounted, exit status 0
-for sig in TERM HUP; do  # (not INT: a background job of a script ignores it)
-	mkdir -p "$mnt"
-	"$GZCOREFS" "$store" "$mnt" -f >"$TMP/sig.log" 2>&1 &
-	spid=$!
-	at_exit "fusermount3 -u -z '$mnt' 2>/dev/null; kill -9 $spid 2>/dev/null"
-	for _ in $(seq 1 200); do grep -qs " $mnt fuse" /proc/mounts && break; sleep 0.05; done
-	cmp "$mnt/app-1/core.7" "$raw" || fail "SIG$sig run: bytes differ"
-	kill -$sig $spid
-	rc=0; wait $spid || rc=$?
-	[ $rc = 0 ] || fail "gzcorefs stopped by SIG$sig exited $rc: $(cat "$TMP/sig.log")"
-	! grep -qs " $mnt fuse" /proc/mounts || fail "SIG$sig left the mount behind"
-done
-ok "SIGTERM and SIGHUP unmount, exit status 0"
+# stopped as systemd stops it (SIGTERM): unmounted, exit status 0. (Only
+# SIGTERM here: libfuse leaves a signal that its parent ignores ignored, and
+# a script's background job ignores SIGINT, nohup SIGHUP.)
+mkdir -p "$mnt"
+"$GZCOREFS" "$store" "$mnt" -f >"$TMP/sig.log" 2>&1 &
+spid=$!
+at_exit "fusermount3 -u -z '$mnt' 2>/dev/null; kill -9 $spid 2>/dev/null"
+for _ in $(seq 1 200); do grep -qs " $mnt fuse" /proc/mounts && break; sleep 0.05; done
+cmp "$mnt/app-1/core.7" "$raw" || fail "SIGTERM run: bytes differ"
+kill -TERM $spid
+for _ in $(seq 1 100); do kill -0 $spid 2>/dev/null || break; sleep 0.1; done
+kill -0 $spid 2>/dev/null && { kill -9 $spid; fail "gzcorefs did not stop on SIGTERM within 10 s"; }
+rc=0; wait $spid || rc=$?
+[ $rc = 0 ] || fail "gzcorefs stopped by SIGTERM exited $rc: $(cat "$TMP/sig.log")"
+! grep -qs " $mnt fuse" /proc/mounts || fail "SIGTERM left the mount behind"
+ok "SIGTERM unmounts, exit status 0"
 
 # the way mount(8) and fstab run it: mount.fuse3 calls `gzcorefs STORE MNT -o ...`
 bin=$TMP/bin
