@@ -328,6 +328,14 @@ int main(int argc, char **argv)
 			fuse_loop_cfg_set_max_threads(lcfg, copts.max_threads);
 		rc = loop_status(fuse_loop_mt(f, lcfg));
 	}
+	/* served: a stop signal from now on (systemd's SIGTERM right after
+	 * the unmount) would only kill the teardown, so it waits, blocked */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	fuse_remove_signal_handlers(fuse_get_session(f));
 out:
 	if (mounted)
