@@ -142,6 +142,21 @@ t_ls=$(for ((i = 0; i < RUNS; i++)); do sleep 0.6; touch "$s1k/app-1"; wall "ls 
 t_ls_warm=$(median_warm "ls -l '$WORK/mnt1k/app-1'")
 umount_fs "$WORK/mnt1k"
 
+# 1,000 cores of one pid (pid 1 of a container that keeps crashing): named
+# core.1, core.1.1, ... core.1.999, which once cost n²/2 tries
+s1p=$WORK/store1pid
+mkdir -p "$s1p/app-1"
+for i in $(seq 1 1000); do
+	"$HELPERS/fs_mkstore" "$s1p/app-1" "core.1.$((ts + i))" app-1 1 "$((ts + i))" 0 0 <"$small" >/dev/null || exit 1
+done
+mkdir -p "$WORK/mnt1p"
+mount_fs "$s1p" "$WORK/mnt1p"
+t_lp_first=$(wall "ls -l '$WORK/mnt1p/app-1'")
+n1p=$(ls "$WORK/mnt1p/app-1" | grep -vc json)
+[ -e "$WORK/mnt1p/app-1/core.1.$((n1p - 1))" ] || { echo "fs_bench: the cores of pid 1 are not named core.1 ... core.1.$((n1p - 1))" >&2; exit 1; }
+t_lp=$(for ((i = 0; i < RUNS; i++)); do sleep 0.6; touch "$s1p/app-1"; wall "ls -l '$WORK/mnt1p/app-1'"; echo; done | median_of)
+umount_fs "$WORK/mnt1p"
+
 mb=$((size / 1000000))
 echo "## gzcorefs: reading a ${mb} MB core through the mount"
 echo
@@ -167,4 +182,5 @@ echo "| \`zstd -dc\` to a file, then gdb (coredumpctl debug) | ${t_gdb_zst} s | 
 echo "| \`ls -l\` of $n1k cores, first listing (identifies all) | ${t_ls_first} s | |"
 echo "| \`ls -l\` of $n1k cores after a store change (rescan) | ${t_ls} s | target ≤ 0.100 s |"
 echo "| \`ls -l\` of $n1k cores, store unchanged | ${t_ls_warm} s | target ≤ 0.100 s |"
+echo "| \`ls -l\` of $n1p cores of one pid, first listing / after a store change | ${t_lp_first} s / ${t_lp} s | |"
 echo "| daemon RSS after the runs (peak) | ${rss} MiB (${hwm} MiB) | budget $((CACHE_MIB + 32)) MiB |"
