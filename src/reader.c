@@ -309,6 +309,47 @@ long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t 
 
 #define ZERO_TEMPLATE_MAX (64u << 10)
 
+/* Our own zlib file ends with an Adler-32, no CRC-32 the index could be
+ * held to, so an index that leaves out its last spans would give it
+ * another size. The last span must end the deflate stream instead: decoded
+ * from its start, it makes exactly its length, then the stream ends, with
+ * only the Adler-32 after it (checked by zlib when the span starts at the
+ * zlib header). Returns 0, -EBADMSG, -ENOMEM, -errno of pread. */
+static int check_stream_end(struct gzc_reader *r)
+{
+	const struct gzc_index *idx = r->idx;
+	uint32_t last = idx->nspans - 1;
+	const struct gzc_span *s = &idx->spans[last];
+	uint64_t clen = idx->csize - s->coff, len = gzc_index_span_len(idx, last);
+	bool header = s->flags & GZC_SPAN_F_MEMBER;
+	/* our spans start on a byte and need no window; even stored, a span
+	 * takes little more than its length */
+	if (s->bits || s->wlen || clen > len + len / 64 + 4096)
+		return -EBADMSG;
+	unsigned char *in = malloc(clen), *out = malloc(len + 1);
+	z_stream zs = { 0 };
+	int rc = -ENOMEM;
+	if (!in || !out || inflateInit2(&zs, header ? 15 : -15) != Z_OK)
+		goto out;
+	ssize_t n = gzc_pread_all(r->fd, in, clen, s->coff);
+	if (n != (ssize_t)clen) {
+		rc = n < 0 ? (int)n : -EBADMSG;
+		inflateEnd(&zs);
+		goto out;
+	}
+	zs.next_in = in;
+	zs.avail_in = (uInt)clen;
+	zs.next_out = out;
+	zs.avail_out = (uInt)len + 1;
+	int zr = inflate(&zs, Z_FINISH);
+	rc = zr == Z_STREAM_END && zs.total_out == len && zs.avail_in == (header ? 0u : 4u) ? 0 : -EBADMSG;
+	inflateEnd(&zs);
+out:
+	free(in);
+	free(out);
+	return rc;
+}
+
 /* A loaded index was made for a file with this one's size, head and tail,
  * yet a file rewritten in its middle can keep those (with several gzip
  * members, or bytes after the last one, the tail holds no trailer that
@@ -411,6 +452,8 @@ static int check_loaded_index(struct gzc_reader *r)
 		else if ((rc = (int)decode_checked(r, last, buf, len, NULL)) > 0)
 			rc = 0;
 	}
+	if (rc == 0 && idx->nspans && (idx->flags & GZC_IDX_F_ZLIB) && !(idx->flags & GZC_IDX_F_FOREIGN))
+		rc = check_stream_end(r);
 	free(buf);
 	free(tmpl);
 	free(cur);

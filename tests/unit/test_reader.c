@@ -446,19 +446,19 @@ Test(reader, loaded_index_size_must_be_the_files_zlib) { check_index_size_lie(GZ
 /* An index whose flags say several members, or the other container, would
  * skip the trailer's check: with a valid CRC it could then give our file
  * another size. The container and the member count are the file's to say. */
-Test(reader, loaded_index_flags_must_be_the_files)
+static void check_index_without_last_span(enum gzc_container container, const char *name, const uint32_t *lies,
+					  size_t nlies)
 {
 	size_t len;
 	unsigned char *data = make_data(&len);
 	char path[128], ipath[160];
-	struct gzc_writer_opts o = { .span = SPAN };
+	struct gzc_writer_opts o = { .span = SPAN, .container = container };
 	struct gzc_index *idx = NULL;
-	close(th_compress(dir, "flags.gz", data, len, &o, 0, &idx, path));
+	close(th_compress(dir, name, data, len, &o, 0, &idx, path));
 	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
 	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
-	static const uint32_t lies[] = { GZC_IDX_F_MULTIMEMBER, GZC_IDX_F_ZLIB };
 	cr_assert_gt(idx->nspans, 2);
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < nlies; k++) {
 		/* without its last span (and that span's segment CRCs), the index
 		 * is well formed and every span it keeps is right */
 		uint64_t usize = idx->usize, nseg = idx->nseg;
@@ -475,12 +475,26 @@ Test(reader, loaded_index_flags_must_be_the_files)
 		idx->nseg = nseg;
 		idx->data_crc = gzc_index_combined_crc(idx);
 		struct gzc_reader *r = th_reader(path, &ro);
-		cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT, "flags 0x%x were believed", lies[k]);
+		cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT, "flags 0x%x: the short index was used", lies[k]);
 		cr_assert_eq(gzc_reader_size(r), len);
 		gzc_reader_close(r);
 	}
 	gzc_index_free(idx);
 	free(data);
+}
+
+Test(reader, loaded_index_flags_must_be_the_files)
+{
+	static const uint32_t lies[] = { GZC_IDX_F_MULTIMEMBER, GZC_IDX_F_ZLIB };
+	check_index_without_last_span(GZC_GZIP, "flags.gz", lies, 2);
+}
+
+/* Our zlib file's Adler-32 cannot hold the index to its size: its last
+ * span must end the stream. */
+Test(reader, loaded_index_of_zlib_must_reach_the_end)
+{
+	static const uint32_t truth[] = { 0 };
+	check_index_without_last_span(GZC_ZLIB, "short.zz", truth, 1);
 }
 
 /* Our file followed by another tool's member (cat ours.gz theirs.gz), whose
