@@ -376,7 +376,7 @@ int gzc_index_save(const struct gzc_index *idx, int dirfd, const char *path)
 		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
 			rnd = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 2654435761u ^ (uint32_t)time(NULL);
 		free(tmp);
-		if (asprintf(&tmp, "%s.tmp.%ld.%08" PRIx32, path, (long)getpid(), rnd) < 0) {
+		if (asprintf(&tmp, "%s.tmp.%08" PRIx32, path, rnd) < 0) {
 			tmp = NULL;
 			r = -ENOMEM;
 			goto out;

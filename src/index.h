@@ -97,7 +97,7 @@ GZC_MUST_CHECK int gzc_index_encode(const struct gzc_index *idx, unsigned char *
 GZC_MUST_CHECK int gzc_index_decode(const void *buf, size_t len, struct gzc_index **ret);
 
 /* Writes idx to path (relative to dirfd, or AT_FDCWD) atomically: a
- * temporary name of its own (path.tmp.PID.RANDOM), fsync, rename.
+ * temporary name of its own (path.tmp.RANDOM), fsync, rename.
  * Errors: -errno of the failing call, -ENOMEM, -EEXIST (no free
  * temporary name in 100 tries). */
 GZC_MUST_CHECK int gzc_index_save(const struct gzc_index *idx, int dirfd, const char *path);

@@ -440,10 +440,14 @@ static int check_loaded_index(struct gzc_reader *r)
 	/* without a trailer that vouches for the size (zlib, several members),
 	 * the last span, whose length comes from the index's size alone, is
 	 * decoded once: an index that makes the file longer fails to decode,
-	 * one that makes it shorter fails its CRC (a zero span was done above;
-	 * a foreign span over GZC_SPAN_MAX is left to the reads) */
+	 * one that cuts its last span short fails its CRC (a zero span was done
+	 * above; a foreign span over GZC_SPAN_MAX is left to the reads). One
+	 * that leaves out whole spans at the end is caught only for our own
+	 * files (their trailer, or the stream's end): a foreign index is
+	 * trusted that far, as FORMAT.md says. */
 	uint32_t last = idx->nspans - 1;
-	if (rc == 0 && !trailer && idx->nspans && !(idx->spans[last].flags & GZC_SPAN_F_ZERO) &&
+	bool own_zlib = (idx->flags & GZC_IDX_F_ZLIB) && !(idx->flags & GZC_IDX_F_FOREIGN);
+	if (rc == 0 && !trailer && !own_zlib && idx->nspans && !(idx->spans[last].flags & GZC_SPAN_F_ZERO) &&
 	    gzc_index_span_len(idx, last) <= GZC_SPAN_MAX) {
 		size_t len = (size_t)gzc_index_span_len(idx, last);
 		free(buf);
@@ -452,8 +456,8 @@ static int check_loaded_index(struct gzc_reader *r)
 		else if ((rc = (int)decode_checked(r, last, buf, len, NULL)) > 0)
 			rc = 0;
 	}
-	if (rc == 0 && idx->nspans && (idx->flags & GZC_IDX_F_ZLIB) && !(idx->flags & GZC_IDX_F_FOREIGN))
-		rc = check_stream_end(r);
+	if (rc == 0 && idx->nspans && own_zlib)
+		rc = check_stream_end(r); /* (which also shows the last span's length true) */
 	free(buf);
 	free(tmpl);
 	free(cur);
