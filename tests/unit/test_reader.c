@@ -407,6 +407,19 @@ Test(reader, loaded_index_zero_spans_are_checked)
 	free(data);
 }
 
+/* Our own file of make_data()'s bytes, in path; its writer's index in
+ * *ret_idx, to be saved at ipath (the reader's index_path in *ro). */
+static unsigned char *own_file(enum gzc_container container, const char *name, size_t *len,
+			       struct gzc_index **ret_idx, char path[128], char ipath[160], struct gzc_reader_opts *ro)
+{
+	unsigned char *data = make_data(len);
+	struct gzc_writer_opts o = { .span = SPAN, .container = container };
+	close(th_compress(dir, name, data, *len, &o, 0, ret_idx, path));
+	snprintf(ipath, 160, "%s.gzx", path);
+	*ro = (struct gzc_reader_opts){ .index_dirfd = AT_FDCWD, .index_path = ipath };
+	return data;
+}
+
 /* An index file is as untrusted as the store: one with a valid CRC that
  * says our file holds more (or fewer) bytes than it does is not used (a
  * gzip file's trailer says so, a zlib file's last span does), so st_size
@@ -414,13 +427,10 @@ Test(reader, loaded_index_zero_spans_are_checked)
 static void check_index_size_lie(enum gzc_container container, const char *name)
 {
 	size_t len;
-	unsigned char *data = make_data(&len);
 	char path[128], ipath[160];
-	struct gzc_writer_opts o = { .span = SPAN, .container = container };
 	struct gzc_index *idx = NULL;
-	close(th_compress(dir, name, data, len, &o, 0, &idx, path));
-	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
-	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+	struct gzc_reader_opts ro;
+	unsigned char *data = own_file(container, name, &len, &idx, path, ipath, &ro);
 	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
 	struct gzc_reader *r = th_reader(path, &ro);
 	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED, "a true index was not used");
@@ -450,13 +460,10 @@ static void check_index_without_last_span(enum gzc_container container, const ch
 					  size_t nlies)
 {
 	size_t len;
-	unsigned char *data = make_data(&len);
 	char path[128], ipath[160];
-	struct gzc_writer_opts o = { .span = SPAN, .container = container };
 	struct gzc_index *idx = NULL;
-	close(th_compress(dir, name, data, len, &o, 0, &idx, path));
-	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
-	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+	struct gzc_reader_opts ro;
+	unsigned char *data = own_file(container, name, &len, &idx, path, ipath, &ro);
 	cr_assert_gt(idx->nspans, 2);
 	for (size_t k = 0; k < nlies; k++) {
 		/* without its last span (and that span's segment CRCs), the index
