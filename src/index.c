@@ -8,16 +8,14 @@
 #include "index.h"
 #include "engine.h"
 #include "io.h"
+#include "tmpfile.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -368,27 +366,18 @@ int gzc_index_save(const struct gzc_index *idx, int dirfd, const char *path)
 	if (r < 0)
 		return r;
 	/* a name of its own: another thread of this process may be saving the
-	 * same index, and one left by a crash (a pid comes back after a boot)
-	 * must not block every later save */
-	static uint32_t counter;
-	for (int tries = 0; fd < 0 && tries < 100; tries++) {
-		uint32_t rnd = 0;
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
-			rnd = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 2654435761u ^ (uint32_t)time(NULL);
-		free(tmp);
-		if (asprintf(&tmp, "%s.tmp.%08" PRIx32, path, rnd) < 0) {
-			tmp = NULL;
-			r = -ENOMEM;
-			goto out;
-		}
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST) {
-			r = -errno;
-			goto out;
-		}
+	 * same index */
+	char *prefix;
+	size_t cap = strlen(path) + 16; /* ".tmp.", 8 hex digits, NUL */
+	if (asprintf(&prefix, "%s.tmp.", path) < 0) {
+		r = -ENOMEM;
+		goto out;
 	}
+	tmp = malloc(cap);
+	fd = tmp ? gzc_tmpfile_create_random(dirfd, prefix, 0600, tmp, cap) : -ENOMEM;
+	free(prefix);
 	if (fd < 0) {
-		r = -EEXIST;
+		r = fd;
 		goto out;
 	}
 	r = gzc_write_all(fd, buf, len);

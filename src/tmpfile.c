@@ -5,12 +5,36 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+int gzc_tmpfile_create_random(int dirfd, const char *prefix, mode_t mode, char *ret_name, size_t cap)
+{
+	/* random, so that another thread's file, or one a crash left (a pid
+	 * comes back after a boot), never blocks the name for good */
+	static uint32_t counter;
+	for (int tries = 0; tries < 100; tries++) {
+		uint32_t rnd;
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+			rnd = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 2654435761u ^ (uint32_t)time(NULL) ^
+			      (uint32_t)getpid();
+		if ((size_t)snprintf(ret_name, cap, "%s%08" PRIx32, prefix, rnd) >= cap)
+			return -ENAMETOOLONG;
+		int fd = openat(dirfd, ret_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
 
 int gzc_tmpfile_open(int dirfd, mode_t mode, struct gzc_tmpfile *ret)
 {
@@ -21,15 +45,11 @@ int gzc_tmpfile_open(int dirfd, mode_t mode, struct gzc_tmpfile *ret)
 		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
 			return -errno;
 		/* no O_TMPFILE here: a hidden, random, exclusive name */
-		unsigned seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)&t;
-		for (int tries = 0; tries < 100 && t.fd < 0; tries++) {
-			snprintf(t.name, sizeof(t.name), GZC_TMP_PREFIX "%d.%08x", (int)getpid(), (unsigned)rand_r(&seed));
-			t.fd = openat(dirfd, t.name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-			if (t.fd < 0 && errno != EEXIST)
-				return -errno;
-		}
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), GZC_TMP_PREFIX "%d.", (int)getpid());
+		t.fd = gzc_tmpfile_create_random(dirfd, prefix, mode, t.name, sizeof(t.name));
 		if (t.fd < 0)
-			return -EEXIST;
+			return t.fd;
 	}
 	*ret = t;
 	return 0;

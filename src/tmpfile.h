@@ -24,6 +24,14 @@ struct gzc_tmpfile {
 	char name[64];     /* temporary name, "" when the file is unnamed (O_TMPFILE) */
 };
 
+/* Creates a new empty file named prefix followed by 8 random hex digits
+ * (relative to dirfd; a symlink there is not followed), exclusively, with
+ * mode; its name goes to ret_name (cap bytes). Returns the fd, open O_RDWR
+ * (the caller owns it). Errors: -ENAMETOOLONG (the name does not fit
+ * cap), -EEXIST (no free name in 100 tries), -errno of open. */
+GZC_MUST_CHECK int gzc_tmpfile_create_random(int dirfd, const char *prefix, mode_t mode, char *ret_name,
+					     size_t cap);
+
 /* Creates a new empty file in dirfd with mode. Errors: -errno of open. */
 GZC_MUST_CHECK int gzc_tmpfile_open(int dirfd, mode_t mode, struct gzc_tmpfile *ret);
 
