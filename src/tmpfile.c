@@ -15,17 +15,23 @@
 #include <time.h>
 #include <unistd.h>
 
+/* 32 random bits for a temporary name: random, so that another thread's
+ * file, or one a crash left (a pid comes back after a boot), never blocks
+ * the name for good */
+static uint32_t random32(void)
+{
+	static uint32_t counter;
+	uint32_t rnd;
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		rnd = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 2654435761u ^ (uint32_t)time(NULL) ^
+		      (uint32_t)getpid();
+	return rnd;
+}
+
 int gzc_tmpfile_create_random(int dirfd, const char *prefix, mode_t mode, char *ret_name, size_t cap)
 {
-	/* random, so that another thread's file, or one a crash left (a pid
-	 * comes back after a boot), never blocks the name for good */
-	static uint32_t counter;
 	for (int tries = 0; tries < 100; tries++) {
-		uint32_t rnd;
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
-			rnd = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 2654435761u ^ (uint32_t)time(NULL) ^
-			      (uint32_t)getpid();
-		if ((size_t)snprintf(ret_name, cap, "%s%08" PRIx32, prefix, rnd) >= cap)
+		if ((size_t)snprintf(ret_name, cap, "%s%08" PRIx32, prefix, random32()) >= cap)
 			return -ENAMETOOLONG;
 		int fd = openat(dirfd, ret_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd >= 0)
@@ -108,11 +114,10 @@ int gzc_tmpfile_replace(struct gzc_tmpfile *t, const char *name)
 		return -errno;
 	if (!t->name[0]) {
 		/* an unnamed file cannot be renamed: give it a hidden name first */
-		unsigned seed = (unsigned)getpid() ^ (unsigned)t->fd;
 		char tmp[sizeof(t->name)];
 		int r = -EEXIST;
 		for (int tries = 0; tries < 100 && r == -EEXIST; tries++) {
-			snprintf(tmp, sizeof(tmp), GZC_TMP_PREFIX "%d.%08x", (int)getpid(), (unsigned)rand_r(&seed));
+			snprintf(tmp, sizeof(tmp), GZC_TMP_PREFIX "%d.%08" PRIx32, (int)getpid(), random32());
 			r = link_unnamed(t, tmp);
 		}
 		if (r < 0)
