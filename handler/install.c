@@ -436,6 +436,7 @@ int cmd_uninstall(int argc, char **argv)
 		if (r < 0 && r != -ENOENT)
 			cli_error("cannot restore %s: %s", PIPE_LIMIT_FILE, strerror(-r));
 		forget(statefd, oldfd);
+		rmdir(state_dir()); /* ours alone, now empty (it stays if something else is in it) */
 		printf("restored: %s\n", prev);
 		if (!o.persist && access(sysctl_file(), F_OK) == 0)
 			cli_error("note: %s still installs gzcoredump at boot (uninstall --persist removes it)",
