@@ -176,7 +176,10 @@ install: all
 	if [ -f packaging/gzcoredump.conf ]; then install -d $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples && \
 	   install -m 0644 packaging/gzcoredump.conf $(DESTDIR)$(PREFIX)/share/doc/gzcore/examples/; fi
 
+# Uninstalling from the running system (no DESTDIR) first gives the kernel
+# its core_pattern back if this gzcoredump installed itself there.
 uninstall:
+	if [ -z "$(DESTDIR)" ]; then sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/remove-hook.sh.in | sh -s remove; fi
 	rm -f $(DESTDIR)$(SBINDIR)/gzcoredump $(DESTDIR)$(BINDIR)/gzcorefs
 	rm -f $(MAN_FILES) $(DESTDIR)$(UNITDIR)/gzcorefs.service
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/gzcore
@@ -186,9 +189,11 @@ uninstall:
 # dpkg-shlibdeps wants a debian/control), binaries stripped as dh_strip
 # does, man pages and docs gzipped as Debian policy asks; Depends from
 # dpkg-shlibdeps plus fuse3 (the unit's fusermount3, fstab's mount.fuse3),
-# gdb recommended (debug). No maintainer scripts, no conffiles: installing
-# it changes no core_pattern and enables no unit (`gzcoredump install
-# --persist` and `systemctl enable gzcorefs` stay explicit).
+# gdb recommended (debug). No conffiles, and installing it changes no
+# core_pattern and enables no unit (`gzcoredump install --persist` and
+# `systemctl enable gzcorefs` stay explicit); removing it gives a
+# core_pattern it installed back (prerm: packaging/remove-hook.sh.in) and
+# purging drops its state (postrm).
 DEB_ARCH        = $(shell dpkg --print-architecture)
 DEB_DIR        := $(BUILD)/deb
 DEB_ROOT       := $(DEB_DIR)/debian/gzcore
@@ -201,6 +206,9 @@ deb: all
 	strip --remove-section=.comment --remove-section=.note $(DEB_ROOT)/usr/sbin/gzcoredump $(DEB_ROOT)/usr/bin/gzcorefs
 	gzip -9n $(DEB_ROOT)/usr/share/man/man*/* $(DEB_ROOT)/usr/share/doc/gzcore/*.md
 	install -d -m 0755 $(DEB_ROOT)/DEBIAN
+	sed 's|@SBINDIR@|/usr/sbin|g' packaging/remove-hook.sh.in > $(DEB_ROOT)/DEBIAN/prerm
+	install -m 0755 packaging/deb/postinst packaging/deb/postrm $(DEB_ROOT)/DEBIAN/
+	chmod 0755 $(DEB_ROOT)/DEBIAN/prerm
 	: > $(DEB_DIR)/debian/control
 	cd $(DEB_DIR) && dpkg-shlibdeps -O debian/gzcore/usr/sbin/gzcoredump debian/gzcore/usr/bin/gzcorefs \
 	  | sed -n 's/^shlibs:Depends=//p' > shlibs

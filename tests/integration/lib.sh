@@ -45,3 +45,24 @@ mount_store() {
 	done
 	cat "$TMP/gzcorefs.log"; fail "mount of $mnt did not come up"
 }
+
+# use_make: defines mk, which runs make on this variant's build directory
+# ($BUILD) with the variables that built it, so nothing is rebuilt; fails
+# if $BUILD is not up to date, and (at exit, restoring the stamp) if those
+# variables would change the build's flags.
+use_make() {
+	# BUILD on make's command line keeps the Makefile from adding -san/-ENGINE
+	# to it again; SAN and ENGINE give the flags that built it.
+	_variant=(BUILD="$BUILD")
+	case "$(basename "$BUILD")" in *-san|*-san-*) _variant+=(SAN=1);; esac
+	case "$(basename "$BUILD")" in *-zlib) _variant+=(ENGINE=zlib);; *-isal) _variant+=(ENGINE=isal);; esac
+	_stamp=$BUILD/.flags
+	[ -f "$_stamp" ] || fail "no $_stamp: $BUILD was not built by this Makefile"
+	cp -p "$_stamp" "$TMP/flags"
+	at_exit "cmp -s '$TMP/flags' '$_stamp' || cp -p '$TMP/flags' '$_stamp'"
+	local rc=0
+	mk -q all || rc=$?
+	cmp -s "$TMP/flags" "$_stamp" || fail "make ${_variant[*]} would build $BUILD with other flags than it was built with"
+	[ $rc = 0 ] || fail "$BUILD is not up to date with the sources: run make ${_variant[*]} first"
+}
+mk() { make -s --no-print-directory -C "$TOP" "${_variant[@]}" "$@"; }

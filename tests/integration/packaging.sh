@@ -17,8 +17,9 @@
 #    gzipped man pages and the unit, all root's, nothing in /etc; whose
 #    control has the right Package, Version and Architecture, Depends naming
 #    the package of every library the binaries need plus fuse3, gdb
-#    recommended, and no maintainer script or conffile; whose md5sums hold;
-#    and whose gzcoredump runs --version.
+#    recommended, no conffile, and maintainer scripts that parse, the
+#    prerm aimed at /usr/sbin/gzcoredump (kernel_package.sh runs them for
+#    real); whose md5sums hold; and whose gzcoredump runs --version.
 # make runs on this variant's build directory ($BUILD) with the variables
 # that built it, so nothing is rebuilt; it fails (restoring the stamp) if
 # those would change the build's flags.
@@ -26,19 +27,7 @@
 for t in make groff dpkg-deb dpkg-shlibdeps readelf ldd; do need "$t"; done
 [ -x "$GZCOREDUMP" ] && [ -x "$GZCOREFS" ] || fail "$GZCOREDUMP and $GZCOREFS are not built"
 
-# BUILD on make's command line keeps the Makefile from adding -san/-ENGINE
-# to it again; SAN and ENGINE give the flags that built it.
-variant=(BUILD="$BUILD")
-case "$(basename "$BUILD")" in *-san|*-san-*) variant+=(SAN=1);; esac
-case "$(basename "$BUILD")" in *-zlib) variant+=(ENGINE=zlib);; *-isal) variant+=(ENGINE=isal);; esac
-mk() { make -s --no-print-directory -C "$TOP" "${variant[@]}" "$@"; }
-stamp=$BUILD/.flags
-[ -f "$stamp" ] || fail "no $stamp: $BUILD was not built by this Makefile"
-cp -p "$stamp" "$TMP/flags"
-at_exit "cmp -s '$TMP/flags' '$stamp' || cp -p '$TMP/flags' '$stamp'"
-mk -q all; rc=$?
-cmp -s "$TMP/flags" "$stamp" || fail "make ${variant[*]} would build $BUILD with other flags than it was built with"
-[ $rc = 0 ] || fail "$BUILD is not up to date with the sources: run make ${variant[*]} first"
+use_make
 git_before=$(git -C "$TOP" status --porcelain 2>/dev/null)
 
 version=$("$GZCOREDUMP" --version) || fail "gzcoredump --version"
@@ -221,7 +210,13 @@ for b in "$GZCOREDUMP" "$GZCOREFS"; do
 	done
 done
 ctrl=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t | sed 's|^\./||' | grep . | LC_ALL=C sort | tr '\n' ' ')
-[ "$ctrl" = "control md5sums " ] || fail "the package's control archive holds $ctrl(no maintainer scripts, no conffiles wanted)"
+[ "$ctrl" = "control md5sums postinst postrm prerm " ] ||
+	fail "the package's control archive holds $ctrl(control, md5sums and the three scripts wanted, no conffiles)"
+for s in postinst postrm prerm; do
+	dpkg-deb --ctrl-tarfile "$deb" | tar -tv "./$s" | grep -q '^-rwxr-xr-x root/root ' || fail "the package's $s is not root's 0755"
+	dpkg-deb -I "$deb" "$s" | sh -n || fail "the package's $s does not parse"
+done
+dpkg-deb -I "$deb" prerm | grep -q '^gzcoredump=/usr/sbin/gzcoredump$' || fail "the prerm does not name /usr/sbin/gzcoredump"
 dpkg-deb -x "$deb" "$TMP/x" || fail "dpkg-deb -x"
 (cd "$TMP/x" && dpkg-deb -I "$deb" md5sums | md5sum -c --quiet) ||
 	fail "the package's md5sums do not hold"
@@ -235,5 +230,5 @@ grep -qx 'ExecStart=/usr/bin/gzcorefs /var/core /mnt/cores -f -o allow_other' "$
 ok "make deb: $(basename "$deb"), Depends: $depends"
 
 [ "$(git -C "$TOP" status --porcelain 2>/dev/null)" = "$git_before" ] || fail "the tests changed the source tree: $(git -C "$TOP" status --porcelain)"
-cmp -s "$TMP/flags" "$stamp" || fail "$stamp changed"
+cmp -s "$TMP/flags" "$_stamp" || fail "$_stamp changed"
 ok "the source tree and $BUILD's flags are as they were"
