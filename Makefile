@@ -112,6 +112,11 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)
 
+# the one helper that is a FUSE file system (a passthrough for tests)
+$(BUILD)/tests/helpers/passfs: tests/helpers/passfs.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(FUSE_CFLAGS) -o $@ $< $(FUSE_LIBS) $(LDFLAGS)
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(LIBA) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBA) $(LIB_LIBS) $(LDFLAGS)

@@ -517,6 +517,17 @@ int cmd_info(int argc, char **argv)
 	printf("Truncated:   %s%s%s\n", m->truncated ? "yes" : "no", m->truncated ? ": " : "",
 	       m->truncated ? cli_printable_or(m->truncated_reason, "", b[0], sizeof(b[0])) : "");
 	printf("Access:      %s\n", cli_printable_or(m->access_reason, "?", b[0], sizeof(b[0])));
+	for (size_t k = 0; k < m->nmodules; k++) {
+		const struct gzc_module *mod = &m->modules[k];
+		printf("%s%s", k ? "             " : "Modules:     ", cli_printable_or(mod->path, "?", b[0], sizeof(b[0])));
+		if (mod->build_id)
+			printf(", build-id %s", cli_printable_or(mod->build_id, "", b[0], sizeof(b[0])));
+		if (mod->package_json)
+			printf(", package %s", cli_printable_or(mod->package_json, "", b[0], sizeof(b[0])));
+		if (mod->error)
+			printf(" (%s)", cli_printable_or(mod->error, "", b[0], sizeof(b[0])));
+		putchar('\n');
+	}
 	status = 0;
 out:
 	gzc_store_list_free(e, n);

@@ -185,6 +185,17 @@ static void gather_identity(struct capture *c)
 	int r = -ENOENT;
 
 	if (c->procfd >= 0) {
+		/* on FUSE or a network file system, even a stat could wait for a
+		 * server that may be the crashed process itself, stopped until we
+		 * are done: the device, from statx without asking the file
+		 * system, must not be one of those */
+		struct statx sx;
+		r = statx(c->procfd, "exe", AT_STATX_DONT_SYNC, STATX_TYPE, &sx) < 0 ? -errno
+		    : gzc_proc_dev_may_hang(c->procfd, sx.stx_dev_major, sx.stx_dev_minor);
+		if (r > 0)
+			r = -EDEADLK;
+	}
+	if (c->procfd >= 0 && r == 0) {
 		/* the exe magic link must be followed: it is the kernel's, not a
 		 * path the process controls, and names the mapped executable */
 		int fd = openat(c->procfd, "exe", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -196,7 +207,10 @@ static void gather_identity(struct capture *c)
 		if (fd >= 0)
 			close(fd);
 	}
-	if (r < 0)
+	if (r == -EDEADLK)
+		cli_error("pid %d: its executable is on FUSE or a network file system, whose server could wait for "
+			  "the dump (not read: no ELF identity), naming the core after its comm", (int)c->k.pid);
+	else if (r < 0)
 		cli_error("pid %d: no ELF identity (%s), naming the core after its comm", (int)c->k.pid, strerror(-r));
 	else if (id->note_err)
 		cli_error("pid %d: malformed or oversized ELF notes (%s), used what was valid", (int)c->k.pid,
@@ -219,6 +233,23 @@ static void gather_identity(struct capture *c)
 		}
 	}
 	gzc_elfid_free(id);
+}
+
+/* How long reading the modules' identities may hold the dump up, in all */
+#define MODULES_BUDGET_MS 1000
+
+/* The ELF files the process had mapped, with their builds: from the maps
+ * snapshot, each read through map_files. */
+static void gather_modules(struct capture *c)
+{
+	struct gzc_meta *m = &c->m;
+	if (c->procfd < 0 || !m->maps)
+		return;
+	if (gzc_modules_from_maps(m->maps, strlen(m->maps), &m->modules, &m->nmodules) < 0) {
+		cli_error("pid %d: out of memory listing its modules", (int)c->k.pid);
+		return;
+	}
+	gzc_modules_identify(c->procfd, m->modules, m->nmodules, MODULES_BUDGET_MS);
 }
 
 /* Bytes still waiting in the pipe? (after a cap: tells truncated from exact) */
@@ -628,6 +659,7 @@ int cmd_kernel(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
+	gather_modules(&c);
 	cap = c.k.rlimit_core;
 	if (c.cfg.max_core_size && c.cfg.max_core_size < cap) {
 		cap = c.cfg.max_core_size;

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "retention.h"
 #include "procinfo.h"
+#include "modules.h"
 #include "store.h"
 #include "skiplog.h"
 #include "pattern.h"

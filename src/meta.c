@@ -73,6 +73,17 @@ static const struct field fields[] = {
 	FLD("snapshots", "fds", F_STR, fds),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+/* the members of each "modules" entry, by the same rules */
+#define MFLD(key, type, member) { NULL, key, type, offsetof(struct gzc_module, member) }
+static const struct field module_fields[] = {
+	MFLD("path", F_STR, path),
+	MFLD("start", F_U64, start),
+	MFLD("end", F_U64, end),
+	MFLD("build_id", F_STR, build_id),
+	MFLD("package", F_JSON, package_json),
+	MFLD("error", F_STR, error),
+};
+#define NMODULE_FIELDS (sizeof(module_fields) / sizeof(module_fields[0]))
 static const char *const sections[] = { "process", "machine", "identity", "file", "access", "snapshots" };
 
 #define AT(m, f, T) ((T *)((char *)(m) + (f)->off))
@@ -93,6 +104,7 @@ void gzc_meta_clear(struct gzc_meta *m)
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (fields[i].type == F_STR || fields[i].type == F_JSON)
 			free(*AT(m, &fields[i], char *));
+	gzc_modules_free(m->modules, m->nmodules);
 	gzc_meta_init(m);
 }
 
@@ -136,6 +148,71 @@ int gzc_meta_from_coreinfo(struct gzc_meta *m, const struct gzc_coreinfo *info)
 	return 0;
 }
 
+/* The JSON value of field f of the struct at base; *ret NULL (and 0) when
+ * the field is absent. Errors: -ENOMEM. */
+static int value_of(const struct field *f, const void *base, json_object **ret)
+{
+	json_object *v = NULL;
+	switch (f->type) {
+	case F_I64: v = json_object_new_int64(*CAT(base, f, int64_t)); break;
+	case F_U64: v = json_object_new_uint64(*CAT(base, f, uint64_t)); break;
+	case F_U32: v = json_object_new_int64(*CAT(base, f, uint32_t)); break;
+	case F_BOOL: v = json_object_new_boolean(*CAT(base, f, int)); break;
+	case F_STR:
+		if (!*CAT(base, f, char *)) {
+			*ret = NULL;
+			return 0;
+		}
+		v = json_object_new_string(*CAT(base, f, char *));
+		break;
+	case F_JSON:
+		if (!*CAT(base, f, char *)) {
+			*ret = NULL;
+			return 0;
+		}
+		v = json_tokener_parse(*CAT(base, f, char *));
+		if (!v) /* not JSON after all: keep it as text */
+			v = json_object_new_string(*CAT(base, f, char *));
+		break;
+	}
+	*ret = v;
+	return v ? 0 : -ENOMEM;
+}
+
+static int add_value(json_object *parent, const struct field *f, const void *base)
+{
+	json_object *v;
+	if (value_of(f, base, &v) < 0)
+		return -ENOMEM;
+	if (v && json_object_object_add(parent, f->key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_modules(json_object *root, const struct gzc_meta *m)
+{
+	if (!m->nmodules)
+		return 0;
+	json_object *arr = json_object_new_array_ext((int)m->nmodules);
+	if (!arr || json_object_object_add(root, "modules", arr) < 0) {
+		json_object_put(arr);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->nmodules; i++) {
+		json_object *o = json_object_new_object();
+		if (!o || json_object_array_add(arr, o) < 0) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+		for (size_t k = 0; k < NMODULE_FIELDS; k++)
+			if (add_value(o, &module_fields[k], &m->modules[i]) < 0)
+				return -ENOMEM;
+	}
+	return 0;
+}
+
 int gzc_meta_to_json(const struct gzc_meta *m, char **ret)
 {
 	json_object *root = json_object_new_object(), *sec[6] = { 0 };
@@ -151,30 +228,13 @@ int gzc_meta_to_json(const struct gzc_meta *m, char **ret)
 			goto out;
 	}
 	for (size_t i = 0; i < NFIELDS; i++) {
-		const struct field *f = &fields[i];
-		json_object *v = NULL, *parent = NULL;
-		json_object_object_get_ex(root, f->section, &parent);
-		switch (f->type) {
-		case F_I64: v = json_object_new_int64(*CAT(m, f, int64_t)); break;
-		case F_U64: v = json_object_new_uint64(*CAT(m, f, uint64_t)); break;
-		case F_U32: v = json_object_new_int64(*CAT(m, f, uint32_t)); break;
-		case F_BOOL: v = json_object_new_boolean(*CAT(m, f, int)); break;
-		case F_STR:
-			if (!*CAT(m, f, char *))
-				continue;
-			v = json_object_new_string(*CAT(m, f, char *));
-			break;
-		case F_JSON:
-			if (!*CAT(m, f, char *))
-				continue;
-			v = json_tokener_parse(*CAT(m, f, char *));
-			if (!v) /* not JSON after all: keep it as text */
-				v = json_object_new_string(*CAT(m, f, char *));
-			break;
-		}
-		if (!v || json_object_object_add(parent, f->key, v) < 0)
+		json_object *parent = NULL;
+		json_object_object_get_ex(root, fields[i].section, &parent);
+		if (add_value(parent, &fields[i], m) < 0)
 			goto out;
 	}
+	if (add_modules(root, m) < 0)
+		goto out;
 	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text || !(*ret = strdup(text)))
 		goto out;
@@ -184,7 +244,7 @@ out:
 	return r;
 }
 
-static int take(const struct field *f, json_object *v, struct gzc_meta *m)
+static int take(const struct field *f, json_object *v, void *m)
 {
 	enum json_type t = json_object_get_type(v);
 	if (t == json_type_null)
@@ -222,6 +282,36 @@ static int take(const struct field *f, json_object *v, struct gzc_meta *m)
 		return gzc_meta_set(AT(m, f, char *), json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	}
 	return -EBADMSG;
+}
+
+/* The "modules" array, if any: an array of at most GZC_MODULES_MAX objects
+ * whose members have the types module_fields gives. Errors: -EBADMSG,
+ * -ENOMEM. */
+static int take_modules(json_object *root, struct gzc_meta *m)
+{
+	json_object *arr;
+	if (!json_object_object_get_ex(root, "modules", &arr) || json_object_is_type(arr, json_type_null))
+		return 0;
+	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > GZC_MODULES_MAX)
+		return -EBADMSG;
+	size_t n = json_object_array_length(arr);
+	if (!n)
+		return 0;
+	if (!(m->modules = calloc(n, sizeof(*m->modules))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *v;
+		if (!json_object_is_type(o, json_type_object))
+			return -EBADMSG;
+		m->nmodules = i + 1; /* freed by gzc_meta_clear from here on */
+		for (size_t k = 0; k < NMODULE_FIELDS; k++) {
+			int r;
+			if (json_object_object_get_ex(o, module_fields[k].key, &v) &&
+			    (r = take(&module_fields[k], v, &m->modules[i])) < 0)
+				return r;
+		}
+	}
+	return 0;
 }
 
 int gzc_meta_parse(const char *text, size_t len, struct gzc_meta *ret)
@@ -262,7 +352,8 @@ int gzc_meta_parse(const char *text, size_t len, struct gzc_meta *ret)
 		if ((r = take(&fields[i], v, &m)) < 0)
 			goto out;
 	}
-	r = 0;
+	if ((r = take_modules(root, &m)) < 0)
+		goto out;
 	*ret = m;
 out:
 	if (r < 0)

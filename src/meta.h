@@ -17,7 +17,9 @@
  *   "file":     { "name", "index", "format" ("gzip"|"zlib"), "size",
  *                 "compressed_size", "span", "truncated", "truncated_reason" },
  *   "access":   { "owner_uid", "user_readable", "reason" },
- *   "snapshots":{ "status", "maps", "limits", "fds" }   (strings)
+ *   "snapshots":{ "status", "maps", "limits", "fds" },  (strings)
+ *   "modules":  [ { "path", "start", "end", "build_id", "package" (object),
+ *                   "error" }, ... ]  (at most GZC_MODULES_MAX; modules.h)
  * }
  * Unknown keys are ignored; missing optional keys read as 0 / NULL.
  */
@@ -26,6 +28,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "modules.h"
 
 #ifndef GZC_MUST_CHECK
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
@@ -63,6 +67,9 @@ struct gzc_meta {
 	char *access_reason;
 	/* snapshots */
 	char *status, *maps, *limits, *fds;
+	/* the mapped ELF files (owned: freed by gzc_meta_clear) */
+	struct gzc_module *modules;
+	size_t nmodules;
 };
 
 /* Initialises every field to "absent" (pid etc. -1, strings NULL). */

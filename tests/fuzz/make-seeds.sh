@@ -13,7 +13,7 @@ t=$(mktemp -d)
 sp=
 trap '[ -n "$sp" ] && kill "$sp" 2>/dev/null; rm -rf "$t"' EXIT
 rm -rf "$out"
-mkdir -p "$out"/{foreign,damage,index,meta,config,elf,store,view}
+mkdir -p "$out"/{foreign,damage,index,meta,config,elf,store,view,maps}
 
 # text of about 90 KB: more than one 64 KiB span
 cat README.md docs/FORMAT.md >"$t/text"
@@ -97,4 +97,14 @@ mkdir -p "$t/store"
 printf 'store = %s\n' "$t/store" >"$t/conf"
 "$BUILD/gzcoredump" --kernel -C "$t/conf" -F "$sp" "$sp" 0 0 11 "$(date +%s)" 99999999999 1 seedhost sleep <"$t/core.$sp"
 cp "$(ls "$t"/store/*/*.json | head -1)" "$out/meta/sidecar.json"
+# maps: a real process's (python3 with a few libraries loaded), and lines
+# at the edges of the format (a path with a space, a deleted file, the vdso,
+# a last line cut short)
+python3 -c "import ssl, json; print(open('/proc/self/maps').read(), end='')" >"$out/maps/python3"
+printf '%s\n' \
+	"55d0c0000000-55d0c0001000 r--p 00000000 fd:01 1234                       /usr/bin/my app" \
+	"55d0c0001000-55d0c0002000 r-xp 00001000 fd:01 1234                       /usr/bin/my app" \
+	"7f0000700000-7f0000701000 r-xp 00000000 00:1e 99                         /tmp/libgone.so (deleted)" \
+	"7ffd00100000-7ffd00102000 r-xp 00000000 00:00 0                          [vdso]" >"$out/maps/edges"
+printf '7f0000c00000-7f0000c01000 r-xp 00000000 fd:01 104                        /lib/cut' >>"$out/maps/edges"
 ls -R "$out" | head -40

@@ -10,8 +10,16 @@ need gdb; need objcopy; need cc
 # a package-noted build of crash_segv (linker flag, else objcopy the note in)
 PKG='{"type":"deb","name":"gzc-demo","version":"1.2.3"}'
 src="$TOP/tests/helpers/crash_segv.c"
-if ! cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" -Wl,--package-metadata="$PKG" 2>/dev/null; then
-	cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" || fail "cannot build pkgapp"
+# pkgapp loads a shared library of its own build (build-id, package note):
+# the sidecar lists it among the process's modules
+LIBPKG='{"type":"deb","name":"gzc-lib","version":"0.9"}'
+printf 'int gzc_lib_answer(void) { return 42; }\n' > "$TMP/lib.c"
+libpkg=1
+cc -shared -fPIC -o "$TMP/libgzcpkg.so" "$TMP/lib.c" -Wl,--build-id=0x00c0ffee00c0ffee -Wl,--package-metadata="$LIBPKG" 2>/dev/null ||
+	{ libpkg=; cc -shared -fPIC -o "$TMP/libgzcpkg.so" "$TMP/lib.c" -Wl,--build-id=0x00c0ffee00c0ffee || fail "cannot build libgzcpkg.so"; }
+uselib=(-L"$TMP" -Wl,--no-as-needed -lgzcpkg -Wl,-rpath,"$TMP")
+if ! cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" "${uselib[@]}" -Wl,--package-metadata="$PKG" 2>/dev/null; then
+	cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" "${uselib[@]}" || fail "cannot build pkgapp"
 	python3 - "$PKG" "$TMP/note.bin" <<'PY'
 import struct, sys
 desc = sys.argv[1].encode() + b"\0"
@@ -88,6 +96,18 @@ j=$(check_core "$TMP/pkgapp" pkgapp crash_segv_here 11)
 [ "$(meta "$j" "d['identity']['package']['name']")" = gzc-demo ] || fail "pkgapp package json"
 [ "$(meta "$j" "d['identity']['section']")" = "123e4567-e89b-12d3-a456-426614174000" ] || fail "pkgapp .uuid section"
 ok "package note: group gzc-demo-1.2.3, build-id, .uuid kept"
+# its modules: the executable, its own library and libc, each with its build
+mods=$(meta "$j" "'\\n'.join('%s %s %s' % (m['path'], m.get('build_id', '-'), json.dumps(m.get('package'), separators=(',', ':'))) for m in d['modules'])")
+bid=$(meta "$j" "d['identity']['build_id']")
+grep -qx ".*/pkgapp $bid .*" <<<"$mods" || fail "modules lack the executable with build-id $bid: $mods"
+grep -qx '.*/libgzcpkg\.so 00c0ffee00c0ffee .*' <<<"$mods" || fail "modules lack libgzcpkg.so with its build-id: $mods"
+[ -z "$libpkg" ] || grep -q '/libgzcpkg\.so .*"name":"gzc-lib","version":"0.9"' <<<"$mods" ||
+	fail "modules lack libgzcpkg.so's package note: $mods"
+grep -Eqx '.*/libc\.so\.6 [0-9a-f]{40} .*' <<<"$mods" || fail "modules lack libc with a build-id: $mods"
+[ "$(grep -c . <<<"$mods")" -le 6 ] || fail "more modules than the process mapped ELF files: $mods"
+"$GZCOREDUMP" info -S "$STORE" "$(meta "$j" "d['process']['pid']")" | grep -q '^ .*/libgzcpkg\.so, build-id 00c0ffee00c0ffee' ||
+	fail "info does not list libgzcpkg.so among the modules"
+ok "modules: the executable, libgzcpkg.so and libc with their build-ids and package notes"
 j=$(check_core "$TMP/uuidapp" uuidapp crash_abort_here 6)
 [ "$(basename "$(dirname "$j")")" = "uuidapp-4.5" ] || fail "uuidapp group $(dirname "$j")"
 ok ".uuid section names the app: uuidapp-4.5"

@@ -134,6 +134,71 @@ j=$(ls -t "$ST"/*/core.*.json | head -1)
 kill $spid 2>/dev/null
 ok "a /proc owner other than the kernel's %u/%g makes the core root-only"
 
+# 7b. a module on a FUSE file system is listed but never touched: its server
+# may be stopped (it may be the crashed process itself), and any stat, open
+# or read there would hang the handler and so the dump. Here a process maps
+# a file of a gzcorefs mount executable, and the gzcorefs daemon is stopped.
+# capture_stopped SERVER PID COMM DIR: stores a made-up core of PID (a live
+# process) in DIR through --kernel while the FUSE server SERVER is stopped;
+# fails if the handler fails or waits (60 s); prints the sidecar's path.
+capture_stopped() {
+	local rc
+	mkdir -m 700 "$4"
+	at_exit "kill -CONT $1 2>/dev/null"
+	kill -STOP "$1"
+	head -c 200000 /dev/urandom | timeout 60 "$GZCOREDUMP" --kernel -S "$4" "$2" "$2" 0 0 11 "$(date +%s)" \
+		18446744073709551615 1 host "$3"; rc=$?
+	kill -CONT "$1"
+	[ $rc = 0 ] || fail "--kernel for $3 while its FUSE server is stopped: exit $rc (124: it hung)"
+	ls "$4"/*/core.*.json
+}
+# modules SIDECAR: its modules as lines "PATH|ERROR" (None: read)
+modules() { meta "$1" "'\\n'.join('%s|%s' % (m['path'], m.get('error')) for m in d['modules'])"; }
+if [ -c /dev/fuse ]; then
+	mount_store "$STORE" "$TMP/mnt"
+	fusepid=$(pgrep -f -x -- "$GZCOREFS $STORE $TMP/mnt -f")
+	[ -n "$fusepid" ] || fail "no gzcorefs daemon found"
+	f=$(find "$TMP/mnt" -name 'core.*' ! -name '*.json' | head -1)
+	[ -n "$f" ] || fail "nothing in the mount"
+	python3 -c '
+import mmap, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+m = mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+print("mapped", flush=True)
+time.sleep(120)' "$f" > "$TMP/mapper.out" &
+	mpid=$!
+	at_exit "kill $mpid 2>/dev/null"
+	for _ in $(seq 1 100); do grep -q mapped "$TMP/mapper.out" && break; sleep 0.05; done
+	grep -q mapped "$TMP/mapper.out" || fail "the mapping process did not start"
+	j=$(capture_stopped "$fusepid" "$mpid" python3 "$TMP/fusemod")
+	mods=$(modules "$j")
+	grep -qx "$f|not read: on a FUSE or network file system" <<<"$mods" || fail "the FUSE module: $mods"
+	grep -q '/python3[^|]*|None$' <<<"$mods" || fail "python3 itself was not read: $mods"
+	kill $mpid 2>/dev/null
+	ok "a module on a stopped FUSE server is listed, not read (the handler does not hang)"
+
+	# the executable itself on a FUSE file system whose server is stopped
+	PASSFS=$HELPERS/passfs
+	[ -x "$PASSFS" ] || fail "$PASSFS is not built"
+	mkdir -p "$TMP/progs" "$TMP/pmnt"
+	cp "$(command -v sleep)" "$TMP/progs/fsleep"
+	"$PASSFS" "$TMP/progs" "$TMP/pmnt" > "$TMP/passfs.log" 2>&1 &
+	ppid_=$!
+	at_exit "kill -CONT $ppid_ 2>/dev/null; pkill -x fsleep; fusermount3 -u -z '$TMP/pmnt' 2>/dev/null; kill $ppid_ 2>/dev/null"
+	for _ in $(seq 1 100); do grep -qs " $TMP/pmnt fuse" /proc/mounts && break; sleep 0.05; done
+	grep -qs " $TMP/pmnt fuse" /proc/mounts || { cat "$TMP/passfs.log"; fail "passfs did not mount"; }
+	"$TMP/pmnt/fsleep" 120 &
+	fpid=$!
+	for _ in $(seq 1 100); do [ "$(cat /proc/$fpid/comm 2>/dev/null)" = fsleep ] && break; sleep 0.05; done
+	j=$(capture_stopped "$ppid_" "$fpid" fsleep "$TMP/fuseexe")
+	kill "$fpid" 2>/dev/null
+	[ "$(meta "$j" "d['identity']['source']")" = fallback ] || fail "identity of an unread executable: $(meta "$j" "d['identity']")"
+	mods=$(modules "$j")
+	grep -qx "$TMP/pmnt/fsleep|not read: on a FUSE or network file system" <<<"$mods" || fail "the FUSE executable: $mods"
+	grep -q '/libc\.so\.6|None$' <<<"$mods" || fail "libc was not read: $mods"
+	ok "an executable on a stopped FUSE server: not read, named after its comm, the handler does not hang"
+fi
+
 # 8. a dump the kernel stopped (the process killed or frozen meanwhile)
 # ends early: marked truncated however large its program header table (the
 # handler's head holds any table without PN_XNUM; with PN_XNUM the section

@@ -1,0 +1,319 @@
+/*
+ * test_modules.c — the mapped ELF files from a maps text, and their
+ * identities read through a (fake) /proc/<pid>/map_files.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fmt_helpers.h"
+#include "meta.h"
+#include "modules.h"
+
+static struct gzc_module *parse(const char *maps, size_t *n)
+{
+	struct gzc_module *m = NULL;
+	cr_assert_eq(gzc_modules_from_maps(maps, strlen(maps), &m, n), 0);
+	return m;
+}
+
+Test(modules, from_maps)
+{
+	const char *maps =
+		/* the executable: its first mapping is the one from offset 0 */
+		"55d0c0000000-55d0c0001000 r--p 00000000 fd:01 1234                       /usr/bin/my app\n"
+		"55d0c0001000-55d0c0002000 r-xp 00001000 fd:01 1234                       /usr/bin/my app\n"
+		"55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0                          [heap]\n"
+		/* a data file, never mapped executable: not a module */
+		"7f0000000000-7f0000100000 r--p 00000000 fd:01 77                         /usr/lib/locale/locale-archive\n"
+		"7f0000200000-7f0000228000 r--p 00000000 fd:01 88                         /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+		"7f0000228000-7f00003bd000 r-xp 00028000 fd:01 88                         /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+		/* the same file mapped again from offset 0: listed once */
+		"7f0000500000-7f0000501000 r--p 00000000 fd:01 88                         /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+		/* same inode number on another device: another file */
+		"7f0000600000-7f0000601000 r-xp 00000000 fd:02 88                         /opt/x/libother.so\n"
+		"7f0000700000-7f0000701000 r-xp 00000000 00:1e 99                         /tmp/libgone.so (deleted)\n"
+		/* malformed lines are skipped */
+		"7f0000800000-7f0000801000 r-xp 00000000 fd:01 100x                       /bad/inode-not-a-number\n"
+		"7f0000800000-7f0000801000 r-xp 00000000 fd:01 105\t/bad/tab\n"
+		"7f0000800000-7f0000801000 r-x 00000000 fd:01 106                        /bad/short-perms\n"
+		"7f0000900000-7f0000800000 r-xp 00000000 fd:01 101                        /bad/end-before-start\n"
+		"7f00009000000000000-7f0000a00000 r-xp 00000000 fd:01 102                 /bad/too-many-digits\n"
+		"7f0000a00000-7f0000a01000 r-xp 00000000 fd:01                            /bad/no-inode\n"
+		"7f0000b00000-7f0000b01000 r-xp 00000000 fd:01 103                        relative/path\n"
+		"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]\n"
+		"7ffd00100000-7ffd00102000 r-xp 00000000 00:00 0                          [vdso]\n"
+		/* a last line cut by a read bound is not a whole line */
+		"7f0000c00000-7f0000c01000 r-xp 00000000 fd:01 104                        /lib/cut";
+	size_t n;
+	struct gzc_module *m = parse(maps, &n);
+	cr_assert_eq(n, 4, "%zu modules", n);
+	cr_assert_str_eq(m[0].path, "/usr/bin/my app");
+	cr_assert_eq(m[0].start, 0x55d0c0000000ull);
+	cr_assert_eq(m[0].end, 0x55d0c0001000ull);
+	cr_assert_str_eq(m[1].path, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	cr_assert_eq(m[1].start, 0x7f0000200000ull);
+	cr_assert_str_eq(m[2].path, "/opt/x/libother.so");
+	cr_assert_str_eq(m[3].path, "/tmp/libgone.so (deleted)");
+	for (size_t i = 0; i < n; i++)
+		cr_assert(!m[i].build_id && !m[i].package_json && !m[i].error);
+	gzc_modules_free(m, n);
+
+	m = parse("", &n);
+	cr_assert_eq(n, 0);
+	cr_assert_null(m);
+	m = parse("garbage\n\n\xff\n", &n);
+	cr_assert_eq(n, 0);
+}
+
+Test(modules, at_most_max)
+{
+	size_t cap = (GZC_MODULES_MAX + 50) * 100, len = 0, n;
+	char *maps = malloc(cap);
+	cr_assert_not_null(maps);
+	for (unsigned i = 0; i < GZC_MODULES_MAX + 50; i++)
+		len += (size_t)snprintf(maps + len, cap - len, "%x000-%x800 r-xp 00000000 fd:01 %u /lib/l%u.so\n",
+					0x10000 + i, 0x10000 + i, 1000 + i, i);
+	struct gzc_module *m = NULL;
+	cr_assert_eq(gzc_modules_from_maps(maps, len, &m, &n), 0);
+	cr_assert_eq(n, GZC_MODULES_MAX);
+	cr_assert_str_eq(m[n - 1].path, "/lib/l1023.so");
+	gzc_modules_free(m, n);
+	free(maps);
+}
+
+/* A fake /proc/<pid> whose map_files holds name as file for the mapping
+ * start-end (a copy, a symlink or whatever make() puts there). */
+static char dir[64];
+
+static void setup(void)
+{
+	char p[128];
+	th_tmpdir(dir);
+	snprintf(p, sizeof(p), "%s/map_files", dir);
+	cr_assert_eq(mkdir(p, 0700), 0);
+	/* the process's mounts: devices 0:99 (FUSE) and 0:100 (NFS) may hang */
+	snprintf(p, sizeof(p), "%s/mountinfo", dir);
+	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fputs("22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+	      "40 22 0:99 / /mnt/fuse rw,nosuid,nodev,relatime shared:20 master:3 - fuse.sshfs me@h:/ rw\n"
+	      "41 22 0:100 / /mnt/nfs rw - nfs4 h:/x rw\n"
+	      "42 22 0:101 / /mnt/bad rw shared:2\n"            /* no separator: ignored */
+	      "43 22 0:1x2 / /mnt/bad2 rw - fuse x rw\n"        /* bad device: ignored */
+	      "44 22 0:103 / /mnt/tmp rw - tmpfs tmpfs rw\n"
+	      "45 22 0:104 / /mnt/cut rw - fuse",                 /* no newline: cut */
+	      f);
+	fclose(f);
+}
+
+static void teardown(void) { th_rmdir(dir); }
+
+static const char *entry(uint64_t start)
+{
+	static char p[128];
+	snprintf(p, sizeof(p), "%s/map_files/%llx-%llx", dir, (unsigned long long)start,
+		 (unsigned long long)start + 0x1000);
+	return p;
+}
+
+static struct gzc_module module(uint64_t start, const char *path)
+{
+	struct gzc_module m = { .start = start, .end = start + 0x1000, .dev_major = 253, .dev_minor = 1,
+				.path = strdup(path) };
+	cr_assert_not_null(m.path);
+	return m;
+}
+
+static void must_sh(const char *cmd)
+{
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+TestSuite(modules_identify, .init = setup, .fini = teardown);
+
+Test(modules_identify, through_map_files)
+{
+	char cmd[512];
+	/* an ELF file with a package note and a build-id, built here */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && printf 'int f(void){return 1;}\\n' > l.c && gcc -shared -fPIC -o map_files/%llx-%llx l.c "
+		 "-Wl,--build-id=0xdeadbeef0011 -Xlinker '--package-metadata={\"type\":\"deb\",\"name\":\"libl\","
+		 "\"version\":\"2.0\"}'",
+		 dir, 0x1000ull, 0x2000ull);
+	must_sh(cmd);
+	/* not ELF; ELF without a build-id; a FIFO; a directory by symlink */
+	FILE *f = fopen(entry(0x2000), "w");
+	cr_assert_not_null(f);
+	fputs("just text\n", f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && gcc -shared -fPIC -Wl,--build-id=none -o '%s' l.c", dir, entry(0x3000));
+	must_sh(cmd);
+	cr_assert_eq(mkfifo(entry(0x4000), 0600), 0);
+	cr_assert_eq(symlink("/", entry(0x5000)), 0);
+	/* 0x6000: no entry at all */
+
+	struct gzc_module *m = calloc(6, sizeof(*m));
+	cr_assert_not_null(m);
+	const char *paths[] = { "/lib/libl.so", "/data", "/lib/nobid.so", "/fifo", "/dir", "/gone.so" };
+	for (int i = 0; i < 6; i++)
+		m[i] = module(0x1000 + 0x1000 * (uint64_t)i, paths[i]);
+	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(procfd, 0);
+	gzc_modules_identify(procfd, m, 6, 10000);
+	close(procfd);
+
+	cr_assert_str_eq(m[0].build_id, "deadbeef0011");
+	cr_assert_str_eq(m[0].package_json, "{\"type\":\"deb\",\"name\":\"libl\",\"version\":\"2.0\"}");
+	cr_assert_null(m[0].error);
+	cr_assert_str_eq(m[1].error, "not an ELF file");
+	cr_assert_null(m[1].build_id);
+	cr_assert_str_eq(m[2].error, "no GNU build-id");
+	cr_assert_null(m[2].build_id);
+	cr_assert_str_eq(m[3].error, "not a regular file"); /* never opened for reading: would block */
+	cr_assert_str_eq(m[4].error, "not a regular file");
+	cr_assert_str_eq(m[5].error, "cannot open: No such file or directory");
+	for (int i = 0; i < 6; i++)
+		cr_assert_str_eq(m[i].path, paths[i]);
+	gzc_modules_free(m, 6);
+}
+
+/* On FUSE or NFS (by the process's mountinfo) a module is not even looked
+ * at: the good ELF file at 0x1000 stays unread there. */
+Test(modules_identify, fuse_and_network_untouched)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "cd '%s' && printf 'int f(void){return 1;}\\n' > l.c && gcc -shared -fPIC -Wl,--build-id=0xabcdef0123456789 -o '%s' l.c",
+		 dir, entry(0x1000));
+	must_sh(cmd);
+	struct gzc_module *m = calloc(5, sizeof(*m));
+	cr_assert_not_null(m);
+	const unsigned minor[] = { 99, 100, 101, 103, 104 };
+	for (int i = 0; i < 5; i++) {
+		m[i] = module(0x1000, "/lib/l.so");
+		m[i].dev_major = 0;
+		m[i].dev_minor = minor[i];
+	}
+	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(procfd, 0);
+	gzc_modules_identify(procfd, m, 5, 10000);
+	cr_assert_str_eq(m[0].error, "not read: on a FUSE or network file system");
+	cr_assert_str_eq(m[1].error, "not read: on a FUSE or network file system");
+	for (int i = 2; i < 5; i++) { /* not a whole mountinfo line, or tmpfs: read */
+		cr_assert_null(m[i].error, "minor %u: %s", minor[i], m[i].error);
+		cr_assert_str_eq(m[i].build_id, "abcdef0123456789");
+	}
+	gzc_modules_free(m, 5);
+
+	/* no mountinfo: nothing is read */
+	char p[128];
+	snprintf(p, sizeof(p), "%s/mountinfo", dir);
+	cr_assert_eq(unlink(p), 0);
+	m = calloc(1, sizeof(*m));
+	cr_assert_not_null(m);
+	m[0] = module(0x1000, "/lib/l.so");
+	gzc_modules_identify(procfd, m, 1, 10000);
+	close(procfd);
+	cr_assert_str_eq(m[0].error, "not read: the process's mounts are unknown: No such file or directory");
+	gzc_modules_free(m, 1);
+}
+
+Test(modules_identify, time_budget)
+{
+	struct gzc_module *m = calloc(2, sizeof(*m));
+	cr_assert_not_null(m);
+	m[0] = module(0x1000, "/a.so");
+	m[1] = module(0x2000, "/b.so");
+	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(procfd, 0);
+	gzc_modules_identify(procfd, m, 2, 0);
+	close(procfd);
+	for (int i = 0; i < 2; i++)
+		cr_assert_str_eq(m[i].error, "not read: the time for reading modules was spent");
+	gzc_modules_free(m, 2);
+}
+
+/* The modules in the sidecar (meta.h): written and read back alike, and
+ * refused when the array or an entry has the wrong shape. */
+
+Test(modules_meta, round_trip)
+{
+	struct gzc_meta m, back;
+	gzc_meta_init(&m);
+	m.pid = 7;
+	m.nmodules = 2;
+	m.modules = calloc(2, sizeof(*m.modules));
+	cr_assert_not_null(m.modules);
+	m.modules[0] = (struct gzc_module){ .start = 0x7fffffffe000ull, .end = 0x7ffffffff000ull,
+					    .path = strdup("/lib/a \"b\".so"), .build_id = strdup("abcd"),
+					    .package_json = strdup("{\"type\":\"deb\",\"name\":\"a\"}") };
+	m.modules[1] = (struct gzc_module){ .start = 1, .end = 2, .path = strdup("/x"), .error = strdup("not an ELF file") };
+	char *text = NULL;
+	cr_assert_eq(gzc_meta_to_json(&m, &text), 0);
+	cr_assert_eq(gzc_meta_parse(text, strlen(text), &back), 0, "%s", text);
+	cr_assert_eq(back.nmodules, 2);
+	cr_assert_eq(back.modules[0].start, 0x7fffffffe000ull);
+	cr_assert_eq(back.modules[0].end, 0x7ffffffff000ull);
+	cr_assert_str_eq(back.modules[0].path, "/lib/a \"b\".so");
+	cr_assert_str_eq(back.modules[0].build_id, "abcd");
+	cr_assert_str_eq(back.modules[0].package_json, "{\"type\":\"deb\",\"name\":\"a\"}");
+	cr_assert_null(back.modules[0].error);
+	cr_assert_str_eq(back.modules[1].error, "not an ELF file");
+	cr_assert_null(back.modules[1].build_id);
+	free(text);
+	gzc_meta_clear(&back);
+	gzc_meta_clear(&m);
+	cr_assert_null(m.modules);
+
+	/* no modules: no key at all */
+	cr_assert_eq(gzc_meta_to_json(&m, &text), 0);
+	cr_assert_null(strstr(text, "modules"));
+	free(text);
+}
+
+Test(modules_meta, hostile)
+{
+	static const char *const bad[] = {
+		"{\"gzcore_meta\":1,\"modules\":{}}",
+		"{\"gzcore_meta\":1,\"modules\":\"x\"}",
+		"{\"gzcore_meta\":1,\"modules\":[1]}",
+		"{\"gzcore_meta\":1,\"modules\":[{\"path\":\"/a\"},[]]}",
+		"{\"gzcore_meta\":1,\"modules\":[{\"path\":1}]}",
+		"{\"gzcore_meta\":1,\"modules\":[{\"path\":\"/a\",\"start\":\"0x10\"}]}",
+		"{\"gzcore_meta\":1,\"modules\":[{\"path\":\"/a\"},{\"build_id\":false}]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct gzc_meta m;
+		m.pid = 99;
+		cr_assert_eq(gzc_meta_parse(bad[i], strlen(bad[i]), &m), -EBADMSG, "accepted: %s", bad[i]);
+		cr_assert_eq(m.pid, 99, "output touched on failure");
+	}
+	/* more entries than GZC_MODULES_MAX */
+	size_t cap = 64 + 3 * (GZC_MODULES_MAX + 1), len;
+	char *big = malloc(cap);
+	cr_assert_not_null(big);
+	len = (size_t)snprintf(big, cap, "{\"gzcore_meta\":1,\"modules\":[");
+	for (int i = 0; i <= GZC_MODULES_MAX; i++)
+		len += (size_t)snprintf(big + len, cap - len, "%s{}", i ? "," : "");
+	len += (size_t)snprintf(big + len, cap - len, "]}");
+	struct gzc_meta m;
+	cr_assert_eq(gzc_meta_parse(big, len, &m), -EBADMSG);
+	/* exactly GZC_MODULES_MAX empty entries, and null, are fine */
+	char *last = strrchr(big, '{');
+	memcpy(last - 1, "]}", 3);
+	cr_assert_eq(gzc_meta_parse(big, strlen(big), &m), 0);
+	cr_assert_eq(m.nmodules, GZC_MODULES_MAX);
+	cr_assert_null(m.modules[0].path);
+	gzc_meta_clear(&m);
+	free(big);
+	const char *null = "{\"gzcore_meta\":1,\"modules\":null,\"process\":{\"pid\":3}}";
+	cr_assert_eq(gzc_meta_parse(null, strlen(null), &m), 0);
+	cr_assert_eq(m.nmodules, 0);
+	cr_assert_eq(m.pid, 3);
+	gzc_meta_clear(&m);
+}
