@@ -108,7 +108,7 @@ struct collect {
 	size_t nexec, capexec;
 	struct gzc_module *mods;
 	struct file_key *keys; /* mods[i]'s file */
-	size_t n;
+	size_t n, path_bytes;
 };
 
 static bool same_file(const struct file_key *k, const struct maps_line *l)
@@ -148,6 +148,9 @@ static int take_module(const struct maps_line *l, void *ctx)
 	struct collect *c = ctx;
 	if (l->offset != 0 || !file_mapping(l) || !known(c->exec, c->nexec, l) || known(c->keys, c->n, l))
 		return 0;
+	if (c->path_bytes + l->path_len > GZC_MODULES_PATHS_MAX)
+		return 1;
+	c->path_bytes += l->path_len;
 	struct gzc_module *m = &c->mods[c->n];
 	memset(m, 0, sizeof(*m));
 	if (!(m->path = strndup(l->path, l->path_len)))
@@ -275,7 +278,7 @@ static void set_error(struct gzc_module *m, const char *msg, int err)
 	m->error = strdup(buf); /* NULL on ENOMEM: the module shows no identity, no reason */
 }
 
-static void identify(int procfd, struct gzc_module *m)
+static void identify(int procfd, struct gzc_module *m, size_t *notes_left)
 {
 	char name[64], self[64];
 	struct stat st;
@@ -312,11 +315,17 @@ static void identify(int procfd, struct gzc_module *m)
 		set_error(m, "unreadable ELF file", -r);
 		return;
 	}
+	size_t pkg_len = id->pkg_json ? strlen(id->pkg_json) : 0;
+	bool keep_pkg = pkg_len && pkg_len <= *notes_left;
 	if ((id->build_id && !(m->build_id = strdup(id->build_id))) ||
-	    (id->pkg_json && !(m->package_json = strdup(id->pkg_json))))
+	    (keep_pkg && !(m->package_json = strdup(id->pkg_json))))
 		set_error(m, "out of memory", 0);
+	else if (pkg_len && !keep_pkg)
+		set_error(m, "package note not kept: the modules' notes passed their size limit", 0);
 	else if (!id->build_id)
 		set_error(m, "no GNU build-id", 0);
+	if (keep_pkg)
+		*notes_left -= pkg_len;
 	gzc_elfid_free(id);
 }
 
@@ -345,6 +354,7 @@ void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigne
 	uint64_t deadline = now_ms() + budget_ms;
 	struct file_key *hang = NULL;
 	size_t nhang = 0;
+	size_t notes_left = GZC_MODULES_NOTES_MAX;
 	int r = n ? hang_devs(procfd, &hang, &nhang) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct gzc_module *m = &mods[i];
@@ -356,7 +366,7 @@ void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigne
 		else if (now_ms() >= deadline)
 			set_error(m, "not read: the time for reading modules was spent", 0);
 		else
-			identify(procfd, m);
+			identify(procfd, m, &notes_left);
 	}
 	free(hang);
 }

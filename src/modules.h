@@ -24,7 +24,9 @@
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
 #endif
 
-#define GZC_MODULES_MAX 1024 /* modules listed at most (the rest are dropped) */
+#define GZC_MODULES_MAX 1024              /* modules listed at most (the rest are dropped) */
+#define GZC_MODULES_PATHS_MAX (256u << 10) /* bytes of their paths, in all */
+#define GZC_MODULES_NOTES_MAX (256u << 10) /* bytes of package notes kept, in all */
 
 /* One mapped ELF file. Every string is NUL-terminated and owned by the
  * array (gzc_modules_free); NULL means absent. */
@@ -40,7 +42,9 @@ struct gzc_module {
 /* Parses a /proc/<pid>/maps text (untrusted bytes: only complete lines of
  * the exact maps format count, others are skipped) into a new array of
  * modules with start, end and path set: each file mapped from offset 0,
- * the first mapping of each device and inode, at most GZC_MODULES_MAX.
+ * the first mapping of each device and inode, at most GZC_MODULES_MAX and
+ * GZC_MODULES_PATHS_MAX bytes of paths (the sidecar stays small whatever
+ * names the process gave its files).
  * *ret is NULL when there are none. Caller frees with gzc_modules_free().
  * Errors: -ENOMEM. */
 GZC_MUST_CHECK int gzc_modules_from_maps(const char *maps, size_t len, struct gzc_module **ret, size_t *ret_n);
@@ -50,8 +54,10 @@ GZC_MUST_CHECK int gzc_modules_from_maps(const char *maps, size_t len, struct gz
  * setting error instead where it cannot: a file on FUSE or a network file
  * system (by procfd/mountinfo's device numbers) is not touched at all, one
  * that is not regular is not opened for reading, one that is not ELF says
- * so; without a readable mountinfo, nothing is read. Stops reading, marking the rest, once budget_ms
- * milliseconds have passed. Never fails: what is missing is in error. */
+ * so; without a readable mountinfo, nothing is read. Package notes are
+ * kept up to GZC_MODULES_NOTES_MAX bytes in all. Stops reading, marking
+ * the rest, once budget_ms milliseconds have passed. Never fails: what is
+ * missing is in error. */
 void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms);
 
 /* Whether a file on device major:minor (as stat gives it) sits, among the

@@ -87,6 +87,26 @@ Test(modules, at_most_max)
 	free(maps);
 }
 
+Test(modules, paths_bounded)
+{
+	/* 300 files with 1,000-byte names: listing stops before 256 KiB of paths */
+	size_t cap = 300 * 1100, len = 0, n, total = 0;
+	char *maps = malloc(cap), name[1001];
+	cr_assert_not_null(maps);
+	memset(name, 'n', 1000);
+	name[1000] = 0;
+	for (unsigned i = 0; i < 300; i++)
+		len += (size_t)snprintf(maps + len, cap - len, "%x000-%x800 r-xp 00000000 fd:01 %u /%s\n", 0x10000 + i,
+					0x10000 + i, 1000 + i, name + 1);
+	struct gzc_module *m = NULL;
+	cr_assert_eq(gzc_modules_from_maps(maps, len, &m, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		total += strlen(m[i].path);
+	cr_assert_eq(n, GZC_MODULES_PATHS_MAX / 1000, "%zu modules, %zu bytes", n, total);
+	gzc_modules_free(m, n);
+	free(maps);
+}
+
 /* A fake /proc/<pid> whose map_files holds name as file for the mapping
  * start-end (a copy, a symlink or whatever make() puts there). */
 static char dir[64];
@@ -221,6 +241,41 @@ Test(modules_identify, fuse_and_network_untouched)
 	close(procfd);
 	cr_assert_str_eq(m[0].error, "not read: the process's mounts are unknown: No such file or directory");
 	gzc_modules_free(m, 1);
+}
+
+/* Package notes are kept up to GZC_MODULES_NOTES_MAX bytes in all. */
+Test(modules_identify, notes_bounded)
+{
+	char json[60001], *cmd = malloc(70000);
+	cr_assert_not_null(cmd);
+	int k = snprintf(json, sizeof(json), "{\"type\":\"deb\",\"name\":\"big\",\"pad\":\"");
+	memset(json + k, 'x', sizeof(json) - (size_t)k - 3);
+	strcpy(json + sizeof(json) - 3, "\"}");
+	snprintf(cmd, 70000, "cd '%s' && printf 'int f(void){return 1;}\\n' > l.c && "
+		 "gcc -shared -fPIC -Xlinker '--package-metadata=%s' -o big.so l.c", dir, json);
+	must_sh(cmd);
+	free(cmd);
+	size_t n = GZC_MODULES_NOTES_MAX / 60000 + 1;
+	struct gzc_module *m = calloc(n, sizeof(*m));
+	cr_assert_not_null(m);
+	for (size_t i = 0; i < n; i++) {
+		char big[128];
+		snprintf(big, sizeof(big), "%s/big.so", dir);
+		cr_assert_eq(link(big, entry(0x1000 * (i + 1))), 0);
+		m[i] = module(0x1000 * (i + 1), "/big.so");
+	}
+	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(procfd, 0);
+	gzc_modules_identify(procfd, m, n, 10000);
+	close(procfd);
+	for (size_t i = 0; i + 1 < n; i++) {
+		cr_assert_eq(strlen(m[i].package_json), 60000, "module %zu", i);
+		cr_assert_null(m[i].error, "module %zu: %s", i, m[i].error);
+	}
+	cr_assert_null(m[n - 1].package_json);
+	cr_assert_str_eq(m[n - 1].error, "package note not kept: the modules' notes passed their size limit");
+	cr_assert_not_null(m[n - 1].build_id, "the build-id is kept all the same");
+	gzc_modules_free(m, n);
 }
 
 Test(modules_identify, time_budget)
