@@ -214,10 +214,10 @@ static inline void th_append_deflated(int fd, const unsigned char *data, size_t 
 }
 
 /* A copy of idx (sizes, fingerprint and data CRC too) in which span zi, a
- * data span, is flagged zero with the CRC of zeros and no segment CRCs: an
- * index that lies about one span behind a valid checksum and fingerprint.
- * Caller frees it. */
-static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, uint32_t zi)
+ * data span, is flagged zero with the CRC of zeros (or, keep_crc, its own
+ * true CRC) and no segment CRCs: an index that lies about one span behind a
+ * valid checksum and fingerprint. Caller frees it. */
+static inline struct gzc_index *th_index_flag_zero(const struct gzc_index *idx, uint32_t zi, int keep_crc)
 {
 	struct gzc_index *bad;
 	cr_assert_eq(idx->spans[zi].flags & GZC_SPAN_F_ZERO, 0, "span %u is a zero span already", zi);
@@ -231,7 +231,8 @@ static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, ui
 			unsigned char *z = calloc(1, len);
 			cr_assert_not_null(z);
 			sp.flags |= GZC_SPAN_F_ZERO;
-			sp.crc = gzc_crc32(0, z, len);
+			if (!keep_crc)
+				sp.crc = gzc_crc32(0, z, len);
 			free(z);
 			k = 0;
 		}
@@ -244,6 +245,11 @@ static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, ui
 	bad->tail_crc = idx->tail_crc;
 	bad->data_crc = idx->data_crc;
 	return bad;
+}
+
+static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, uint32_t zi)
+{
+	return th_index_flag_zero(idx, zi, 0);
 }
 
 /* Asserts a == b over len bytes, naming the first differing offset. */

@@ -576,6 +576,93 @@ Test(reader, loaded_index_of_zlib_must_reach_the_end)
 	check_index_without_last_span(GZC_ZLIB, "short.zz", truth, 1);
 }
 
+/* Saves idx at ipath, opens path with it (never saving), checks that every
+ * byte reads right and returns what the reader did about the index. */
+static enum gzc_index_origin open_with_index(const char *path, const char *ipath, const struct gzc_index *idx,
+					     const unsigned char *data, size_t len)
+{
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
+	struct gzc_reader *r = th_reader(path, &ro);
+	enum gzc_index_origin origin = gzc_reader_index_origin(r);
+	cr_assert_eq(gzc_reader_size(r), len);
+	unsigned char *all = malloc(len);
+	cr_assert_eq(gzc_reader_pread(r, all, len, 0), (ssize_t)len);
+	th_assert_bytes(all, data, len);
+	free(all);
+	gzc_reader_close(r);
+	return origin;
+}
+
+/* Our own file of len random bytes (stored spans of SPAN) in container,
+ * with the writer's index in *ret_idx and its path beside it in ipath. */
+static unsigned char *random_own_file(enum gzc_container container, const char *name, size_t len,
+				      struct gzc_index **ret_idx, char path[128], char ipath[160])
+{
+	unsigned char *data = malloc(len);
+	cr_assert_not_null(data);
+	fill_random(data, len, 23);
+	struct gzc_writer_opts o = { .span = SPAN, .container = container };
+	close(th_compress(dir, name, data, len, &o, 0, ret_idx, path));
+	snprintf(ipath, 160, "%s.gzx", path);
+	return data;
+}
+
+/* The last span of our zlib file is held to the end of the stream, and
+ * only a span of ours can be: an index (valid CRC and fingerprint) whose
+ * last span starts inside a byte, needs a window, or starts so far back
+ * that its compressed bytes are far more than its length could take, is
+ * not used. */
+Test(reader, loaded_index_of_zlib_last_span_must_be_plain)
+{
+	size_t len = 3 * SPAN + 5000;
+	char path[128], ipath[160];
+	struct gzc_index *idx = NULL;
+	unsigned char *data = random_own_file(GZC_ZLIB, "last.zz", len, &idx, path, ipath);
+	cr_assert_eq(idx->nspans, 4u);
+	struct gzc_span *last = &idx->spans[3], keep = *last;
+	cr_assert_eq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "the true index was not used");
+
+	last->bits = 3;
+	cr_assert_neq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "a last span with bits was used");
+	*last = keep;
+
+	unsigned char window[16] = { 1, 2, 3 };
+	idx->windows = window;
+	idx->wsize = sizeof(window);
+	last->wlen = sizeof(window);
+	cr_assert_neq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "a last span with a window was used");
+	idx->windows = NULL;
+	idx->wsize = 0;
+	*last = keep;
+
+	/* starting one byte after span 2: 64 KiB of compressed bytes for 5000 */
+	last->coff = idx->spans[2].coff + 1;
+	cr_assert_neq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "an absurd last span was used");
+	*last = keep;
+	gzc_index_free(idx);
+	free(data);
+}
+
+/* A span flagged zero whose CRC is its true data's (so the CRCs still add
+ * up to the trailer's) is decoded when the index is loaded: not all zeros,
+ * the index is not used. */
+Test(reader, loaded_index_zero_span_must_be_zeros)
+{
+	size_t len = 3 * SPAN + 5000;
+	char path[128], ipath[160];
+	struct gzc_index *idx = NULL;
+	unsigned char *data = random_own_file(GZC_GZIP, "zcrc.gz", len, &idx, path, ipath);
+	struct gzc_index *forged = th_index_flag_zero(idx, 1, 1);
+	cr_assert_eq(forged->spans[1].crc, idx->spans[1].crc);
+	cr_assert_eq(gzc_index_combined_crc(forged), forged->data_crc, "the forgery must pass the trailer's check");
+	cr_assert_eq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "the true index was not used");
+	cr_assert_neq(open_with_index(path, ipath, forged, data, len), GZC_INDEX_LOADED, "data flagged zero was trusted");
+	gzc_index_free(forged);
+	gzc_index_free(idx);
+	free(data);
+}
+
 /* Our file followed by another tool's member (cat ours.gz theirs.gz), whose
  * flush points refer back across them: still read right (its checkpoints
  * get windows); and ours with bytes after it keeps the index it was given. */
