@@ -193,9 +193,9 @@ static inline struct gzc_reader *th_reader(const char *path, const struct gzc_re
 }
 
 /* zlib's own stream of data at level (Z_NO_COMPRESSION: stored blocks,
- * whose size depends only on len), gzip (wbits 31) or zlib (15), appended
- * to fd. */
-static inline void th_append_deflated(int fd, const unsigned char *data, size_t len, int level, int wbits)
+ * whose size depends only on len), gzip (wbits 31), zlib (15) or raw
+ * deflate (-15), in a new buffer of *ret_len bytes. Caller frees. */
+static inline unsigned char *th_deflated(const unsigned char *data, size_t len, int level, int wbits, size_t *ret_len)
 {
 	z_stream zs;
 	memset(&zs, 0, sizeof(zs));
@@ -208,8 +208,17 @@ static inline void th_append_deflated(int fd, const unsigned char *data, size_t 
 	zs.next_out = out;
 	zs.avail_out = (uInt)cap;
 	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	cr_assert_eq(gzc_write_all(fd, out, cap - zs.avail_out), 0);
+	*ret_len = cap - zs.avail_out;
 	deflateEnd(&zs);
+	return out;
+}
+
+/* th_deflated()'s stream appended to fd. */
+static inline void th_append_deflated(int fd, const unsigned char *data, size_t len, int level, int wbits)
+{
+	size_t n;
+	unsigned char *out = th_deflated(data, len, level, wbits, &n);
+	cr_assert_eq(gzc_write_all(fd, out, n), 0);
 	free(out);
 }
 
