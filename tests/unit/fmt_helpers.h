@@ -193,9 +193,9 @@ static inline struct gzc_reader *th_reader(const char *path, const struct gzc_re
 }
 
 /* zlib's own stream of data at level (Z_NO_COMPRESSION: stored blocks,
- * whose size depends only on len), gzip (wbits 31) or zlib (15), appended
- * to fd. */
-static inline void th_append_deflated(int fd, const unsigned char *data, size_t len, int level, int wbits)
+ * whose size depends only on len), gzip (wbits 31), zlib (15) or raw
+ * deflate (-15), in a new buffer of *ret_len bytes. Caller frees. */
+static inline unsigned char *th_deflated(const unsigned char *data, size_t len, int level, int wbits, size_t *ret_len)
 {
 	z_stream zs;
 	memset(&zs, 0, sizeof(zs));
@@ -208,16 +208,25 @@ static inline void th_append_deflated(int fd, const unsigned char *data, size_t 
 	zs.next_out = out;
 	zs.avail_out = (uInt)cap;
 	cr_assert_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	cr_assert_eq(gzc_write_all(fd, out, cap - zs.avail_out), 0);
+	*ret_len = cap - zs.avail_out;
 	deflateEnd(&zs);
+	return out;
+}
+
+/* th_deflated()'s stream appended to fd. */
+static inline void th_append_deflated(int fd, const unsigned char *data, size_t len, int level, int wbits)
+{
+	size_t n;
+	unsigned char *out = th_deflated(data, len, level, wbits, &n);
+	cr_assert_eq(gzc_write_all(fd, out, n), 0);
 	free(out);
 }
 
 /* A copy of idx (sizes, fingerprint and data CRC too) in which span zi, a
- * data span, is flagged zero with the CRC of zeros and no segment CRCs: an
- * index that lies about one span behind a valid checksum and fingerprint.
- * Caller frees it. */
-static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, uint32_t zi)
+ * data span, is flagged zero with the CRC of zeros (or, keep_crc, its own
+ * true CRC) and no segment CRCs: an index that lies about one span behind a
+ * valid checksum and fingerprint. Caller frees it. */
+static inline struct gzc_index *th_index_flag_zero(const struct gzc_index *idx, uint32_t zi, int keep_crc)
 {
 	struct gzc_index *bad;
 	cr_assert_eq(idx->spans[zi].flags & GZC_SPAN_F_ZERO, 0, "span %u is a zero span already", zi);
@@ -231,7 +240,8 @@ static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, ui
 			unsigned char *z = calloc(1, len);
 			cr_assert_not_null(z);
 			sp.flags |= GZC_SPAN_F_ZERO;
-			sp.crc = gzc_crc32(0, z, len);
+			if (!keep_crc)
+				sp.crc = gzc_crc32(0, z, len);
 			free(z);
 			k = 0;
 		}
@@ -244,6 +254,11 @@ static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, ui
 	bad->tail_crc = idx->tail_crc;
 	bad->data_crc = idx->data_crc;
 	return bad;
+}
+
+static inline struct gzc_index *th_index_zeroing(const struct gzc_index *idx, uint32_t zi)
+{
+	return th_index_flag_zero(idx, zi, 0);
 }
 
 /* Asserts a == b over len bytes, naming the first differing offset. */

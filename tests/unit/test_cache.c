@@ -84,6 +84,21 @@ static void touch(struct gzc_cache *c, struct loader *l, uint64_t file, uint64_t
 	cr_assert_null(ref.entry);
 }
 
+/* The loader's calls and the cache's counts, with no waits and no evictions. */
+static void assert_counts(struct gzc_cache *c, struct loader *l, unsigned calls, uint64_t misses, uint64_t hits,
+			  size_t entries, size_t bytes)
+{
+	struct gzc_cache_stats s;
+	gzc_cache_get_stats(c, &s);
+	cr_assert_eq(atomic_load(&l->calls), calls);
+	cr_assert_eq(s.misses, misses);
+	cr_assert_eq(s.hits, hits);
+	cr_assert_eq(s.waits, 0);
+	cr_assert_eq(s.evictions, 0);
+	cr_assert_eq(s.entries, entries);
+	cr_assert_eq(s.bytes, bytes);
+}
+
 Test(cache, hit_miss_counting)
 {
 	struct gzc_cache *c = new_cache(1 << 20);
@@ -96,15 +111,7 @@ Test(cache, hit_miss_counting)
 	touch(c, &l, f, 1, 100);
 	touch(c, &l, f, 0, 100);
 
-	struct gzc_cache_stats s;
-	gzc_cache_get_stats(c, &s);
-	cr_assert_eq(atomic_load(&l.calls), 2);
-	cr_assert_eq(s.misses, 2);
-	cr_assert_eq(s.hits, 2);
-	cr_assert_eq(s.waits, 0);
-	cr_assert_eq(s.evictions, 0);
-	cr_assert_eq(s.entries, 2);
-	cr_assert_eq(s.bytes, 200);
+	assert_counts(c, &l, 2, 2, 2, 2, 200);
 	gzc_cache_free(c);
 }
 
@@ -285,6 +292,139 @@ Test(cache, load_error_not_cached_then_retry)
 	touch(c, &l, 1, 5, 100); /* and is cached */
 	cr_assert_eq(atomic_load(&l.calls), 2);
 	gzc_cache_free(c);
+}
+
+/* More keys than the table's first 64 buckets: it grows (rehashing every
+ * entry), and each of 200 keys over three files is still found, once. */
+Test(cache, many_keys_grow_the_table)
+{
+	struct gzc_cache *c = new_cache(1u << 30);
+	struct loader l = { 0 };
+	uint64_t files[3] = { gzc_cache_file_id(c), gzc_cache_file_id(c), gzc_cache_file_id(c) };
+	size_t total = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t k = 0; k < 200; k++) {
+			touch(c, &l, files[k % 3], k, 100 + k);
+			total += pass ? 0 : 100 + k;
+		}
+	assert_counts(c, &l, 200, 200, 200, 200, total);
+	/* the grown table still drops one file's entries, and only those */
+	gzc_cache_drop_file(c, files[1]);
+	struct gzc_cache_stats s;
+	gzc_cache_get_stats(c, &s);
+	cr_assert_eq(s.entries, 200 - 67);
+	for (uint64_t k = 0; k < 200; k++)
+		touch(c, &l, files[k % 3], k, 100 + k);
+	cr_assert_eq(atomic_load(&l.calls), 200 + 67, "only the dropped file's spans load again");
+	gzc_cache_free(c);
+}
+
+/* A prefix loader (as the reader's): loads need rounded up to STEP bytes,
+ * going on from the resume state the previous load of the entry left, and
+ * fails an extension on demand. */
+#define STEP 100u
+struct prefix_loader {
+	struct gzc_cache *c;
+	unsigned calls, fail_extend, states_freed;
+	size_t last_from, last_need;
+};
+
+struct prefix_state {
+	struct prefix_loader *l;
+	size_t done;
+};
+
+static void prefix_state_free(void *p)
+{
+	struct prefix_state *st = p;
+	st->l->states_freed++;
+	free(st);
+}
+
+static long load_prefix(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len, size_t need,
+			struct gzc_cache_entry *entry)
+{
+	struct prefix_loader *l = ctx;
+	struct prefix_state *st = gzc_cache_take_resume(l->c, entry);
+	size_t from = st ? st->done : 0;
+	l->calls++;
+	l->last_from = from;
+	l->last_need = need;
+	if (st && l->fail_extend) {
+		l->fail_extend--;
+		memset((unsigned char *)buf + from, 0xee, len - from); /* never to be served */
+		prefix_state_free(st);
+		return -EBADMSG;
+	}
+	size_t v = (need + STEP - 1) / STEP * STEP;
+	if (v > len)
+		v = len;
+	for (size_t i = from; i < v; i++) /* only at and after what is valid */
+		((unsigned char *)buf)[i] = pattern_byte(file, span, i);
+	if (v < len) {
+		if (!st && !(st = malloc(sizeof(*st))))
+			return -ENOMEM;
+		*st = (struct prefix_state){ l, v };
+		gzc_cache_keep_resume(l->c, entry, st, prefix_state_free, sizeof(*st));
+	} else if (st) {
+		prefix_state_free(st);
+	}
+	return (long)v;
+}
+
+/* Gets need bytes of (1, 0) through load_prefix: ref.len valid bytes, all right. */
+static size_t get_prefix(struct prefix_loader *l, size_t len, size_t need)
+{
+	struct gzc_cache_ref ref;
+	cr_assert_eq(gzc_cache_get_range(l->c, 1, 0, len, need, load_prefix, l, &ref), 0, "need %zu", need);
+	size_t got = ref.len;
+	cr_assert_geq(got, need);
+	cr_assert(check_pattern(ref.data, 1, 0, got), "need %zu: wrong bytes", need);
+	gzc_cache_release(l->c, &ref);
+	return got;
+}
+
+/* A prefix grows in place from its resume state; an extension that fails
+ * reports the loader's error and leaves the prefix as it was (still served,
+ * no junk), its resume state freed; a longer need then loads the whole
+ * span anew. */
+Test(cache, failed_extension_keeps_the_prefix)
+{
+	const size_t len = 1000;
+	struct prefix_loader l = { .c = new_cache(1u << 20) };
+	struct gzc_cache_stats s;
+
+	cr_assert_eq(get_prefix(&l, len, 50), 100);
+	gzc_cache_get_stats(l.c, &s);
+	cr_assert_eq(s.bytes, len + sizeof(struct prefix_state), "the resume state counts");
+	cr_assert_eq(get_prefix(&l, len, 150), 200);
+	cr_assert_eq(l.last_from, 100, "the extension did not go on from the prefix");
+
+	l.fail_extend = 1;
+	struct gzc_cache_ref ref = { .len = 7 };
+	cr_assert_eq(gzc_cache_get_range(l.c, 1, 0, len, 450, load_prefix, &l, &ref), -EBADMSG);
+	cr_assert_eq(ref.len, 7, "ref touched on failure");
+	cr_assert_eq(l.last_from, 200);
+	cr_assert_eq(l.states_freed, 1u);
+	gzc_cache_get_stats(l.c, &s);
+	cr_assert_eq(s.extends, 2);
+	cr_assert_eq(s.misses, 1);
+	cr_assert_eq(s.entries, 1);
+	cr_assert_eq(s.bytes, len, "the failed extension's state still counts");
+
+	unsigned calls = l.calls;
+	cr_assert_eq(get_prefix(&l, len, 180), 200, "the prefix is not served after the failure");
+	cr_assert_eq(l.calls, calls, "a need inside the prefix loaded");
+	/* past it, with no resume state: a new load of the whole span */
+	cr_assert_eq(get_prefix(&l, len, 450), len);
+	cr_assert_eq(l.last_from, 0);
+	cr_assert_eq(l.last_need, len);
+	gzc_cache_get_stats(l.c, &s);
+	cr_assert_eq(s.misses, 2);
+	cr_assert_eq(s.extends, 2);
+	cr_assert_eq(s.bytes, len);
+	gzc_cache_free(l.c);
+	cr_assert_eq(l.states_freed, 1u, "a state was freed twice, or the complete load kept one");
 }
 
 Test(cache, drop_file)

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -66,6 +67,10 @@ Test(config, errors_name_the_line)
 		"max_use = -1\n", "max_use = 1X\n", "max_age = 3 days\n", "rate_limit = 5\n", "rate_limit = 5/fortnight\n",
 		"rate_limit = x/hour\n", "store = relative/path\n", "unknown = 1\n", "no equals sign\n",
 		"max_per_app = 1.5\n", "section = \n", "hook_timeout = 0\n", "max_use = 99999999999999999999\n",
+		/* spans out of 64K..64M, hook timeouts out of 1s..1h, overflows */
+		"span = 65535\n", "span = 1T\n", "span = 99999999999999999999\n", "hook_timeout = 3601\n",
+		"hook_timeout = 61m\n", "hook_timeout = 99999999999999999weeks\n", "max_age = 99999999999999999weeks\n",
+		"max_age = 99999999999999999 weeks\n", "rate_limit = 4294967296/hour\n", "rate_limit = 1/99999999999999999w\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[256];
@@ -171,4 +176,84 @@ Test(config, limits_of_the_file)
 	cr_assert_eq(gzc_config_load(&c, link, &e), -ELOOP, "a symlinked config is refused");
 	unlink(link);
 	unlink(path);
+}
+
+/* The edges of what values may be: the last that fits is taken, one more
+ * is -ERANGE (a number or a product that overflows) or out of the key's
+ * range. */
+Test(config, value_edges)
+{
+	uint64_t v, w;
+	uint32_t n;
+	cr_assert_eq(gzc_config_parse_duration("30500568904943w", &v), 0);
+	cr_assert_eq(v, 30500568904943ull * 604800);
+	cr_assert_eq(gzc_config_parse_duration("30500568904944w", &v), -ERANGE);
+	cr_assert_eq(gzc_config_parse_duration("99999999999999999weeks", &v), -ERANGE);
+	cr_assert_eq(gzc_config_parse_duration("99999999999999999999", &v), -ERANGE);
+	cr_assert_eq(gzc_config_parse_rate("4294967295/hour", &n, &w), 0);
+	cr_assert(n == UINT32_MAX && w == 3600);
+	n = 7;
+	w = 8;
+	cr_assert_eq(gzc_config_parse_rate("4294967296/hour", &n, &w), -ERANGE);
+	cr_assert_eq(gzc_config_parse_rate("1/30500568904944w", &n, &w), -ERANGE);
+	cr_assert(n == 7 && w == 8, "outputs touched on failure");
+
+	struct gzc_config c;
+	cr_assert_eq(parse(&c, "span = 64K\nhook_timeout = 1h\n", NULL), 0);
+	cr_assert_eq(c.span, GZC_SPAN_MIN);
+	cr_assert_eq(c.hook_timeout_s, 3600);
+	cr_assert_eq(parse(&c, "span = 64MiB\nhook_timeout = 1\n", NULL), 0);
+	cr_assert_eq(c.span, GZC_SPAN_MAX);
+	cr_assert_eq(c.hook_timeout_s, 1);
+	/* a bad value keeps the default */
+	cr_assert_eq(parse(&c, "hook_timeout = 3601\nspan = 65535\n", NULL), -EINVAL);
+	cr_assert_eq(c.hook_timeout_s, GZC_CONFIG_HOOK_TIMEOUT_DEFAULT);
+	cr_assert_eq(c.span, 0);
+}
+
+/* A line too long to be a setting is skipped (-E2BIG), the rest applies; a
+ * text over GZC_CONFIG_MAX_FILE, given or read from a file, applies
+ * nothing. */
+Test(config, long_lines_and_large_files)
+{
+	struct gzc_config c;
+	struct gzc_config_error e;
+	size_t big = GZC_CONFIG_MAX_FILE + 1;
+	char *text = malloc(big + 1);
+	cr_assert_not_null(text);
+	memset(text, '#', big);
+	text[big] = 0;
+	const char *head = "level = 3\npre_hook = ", *tail = "\nmax_per_app = 4\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+
+	/* the hook's line: far longer than any value */
+	size_t len = hl + 2 * GZC_CONFIG_MAX_VALUE + tl;
+	memcpy(text, head, hl);
+	memcpy(text + len - tl, tail, tl);
+	gzc_config_init(&c);
+	cr_assert_eq(gzc_config_parse(&c, text, len, &e), -E2BIG);
+	cr_assert_eq(e.line, 2);
+	cr_assert_str_eq(e.what, "line too long");
+	cr_assert_eq(e.count, 1);
+	cr_assert_eq(c.level, 3);
+	cr_assert_eq(c.max_per_app, 4, "the line after a long one is applied");
+	cr_assert_str_eq(c.pre_hook, "");
+
+	/* one byte over the file's limit: nothing */
+	memcpy(text + big - tl, tail, tl);
+	gzc_config_init(&c);
+	cr_assert_eq(gzc_config_parse(&c, text, big, &e), -E2BIG);
+	cr_assert(e.line == 0 && e.count == 1 && !strcmp(e.what, "file too large"));
+	cr_assert_eq(c.level, 0);
+	cr_assert_eq(c.max_per_app, 0);
+	char path[] = "/tmp/gzc-conf-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, big), (ssize_t)big);
+	close(fd);
+	cr_assert_eq(gzc_config_load(&c, path, &e), -E2BIG);
+	cr_assert_eq(e.line, 0);
+	cr_assert_eq(c.level, 0);
+	unlink(path);
+	free(text);
 }

@@ -135,10 +135,11 @@ static void put_phdr(struct out *o, bool is64, uint32_t type, uint64_t off, uint
 struct cfg {
 	bool is64, be;
 	int prstatus_sig, siginfo_sig;
-	bool auxv, dump_exe, xnum, no_prpsinfo;
+	bool auxv, dump_exe, xnum, no_prpsinfo, no_siginfo;
 	bool set_count;
 	uint64_t nt_count; /* with set_count: the count NT_FILE claims */
 	uint64_t page_size;
+	const struct out *extra; /* more notes after all the others (NULL: none) */
 };
 
 #define BASE 0x7f0000u
@@ -158,6 +159,41 @@ static void exe_page(struct out *o, bool is64)
 		o->b[o->n++] = 0;
 }
 
+/* NT_AUXV: AT_PAGESZ, AT_PHDR = phdr, AT_NULL */
+static void put_auxv(struct out *notes, int w, uint64_t phdr)
+{
+	struct out d = { .be = notes->be };
+	put(&d, 6, w), put(&d, 4096, w); /* AT_PAGESZ */
+	put(&d, 3, w), put(&d, phdr, w); /* AT_PHDR */
+	put(&d, 0, w), put(&d, 0, w);
+	put_note(notes, "CORE", 6, d.b, (uint32_t)d.n);
+}
+
+/* NT_FILE: the library at LIBBASE first (so picking the exe needs
+ * AT_PHDR), then exe at BASE; count 2 unless set_count */
+static void put_nt_file(struct out *notes, int w, const struct cfg *c, const char *exe)
+{
+	struct out d = { .be = notes->be };
+	put(&d, c->set_count ? c->nt_count : 2, w);
+	put(&d, c->page_size ? c->page_size : 4096, w);
+	put(&d, LIBBASE, w), put(&d, LIBBASE + 0x1000, w), put(&d, 0, w);
+	put(&d, BASE, w), put(&d, BASE + 0x1000, w), put(&d, 0, w);
+	put_raw(&d, LIB, sizeof(LIB));
+	put_raw(&d, exe, strlen(exe) + 1);
+	put_note(notes, "CORE", 0x46494c45, d.b, (uint32_t)d.n);
+}
+
+/* NT_PRPSINFO of sz bytes whose last 96 are comm and psargs */
+static void put_prpsinfo(struct out *notes, uint32_t sz, const char *comm, const char *psargs)
+{
+	unsigned char desc[GZC_CORE_PRPSINFO_MAX + 8] = { 0 };
+	cr_assert_leq(sz, sizeof(desc));
+	cr_assert_geq(sz, 96u);
+	memcpy(desc + sz - 96, comm, strlen(comm));
+	memcpy(desc + sz - 80, psargs, strlen(psargs));
+	put_note(notes, "CORE", 3, desc, sz);
+}
+
 static size_t build_core(struct out *core, const struct cfg *c)
 {
 	struct out notes = { .be = c->be }, exe = { .be = c->be };
@@ -172,35 +208,21 @@ static size_t build_core(struct out *core, const struct cfg *c)
 	put(&d, (uint64_t)c->prstatus_sig, 2);
 	memcpy(desc, d.b, 14);
 	put_note(&notes, "CORE", 1, desc, c->is64 ? 336 : 144);
-	if (!c->no_prpsinfo) {
-		uint32_t sz = c->is64 ? 136 : 124;
+	if (!c->no_prpsinfo)
+		put_prpsinfo(&notes, c->is64 ? 136 : 124, "app", "/opt/app/bin/app --flag x");
+	if (!c->no_siginfo) {
 		memset(desc, 0, sizeof(desc));
-		memcpy(desc + sz - 96, "app", 3);
-		memcpy(desc + sz - 80, "/opt/app/bin/app --flag x", 25);
-		put_note(&notes, "CORE", 3, desc, sz);
-	}
-	memset(desc, 0, sizeof(desc));
-	d.n = 0;
-	put(&d, (uint64_t)c->siginfo_sig, 4);
-	memcpy(desc, d.b, 4);
-	put_note(&notes, "CORE", 0x53494749, desc, 128);
-	if (c->auxv) {
 		d.n = 0;
-		put(&d, 6, w), put(&d, 4096, w); /* AT_PAGESZ */
-		put(&d, 3, w), put(&d, BASE + e, w); /* AT_PHDR */
-		put(&d, 0, w), put(&d, 0, w);
-		put_note(&notes, "CORE", 6, d.b, (uint32_t)d.n);
+		put(&d, (uint64_t)c->siginfo_sig, 4);
+		memcpy(desc, d.b, 4);
+		put_note(&notes, "CORE", 0x53494749, desc, 128);
 	}
-	/* NT_FILE: the library first, so picking the exe needs AT_PHDR */
-	d.n = 0;
-	put(&d, c->set_count ? c->nt_count : 2, w);
-	put(&d, c->page_size ? c->page_size : 4096, w);
-	put(&d, LIBBASE, w), put(&d, LIBBASE + 0x1000, w), put(&d, 0, w);
-	put(&d, BASE, w), put(&d, BASE + 0x1000, w), put(&d, 0, w);
-	put_raw(&d, LIB, sizeof(LIB));
-	put_raw(&d, EXE, sizeof(EXE));
-	put_note(&notes, "CORE", 0x46494c45, d.b, (uint32_t)d.n);
+	if (c->auxv)
+		put_auxv(&notes, w, BASE + e);
+	put_nt_file(&notes, w, c, EXE);
 	put_note(&notes, "LINUX", 0x202, "\1\2\3\4", 4); /* something to skip */
+	if (c->extra)
+		put_raw(&notes, c->extra->b, c->extra->n);
 
 	exe_page(&exe, c->is64);
 
@@ -456,6 +478,222 @@ Test(corenote, extent_from_a_head)
 	size_t n = build_core(o, &c);
 	o->b[4] = 7;
 	cr_assert_eq(gzc_core_extent_mem(o->b, n / 2, &end), -EBADMSG);
+	free(o);
+}
+
+/* Parses the default core with the notes in extra after its own ones
+ * (and cfg's changes), which must succeed. */
+static struct gzc_coreinfo *parse_with(const struct cfg *cfg, const struct out *extra)
+{
+	struct out *o = malloc(sizeof(*o));
+	struct cfg c = *cfg;
+	c.extra = extra;
+	struct gzc_coreinfo *info = NULL;
+	int r = parse(o->b, build_core(o, &c), &info);
+	cr_assert_eq(r, 0, "%d", r);
+	free(o);
+	return info;
+}
+
+/* A note that does not hold what its type needs leaves its field empty and
+ * sets note_err; of two notes of one type the first counts. */
+Test(corenote, malformed_and_duplicate_notes)
+{
+	struct out extra = { 0 };
+	struct gzc_coreinfo *info;
+	struct cfg c = defaults;
+
+	/* NT_SIGINFO of 2 bytes, the only signal there is */
+	c.prstatus_sig = 0;
+	c.no_siginfo = true;
+	put_note(&extra, "CORE", 0x53494749, "\x0b\x00", 2);
+	info = parse_with(&c, &extra);
+	cr_assert_eq(info->signal, 0);
+	cr_assert_eq(info->note_err, -EBADMSG);
+	cr_assert_str_eq(info->exe, EXE, "the other notes still count");
+	gzc_coreinfo_free(info);
+
+	/* a second NT_PRPSINFO is ignored */
+	c = defaults;
+	extra.n = 0;
+	put_prpsinfo(&extra, 136, "two", "two --args");
+	info = parse_with(&c, &extra);
+	cr_assert_str_eq(info->comm, "app");
+	cr_assert_str_eq(info->psargs, "/opt/app/bin/app --flag x");
+	cr_assert_eq(info->note_err, 0);
+	gzc_coreinfo_free(info);
+
+	/* NT_PRPSINFO just shorter or longer than any layout */
+	const uint32_t sizes[] = { GZC_CORE_PRPSINFO_MIN - 1, GZC_CORE_PRPSINFO_MAX + 1 };
+	c.no_prpsinfo = true;
+	for (int k = 0; k < 2; k++) {
+		extra.n = 0;
+		put_prpsinfo(&extra, sizes[k], "bad", "bad args");
+		info = parse_with(&c, &extra);
+		cr_assert_str_eq(info->comm, "", "size %u", sizes[k]);
+		cr_assert_null(info->psargs, "size %u", sizes[k]);
+		cr_assert_eq(info->note_err, -EBADMSG, "size %u", sizes[k]);
+		cr_assert_str_eq(info->exe, EXE);
+		gzc_coreinfo_free(info);
+	}
+	/* ...while the edges themselves are read */
+	const uint32_t edges[] = { GZC_CORE_PRPSINFO_MIN, GZC_CORE_PRPSINFO_MAX };
+	for (int k = 0; k < 2; k++) {
+		extra.n = 0;
+		put_prpsinfo(&extra, edges[k], "edge", "edge args");
+		info = parse_with(&c, &extra);
+		cr_assert_str_eq(info->comm, "edge", "size %u", edges[k]);
+		cr_assert_str_eq(info->psargs, "edge args");
+		cr_assert_eq(info->note_err, 0);
+		gzc_coreinfo_free(info);
+	}
+
+	/* a second NT_FILE naming another exe at the same place */
+	c = defaults;
+	extra.n = 0;
+	put_nt_file(&extra, 8, &c, "/usr/bin/impostor");
+	info = parse_with(&c, &extra);
+	cr_assert_str_eq(info->exe, EXE);
+	cr_assert_str_eq(info->build_id, "deadbeef01020304");
+	gzc_coreinfo_free(info);
+
+	/* a second NT_AUXV whose AT_PHDR points into the library */
+	extra.n = 0;
+	put_auxv(&extra, 8, LIBBASE + 64);
+	info = parse_with(&c, &extra);
+	cr_assert_str_eq(info->exe, EXE);
+	gzc_coreinfo_free(info);
+	/* (and alone, that AT_PHDR picks the library: the duplicate was not used) */
+	c.auxv = false;
+	info = parse_with(&c, &extra);
+	cr_assert_str_eq(info->exe, LIB);
+	gzc_coreinfo_free(info);
+}
+
+/* Notes are read up to GZC_CORE_NOTES_MAX bytes in all: a PT_NOTE that
+ * would pass it is skipped whole with note_err -E2BIG, what came before
+ * it still counts. */
+Test(corenote, notes_over_the_budget)
+{
+	const size_t e = 64, p = 56, hdr = e + 2 * p;
+	const uint64_t sizes[][2] = {
+		{ GZC_CORE_NOTES_MAX, 0 },                    /* exactly the budget */
+		{ GZC_CORE_NOTES_MAX + 1, 0 },                /* one segment over it */
+		{ 3u << 20, (1u << 20) + 1 },                 /* the second one over what is left */
+	};
+	for (int k = 0; k < 3; k++) {
+		size_t len = hdr + sizes[k][0] + sizes[k][1];
+		unsigned char *core = calloc(1, len);
+		cr_assert_not_null(core);
+		struct out *o = malloc(sizeof(*o));
+		memset(o, 0, sizeof(*o));
+		put_ehdr(o, true, 4, e, 2, 0, 0);
+		put_phdr(o, true, 4, hdr, 0, sizes[k][0], 0);
+		put_phdr(o, true, 4, hdr + sizes[k][0], 0, sizes[k][1], 0);
+		put_prpsinfo(o, 136, "big", "big notes"); /* at the first segment's start */
+		memcpy(core, o->b, o->n);
+		free(o);
+		struct gzc_coreinfo *info = NULL;
+		cr_assert_eq(parse(core, len, &info), 0, "k=%d", k);
+		cr_assert_eq(info->note_err, k == 0 ? 0 : -E2BIG, "k=%d: %d", k, info->note_err);
+		cr_assert_str_eq(info->comm, k == 1 ? "" : "big", "k=%d", k);
+		gzc_coreinfo_free(info);
+		free(core);
+	}
+}
+
+/* A change to the exe's dumped first page (offsets in exe_page()'s 64-bit
+ * layout), little-endian. */
+struct patch {
+	size_t at;
+	uint64_t v;
+	int size;
+};
+
+#define EXE_PHENTSIZE 54
+#define EXE_PHNUM 56
+#define EXE_NOTE_FILESZ (64 + 56 + 32) /* p_filesz of phdr 1, the PT_NOTE */
+#define EXE_NOTE_DESCSZ (64 + 2 * 56 + 4)
+
+/* Parses the default core with its exe's first page patched: the core is
+ * fine, the exe known, no note_err; returns the info for its build-id. */
+static struct gzc_coreinfo *parse_exe_patched(const struct patch *pt, size_t npt)
+{
+	struct out *o = malloc(sizeof(*o));
+	size_t n = build_core(o, &defaults);
+	unsigned char *page = memmem(o->b + 1, n - 1, "\x7f" "ELF", 4);
+	cr_assert_not_null(page);
+	for (size_t i = 0; i < npt; i++)
+		for (int b = 0; b < pt[i].size; b++)
+			page[pt[i].at + (size_t)b] = (unsigned char)(pt[i].v >> (8 * b));
+	struct gzc_coreinfo *info = NULL;
+	cr_assert_eq(parse(o->b, n, &info), 0);
+	cr_assert_str_eq(info->exe, EXE);
+	cr_assert_eq(info->note_err, 0, "the exe's notes are not the core's");
+	free(o);
+	return info;
+}
+
+/* The exe's build-id is best effort: an ELF header or note that is not
+ * what it must be gives no build-id, and no error. */
+Test(corenote, exe_build_id_bounds)
+{
+	const struct patch none[] = {
+		{ EXE_PHENTSIZE, 55, 2 },
+		{ EXE_PHNUM, GZC_CORE_EXE_PHNUM_MAX + 1, 2 },
+		{ EXE_NOTE_FILESZ, GZC_CORE_EXE_NOTES_MAX + 1, 8 },
+		{ EXE_NOTE_DESCSZ, 0, 4 },
+	};
+	for (size_t k = 0; k < sizeof(none) / sizeof(none[0]); k++) {
+		struct gzc_coreinfo *info = parse_exe_patched(&none[k], 1);
+		cr_assert_null(info->build_id, "patch %zu", k);
+		gzc_coreinfo_free(info);
+	}
+	/* a note of GZC_CORE_BUILD_ID_MAX bytes (the page's zeros after the
+	 * 8 of exe_page()) is taken, one byte more is not */
+	const struct patch max[] = { { EXE_NOTE_FILESZ, 16 + GZC_CORE_BUILD_ID_MAX, 8 },
+				     { EXE_NOTE_DESCSZ, GZC_CORE_BUILD_ID_MAX, 4 } };
+	struct gzc_coreinfo *info = parse_exe_patched(max, 2);
+	cr_assert_not_null(info->build_id);
+	cr_assert_eq(strlen(info->build_id), 2 * GZC_CORE_BUILD_ID_MAX);
+	cr_assert_eq(strncmp(info->build_id, "deadbeef0102030400", 18), 0);
+	gzc_coreinfo_free(info);
+	const struct patch over[] = { { EXE_NOTE_FILESZ, 16 + GZC_CORE_BUILD_ID_MAX + 4, 8 },
+				      { EXE_NOTE_DESCSZ, GZC_CORE_BUILD_ID_MAX + 1, 4 } };
+	info = parse_exe_patched(over, 2);
+	cr_assert_null(info->build_id);
+	gzc_coreinfo_free(info);
+}
+
+/* Offsets and sizes near 2^64 in a core's head must not wrap into a small
+ * end: -EBADMSG, *ret_end untouched. */
+Test(corenote, extent_overflow_guards)
+{
+	struct out *o = malloc(sizeof(*o));
+	uint64_t end;
+
+	/* PN_XNUM with section header 0 at the top of the address space */
+	memset(o, 0, sizeof(*o));
+	put_ehdr(o, true, 4, 64, 0xffff, UINT64_MAX - 10, 1);
+	end = 7;
+	cr_assert_eq(gzc_core_extent_mem(o->b, o->n, &end), -EBADMSG);
+	cr_assert_eq(end, 7);
+	/* a program header table that wraps to end at 67, past the 64-byte head */
+	memset(o, 0, sizeof(*o));
+	put_ehdr(o, true, 4, UINT64_MAX - 100, 3, 0, 0);
+	cr_assert_eq(gzc_core_extent_mem(o->b, o->n, &end), -EBADMSG);
+	cr_assert_eq(end, 7);
+	/* a segment whose p_offset + p_filesz wraps */
+	memset(o, 0, sizeof(*o));
+	put_ehdr(o, true, 4, 64, 1, 0, 0);
+	put_phdr(o, true, 1, UINT64_MAX - 10, 0, 100, 100);
+	cr_assert_eq(gzc_core_extent_mem(o->b, o->n, &end), -EBADMSG);
+	cr_assert_eq(end, 7);
+	/* the same segment where it fits: its end is the core's */
+	o->n = 64;
+	put_phdr(o, true, 1, 200, 0, 100, 100);
+	cr_assert_eq(gzc_core_extent_mem(o->b, o->n, &end), 0);
+	cr_assert_eq(end, 300);
 	free(o);
 }
 

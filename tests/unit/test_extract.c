@@ -141,14 +141,16 @@ Test(extract, to_a_pipe)
 	free(data);
 }
 
-Test(extract, corrupt_span_names_its_offsets)
+/* Our core of len bytes of data with one byte flipped in the middle of
+ * span 4, and a reader on it that uses the writer's (true) index; that
+ * index in *ret_idx. */
+static struct gzc_reader *corrupt_core(const unsigned char *data, size_t len, struct gzc_index **ret_idx)
 {
-	size_t len = 8 * 65536;
-	unsigned char *data = alloc_mixed(len, 55);
 	struct gzc_writer_opts o = { .span = 65536, .level = 6 };
 	struct gzc_index *idx = NULL;
 	char path[128], ipath[160];
 	int fd = th_compress(dir, "c.gz", data, len, &o, 0, &idx, path);
+	cr_assert_gt(idx->nspans, 5u);
 	uint64_t pos = (idx->spans[4].coff + idx->spans[5].coff) / 2;
 	unsigned char b;
 	cr_assert_eq(gzc_pread_all(fd, &b, 1, pos), 1);
@@ -158,7 +160,16 @@ Test(extract, corrupt_span_names_its_offsets)
 	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
 	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
 	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
-	struct gzc_reader *r = th_reader(path, &ro);
+	*ret_idx = idx;
+	return th_reader(path, &ro);
+}
+
+Test(extract, corrupt_span_names_its_offsets)
+{
+	size_t len = 8 * 65536;
+	unsigned char *data = alloc_mixed(len, 55);
+	struct gzc_index *idx = NULL;
+	struct gzc_reader *r = corrupt_core(data, len, &idx);
 	int out = out_file("bad");
 	struct gzc_extract_stop stop = { 0 };
 	struct gzc_extract_opts eo = { .threads = 3 };
@@ -167,6 +178,56 @@ Test(extract, corrupt_span_names_its_offsets)
 	cr_assert_eq(stop.coff, idx->spans[4].coff);
 	cr_assert_eq(stop.uoff, idx->spans[4].uoff);
 	close(out);
+	gzc_reader_close(r);
+	gzc_index_free(idx);
+	free(data);
+}
+
+/* The same in order, to an output written as a stream (an O_APPEND file,
+ * and a pipe): the corrupt span is the input's fault and named, and what
+ * was written before it is the core's own bytes. */
+Test(extract, corrupt_span_in_a_stream)
+{
+	size_t len = 8 * 65536;
+	unsigned char *data = alloc_mixed(len, 58);
+	struct gzc_index *idx = NULL;
+	struct gzc_reader *r = corrupt_core(data, len, &idx);
+	for (int to_pipe = 0; to_pipe < 2; to_pipe++) {
+		int out = out_file("stream"), p[2] = { -1, -1 };
+		struct drain d = { 0 };
+		pthread_t t;
+		if (to_pipe) {
+			cr_assert_eq(pipe(p), 0);
+			d = (struct drain){ .fd = p[0], .buf = malloc(len), .cap = len };
+			cr_assert_eq(pthread_create(&t, NULL, drain, &d), 0);
+		} else {
+			close(out);
+			char opath[256];
+			snprintf(opath, sizeof(opath), "%s/stream", dir);
+			out = open(opath, O_RDWR | O_APPEND);
+			cr_assert_geq(out, 0);
+		}
+		struct gzc_extract_stop stop = { 0 };
+		cr_assert_eq(gzc_extract(r, to_pipe ? p[1] : out, NULL, &stop), -EBADMSG);
+		cr_assert_eq(stop.side, GZC_EXTRACT_INPUT, "pipe %d", to_pipe);
+		cr_assert_eq(stop.coff, idx->spans[4].coff);
+		cr_assert_eq(stop.uoff, idx->spans[4].uoff);
+		size_t n;
+		unsigned char *got;
+		if (to_pipe) {
+			close(p[1]);
+			pthread_join(t, NULL);
+			close(p[0]);
+			got = d.buf;
+			n = d.len;
+		} else {
+			got = th_slurp(out, &n);
+		}
+		cr_assert_leq(n, stop.uoff, "bytes of or past the corrupt span were written");
+		th_assert_bytes(got, data, n);
+		free(got);
+		close(out);
+	}
 	gzc_reader_close(r);
 	gzc_index_free(idx);
 	free(data);
@@ -507,6 +568,27 @@ Test(extract, progress_and_cancel)
 	eo.progress_ctx = &c;
 	fd = out_file("cancel");
 	cr_assert_eq(gzc_extract(r, fd, &eo, NULL), -ECANCELED);
+	close(fd);
+
+	/* in order (an O_APPEND output): it stops at once, in the span whose
+	 * progress call said so, having written just the spans before */
+	char opath[256];
+	snprintf(opath, sizeof(opath), "%s/cancel", dir);
+	fd = open(opath, O_RDWR | O_APPEND | O_TRUNC);
+	cr_assert_geq(fd, 0);
+	c = (struct prog){ .cancel_at = 3 };
+	struct gzc_extract_stop stop = { 0 };
+	cr_assert_eq(gzc_extract(r, fd, &eo, &stop), -ECANCELED);
+	cr_assert_eq(c.calls, 3u);
+	cr_assert_eq(c.last_done, 3 * 65536u);
+	cr_assert_eq(stop.side, GZC_EXTRACT_OTHER);
+	cr_assert_eq(stop.uoff, 2 * 65536u);
+	cr_assert_eq(stop.coff, gzc_reader_index(r)->spans[2].coff);
+	size_t n;
+	unsigned char *got = th_slurp(fd, &n);
+	cr_assert_eq(n, 3 * 65536u);
+	th_assert_bytes(got, data, n);
+	free(got);
 	close(fd);
 	gzc_reader_close(r);
 	free(data);

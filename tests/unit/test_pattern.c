@@ -70,6 +70,69 @@ Test(pattern, bad_kernel_args)
 	cr_assert_eq(k.pid, 77, "untouched on failure");
 }
 
+/* Parses the ten kernel arguments with uid, gid, hostname and comm as
+ * given (pid 1, tid as given). Returns gzc_kargs_parse()'s result; *k
+ * keeps pid 77 on failure. */
+static int parse_with(const char *tid, const char *uid, const char *gid, const char *host, const char *comm,
+		      struct gzc_kargs *k)
+{
+	char *argv[] = { "1", (char *)tid, (char *)uid, (char *)gid, "6", "5", "0", "1", (char *)host, (char *)comm };
+	k->pid = 77;
+	return gzc_kargs_parse(10, argv, k);
+}
+
+/* Every argument is held to its range: a tid of 0, ids over 32 bits, a
+ * hostname over GZC_KARGS_HOST_MAX are refused (the output untouched), the
+ * edges themselves are taken. */
+Test(pattern, kernel_arg_ranges)
+{
+	struct gzc_kargs k;
+	char host[GZC_KARGS_HOST_MAX + 2];
+	memset(host, 'h', sizeof(host) - 1);
+	host[sizeof(host) - 1] = 0; /* one byte too long */
+	cr_assert_eq(parse_with("0", "0", "0", "h", "c", &k), -EINVAL, "tid 0");
+	cr_assert_eq(parse_with("1", "4294967296", "0", "h", "c", &k), -EINVAL, "uid over 32 bits");
+	cr_assert_eq(parse_with("1", "0", "4294967296", "h", "c", &k), -EINVAL, "gid over 32 bits");
+	cr_assert_eq(parse_with("1", "0", "0", host, "c", &k), -EINVAL, "hostname too long");
+	cr_assert_eq(k.pid, 77, "untouched on failure");
+
+	host[GZC_KARGS_HOST_MAX] = 0;
+	cr_assert_eq(parse_with("2", "4294967295", "4294967295", host, "c", &k), 0);
+	cr_assert_eq(k.tid, 2);
+	cr_assert_eq(k.uid, UINT32_MAX);
+	cr_assert_eq(k.gid, UINT32_MAX);
+	cr_assert_str_eq(k.hostname, host);
+
+	/* a pidfd flag with a number out of range is an unknown option */
+	char *fd[] = { "-F1048577", "1", "1", "0", "0", "6", "5", "0", "1", "h", "c" };
+	cr_assert_eq(gzc_kargs_parse(11, fd, &k), -EINVAL);
+}
+
+/* A comm split into more words than fit once joined again is cut at
+ * GZC_KARGS_COMM_MAX bytes of the joined text, never overflowed; so is one
+ * long word. */
+Test(pattern, long_comm_is_cut)
+{
+	enum { WORDS = 40 };
+	char *argv[9 + WORDS] = { "1", "1", "0", "0", "6", "5", "0", "1", "h" };
+	char joined[WORDS * 4] = "";
+	for (int w = 0; w < WORDS; w++) {
+		argv[9 + w] = "abc";
+		strcat(joined, w ? " abc" : "abc");
+	}
+	struct gzc_kargs k;
+	cr_assert_eq(gzc_kargs_parse(9 + WORDS, argv, &k), 0);
+	cr_assert_eq(strlen(k.comm), GZC_KARGS_COMM_MAX);
+	cr_assert_eq(strncmp(k.comm, joined, GZC_KARGS_COMM_MAX), 0, "%s", k.comm);
+
+	char word[GZC_KARGS_COMM_MAX + 20];
+	memset(word, 'w', sizeof(word) - 1);
+	word[sizeof(word) - 1] = 0;
+	cr_assert_eq(parse_with("1", "0", "0", "h", word, &k), 0);
+	cr_assert_eq(strlen(k.comm), GZC_KARGS_COMM_MAX);
+	cr_assert_eq(strncmp(k.comm, word, GZC_KARGS_COMM_MAX), 0);
+}
+
 Test(pattern, build)
 {
 	char buf[256];

@@ -2,6 +2,7 @@
  * test_ratelimit.c — the rate limit's history file in the store.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "dir_fixture.h"
+#include "io.h"
 #include "ratelimit.h"
 
 TestSuite(ratelimit, .init = dir_setup, .fini = dir_teardown);
@@ -48,12 +50,27 @@ Test(ratelimit, zero_count_allows_and_writes_nothing)
 	cr_assert_eq(faccessat(rootfd, GZC_RATELIMIT_FILE, F_OK, 0), -1);
 }
 
+/* Replaces the history file with len bytes of text. */
+static void write_history(const char *text, size_t len)
+{
+	int fd = openat(rootfd, GZC_RATELIMIT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+/* The history file's text (NUL-terminated). Caller frees. */
+static char *read_history(size_t *ret_len)
+{
+	char *text = NULL;
+	cr_assert_eq(gzc_read_file_at(rootfd, GZC_RATELIMIT_FILE, GZC_RATELIMIT_MAX_FILE, 0, &text, ret_len), 0);
+	return text;
+}
+
 Test(ratelimit, a_corrupt_history_starts_empty)
 {
-	int fd = openat(rootfd, GZC_RATELIMIT_FILE, O_WRONLY | O_CREAT, 0600);
 	const char junk[] = "garbage\n99999999999999999999999 zz\n5 0123456789abcdef0\n\x01\x02 nope";
-	cr_assert_eq(write(fd, junk, sizeof(junk) - 1), (ssize_t)sizeof(junk) - 1);
-	close(fd);
+	write_history(junk, sizeof(junk) - 1);
 	cr_assert(admit("/bin/a", 10, 1, 60));
 	cr_assert_not(admit("/bin/a", 11, 1, 60));
 }
@@ -78,4 +95,78 @@ Test(ratelimit, keys_are_stable_hex)
 	cr_assert_str_neq(a, c);
 	cr_assert_eq(strlen(a), 16);
 	cr_assert_eq(strspn(a, "0123456789abcdef"), 16);
+}
+
+/* A line whose key is 16 characters but not 16 lowercase hex digits is
+ * dropped (and so gone when the history is written back), while a valid
+ * line beside it counts. */
+Test(ratelimit, lines_with_a_non_hex_key_are_dropped)
+{
+	char a[17], b[17], text[256];
+	gzc_ratelimit_key("/bin/a", a);
+	gzc_ratelimit_key("/bin/b", b);
+	char bad[17], upper[17];
+	memcpy(bad, a, 17);
+	bad[15] = 'g';
+	for (int i = 0; i < 17; i++)
+		upper[i] = (char)(a[i] >= 'a' && a[i] <= 'f' ? a[i] - 'a' + 'A' : a[i]);
+	cr_assert_str_neq(upper, a, "the key needs a letter for this test");
+	int n = snprintf(text, sizeof(text), "10000000 %s\n10000001 %s\n10000002 %s\n", bad, upper, b);
+	write_history(text, (size_t)n);
+	cr_assert_not(admit("/bin/b", 11, 1, 60), "the valid line was not read");
+	cr_assert(admit("/bin/a", 12, 1, 60));
+	size_t len;
+	char *back = read_history(&len);
+	snprintf(text, sizeof(text), "10000002 %s\n12000000 %s\n", b, a);
+	cr_assert_str_eq(back, text);
+	free(back);
+}
+
+/* A history of GZC_RATELIMIT_MAX_LINES lines forgets its oldest half to
+ * note one more crash, rather than refuse to remember it. */
+Test(ratelimit, a_full_history_drops_its_oldest_half)
+{
+	const size_t max = GZC_RATELIMIT_MAX_LINES;
+	const uint64_t t0 = 1000000000; /* µs; every line within the window */
+	char other[17], mine[17];
+	gzc_ratelimit_key("/bin/other", other);
+	gzc_ratelimit_key("/bin/a", mine);
+	char *text = malloc(max * 32), *p = text;
+	cr_assert_not_null(text);
+	for (size_t i = 0; i < max; i++)
+		p += sprintf(p, "%llu %s\n", (unsigned long long)(t0 + i), other);
+	write_history(text, (size_t)(p - text));
+	free(text);
+
+	cr_assert(admit("/bin/a", 2000, 1, 3600));
+	size_t len, lines = 0;
+	char *back = read_history(&len);
+	for (size_t i = 0; i < len; i++)
+		lines += back[i] == '\n';
+	cr_assert_eq(lines, max - max / 2 + 1);
+	char first[64], last[64];
+	snprintf(first, sizeof(first), "%llu %s\n", (unsigned long long)(t0 + max / 2), other);
+	snprintf(last, sizeof(last), "%llu %s\n", 2000000000ull, mine);
+	cr_assert_eq(strncmp(back, first, strlen(first)), 0, "the oldest half was not the half dropped");
+	cr_assert_str_eq(back + len - strlen(last), last);
+	free(back);
+}
+
+/* A history that cannot be written back (a directory in its place) does not
+ * drop the core: the error is returned with the crash allowed, and no
+ * temporary file is left behind. */
+Test(ratelimit, a_failed_save_still_allows)
+{
+	cr_assert_eq(mkdirat(rootfd, GZC_RATELIMIT_FILE, 0700), 0);
+	cr_assert_eq(mkdirat(rootfd, GZC_RATELIMIT_FILE "/keep", 0700), 0);
+	char key[17];
+	gzc_ratelimit_key("/bin/a", key);
+	for (int k = 0; k < 2; k++) {
+		bool ok = false;
+		cr_assert_eq(gzc_ratelimit_admit(rootfd, key, 10000000 + (uint64_t)k, 1, 60, &ok), -EISDIR);
+		cr_assert(ok, "a crash was refused because its history could not be saved");
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "test \"$(ls -A '%s')\" = '%s'", dir, GZC_RATELIMIT_FILE);
+	cr_assert_eq(system(cmd), 0, "a temporary file was left in the store");
 }

@@ -17,6 +17,17 @@ TestSuite(reader, .init = setup, .fini = teardown, .timeout = 120);
 
 #define SPAN 65536u
 
+/* Pseudo-random bytes from seed over p[0..len) (len a multiple of 8):
+ * deflate stores them. */
+static void fill_random(unsigned char *p, size_t len, uint64_t seed)
+{
+	uint64_t s = seed;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = th_rand(&s);
+		memcpy(p + i, &v, 8);
+	}
+}
+
 /* 10 spans and a tail; spans 2, 3 and 9 all zeros, span 5 pure random (stored). */
 static unsigned char *make_data(size_t *ret_len)
 {
@@ -24,11 +35,7 @@ static unsigned char *make_data(size_t *ret_len)
 	unsigned char *d = alloc_mixed(len, 42);
 	memset(d + 2 * SPAN, 0, 2 * SPAN);
 	memset(d + 9 * SPAN, 0, SPAN);
-	uint64_t s = 3;
-	for (size_t i = 5 * SPAN; i < 6 * SPAN; i += 8) {
-		uint64_t v = th_rand(&s);
-		memcpy(d + i, &v, 8);
-	}
+	fill_random(d + 5 * SPAN, SPAN, 3);
 	*ret_len = len;
 	return d;
 }
@@ -182,6 +189,15 @@ Test(reader, zero_spans_and_seek)
 	free(data);
 }
 
+/* Flips a bit of the byte at pos of the file open on fd. */
+static void flip_byte(int fd, uint64_t pos)
+{
+	unsigned char c;
+	cr_assert_eq(gzc_pread_all(fd, &c, 1, pos), 1);
+	c ^= 0x10;
+	cr_assert_eq(gzc_pwrite_all(fd, &c, 1, pos), 0);
+}
+
 /* Compresses, saves the writer's index beside the file, and corrupts one byte
  * in the middle of span `victim`. Returns the corrupted file's path. */
 static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim, int level, char *path, char *ipath)
@@ -191,11 +207,7 @@ static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim,
 	int fd = th_compress(dir, "bad.gz", data, len, &o, 0, &idx, path);
 	uint64_t a = idx->spans[victim].coff, b = idx->spans[victim + 1].coff;
 	cr_assert_gt(a, 4096u, "the corruption must not touch the fingerprinted head");
-	uint64_t pos = a + (b - a) / 2;
-	unsigned char c;
-	cr_assert_eq(gzc_pread_all(fd, &c, 1, pos), 1);
-	c ^= 0x10;
-	cr_assert_eq(gzc_pwrite_all(fd, &c, 1, pos), 0);
+	flip_byte(fd, a + (b - a) / 2);
 	snprintf(ipath, 160, "%s.gzx", path);
 	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
 	gzc_index_free(idx);
@@ -238,6 +250,66 @@ static void check_corrupt_span(uint32_t victim, int level)
 
 Test(reader, corrupt_stored_span_is_ebadmsg) { check_corrupt_span(5, 1); }
 Test(reader, corrupt_compressed_span_is_ebadmsg) { check_corrupt_span(6, 6); }
+
+/* Spans of 512 KiB of random bytes (stored), four check segments each: a
+ * read that needs only the start of a span decodes and checks only the
+ * segments up to the one it ends in. A byte flipped in span 0's segment 0
+ * (past the fingerprinted head, so the index on disk still matches) fails
+ * every read of span 0, partial or whole; one flipped in span 2's segment 2
+ * fails the reads that reach it, while a read of span 2's first segment,
+ * which never decodes the damage, gives the right bytes. */
+Test(reader, corrupt_segment_fails_partial_reads)
+{
+	const size_t span = 512u << 10, len = 3 * span;
+	unsigned char *data = malloc(len), *buf = malloc(span);
+	cr_assert(data && buf);
+	fill_random(data, len, 17);
+	char path[128], ipath[160];
+	struct gzc_writer_opts o = { .span = (uint32_t)span };
+	struct gzc_index *idx = NULL;
+	int fd = th_compress(dir, "seg.gz", data, len, &o, 0, &idx, path);
+	cr_assert_eq(idx->nspans, 3u);
+	cr_assert_eq(idx->seg_size, GZC_SEG_SIZE);
+	cr_assert_eq(gzc_index_span_nsegs(idx, 0), 4u);
+	cr_assert_geq(idx->spans[1].coff - idx->spans[0].coff, span, "span 0 is not stored");
+	cr_assert_geq(idx->spans[0].coff + 8192, GZC_IDX_PROBE_LEN);
+	flip_byte(fd, idx->spans[0].coff + 8192);            /* span 0, segment 0 */
+	flip_byte(fd, idx->spans[2].coff + 2 * GZC_SEG_SIZE + 5000); /* span 2, segment 2 */
+	close(fd);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	gzc_index_free(idx);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
+	struct gzc_reader *r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED);
+
+	/* span 0: from its start (whole CRC), inside segment 0, past it, whole */
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, 0), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, 10), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, 10), -EBADMSG, "a failed load is not cached");
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, 3 * GZC_SEG_SIZE + 7), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, span, 0), -EBADMSG);
+	/* span 1 is whole */
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, span + 10), 100);
+	th_assert_bytes(buf, data + span + 10, 100);
+	cr_assert_eq(gzc_reader_pread(r, buf, span, span), (ssize_t)span);
+	th_assert_bytes(buf, data + span, span);
+	/* span 2: segments 0 and 1 read right, segment 2 on fails */
+	uint64_t s2 = 2 * (uint64_t)span;
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, s2 + 10), 100);
+	th_assert_bytes(buf, data + s2 + 10, 100);
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, s2 + GZC_SEG_SIZE + 10), 100);
+	th_assert_bytes(buf, data + s2 + GZC_SEG_SIZE + 10, 100);
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, s2 + 2 * GZC_SEG_SIZE + 10), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, s2 + 3 * GZC_SEG_SIZE + 10), -EBADMSG);
+	cr_assert_eq(gzc_reader_pread(r, buf, 100, s2 + 10), 100, "the good prefix is still served");
+	th_assert_bytes(buf, data + s2 + 10, 100);
+	cr_assert_eq(gzc_reader_pread(r, buf, span, s2), -EBADMSG);
+	cr_assert_eq(gzc_reader_decode_span(r, 2, buf, span), -EBADMSG);
+	gzc_reader_close(r);
+	free(buf);
+	free(data);
+}
 
 Test(reader, index_file_missing_stale_corrupt)
 {
@@ -502,6 +574,93 @@ Test(reader, loaded_index_of_zlib_must_reach_the_end)
 {
 	static const uint32_t truth[] = { 0 };
 	check_index_without_last_span(GZC_ZLIB, "short.zz", truth, 1);
+}
+
+/* Saves idx at ipath, opens path with it (never saving), checks that every
+ * byte reads right and returns what the reader did about the index. */
+static enum gzc_index_origin open_with_index(const char *path, const char *ipath, const struct gzc_index *idx,
+					     const unsigned char *data, size_t len)
+{
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
+	struct gzc_reader *r = th_reader(path, &ro);
+	enum gzc_index_origin origin = gzc_reader_index_origin(r);
+	cr_assert_eq(gzc_reader_size(r), len);
+	unsigned char *all = malloc(len);
+	cr_assert_eq(gzc_reader_pread(r, all, len, 0), (ssize_t)len);
+	th_assert_bytes(all, data, len);
+	free(all);
+	gzc_reader_close(r);
+	return origin;
+}
+
+/* Our own file of len random bytes (stored spans of SPAN) in container,
+ * with the writer's index in *ret_idx and its path beside it in ipath. */
+static unsigned char *random_own_file(enum gzc_container container, const char *name, size_t len,
+				      struct gzc_index **ret_idx, char path[128], char ipath[160])
+{
+	unsigned char *data = malloc(len);
+	cr_assert_not_null(data);
+	fill_random(data, len, 23);
+	struct gzc_writer_opts o = { .span = SPAN, .container = container };
+	close(th_compress(dir, name, data, len, &o, 0, ret_idx, path));
+	snprintf(ipath, 160, "%s.gzx", path);
+	return data;
+}
+
+/* The last span of our zlib file is held to the end of the stream, and
+ * only a span of ours can be: an index (valid CRC and fingerprint) whose
+ * last span starts inside a byte, needs a window, or starts so far back
+ * that its compressed bytes are far more than its length could take, is
+ * not used. */
+Test(reader, loaded_index_of_zlib_last_span_must_be_plain)
+{
+	size_t len = 3 * SPAN + 5000;
+	char path[128], ipath[160];
+	struct gzc_index *idx = NULL;
+	unsigned char *data = random_own_file(GZC_ZLIB, "last.zz", len, &idx, path, ipath);
+	cr_assert_eq(idx->nspans, 4u);
+	struct gzc_span *last = &idx->spans[3], keep = *last;
+	cr_assert_eq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "the true index was not used");
+
+	last->bits = 3;
+	cr_assert_neq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "a last span with bits was used");
+	*last = keep;
+
+	unsigned char window[16] = { 1, 2, 3 };
+	idx->windows = window;
+	idx->wsize = sizeof(window);
+	last->wlen = sizeof(window);
+	cr_assert_neq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "a last span with a window was used");
+	idx->windows = NULL;
+	idx->wsize = 0;
+	*last = keep;
+
+	/* starting one byte after span 2: 64 KiB of compressed bytes for 5000 */
+	last->coff = idx->spans[2].coff + 1;
+	cr_assert_neq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "an absurd last span was used");
+	*last = keep;
+	gzc_index_free(idx);
+	free(data);
+}
+
+/* A span flagged zero whose CRC is its true data's (so the CRCs still add
+ * up to the trailer's) is decoded when the index is loaded: not all zeros,
+ * the index is not used. */
+Test(reader, loaded_index_zero_span_must_be_zeros)
+{
+	size_t len = 3 * SPAN + 5000;
+	char path[128], ipath[160];
+	struct gzc_index *idx = NULL;
+	unsigned char *data = random_own_file(GZC_GZIP, "zcrc.gz", len, &idx, path, ipath);
+	struct gzc_index *forged = th_index_flag_zero(idx, 1, 1);
+	cr_assert_eq(forged->spans[1].crc, idx->spans[1].crc);
+	cr_assert_eq(gzc_index_combined_crc(forged), forged->data_crc, "the forgery must pass the trailer's check");
+	cr_assert_eq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "the true index was not used");
+	cr_assert_neq(open_with_index(path, ipath, forged, data, len), GZC_INDEX_LOADED, "data flagged zero was trusted");
+	gzc_index_free(forged);
+	gzc_index_free(idx);
+	free(data);
 }
 
 /* Our file followed by another tool's member (cat ours.gz theirs.gz), whose

@@ -504,6 +504,60 @@ Test(scan, progress_can_cancel)
 	free(data);
 }
 
+/* A gzip member of data whose header carries an FCOMMENT: comment_len
+ * bytes, or (total != 0) as many as make the member exactly total bytes.
+ * Written to a new file name in dir, followed by what follows (NULL: nothing)
+ * as another member of data + len at level 6. Returns the open fd. */
+static int write_commented(const char *name, const unsigned char *data, size_t len, size_t total, size_t comment_len,
+			   const unsigned char *next, size_t next_len)
+{
+	size_t rawlen;
+	unsigned char *raw = th_deflated(data, len, 6, -15, &rawlen);
+	const size_t over = GZC_GZ_FIXED_LEN + 1 + GZC_GZ_TRAILER_LEN; /* header, the comment's NUL, trailer */
+	if (total) {
+		cr_assert_gt(total, over + rawlen);
+		comment_len = total - over - rawlen;
+	}
+	size_t n = over + comment_len + rawlen;
+	unsigned char *m = malloc(n);
+	cr_assert_not_null(m);
+	static const unsigned char head[GZC_GZ_FIXED_LEN] = { GZC_GZ_ID1, GZC_GZ_ID2, GZC_GZ_CM_DEFLATE, 0x10 /* FCOMMENT */,
+							      0, 0, 0, 0, 0, GZC_GZ_OS_UNIX };
+	memcpy(m, head, sizeof(head));
+	memset(m + GZC_GZ_FIXED_LEN, 'c', comment_len);
+	m[GZC_GZ_FIXED_LEN + comment_len] = 0;
+	memcpy(m + GZC_GZ_FIXED_LEN + comment_len + 1, raw, rawlen);
+	gzc_put_le32(m + n - 8, (uint32_t)crc32(0, data, (uInt)len));
+	gzc_put_le32(m + n - 4, (uint32_t)len);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(gzc_write_all(fd, m, n), 0);
+	if (next)
+		th_append_deflated(fd, next, next_len, 6, 31);
+	free(m);
+	free(raw);
+	return fd;
+}
+
+/* The scanner reads SCAN_CHUNK bytes at a time (scan.c): a first member
+ * padded by its comment to end just before, at or just after a chunk's
+ * end puts the second member's header across it (or its first bytes alone
+ * at the chunk's end). Still two members, every byte right. */
+#define SCAN_CHUNK_OF_SCAN_C (256u * 1024)
+Test(scan, member_header_across_a_read_chunk)
+{
+	const size_t a = 3000, b = 200000;
+	unsigned char *data = alloc_mixed(a + b, 9);
+	static const size_t before_end[] = { 0, 1, 2, 5, 9 };
+	for (size_t k = 0; k < sizeof(before_end) / sizeof(before_end[0]); k++) {
+		close(write_commented("edge.gz", data, a, SCAN_CHUNK_OF_SCAN_C - before_end[k], 0, data + a, b));
+		scan_and_verify("edge.gz", data, a + b, 65536, GZC_IDX_F_FOREIGN | GZC_IDX_F_MULTIMEMBER);
+	}
+	free(data);
+}
+
 /* gzc_scan_head: the first bytes of gzip and zlib data, bounded, without a scan. */
 Test(scan, head)
 {
@@ -533,5 +587,16 @@ Test(scan, head)
 	cr_assert_eq(gzc_scan_head(fd, out, sizeof(out)), -EBADMSG);
 	close(fd);
 	free(z);
+
+	/* a gzip header whose comment runs past the bytes it may read: nothing came
+	 * out, -EBADMSG; one whose data starts within them gives its bytes */
+	fd = write_commented("long.gz", data, sizeof(out), 0, GZC_SCAN_HEAD_IN, NULL, 0);
+	cr_assert_eq(gzc_scan_head(fd, out, sizeof(out)), -EBADMSG);
+	close(fd);
+	fd = write_commented("long.gz", data, sizeof(out), 0, GZC_SCAN_HEAD_IN - 8192, NULL, 0);
+	memset(out, 0, sizeof(out));
+	cr_assert_eq(gzc_scan_head(fd, out, sizeof(out)), (ssize_t)sizeof(out));
+	cr_assert_eq(memcmp(out, data, sizeof(out)), 0);
+	close(fd);
 	free(data);
 }

@@ -156,6 +156,60 @@ Test(store, vacuum_keeps_protected)
 	gzc_store_list_free(e, n);
 }
 
+/* Sets the mtime of the sidecar group/core.<pid>.<ts>.json to sec. */
+static void age_sidecar(const char *group, int64_t pid, uint64_t ts, int64_t sec)
+{
+	char name[GZC_NAME_MAX + GZC_STORE_FILE_MAX + 2];
+	snprintf(name, sizeof(name), "%s/core.%lld.%llu.json", group, (long long)pid, (unsigned long long)ts);
+	struct timespec t[2] = { { .tv_sec = sec }, { .tv_sec = sec } };
+	cr_assert_eq(utimensat(rootfd, name, t, 0), 0, "utimensat %s: %s", name, strerror(errno));
+}
+
+/* A sidecar whose core never came (a handler that died) is removed by a
+ * vacuum once it is over GZC_STORE_ORPHAN_AGE_S old, and its group with it
+ * when that empties it; a younger one, or one just that old, stays. The
+ * use reported after the vacuum no longer counts it. No core is removed. */
+Test(store, vacuum_removes_old_orphan_sidecars)
+{
+	const int64_t t0 = 1000000;
+	put("gone-1", 1, 2, false);
+	age_sidecar("gone-1", 1, 2, t0);
+	put("app-1", 3, 4, false); /* an old orphan beside a core */
+	age_sidecar("app-1", 3, 4, t0);
+	put("app-1", 5, 6, true);
+	age_sidecar("app-1", 5, 6, t0);
+	put("young-1", 7, 8, false);
+	age_sidecar("young-1", 7, 8, t0 + 500);
+	put("edge-1", 9, 10, false); /* exactly the age: not over it */
+	age_sidecar("edge-1", 9, 10, t0 + 1);
+
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 5);
+	uint64_t before = gzc_store_used(e, n);
+	gzc_store_list_free(e, n);
+
+	struct gzc_ret_limits lim = { 0 };
+	uint64_t now_us = (uint64_t)(t0 + 1 + GZC_STORE_ORPHAN_AGE_S) * 1000000 + 999999;
+	uint64_t used = 0;
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, now_us, NULL, NULL, &used, NULL), 0, "no core was to go");
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(used, gzc_store_used(e, n), "use after the vacuum, without listing again");
+	cr_assert_lt(used, before);
+	/* newest first by crash time: the edge orphan (10), the young one (8), the core (6) */
+	cr_assert_str_eq(e[0].json, "core.9.10.json");
+	cr_assert_str_eq(e[1].json, "core.7.8.json");
+	cr_assert_str_eq(e[2].core, "core.5.6.gz");
+	gzc_store_list_free(e, n);
+	struct stat st;
+	cr_assert_eq(fstatat(rootfd, "gone-1", &st, 0), -1, "the emptied group stayed");
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(fstatat(rootfd, "app-1/core.3.4.json", &st, 0), -1, "the orphan beside a core stayed");
+	cr_assert_eq(fstatat(rootfd, "app-1/core.5.6.json", &st, 0), 0, "a core's sidecar went");
+}
+
 /* A group directory whose name is longer than any the handler makes is not
  * listed: an entry naming it cut short would act on another group. */
 Test(store, overlong_group_is_not_listed)
