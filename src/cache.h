@@ -79,9 +79,11 @@ GZC_MUST_CHECK int gzc_cache_get(struct gzc_cache *c, uint64_t file, uint64_t sp
 				 gzc_cache_load_fn load, void *ctx, struct gzc_cache_ref *ret);
 
 /* As gzc_cache_get(), but only the first need bytes (1..len) must be
- * there: a miss loads a prefix (load decides how much, at least need), and
- * an entry whose prefix is too short is replaced by a load of the whole span
- * (never extended in place, so pinned bytes never change).
+ * there: a miss loads a prefix (load decides how much, at least need). An
+ * entry whose prefix is too short is extended in place when its load left
+ * a resume state (gzc_cache_keep_resume: the loader writes only past the
+ * valid bytes, so pinned bytes never change; stats.extends counts it),
+ * else replaced by a load of the whole span.
  * ref->len is the number of valid bytes (>= need). Errors: as gzc_cache_get,
  * -EIO if load returns a count outside [need, len]. */
 GZC_MUST_CHECK int gzc_cache_get_range(struct gzc_cache *c, uint64_t file, uint64_t span, size_t len,

@@ -171,8 +171,10 @@ static int value_of(const struct field *f, const void *base, json_object **ret)
 			return 0;
 		}
 		v = json_tokener_parse(*CAT(base, f, char *));
-		if (!v) /* not JSON after all: keep it as text */
+		if (!json_object_is_type(v, json_type_object)) { /* not a JSON object after all: keep it as text */
+			json_object_put(v);
 			v = json_object_new_string(*CAT(base, f, char *));
+		}
 		break;
 	}
 	*ret = v;
@@ -250,13 +252,16 @@ static int take(const struct field *f, json_object *v, void *m)
 	if (t == json_type_null)
 		return 0;
 	switch (f->type) {
+	/* json-c clamps a number to the type asked for: one out of the field's
+	 * range must be refused here, not read as its nearest value (only a
+	 * number over 2^64 - 1 cannot be told from UINT64_MAX) */
 	case F_I64:
-		if (t != json_type_int)
+		if (t != json_type_int || (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX))
 			return -EBADMSG;
 		*AT(m, f, int64_t) = json_object_get_int64(v);
 		return 0;
 	case F_U64:
-		if (t != json_type_int)
+		if (t != json_type_int || json_object_get_int64(v) < 0)
 			return -EBADMSG;
 		*AT(m, f, uint64_t) = json_object_get_uint64(v);
 		return 0;
@@ -276,9 +281,11 @@ static int take(const struct field *f, json_object *v, void *m)
 		if (t != json_type_string)
 			return -EBADMSG;
 		return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
-	case F_JSON:
+	case F_JSON: /* an object; or text, which gzc_meta_to_json() writes for a note that was not JSON */
 		if (t == json_type_string)
 			return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
+		if (t != json_type_object)
+			return -EBADMSG;
 		return gzc_meta_set(AT(m, f, char *), json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 	}
 	return -EBADMSG;

@@ -21,7 +21,9 @@
  *   "modules":  [ { "path", "start", "end", "build_id", "package" (object),
  *                   "error" }, ... ]  (at most GZC_MODULES_MAX; modules.h)
  * }
- * Unknown keys are ignored; missing optional keys read as 0 / NULL.
+ * Unknown keys are ignored; missing optional keys and null read as 0 / NULL;
+ * a number out of its field's range, or a "package" that is neither an
+ * object nor a string, is -EBADMSG.
  */
 #ifndef GZC_META_H
 #define GZC_META_H

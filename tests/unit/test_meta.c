@@ -173,13 +173,9 @@ Test(meta, null_values_are_absent)
 	gzc_meta_clear(&m);
 }
 
-/* The numbers at the edges of their fields' ranges parse (those just past
- * them are in hostile's list).
- * Not pinned here (reported): json-c clamps what a field cannot hold, so a
- * negative timestamp_us, size, compressed_size or rlimit_core parses as 0,
- * a pid over INT64_MAX as INT64_MAX and a size over UINT64_MAX as
- * UINT64_MAX, where the header's "types checked" (and the span's own range
- * check) would have them refused with -EBADMSG. */
+/* The numbers at the edges of their fields' ranges parse, those just past
+ * them are refused (json-c would clamp them to the edge), as are those in
+ * hostile's list. */
 Test(meta, numbers_at_their_edges)
 {
 	struct gzc_meta m;
@@ -191,6 +187,27 @@ Test(meta, numbers_at_their_edges)
 	cr_assert_eq(m.timestamp_us, 0);
 	cr_assert_eq(m.pid, -7);
 	gzc_meta_clear(&m);
+	parse_ok("{\"gzcore_meta\":1,\"process\":{\"pid\":9223372036854775807,\"tid\":-9223372036854775808}}", &m);
+	cr_assert_eq(m.pid, INT64_MAX);
+	cr_assert_eq(m.tid, INT64_MIN);
+	gzc_meta_clear(&m);
+	static const char *const past[] = {
+		"{\"gzcore_meta\":1,\"process\":{\"timestamp_us\":-5}}",
+		"{\"gzcore_meta\":1,\"file\":{\"size\":-1}}",
+		"{\"gzcore_meta\":1,\"file\":{\"compressed_size\":-9223372036854775808}}",
+		"{\"gzcore_meta\":1,\"process\":{\"rlimit_core\":-1}}",
+		"{\"gzcore_meta\":1,\"process\":{\"pid\":9223372036854775808}}",
+		"{\"gzcore_meta\":1,\"access\":{\"owner_uid\":18446744073709551615}}",
+		"{\"gzcore_meta\":1,\"modules\":[{\"start\":-4096}]}",
+		"{\"gzcore_meta\":1,\"identity\":{\"package\":5}}",
+		"{\"gzcore_meta\":1,\"identity\":{\"package\":[1,2]}}",
+		"{\"gzcore_meta\":1,\"modules\":[{\"package\":true}]}",
+	};
+	for (size_t i = 0; i < sizeof(past) / sizeof(past[0]); i++) {
+		m.pid = 99;
+		cr_assert_eq(gzc_meta_parse(past[i], strlen(past[i]), &m), -EBADMSG, "accepted: %s", past[i]);
+		cr_assert_eq(m.pid, 99, "output touched on failure");
+	}
 }
 
 /* identity.package is the note's JSON, kept as compact text; a string (what
