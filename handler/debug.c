@@ -103,16 +103,14 @@ static char *path_arg(const char *path)
 	return asprintf(&s, "%s%s", path[0] == '/' ? "" : "./", path) < 0 ? NULL : s;
 }
 
-/* Opens the executable at path to read it: never blocking (a fifo planted
- * there), never taking a terminal, and only a regular file. Returns a
- * descriptor or -1 with errno set. */
+/* Opens the executable at path to read it: only a regular file, nothing
+ * else even opened (a fifo or a device planted there). Returns a
+ * descriptor or -1 with errno set (EINVAL: not a regular file). */
 static int open_exe(const char *path)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		errno = EINVAL; /* "not a regular file" */
+	int fd = gzc_open_regular(AT_FDCWD, path);
+	if (fd < 0) {
+		errno = -fd;
 		return -1;
 	}
 	return fd;
@@ -162,6 +160,47 @@ static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
 	}
 	gzc_elfid_free(id);
 	return path;
+}
+
+/* At most this many libraries are named in the warnings below */
+#define DEBUG_CHANGED_SHOWN 10
+
+/* Warns about each library the crash had mapped (the sidecar's modules)
+ * that the debugger, which loads them by the paths the core names, would
+ * now find in another build: replaced while the program ran (maps said
+ * "(deleted)"), gone, or with another GNU build-id. Frames and symbols in
+ * such a library may be wrong; the executable is pick_exe()'s. */
+static void check_modules(const struct gzc_meta *m)
+{
+	unsigned changed = 0;
+	size_t dl = strlen(DEBUG_DELETED);
+	for (size_t i = 0; i < m->nmodules; i++) {
+		const struct gzc_module *mod = &m->modules[i];
+		char why[512], shown[1024], bid[256];
+		size_t n = mod->path ? strlen(mod->path) : 0;
+		if (!mod->build_id || !n || (m->exe && strcmp(mod->path, m->exe) == 0))
+			continue;
+		why[0] = 0;
+		if (n > dl && strcmp(mod->path + n - dl, DEBUG_DELETED) == 0) {
+			snprintf(why, sizeof(why), "it was replaced while the program ran");
+		} else {
+			struct gzc_elfid *id = NULL;
+			int fd = open_exe(mod->path), r = fd < 0 ? -errno : gzc_elfid_read(fd, NULL, &id);
+			if (fd >= 0)
+				close(fd);
+			if (r < 0)
+				snprintf(why, sizeof(why), "%s", strerror(-r));
+			else if (!id->build_id || strcasecmp(id->build_id, mod->build_id) != 0)
+				snprintf(why, sizeof(why), "build-id now %s, at the crash %s", id->build_id ? id->build_id : "none",
+					 cli_printable_or(mod->build_id, "?", bid, sizeof(bid)));
+			gzc_elfid_free(id);
+		}
+		if (why[0] && ++changed <= DEBUG_CHANGED_SHOWN)
+			cli_error("warning: %s is not the library the crash had loaded (%s); frames in it may be wrong",
+				  cli_printable_or(mod->path, "?", shown, sizeof(shown)), why);
+	}
+	if (changed > DEBUG_CHANGED_SHOWN)
+		cli_error("warning: and %u more libraries changed since the crash", changed - DEBUG_CHANGED_SHOWN);
 }
 
 /* Where gzcorefs is: beside us (the build tree), in ../bin (installed: we
@@ -419,6 +458,7 @@ int cmd_debug(int argc, char **argv)
 		cli_error("warning: this core was truncated when stored (%s): some memory is missing",
 			  cli_printable_or(m->truncated_reason, "?", why, sizeof(why)));
 	exe = pick_exe(&o, m);
+	check_modules(m);
 	/* gzcorefs's argument: never an option */
 	if (!(store = path_arg(o.store ? o.store : cfg.store))) {
 		cli_error("out of memory");

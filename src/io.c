@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -80,6 +81,23 @@ ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+int gzc_open_regular(int dirfd, const char *name)
+{
+	char self[64];
+	struct stat st;
+	int pfd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	int r = fstat(pfd, &st) < 0 ? -errno : !S_ISREG(st.st_mode) ? -EINVAL : 0;
+	if (r == 0) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+		int fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		r = fd < 0 ? -errno : fd;
+	}
+	close(pfd);
+	return r;
 }
 
 int gzc_read_file_at(int dirfd, const char *name, size_t max, unsigned flags, char **ret, size_t *ret_len)

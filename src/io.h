@@ -34,6 +34,13 @@ GZC_MUST_CHECK ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off
 GZC_MUST_CHECK int gzc_read_file_at(int dirfd, const char *name, size_t max, unsigned flags, char **ret,
 				    size_t *ret_len);
 
+/* Opens dirfd/name (symlinks followed) for reading, but only if it is a
+ * regular file, and looks first (O_PATH), so that nothing else is ever
+ * opened: opening a device can do something, a FIFO waits for a writer.
+ * Returns the descriptor (O_RDONLY, close-on-exec; the caller owns it).
+ * Errors: -EINVAL (not a regular file), -errno of open/fstat. Needs /proc. */
+GZC_MUST_CHECK int gzc_open_regular(int dirfd, const char *name);
+
 /* Little- and big-endian helpers for the on-disk formats. */
 static inline void gzc_put_le16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
 static inline void gzc_put_le32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }

@@ -4,6 +4,7 @@
  */
 #include "modules.h"
 #include "elfid.h"
+#include "io.h"
 #include "procinfo.h"
 
 #include <errno.h>
@@ -280,29 +281,14 @@ static void set_error(struct gzc_module *m, const char *msg, int err)
 
 static void identify(int procfd, struct gzc_module *m, size_t *notes_left)
 {
-	char name[64], self[64];
-	struct stat st;
+	char name[64];
 	struct gzc_elfid *id = NULL;
 
 	snprintf(name, sizeof(name), "map_files/%" PRIx64 "-%" PRIx64, m->start, m->end);
-	/* O_PATH: what the link leads to is looked at before anything opens it
-	 * for reading (opening a device could do something); the link itself
-	 * asks the file system nothing */
-	int pfd = openat(procfd, name, O_PATH | O_CLOEXEC);
-	if (pfd < 0) {
-		set_error(m, "cannot open", errno);
-		return;
-	}
-	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		set_error(m, "not a regular file", 0);
-		close(pfd);
-		return;
-	}
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-	int fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	close(pfd);
+	/* the link itself asks the file system nothing */
+	int fd = gzc_open_regular(procfd, name);
 	if (fd < 0) {
-		set_error(m, "cannot open", errno);
+		set_error(m, fd == -EINVAL ? "not a regular file" : "cannot open", fd == -EINVAL ? 0 : -fd);
 		return;
 	}
 	int r = gzc_elfid_read(fd, NULL, &id);

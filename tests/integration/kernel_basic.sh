@@ -105,7 +105,8 @@ grep -qx '.*/libgzcpkg\.so 00c0ffee00c0ffee .*' <<<"$mods" || fail "modules lack
 	fail "modules lack libgzcpkg.so's package note: $mods"
 grep -Eqx '.*/libc\.so\.6 [0-9a-f]{40} .*' <<<"$mods" || fail "modules lack libc with a build-id: $mods"
 [ "$(grep -c . <<<"$mods")" -le 6 ] || fail "more modules than the process mapped ELF files: $mods"
-"$GZCOREDUMP" info -S "$STORE" "$(meta "$j" "d['process']['pid']")" | grep -q '^ .*/libgzcpkg\.so, build-id 00c0ffee00c0ffee' ||
+pkgpid=$(meta "$j" "d['process']['pid']")
+"$GZCOREDUMP" info -S "$STORE" "$pkgpid" | grep -q '^ .*/libgzcpkg\.so, build-id 00c0ffee00c0ffee' ||
 	fail "info does not list libgzcpkg.so among the modules"
 ok "modules: the executable, libgzcpkg.so and libc with their build-ids and package notes"
 j=$(check_core "$TMP/uuidapp" uuidapp crash_abort_here 6)
@@ -124,3 +125,14 @@ pid=$(meta "$j" "d['process']['pid']")
 gzip -dc "${j%.json}.gz" | cmp - "$TMP/out.core" || fail "extract differs from gzip -dc"
 "$GZCOREDUMP" info -S "$STORE" 999999999 2>/dev/null && fail "info of a missing pid succeeded"
 ok "list, list --json, info (pid, name), extract"
+
+# libgzcpkg.so rebuilt since the crash: debug warns that gdb would load
+# another build of it (by path, from the core), and of it alone
+if [ -c /dev/fuse ]; then
+	cc -shared -fPIC -o "$TMP/libgzcpkg.so" "$TMP/lib.c" -Wl,--build-id=0x00c0ffee00c0ff11 || fail "rebuild libgzcpkg.so"
+	out=$("$GZCOREDUMP" debug -S "$STORE" "$pkgpid" -- -batch -ex bt 2>&1 >/dev/null) || fail "debug: $out"
+	grep -q "libgzcpkg\.so is not the library the crash had loaded (build-id now 00c0ffee00c0ff11, at the crash 00c0ffee00c0ffee)" \
+		<<<"$out" || fail "debug did not warn of the rebuilt library: $out"
+	[ "$(grep -c 'is not the library' <<<"$out")" = 1 ] || fail "debug warned of more than the rebuilt library: $out"
+	ok "debug warns of a library rebuilt since the crash"
+fi
