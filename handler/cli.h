@@ -8,6 +8,7 @@
 #ifndef GZC_CLI_H
 #define GZC_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -32,6 +33,22 @@ struct cli_codec {
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Non-zero when running under the kernel's core_pattern pipe (log via syslog). */
 extern int cli_syslog;
+
+/* Work that may block for good (bounded.c): run(data) in a thread of its
+ * own. cli_job_wait() waits until deadline_ms (cli_monotonic_ms() time)
+ * and returns data, now the caller's, if run finished; else NULL, and the
+ * job hands data to discard() whenever run ends (or never, if it never
+ * does: the process exits around it). cli_job_start() returns NULL when no
+ * thread can be made (data is still the caller's). Every started job must
+ * be waited for exactly once (a deadline of 0 gives it up at once). */
+struct cli_job;
+struct cli_job *cli_job_start(void (*run)(void *data), void (*discard)(void *data), void *data);
+void *cli_job_wait(struct cli_job *j, uint64_t deadline_ms);
+uint64_t cli_monotonic_ms(void);
+/* Whether a job was given up on: its thread may still be blocked in the
+ * kernel, so the process should end with _exit() (exit handlers, such as
+ * a leak checker stopping every thread, would wait for it). */
+bool cli_jobs_given_up(void);
 
 struct gzc_config_error;
 /* Says what is wrong with the config file path (r and err from

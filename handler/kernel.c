@@ -45,6 +45,8 @@ struct capture {
 	int procfd;
 	int64_t ids_uid[4], ids_gid[4];
 	int at_secure;
+	struct cli_job *mods_job; /* start_modules() */
+	uint64_t mods_start_ms;
 	char comm_msg[4 * sizeof(((struct gzc_kargs *)0)->comm) + 1]; /* k.comm, escaped for log lines */
 };
 
@@ -178,6 +180,60 @@ static void gather_process(struct capture *c)
 	}
 }
 
+/* How long the handler waits for its reads of the executable, and for
+ * those of the modules (counted from their start, while the core streams;
+ * the modules' own budget is MODULES_BUDGET_MS): bounded.c says why. */
+#define EXE_WAIT_MS 1000
+#define MODULES_BUDGET_MS 1000
+#define MODULES_WAIT_MS 2000
+
+/* The executable's identity, read in a job (cli_job_start). */
+struct exe_read {
+	int procfd; /* the job's own */
+	char section[sizeof(((struct gzc_config *)0)->section)];
+	int r;
+	struct gzc_elfid *id;
+};
+
+static void exe_run(void *p)
+{
+	struct exe_read *e = p;
+	/* the exe magic link must be followed: it is the kernel's, not a path
+	 * the process controls, and names the mapped executable */
+	int fd = gzc_open_regular(e->procfd, "exe");
+	e->r = fd < 0 ? fd : gzc_elfid_read(fd, e->section[0] ? e->section : NULL, &e->id);
+	if (fd >= 0)
+		close(fd);
+	close(e->procfd);
+	e->procfd = -1;
+}
+
+static void exe_discard(void *p)
+{
+	struct exe_read *e = p;
+	gzc_elfid_free(e->id);
+	free(e);
+}
+
+/* A job for run on a copy of c's /proc/<pid> descriptor (data's first
+ * member, an int, gets it); NULL if none can be made (data freed). */
+static struct cli_job *proc_job(const struct capture *c, void (*run)(void *), void (*discard)(void *), void *data)
+{
+	int *procfd = data;
+	if ((*procfd = fcntl(c->procfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		*procfd = -1;
+		discard(data);
+		return NULL;
+	}
+	struct cli_job *j = cli_job_start(run, discard, data);
+	if (!j) {
+		close(*procfd);
+		*procfd = -1;
+		discard(data);
+	}
+	return j;
+}
+
 static void gather_identity(struct capture *c)
 {
 	struct gzc_meta *m = &c->m;
@@ -185,31 +241,25 @@ static void gather_identity(struct capture *c)
 	int r = -ENOENT;
 
 	if (c->procfd >= 0) {
-		/* on FUSE or a network file system, even a stat could wait for a
-		 * server that may be the crashed process itself, stopped until we
-		 * are done: the device, from statx without asking the file
-		 * system, must not be one of those */
-		struct statx sx;
-		r = statx(c->procfd, "exe", AT_STATX_DONT_SYNC, STATX_TYPE, &sx) < 0 ? -errno
-		    : gzc_proc_dev_may_hang(c->procfd, sx.stx_dev_major, sx.stx_dev_minor);
-		if (r > 0)
-			r = -EDEADLK;
+		struct exe_read *e = calloc(1, sizeof(*e));
+		struct cli_job *j = NULL;
+		if (e) {
+			snprintf(e->section, sizeof(e->section), "%s", c->cfg.section);
+			j = proc_job(c, exe_run, exe_discard, e);
+		}
+		r = -ENOMEM;
+		if (j && (e = cli_job_wait(j, cli_monotonic_ms() + EXE_WAIT_MS))) {
+			r = e->r;
+			id = e->id;
+			e->id = NULL;
+			exe_discard(e);
+		} else if (j) {
+			r = -ETIMEDOUT;
+		}
 	}
-	if (c->procfd >= 0 && r == 0) {
-		/* the exe magic link must be followed: it is the kernel's, not a
-		 * path the process controls, and names the mapped executable */
-		int fd = openat(c->procfd, "exe", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-		struct stat st;
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-			r = gzc_elfid_read(fd, c->cfg.section, &id);
-		else
-			r = fd < 0 ? -errno : -EINVAL;
-		if (fd >= 0)
-			close(fd);
-	}
-	if (r == -EDEADLK)
-		cli_error("pid %d: its executable is on FUSE or a network file system, whose server could wait for "
-			  "the dump (not read: no ELF identity), naming the core after its comm", (int)c->k.pid);
+	if (r == -ETIMEDOUT)
+		cli_error("pid %d: reading its executable took over %d s (on FUSE or a network file system that does "
+			  "not answer?): no ELF identity, naming the core after its comm", (int)c->k.pid, EXE_WAIT_MS / 1000);
 	else if (r < 0)
 		cli_error("pid %d: no ELF identity (%s), naming the core after its comm", (int)c->k.pid, strerror(-r));
 	else if (id->note_err)
@@ -235,21 +285,119 @@ static void gather_identity(struct capture *c)
 	gzc_elfid_free(id);
 }
 
-/* How long reading the modules' identities may hold the dump up, in all */
-#define MODULES_BUDGET_MS 1000
+/* The modules' identities, read in a job while the core streams. */
+struct mods_read {
+	int procfd; /* the job's own */
+	struct gzc_module *mods;
+	size_t n;
+};
 
-/* The ELF files the process had mapped, with their builds: from the maps
- * snapshot, each read through map_files. */
-static void gather_modules(struct capture *c)
+static void mods_run(void *p)
+{
+	struct mods_read *r = p;
+	gzc_modules_identify(r->procfd, r->mods, r->n, MODULES_BUDGET_MS);
+	close(r->procfd);
+	r->procfd = -1;
+}
+
+static void mods_discard(void *p)
+{
+	struct mods_read *r = p;
+	gzc_modules_free(r->mods, r->n);
+	free(r);
+}
+
+/* Lists the ELF files the process had mapped (from the maps snapshot)
+ * into the metadata, and starts reading their builds (through map_files)
+ * in a job: finish_modules() takes what it read. */
+static void start_modules(struct capture *c)
 {
 	struct gzc_meta *m = &c->m;
+	struct mods_read *r;
 	if (c->procfd < 0 || !m->maps)
 		return;
-	if (gzc_modules_from_maps(m->maps, strlen(m->maps), &m->modules, &m->nmodules) < 0) {
-		cli_error("pid %d: out of memory listing its modules", (int)c->k.pid);
+	if (gzc_modules_from_maps(m->maps, strlen(m->maps), &m->modules, &m->nmodules) < 0 || !m->nmodules)
+		return;
+	/* the job gets a list of its own: the metadata keeps this one if it must go on without the job */
+	if (!(r = calloc(1, sizeof(*r))) || gzc_modules_from_maps(m->maps, strlen(m->maps), &r->mods, &r->n) < 0) {
+		free(r);
 		return;
 	}
-	gzc_modules_identify(c->procfd, m->modules, m->nmodules, MODULES_BUDGET_MS);
+	c->mods_start_ms = cli_monotonic_ms();
+	c->mods_job = proc_job(c, mods_run, mods_discard, r);
+}
+
+/* Takes the modules' builds from their job, waiting for it until
+ * MODULES_WAIT_MS after its start; without them each module says why. */
+static void finish_modules(struct capture *c)
+{
+	struct gzc_meta *m = &c->m;
+	struct mods_read *r = c->mods_job ? cli_job_wait(c->mods_job, c->mods_start_ms + MODULES_WAIT_MS) : NULL;
+	bool waited = c->mods_job != NULL;
+	c->mods_job = NULL;
+	if (r && r->n == m->nmodules) {
+		gzc_modules_free(m->modules, m->nmodules);
+		m->modules = r->mods;
+		r->mods = NULL;
+		r->n = 0;
+	} else {
+		char why[128];
+		if (waited)
+			snprintf(why, sizeof(why), "not read: that took over %d s (a file system that does not answer?)",
+				 MODULES_WAIT_MS / 1000);
+		else
+			snprintf(why, sizeof(why), "not read: no thread to read it in");
+		if (waited && !r)
+			cli_error("pid %d: reading its modules took over %d s: they are listed without their builds",
+				  (int)c->k.pid, MODULES_WAIT_MS / 1000);
+		for (size_t i = 0; i < m->nmodules; i++)
+			if (!m->modules[i].error)
+				m->modules[i].error = strdup(why);
+	}
+	if (r)
+		mods_discard(r);
+}
+
+/* The sidecar must stay readable: gzc_meta_load() refuses one over
+ * GZC_META_MAX_FILE. What the process controls and could make that large
+ * (its libraries' notes and names, its /proc snapshots, its command line:
+ * control bytes grow sixfold as JSON escapes) goes, in this order, until
+ * it fits. */
+static void fit_sidecar(struct capture *c)
+{
+	struct gzc_meta *m = &c->m;
+	static const char *const what[] = { "the modules' package notes", "the open files", "the memory maps",
+					     "the modules", "the status and limits", "the command line" };
+	for (size_t step = 0;; step++) {
+		char *text = NULL;
+		if (gzc_meta_to_json(m, &text) < 0)
+			return; /* out of memory: saving will say so */
+		size_t len = strlen(text) + 1; /* and the newline after it */
+		free(text);
+		if (len <= GZC_META_MAX_FILE || step == sizeof(what) / sizeof(what[0]))
+			return;
+		switch (step) {
+		case 0:
+			for (size_t i = 0; i < m->nmodules; i++) {
+				free(m->modules[i].package_json);
+				m->modules[i].package_json = NULL;
+			}
+			break;
+		case 1: set_str(&m->fds, NULL); break;
+		case 2: set_str(&m->maps, NULL); break;
+		case 3:
+			gzc_modules_free(m->modules, m->nmodules);
+			m->modules = NULL;
+			m->nmodules = 0;
+			break;
+		case 4:
+			set_str(&m->status, NULL);
+			set_str(&m->limits, NULL);
+			break;
+		case 5: set_str(&m->cmdline, NULL); break;
+		}
+		cli_error("pid %d: its metadata passed %u MiB: %s left out", (int)c->k.pid, GZC_META_MAX_FILE >> 20, what[step]);
+	}
 }
 
 /* Bytes still waiting in the pipe? (after a cap: tells truncated from exact) */
@@ -659,7 +807,6 @@ int cmd_kernel(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	gather_modules(&c);
 	cap = c.k.rlimit_core;
 	if (c.cfg.max_core_size && c.cfg.max_core_size < cap) {
 		cap = c.cfg.max_core_size;
@@ -685,6 +832,7 @@ int cmd_kernel(int argc, char **argv)
 		status = r < 0;
 		goto out;
 	}
+	start_modules(&c); /* while the core streams: admitted, it will be stored */
 	run_hook(&c, "pre", c.cfg.pre_hook, NULL);
 
 	r = gzc_tmpfile_open(rootfd, 0600, &t);
@@ -738,6 +886,8 @@ int cmd_kernel(int argc, char **argv)
 		status = stopped ? 0 : 1; /* a stopped dump is no failure of ours */
 		goto out;
 	}
+	finish_modules(&c);
+	fit_sidecar(&c);
 	if (c.procfd >= 0) {
 		close(c.procfd);
 		c.procfd = -1;
@@ -763,6 +913,11 @@ int cmd_kernel(int argc, char **argv)
 	run_hook(&c, "post", c.cfg.post_hook, full);
 	status = 0;
 out:
+	if (c.mods_job) { /* not stored after all: given up (it frees what it reads), or done */
+		void *done = cli_job_wait(c.mods_job, 0);
+		if (done)
+			mods_discard(done);
+	}
 	gzc_writer_free(w);
 	gzc_index_free(idx);
 	gzc_tmpfile_discard(&t);
@@ -774,5 +929,7 @@ out:
 	gzc_app_free(c.app);
 	gzc_meta_clear(&c.m);
 	closelog();
+	if (cli_jobs_given_up())
+		_exit(status); /* a thread blocked in a read: nothing may wait for it */
 	return status;
 }

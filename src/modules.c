@@ -206,8 +206,9 @@ out:
 static bool may_hang_type(const char *t, size_t len)
 {
 	static const char *const types[] = { "fuse", "fuseblk", "virtiofs", "nfs", "nfs4", "cifs", "smb3", "smbfs",
-					     "ceph", "9p", "afs", "coda", "lustre", "gfs2", "ocfs2", "orangefs" };
-	if (len > 5 && memcmp(t, "fuse.", 5) == 0)
+					     "ceph", "9p", "afs", "coda", "lustre", "gfs2", "ocfs2", "pvfs2" };
+	/* mountinfo gives FUSE's subtype after a dot: fuse.sshfs, fuseblk.ntfs */
+	if ((len > 5 && memcmp(t, "fuse.", 5) == 0) || (len > 8 && memcmp(t, "fuseblk.", 8) == 0))
 		return true;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strlen(types[i]) == len && memcmp(t, types[i], len) == 0)
@@ -226,6 +227,10 @@ static int hang_devs(int procfd, struct file_key **ret, size_t *ret_n)
 	int r = gzc_proc_read(procfd, "mountinfo", GZC_PROC_READ_MAX, &text, &len);
 	if (r < 0)
 		return r;
+	if (len >= GZC_PROC_READ_MAX) { /* cut: the mounts past the cut are unknown */
+		free(text);
+		return -E2BIG;
+	}
 	/* "ID PARENT MAJOR:MINOR ROOT POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER" */
 	for (char *line = text, *nl; (nl = memchr(line, '\n', (size_t)(text + len - line))); line = nl + 1) {
 		*nl = 0;
@@ -321,18 +326,6 @@ static bool listed(const struct file_key *devs, size_t n, uint64_t major, uint64
 		if (devs[k].major == major && devs[k].minor == minor)
 			return true;
 	return false;
-}
-
-int gzc_proc_dev_may_hang(int procfd, uint64_t major, uint64_t minor)
-{
-	struct file_key *hang = NULL;
-	size_t nhang = 0;
-	int r = hang_devs(procfd, &hang, &nhang);
-	if (r < 0)
-		return r;
-	r = listed(hang, nhang, major, minor);
-	free(hang);
-	return r;
 }
 
 void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms)

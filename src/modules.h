@@ -9,10 +9,14 @@
  * mapped even if its path was since replaced or removed. Everything is
  * bounded: at most GZC_MODULES_MAX modules, elfid.h's caps per file, and a
  * time budget for all of them. A file that is not regular, or lives on a
- * file system whose every operation could hang the handler (FUSE, network
+ * file system whose every operation could hang the reader (FUSE, network
  * file systems: the crashed process may be the server, stopped until the
  * handler is done), is listed but not read: which file system a module is
  * on comes from the process's mountinfo, without asking the file system.
+ * That cannot see everything (a FUSE file under an overlayfs, or mounted
+ * outside the process's chroot, shows another device or none), so a caller
+ * that must not block runs gzc_modules_identify() where it can give up on
+ * it (the handler: a thread it waits for until a deadline).
  */
 #ifndef GZC_MODULES_H
 #define GZC_MODULES_H
@@ -54,18 +58,12 @@ GZC_MUST_CHECK int gzc_modules_from_maps(const char *maps, size_t len, struct gz
  * setting error instead where it cannot: a file on FUSE or a network file
  * system (by procfd/mountinfo's device numbers) is not touched at all, one
  * that is not regular is not opened for reading, one that is not ELF says
- * so; without a readable mountinfo, nothing is read. Package notes are
+ * so; without a readable, whole mountinfo, nothing is read. It can still
+ * block on a file whose file system mountinfo does not show (see above). Package notes are
  * kept up to GZC_MODULES_NOTES_MAX bytes in all. Stops reading, marking
  * the rest, once budget_ms milliseconds have passed. Never fails: what is
  * missing is in error. */
 void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms);
-
-/* Whether a file on device major:minor (as stat gives it) sits, among the
- * mounts procfd/mountinfo lists, on a file system that may hang: FUSE or a
- * network file system, where any stat, open or read waits for a server
- * (perhaps the crashed process itself). Returns 1 or 0.
- * Errors: -ENOMEM, -errno of reading mountinfo. */
-GZC_MUST_CHECK int gzc_proc_dev_may_hang(int procfd, uint64_t major, uint64_t minor);
 
 /* Frees an array from gzc_modules_from_maps() (or built by hand with
  * malloc'ed strings). Accepts NULL. */

@@ -197,6 +197,29 @@ time.sleep(120)' "$f" > "$TMP/mapper.out" &
 	grep -qx "$TMP/pmnt/fsleep|not read: on a FUSE or network file system" <<<"$mods" || fail "the FUSE executable: $mods"
 	grep -q '/libc\.so\.6|None$' <<<"$mods" || fail "libc was not read: $mods"
 	ok "an executable on a stopped FUSE server: not read, named after its comm, the handler does not hang"
+
+	# the same behind an overlayfs: mountinfo shows the overlay, not FUSE,
+	# so the reads do block, and only the handler's deadlines (1 s for the
+	# executable, 2 s for the modules) let it go on
+	mkdir -p "$TMP/ovl" "$TMP/empty" # (a read-only overlay wants two lower layers)
+	if mount -t overlay overlay -o lowerdir="$TMP/pmnt:$TMP/empty" "$TMP/ovl" 2>/dev/null; then
+		at_exit "umount -l '$TMP/ovl' 2>/dev/null"
+		"$TMP/ovl/fsleep" 120 &
+		opid=$!
+		for _ in $(seq 1 100); do [ "$(cat /proc/$opid/comm 2>/dev/null)" = fsleep ] && break; sleep 0.05; done
+		t0=$(date +%s%N)
+		j=$(capture_stopped "$ppid_" "$opid" fsleep "$TMP/ovlexe")
+		took=$((($(date +%s%N) - t0) / 1000000))
+		kill "$opid" 2>/dev/null
+		[ "$(meta "$j" "d['identity']['source']")" = fallback ] || fail "overlay: identity $(meta "$j" "d['identity']")"
+		mods=$(modules "$j")
+		grep -qx "$TMP/ovl/fsleep|not read: that took over 2 s (a file system that does not answer?)" <<<"$mods" ||
+			fail "overlay: the executable's module: $mods"
+		[ "$took" -lt 15000 ] || fail "overlay: the handler took $took ms"
+		ok "behind an overlayfs too: the executable and modules given up after their deadlines ($took ms in all)"
+	else
+		echo "no overlayfs mount here: its case is not tried"
+	fi
 fi
 
 # 8. a dump the kernel stopped (the process killed or frozen meanwhile)

@@ -8,8 +8,9 @@
 #  - `dpkg -r` gives core_pattern and core_pipe_limit the values they had
 #    before, removes the sysctl.d file (a pattern piping to a removed
 #    binary would lose every later core) and keeps the store and its core;
-#  - a core_pattern that pipes to another gzcoredump (this build's) is left
-#    alone by `dpkg -r`;
+#  - a core_pattern that pipes to another gzcoredump (this build's), or to
+#    this one with no record of installing it here (a container that shares
+#    the host's pattern), is left alone by `dpkg -r`;
 #  - `dpkg -P` drops /var/lib/gzcoredump;
 #  - `make uninstall` with no DESTDIR gives core_pattern back as `dpkg -r` does.
 # It uses the real /var/lib/gzcoredump and /etc/sysctl.d, so it skips
@@ -81,6 +82,16 @@ dpkg_do -r gzcore
 ok "dpkg -r leaves a core_pattern that pipes to another gzcoredump"
 
 [ ! -e "$STATE" ] || fail "uninstall left $STATE: $(ls -A "$STATE")"
+
+# --- a core_pattern this system did not install (a container sharing the host's) stays ---
+dpkg_do -i "$deb"
+line=$(/usr/sbin/gzcoredump install --store "$STORE" --print) || fail "install --print"
+printf '%s\n' "$line" > /proc/sys/kernel/core_pattern
+dpkg_do -r gzcore
+[ "$(pattern)" = "$line" ] || fail "dpkg -r changed a core_pattern not installed from here to '$(pattern)'"
+grep -q "not installed from here" "$TMP/dpkg.log" || fail "dpkg -r did not say why it left core_pattern: $(cat "$TMP/dpkg.log")"
+printf '%s\n' "$PREV" > /proc/sys/kernel/core_pattern
+ok "dpkg -r leaves a core_pattern it finds no record of installing"
 
 # --- purge: the state goes, even when core_pattern was changed by hand since ------------
 dpkg_do -i "$deb"
