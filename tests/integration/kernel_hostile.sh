@@ -134,6 +134,37 @@ j=$(ls -t "$ST"/*/core.*.json | head -1)
 kill $spid 2>/dev/null
 ok "a /proc owner other than the kernel's %u/%g makes the core root-only"
 
+# 7a. metadata a process can blow up (its command line, its open files' names:
+# control bytes grow sixfold as JSON escapes) is left out, last things first,
+# until the sidecar fits the 8 MiB gzcoredump reads back
+big=$(head -c 120000 /dev/zero | tr '\0' '\001')
+mkdir "$TMP/names"
+(
+	ulimit -n 4096
+	exec python3 -c '
+import os, sys, time
+d = sys.argv[1]
+fds = [os.open(os.path.join(d, "\x01" * 240 + str(i)), os.O_CREAT | os.O_RDONLY) for i in range(3500)]
+print("ready", flush=True)
+time.sleep(120)' "$TMP/names" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big"
+) > "$TMP/bloat.out" &
+bpid=$!
+at_exit "kill $bpid 2>/dev/null"
+for _ in $(seq 1 200); do grep -q ready "$TMP/bloat.out" && break; sleep 0.05; done
+grep -q ready "$TMP/bloat.out" || fail "the process with a large command line and many open files did not start"
+ST=$TMP/bloat
+mkdir -m 700 "$ST"
+head -c 200000 /dev/urandom | "$GZCOREDUMP" --kernel -S "$ST" "$bpid" "$bpid" 0 0 11 "$(date +%s)" \
+	18446744073709551615 1 host python3 || fail "--kernel for a process with 6 MiB of metadata"
+kill $bpid 2>/dev/null
+j=$(ls "$ST"/*/core.*.json)
+size=$(stat -c %s "$j")
+[ "$size" -le $((8 << 20)) ] || fail "a sidecar of $size bytes"
+"$GZCOREDUMP" info -S "$ST" "$bpid" | grep -q '^Metadata: .*json$' || fail "the sidecar does not read back: $("$GZCOREDUMP" info -S "$ST" "$bpid")"
+[ "$(meta "$j" "'fds' in d['snapshots']")" = False ] || fail "the open files were kept in a sidecar of $size bytes"
+[ "$(meta "$j" "len(d['process']['cmdline'])")" -gt 900000 ] || fail "the command line went too"
+ok "a process's 12 MiB of metadata: its open files left out, the sidecar $size bytes and readable"
+
 # 7b. a module on a FUSE file system is listed but never touched: its server
 # may be stopped (it may be the crashed process itself), and any stat, open
 # or read there would hang the handler and so the dump. Here a process maps
