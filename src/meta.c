@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,10 +397,27 @@ out:
 	return r;
 }
 
-int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret)
+/* Where the summary of a sidecar written by gzc_meta_to_json() ends: the
+ * comma before the first of its last two top-level keys. Pretty JSON puts
+ * each top-level key at the start of a line, after two spaces, and a raw
+ * newline can only be whitespace (never inside a string), so the marker
+ * cannot come from a value. Returns 0 if there is no such place. */
+static size_t summary_end(const char *text, size_t len)
+{
+	static const char *const last[] = { "\n  \"snapshots\":", "\n  \"modules\":" };
+	size_t end = 0;
+	for (size_t i = 0; i < 2; i++) {
+		const char *p = memmem(text, len, last[i], strlen(last[i]));
+		if (p && p > text && p[-1] == ',' && (!end || (size_t)(p - 1 - text) < end))
+			end = (size_t)(p - 1 - text);
+	}
+	return end;
+}
+
+static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
 {
 	char *buf;
-	size_t len;
+	size_t len, end;
 	int r = gzc_read_file_at(dirfd, name, GZC_META_MAX_FILE, 0, &buf, &len);
 	if (r == -EINVAL)
 		return -EBADMSG;
@@ -407,7 +425,29 @@ int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret)
 		return -E2BIG;
 	if (r < 0)
 		return r;
-	r = gzc_meta_parse(buf, len, ret);
+	r = -EBADMSG;
+	if (summary && (end = summary_end(buf, len))) {
+		/* the object closed where its last two keys began: the text
+		 * before them stands alone (buf has the room: it had those keys) */
+		memcpy(buf + end, "\n}", 2);
+		r = gzc_meta_parse(buf, end + 2, ret);
+		if (r == -EBADMSG) { /* not that layout after all: the whole text */
+			free(buf);
+			return load(dirfd, name, ret, false);
+		}
+	} else {
+		r = gzc_meta_parse(buf, len, ret);
+	}
 	free(buf);
 	return r;
+}
+
+int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret)
+{
+	return load(dirfd, name, ret, false);
+}
+
+int gzc_meta_load_summary(int dirfd, const char *name, struct gzc_meta *ret)
+{
+	return load(dirfd, name, ret, true);
 }

@@ -109,4 +109,13 @@ GZC_MUST_CHECK int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char
  * Errors: as gzc_meta_parse, plus -errno of open/read. */
 GZC_MUST_CHECK int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret);
 
+/* As gzc_meta_load(), for readers that need only the core's own facts
+ * (process, machine, identity, file, access: listing a store of
+ * thousands): the "snapshots" and "modules" that gzc_meta_to_json() writes
+ * last, and that make most of a real sidecar (tens of KB), are left
+ * unparsed. A text not laid out as that writer lays it out is parsed
+ * whole. What is returned is what the text says before those two keys;
+ * the snapshot and module fields are absent. Errors: as gzc_meta_load(). */
+GZC_MUST_CHECK int gzc_meta_load_summary(int dirfd, const char *name, struct gzc_meta *ret);
+
 #endif

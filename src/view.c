@@ -531,7 +531,7 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	struct gzc_meta m;
 	const struct stat *sst = &c->side_st;
 	gzc_meta_init(&m);
-	if (sst->st_ino && S_ISREG(sst->st_mode) && gzc_meta_load(dirfd, side, &m) == 0) {
+	if (sst->st_ino && S_ISREG(sst->st_mode) && gzc_meta_load_summary(dirfd, side, &m) == 0) {
 		c->sidecar = join(dir, side);
 		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst->st_size, size_by_reader) : -ENOMEM;
 		gzc_meta_clear(&m);

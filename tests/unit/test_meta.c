@@ -47,6 +47,10 @@ Test(meta, round_trip)
 
 static int parse_text(const char *text, struct gzc_meta *m) { return gzc_meta_parse(text, strlen(text), m); }
 static int load_name(const char *name, struct gzc_meta *m) { return gzc_meta_load(rootfd, name, m); }
+static int load_summary_name(const char *name, struct gzc_meta *m)
+{
+	return gzc_meta_load_summary(rootfd, name, m);
+}
 
 /* fn(arg) must fail with rc and leave the output as it was. */
 static void assert_fails(int (*fn)(const char *, struct gzc_meta *), const char *arg, int rc)
@@ -324,4 +328,60 @@ Test(meta_load, only_bounded_regular_files)
 	cr_assert_eq(ftruncate(fd, GZC_META_MAX_FILE + 1), 0);
 	close(fd);
 	assert_fails(load_name, "big.json", -E2BIG);
+}
+
+static void write_at(const char *name, const char *text)
+{
+	int fd = openat(rootfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* The summary of a sidecar as the writer lays it out is its facts without
+ * the snapshots and modules; any other text is read whole. */
+Test(meta_load, summary)
+{
+	struct gzc_meta m, full, sum;
+	gzc_meta_init(&m);
+	m.pid = 77;
+	m.owner_uid = 1000;
+	m.user_readable = 1;
+	cr_assert_eq(gzc_meta_set(&m.group, "app-1.2"), 0);
+	cr_assert_eq(gzc_meta_set(&m.maps, "7f00-7f01 r-xp 00000000 fd:01 1 /lib/a.so\n\"snapshots\":\n"), 0);
+	cr_assert_eq(gzc_meta_set(&m.fds, "0:/dev/null\n  \"modules\": \n"), 0);
+	m.nmodules = 1;
+	m.modules = calloc(1, sizeof(*m.modules));
+	cr_assert_not_null(m.modules);
+	m.modules[0].path = strdup("/lib/a.so");
+	cr_assert_eq(gzc_meta_save(&m, rootfd, "w.json", 0), 0);
+	gzc_meta_clear(&m);
+	cr_assert_eq(gzc_meta_load(rootfd, "w.json", &full), 0);
+	cr_assert_eq(gzc_meta_load_summary(rootfd, "w.json", &sum), 0);
+	cr_assert_eq(full.nmodules, 1);
+	cr_assert_not_null(full.maps);
+	cr_assert_eq(sum.nmodules, 0, "the summary parsed the modules");
+	cr_assert_null(sum.maps, "the summary parsed the snapshots");
+	cr_assert_null(sum.fds);
+	cr_assert_eq(sum.pid, 77);
+	cr_assert_eq(sum.owner_uid, 1000);
+	cr_assert_eq(sum.user_readable, 1);
+	cr_assert_str_eq(sum.group, "app-1.2");
+	gzc_meta_clear(&full);
+	gzc_meta_clear(&sum);
+
+	/* the marker where the writer would never put it: read whole */
+	write_at("odd.json", "{\"gzcore_meta\":1,\"process\":{\"pid\":5,\n  \"snapshots\":1}}");
+	cr_assert_eq(gzc_meta_load_summary(rootfd, "odd.json", &sum), 0);
+	cr_assert_eq(sum.pid, 5);
+	gzc_meta_clear(&sum);
+	/* compact text, no marker: read whole (modules and all) */
+	write_at("compact.json", "{\"gzcore_meta\":1,\"process\":{\"pid\":6},\"modules\":[{\"path\":\"/x\"}]}");
+	cr_assert_eq(gzc_meta_load_summary(rootfd, "compact.json", &sum), 0);
+	cr_assert_eq(sum.pid, 6);
+	cr_assert_eq(sum.nmodules, 1);
+	gzc_meta_clear(&sum);
+	/* what is bad before the marker is bad in the summary too */
+	write_at("bad.json", "{\"gzcore_meta\":1,\"process\":{\"pid\":\"7\"},\n  \"snapshots\":{}}");
+	assert_fails(load_summary_name, "bad.json", -EBADMSG);
 }
