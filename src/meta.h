@@ -21,6 +21,9 @@
  *   "modules":  [ { "path", "start", "end", "build_id", "package" (object),
  *                   "error" }, ... ]  (at most GZC_MODULES_MAX; modules.h)
  * }
+ * gzc_meta_to_json() writes the keys in this order, pretty-printed (two
+ * spaces per level), so the bulky "snapshots" and "modules" come last:
+ * gzc_meta_load_summary() reads the text before them alone.
  * Unknown keys are ignored; missing optional keys and null read as 0 / NULL;
  * a number out of its field's range, or a "package" that is neither an
  * object nor a string, is -EBADMSG.
