@@ -427,6 +427,19 @@ const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t ca
 
 void cli_store_identify(int rootfd, struct gzc_store_entry *e)
 {
+	if (!e->foreign && e->meta_ok) {
+		/* the listing read the sidecar's summary: now all of it (snapshots, modules) */
+		struct gzc_meta m;
+		int gfd;
+		if (gzc_store_group_open(rootfd, e->group, false, &gfd) < 0)
+			return;
+		if (gzc_meta_load(gfd, e->json, &m) == 0) {
+			gzc_meta_clear(&e->meta);
+			e->meta = m;
+		}
+		close(gfd);
+		return;
+	}
 	if (!e->foreign || e->identified)
 		return;
 	int r = gzc_store_identify(rootfd, e, true);

@@ -147,8 +147,10 @@ int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *
 #define CLI_ENTRY_PATH_MAX (GZC_NAME_MAX + 1 + NAME_MAX + 1)
 const char *cli_entry_file(const struct gzc_store_entry *e, char *buf, size_t cap);
 
-/* Reads a foreign entry's notes (gzc_store_identify, indexing the file if
- * it must); says so on stderr when it cannot. Nothing for other entries. */
+/* Makes e's metadata whole: a foreign entry's from its notes
+ * (gzc_store_identify, indexing the file if it must; says so on stderr
+ * when it cannot), the handler's core's by reading all of its sidecar
+ * (the listing read its summary only). */
 void cli_store_identify(int rootfd, struct gzc_store_entry *e);
 
 /* Commands */

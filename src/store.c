@@ -357,7 +357,7 @@ static int list_dir(int rootfd, const char *group, bool parse, struct listing *L
 		snprintf(e->group, sizeof(e->group), "%s", group);
 		snprintf(e->base, sizeof(e->base), "%s", base);
 		snprintf(e->json, sizeof(e->json), "%s", name);
-		e->meta_ok = parse && gzc_meta_load(gfd, name, &e->meta) == 0;
+		e->meta_ok = parse && gzc_meta_load_summary(gfd, name, &e->meta) == 0;
 		if (!e->meta_ok) {
 			/* not parsed, or not parseable: the name still gives pid and time */
 			gzc_meta_clear(&e->meta);

@@ -89,6 +89,8 @@ bool gzc_store_is_aux(const char *name);
  * sidecar, in a group or at the root: foreign set, see above); of a store
  * with more than GZC_STORE_MAX_ENTRIES, the newest that many. Caller
  * frees with gzc_store_list_free().
+ * Each entry's meta is its sidecar's summary (gzc_meta_load_summary: no
+ * snapshots or modules; gzc_meta_load the one that needs them).
  * Errors: -ENOMEM, -errno of reading the root; unreadable groups are
  * skipped, and a sidecar that does not parse gives an entry with meta_ok
  * false whose pid and crash time come from its name. */

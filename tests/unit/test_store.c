@@ -43,8 +43,10 @@ static void put(const char *group, int64_t pid, uint64_t ts, bool with_core)
 	gzc_meta_init(&m);
 	m.pid = pid;
 	m.timestamp_us = ts;
+	cr_assert_eq(gzc_meta_set(&m.maps, "55d0-55d1 r-xp 00000000 fd:01 1 /usr/bin/app\n"), 0);
 	snprintf(name, sizeof(name), "%s.json", base);
 	cr_assert_eq(gzc_meta_save(&m, gfd, name, 0600), 0);
+	gzc_meta_clear(&m);
 	if (with_core) {
 		snprintf(name, sizeof(name), "%s.gz", base);
 		int fd = openat(gfd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -113,6 +115,7 @@ Test(store, list_find_remove)
 	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
 	cr_assert_eq(n, 4);
 	cr_assert_eq(e[0].meta.timestamp_us, 4000, "newest first");
+	cr_assert_null(e[0].meta.maps, "the listing read more than the sidecars' summaries");
 	cr_assert_str_eq(e[0].core, "", "a sidecar without its core has no core");
 	cr_assert_str_eq(e[1].core, "core.11.3000.gz");
 	cr_assert(e[1].bytes > 0);
