@@ -358,46 +358,40 @@ static void finish_modules(struct capture *c)
 		mods_discard(r);
 }
 
-/* The sidecar must stay readable: gzc_meta_load() refuses one over
- * GZC_META_MAX_FILE. What the process controls and could make that large
- * (its libraries' notes and names, its /proc snapshots, its command line:
- * control bytes grow sixfold as JSON escapes) goes, in this order, until
- * it fits. */
-static void fit_sidecar(struct capture *c)
+/* Leaves out the step-th of the bulky metadata a process controls, for a
+ * sidecar that does not fit: past GZC_META_MAX_FILE (cause -EFBIG: its
+ * libraries' notes and names, its /proc snapshots and command line can
+ * make it so, control bytes growing sixfold as JSON escapes) or on a full
+ * disk. Returns false when nothing is left to leave out. */
+static bool shed_metadata(struct capture *c, size_t step, int cause)
 {
 	struct gzc_meta *m = &c->m;
-	static const char *const what[] = { "the modules' package notes", "the open files", "the memory maps",
-					     "the modules", "the status and limits", "the command line" };
-	for (size_t step = 0;; step++) {
-		char *text = NULL;
-		if (gzc_meta_to_json(m, &text) < 0)
-			return; /* out of memory: saving will say so */
-		size_t len = strlen(text) + 1; /* and the newline after it */
-		free(text);
-		if (len <= GZC_META_MAX_FILE || step == sizeof(what) / sizeof(what[0]))
-			return;
-		switch (step) {
-		case 0:
-			for (size_t i = 0; i < m->nmodules; i++) {
-				free(m->modules[i].package_json);
-				m->modules[i].package_json = NULL;
-			}
-			break;
-		case 1: set_str(&m->fds, NULL); break;
-		case 2: set_str(&m->maps, NULL); break;
-		case 3:
-			gzc_modules_free(m->modules, m->nmodules);
-			m->modules = NULL;
-			m->nmodules = 0;
-			break;
-		case 4:
-			set_str(&m->status, NULL);
-			set_str(&m->limits, NULL);
-			break;
-		case 5: set_str(&m->cmdline, NULL); break;
+	static const char *const what[] = { "its modules' package notes", "its open files", "its memory maps",
+					     "its modules", "its status and limits", "its command line" };
+	switch (step) {
+	case 0:
+		for (size_t i = 0; i < m->nmodules; i++) {
+			free(m->modules[i].package_json);
+			m->modules[i].package_json = NULL;
 		}
-		cli_error("pid %d: its metadata passed %u MiB: %s left out", (int)c->k.pid, GZC_META_MAX_FILE >> 20, what[step]);
+		break;
+	case 1: set_str(&m->fds, NULL); break; /* setting NULL cannot fail */
+	case 2: set_str(&m->maps, NULL); break;
+	case 3:
+		gzc_modules_free(m->modules, m->nmodules);
+		m->modules = NULL;
+		m->nmodules = 0;
+		break;
+	case 4:
+		set_str(&m->status, NULL);
+		set_str(&m->limits, NULL);
+		break;
+	case 5: set_str(&m->cmdline, NULL); break;
+	default: return false;
 	}
+	cli_error("pid %d: the metadata %s: %s left out", (int)c->k.pid,
+		  cause == -EFBIG ? "passed what a reader accepts" : "does not fit on the disk", what[step]);
+	return true;
 }
 
 /* Bytes still waiting in the pipe? (after a cap: tells truncated from exact) */
@@ -677,14 +671,11 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, struct g
 	set_str(&c->m.file_name, core);
 	set_str(&c->m.index_name, gzx);
 	gzc_tmpfile_discard(reserve);
-	r = gzc_meta_save(&c->m, gfd, json, 0600);
-	if (r == -ENOSPC || r == -EDQUOT) {
-		/* a full disk: the snapshots are the bulk; keep the core without them */
-		set_str(&c->m.maps, NULL); /* setting NULL cannot fail */
-		set_str(&c->m.fds, NULL);
-		set_str(&c->m.status, NULL);
-		set_str(&c->m.limits, NULL);
+	/* too large to read back, or a full disk: the core is kept with less said of it */
+	for (size_t step = 0;; step++) {
 		r = gzc_meta_save(&c->m, gfd, json, 0600);
+		if ((r != -EFBIG && r != -ENOSPC && r != -EDQUOT) || !shed_metadata(c, step, r))
+			break;
 	}
 	if (r < 0)
 		goto fail_links;
@@ -887,7 +878,6 @@ int cmd_kernel(int argc, char **argv)
 		goto out;
 	}
 	finish_modules(&c);
-	fit_sidecar(&c);
 	if (c.procfd >= 0) {
 		close(c.procfd);
 		c.procfd = -1;

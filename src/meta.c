@@ -377,6 +377,10 @@ int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigne
 	int r = gzc_meta_to_json(m, &text);
 	if (r < 0)
 		return r;
+	if (strlen(text) + 1 > GZC_META_MAX_FILE) { /* gzc_meta_load() would refuse it */
+		r = -EFBIG;
+		goto out;
+	}
 	r = gzc_tmpfile_open(dirfd, mode ? mode : 0600, &t);
 	if (r < 0)
 		goto out;

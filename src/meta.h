@@ -105,7 +105,9 @@ GZC_MUST_CHECK int gzc_meta_to_json(const struct gzc_meta *m, char **ret);
 GZC_MUST_CHECK int gzc_meta_parse(const char *text, size_t len, struct gzc_meta *ret);
 
 /* Writes m atomically as name in dirfd (tmpfile + fsync + link, mode 0600
- * or as given). Errors: -errno, -ENOMEM, -EEXIST (name taken). */
+ * or as given). Errors: -errno, -ENOMEM, -EEXIST (name taken), -EFBIG (its
+ * JSON would pass GZC_META_MAX_FILE, which gzc_meta_load() refuses:
+ * nothing written). */
 GZC_MUST_CHECK int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode);
 
 /* Reads and parses name in dirfd (regular file only, no symlinks, bounded).

@@ -328,6 +328,18 @@ Test(meta_load, only_bounded_regular_files)
 	cr_assert_eq(ftruncate(fd, GZC_META_MAX_FILE + 1), 0);
 	close(fd);
 	assert_fails(load_name, "big.json", -E2BIG);
+
+	/* nor is one written that would be refused: nothing is left behind */
+	gzc_meta_init(&m);
+	char *huge = malloc(GZC_META_MAX_FILE / 2);
+	cr_assert_not_null(huge);
+	memset(huge, '\x01', GZC_META_MAX_FILE / 2 - 1); /* \u0001 as JSON: six times as long */
+	huge[GZC_META_MAX_FILE / 2 - 1] = 0;
+	cr_assert_eq(gzc_meta_set(&m.maps, huge), 0);
+	free(huge);
+	cr_assert_eq(gzc_meta_save(&m, rootfd, "huge.json", 0), -EFBIG);
+	gzc_meta_clear(&m);
+	assert_fails(load_name, "huge.json", -ENOENT);
 }
 
 static void write_at(const char *name, const char *text)
