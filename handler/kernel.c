@@ -183,9 +183,10 @@ static void gather_process(struct capture *c)
 /* How long the handler waits for its reads of the executable, and for
  * those of the modules (counted from their start, while the core streams;
  * the modules' own budget is MODULES_BUDGET_MS): bounded.c says why. */
-#define EXE_WAIT_MS 1000
-#define MODULES_BUDGET_MS 1000
-#define MODULES_WAIT_MS 2000
+#define EXE_WAIT_MS 2000
+#define MODULES_BUDGET_MS 10000
+#define MODULES_WAIT_MS 3000
+#define MODULES_GRACE_MS 500 /* after the stream, however long it took */
 
 /* The executable's identity, read in a job (cli_job_start). */
 struct exe_read {
@@ -332,7 +333,12 @@ static void start_modules(struct capture *c)
 static void finish_modules(struct capture *c)
 {
 	struct gzc_meta *m = &c->m;
-	struct mods_read *r = c->mods_job ? cli_job_wait(c->mods_job, c->mods_start_ms + MODULES_WAIT_MS) : NULL;
+	/* the job shares the CPUs with the stream: it gets MODULES_WAIT_MS in
+	 * all, and a little more after a long stream */
+	uint64_t now = cli_monotonic_ms(), deadline = c->mods_start_ms + MODULES_WAIT_MS;
+	if (deadline < now + MODULES_GRACE_MS)
+		deadline = now + MODULES_GRACE_MS;
+	struct mods_read *r = c->mods_job ? cli_job_wait(c->mods_job, deadline) : NULL;
 	bool waited = c->mods_job != NULL;
 	c->mods_job = NULL;
 	if (r && r->n == m->nmodules) {

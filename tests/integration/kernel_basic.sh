@@ -97,10 +97,11 @@ j=$(check_core "$TMP/pkgapp" pkgapp crash_segv_here 11)
 [ "$(meta "$j" "d['identity']['section']")" = "123e4567-e89b-12d3-a456-426614174000" ] || fail "pkgapp .uuid section"
 ok "package note: group gzc-demo-1.2.3, build-id, .uuid kept"
 # its modules: the executable, its own library and libc, each with its build
-mods=$(meta "$j" "'\\n'.join('%s %s %s' % (m['path'], m.get('build_id', '-'), json.dumps(m.get('package'), separators=(',', ':'))) for m in d['modules'])")
+mods=$(meta "$j" "'\\n'.join('%s %s %s %s' % (m['path'], m.get('build_id', '-'), json.dumps(m.get('package'), separators=(',', ':')), m.get('error', '')) for m in d['modules'])")
 bid=$(meta "$j" "d['identity']['build_id']")
 grep -qx ".*/pkgapp $bid .*" <<<"$mods" || fail "modules lack the executable with build-id $bid: $mods"
-grep -qx '.*/libgzcpkg\.so 00c0ffee00c0ffee .*' <<<"$mods" || fail "modules lack libgzcpkg.so with its build-id: $mods"
+grep -qx '.*/libgzcpkg\.so 00c0ffee00c0ffee .*' <<<"$mods" ||
+	fail "modules lack libgzcpkg.so with its build-id: $mods; maps snapshot: $(meta "$j" "d['snapshots'].get('maps')")"
 [ -z "$libpkg" ] || grep -q '/libgzcpkg\.so .*"name":"gzc-lib","version":"0.9"' <<<"$mods" ||
 	fail "modules lack libgzcpkg.so's package note: $mods"
 grep -Eqx '.*/libc\.so\.6 [0-9a-f]{40} .*' <<<"$mods" || fail "modules lack libc with a build-id: $mods"

@@ -230,8 +230,8 @@ time.sleep(120)' "$f" > "$TMP/mapper.out" &
 	ok "an executable on a stopped FUSE server: not read, named after its comm, the handler does not hang"
 
 	# the same behind an overlayfs: mountinfo shows the overlay, not FUSE,
-	# so the reads do block, and only the handler's deadlines (1 s for the
-	# executable, 2 s for the modules) let it go on
+	# so the reads do block, and only the handler's deadlines (2 s for the
+	# executable, 3 s for the modules) let it go on
 	mkdir -p "$TMP/ovl" "$TMP/empty" # (a read-only overlay wants two lower layers)
 	if mount -t overlay overlay -o lowerdir="$TMP/pmnt:$TMP/empty" "$TMP/ovl" 2>/dev/null; then
 		at_exit "umount -l '$TMP/ovl' 2>/dev/null"
@@ -244,7 +244,7 @@ time.sleep(120)' "$f" > "$TMP/mapper.out" &
 		kill "$opid" 2>/dev/null
 		[ "$(meta "$j" "d['identity']['source']")" = fallback ] || fail "overlay: identity $(meta "$j" "d['identity']")"
 		mods=$(modules "$j")
-		grep -qx "$TMP/ovl/fsleep|not read: that took over 2 s (a file system that does not answer?)" <<<"$mods" ||
+		grep -qx "$TMP/ovl/fsleep|not read: that took over 3 s (a file system that does not answer?)" <<<"$mods" ||
 			fail "overlay: the executable's module: $mods"
 		[ "$took" -lt 15000 ] || fail "overlay: the handler took $took ms"
 		ok "behind an overlayfs too: the executable and modules given up after their deadlines ($took ms in all)"
