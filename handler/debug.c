@@ -42,6 +42,14 @@
 #define DEBUG_MOUNT_WAIT_MS 10000
 #define DEBUG_DELETED " (deleted)"
 
+/* Whether a path from /proc ends with DEBUG_DELETED: the file was replaced
+ * or removed while the program ran. */
+static bool ends_deleted(const char *path)
+{
+	size_t n = strlen(path), dl = strlen(DEBUG_DELETED);
+	return n > dl && strcmp(path + n - dl, DEBUG_DELETED) == 0;
+}
+
 struct debug_opts {
 	const char *store, *config, *exe, *debugger, *id;
 	int quiet;
@@ -133,10 +141,9 @@ static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
 	if (!(path = path_arg(want)))
 		return NULL;
 	int fd = open_exe(path);
-	size_t n = strlen(path), dl = strlen(DEBUG_DELETED);
-	if (fd < 0 && !o->exe && n > dl && strcmp(path + n - dl, DEBUG_DELETED) == 0) {
+	if (fd < 0 && !o->exe && ends_deleted(path)) {
 		/* replaced while it ran: whatever is there now may still match */
-		path[n - dl] = 0;
+		path[strlen(path) - strlen(DEBUG_DELETED)] = 0;
 		fd = open_exe(path);
 	}
 	char shown[1024], bid[256]; /* the path and build-id come from the store: escaped */
@@ -173,15 +180,13 @@ static char *pick_exe(const struct debug_opts *o, const struct gzc_meta *m)
 static void check_modules(const struct gzc_meta *m)
 {
 	unsigned changed = 0;
-	size_t dl = strlen(DEBUG_DELETED);
 	for (size_t i = 0; i < m->nmodules; i++) {
 		const struct gzc_module *mod = &m->modules[i];
 		char why[512], shown[1024], bid[256];
-		size_t n = mod->path ? strlen(mod->path) : 0;
-		if (!mod->build_id || !n || (m->exe && strcmp(mod->path, m->exe) == 0))
+		if (!mod->build_id || !mod->path || !*mod->path || (m->exe && strcmp(mod->path, m->exe) == 0))
 			continue;
 		why[0] = 0;
-		if (n > dl && strcmp(mod->path + n - dl, DEBUG_DELETED) == 0) {
+		if (ends_deleted(mod->path)) {
 			snprintf(why, sizeof(why), "it was replaced while the program ran");
 		} else {
 			struct gzc_elfid *id = NULL;
