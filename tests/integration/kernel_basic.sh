@@ -7,7 +7,9 @@
 . "$TOP/tests/helpers/kernel_lib.sh"
 need gdb; need objcopy; need cc
 
-# a package-noted build of crash_segv (linker flag, else objcopy the note in)
+# a package-noted build of crash_segv (the linker's --package-metadata, in
+# binutils 2.39 and later, else objcopy the note in; -Xlinker, since -Wl,
+# would split the JSON at its commas)
 PKG='{"type":"deb","name":"gzc-demo","version":"1.2.3"}'
 src="$TOP/tests/helpers/crash_segv.c"
 # pkgapp loads a shared library of its own build (build-id, package note):
@@ -15,10 +17,11 @@ src="$TOP/tests/helpers/crash_segv.c"
 LIBPKG='{"type":"deb","name":"gzc-lib","version":"0.9"}'
 printf 'int gzc_lib_answer(void) { return 42; }\n' > "$TMP/lib.c"
 libpkg=1
-cc -shared -fPIC -o "$TMP/libgzcpkg.so" "$TMP/lib.c" -Wl,--build-id=0x00c0ffee00c0ffee -Wl,--package-metadata="$LIBPKG" 2>/dev/null ||
+cc -shared -fPIC -o "$TMP/libgzcpkg.so" "$TMP/lib.c" -Wl,--build-id=0x00c0ffee00c0ffee -Xlinker --package-metadata="$LIBPKG" 2>/dev/null ||
 	{ libpkg=; cc -shared -fPIC -o "$TMP/libgzcpkg.so" "$TMP/lib.c" -Wl,--build-id=0x00c0ffee00c0ffee || fail "cannot build libgzcpkg.so"; }
 uselib=(-L"$TMP" -Wl,--no-as-needed -lgzcpkg -Wl,-rpath,"$TMP")
-if ! cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" "${uselib[@]}" -Wl,--package-metadata="$PKG" 2>/dev/null; then
+if ! cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" "${uselib[@]}" -Xlinker --package-metadata="$PKG" 2>/dev/null; then
+	echo "the linker has no --package-metadata: objcopy adds the note"
 	cc -g -O0 -I"$TOP/tests/helpers" -o "$TMP/pkgapp" "$src" "${uselib[@]}" || fail "cannot build pkgapp"
 	python3 - "$PKG" "$TMP/note.bin" <<'PY'
 import struct, sys
