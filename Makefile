@@ -194,7 +194,8 @@ uninstall:
 # dpkg-shlibdeps wants a debian/control), binaries stripped as dh_strip
 # does, man pages and docs gzipped as Debian policy asks; Depends from
 # dpkg-shlibdeps plus fuse3 (the unit's fusermount3, fstab's mount.fuse3),
-# gdb recommended (debug). No conffiles, and installing it changes no
+# gdb recommended (debug); a copyright file (packaging/deb/copyright) and a
+# one-entry changelog.Debian.gz as policy wants. No conffiles, and installing it changes no
 # core_pattern and enables no unit (`gzcoredump install --persist` and
 # `systemctl enable gzcorefs` stay explicit); removing it gives a
 # core_pattern it installed back (prerm: packaging/remove-hook.sh.in) and
@@ -203,6 +204,8 @@ DEB_ARCH        = $(shell dpkg --print-architecture)
 DEB_DIR        := $(BUILD)/deb
 DEB_ROOT       := $(DEB_DIR)/debian/gzcore
 DEB_MAINTAINER ?= $(or $(shell git log -1 --format='%an <%ae>' 2>/dev/null),gzcore maintainers <root@localhost>)
+DEB_DATE       ?= $(or $(shell git log -1 --format=%aD 2>/dev/null),$(shell date -R))
+DEB_COMMIT     ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 
 deb: all
 	rm -rf $(DEB_DIR)
@@ -210,6 +213,10 @@ deb: all
 	  BINDIR=/usr/bin SBINDIR=/usr/sbin MANDIR=/usr/share/man UNITDIR=/usr/lib/systemd/system
 	strip --remove-section=.comment --remove-section=.note $(DEB_ROOT)/usr/sbin/gzcoredump $(DEB_ROOT)/usr/bin/gzcorefs
 	gzip -9n $(DEB_ROOT)/usr/share/man/man*/* $(DEB_ROOT)/usr/share/doc/gzcore/*.md
+	install -m 0644 packaging/deb/copyright $(DEB_ROOT)/usr/share/doc/gzcore/copyright
+	printf 'gzcore (%s) unstable; urgency=medium\n\n  * Built from the source tree%s.\n\n -- %s  %s\n' \
+	  '$(VERSION)' '$(if $(DEB_COMMIT), at commit $(DEB_COMMIT))' '$(DEB_MAINTAINER)' '$(DEB_DATE)' \
+	  | gzip -9n > $(DEB_ROOT)/usr/share/doc/gzcore/changelog.Debian.gz
 	install -d -m 0755 $(DEB_ROOT)/DEBIAN
 	sed 's|@SBINDIR@|/usr/sbin|g' packaging/remove-hook.sh.in > $(DEB_ROOT)/DEBIAN/prerm
 	install -m 0755 packaging/deb/postinst packaging/deb/postrm $(DEB_ROOT)/DEBIAN/

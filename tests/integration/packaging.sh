@@ -187,7 +187,8 @@ mk deb >"$TMP/make.log" 2>&1 || { cat "$TMP/make.log"; fail "make deb"; }
 list=$(dpkg-deb -c "$deb") || fail "dpkg-deb -c"
 for f in usr/sbin/gzcoredump usr/bin/gzcorefs usr/share/man/man8/gzcoredump.8.gz usr/share/man/man1/gzcorefs.1.gz \
 	usr/share/man/man5/gzcoredump.conf.5.gz usr/lib/systemd/system/gzcorefs.service \
-	usr/share/doc/gzcore/examples/gzcoredump.conf; do
+	usr/share/doc/gzcore/examples/gzcoredump.conf usr/share/doc/gzcore/copyright \
+	usr/share/doc/gzcore/changelog.Debian.gz; do
 	grep -q " \./$f$" <<<"$list" || fail "the package lacks /$f: $list"
 done
 ! grep -v ' root/root ' <<<"$list" | grep -q . || fail "files in the package not root's: $list"
@@ -222,6 +223,11 @@ dpkg-deb -x "$deb" "$TMP/x" || fail "dpkg-deb -x"
 	fail "the package's md5sums do not hold"
 [ "$("$TMP/x/usr/sbin/gzcoredump" --version)" = "gzcoredump $version" ] || fail "the packaged gzcoredump --version"
 "$TMP/x/usr/bin/gzcorefs" -V >/dev/null || fail "the packaged gzcorefs -V"
+cmp -s "$TMP/x/usr/share/doc/gzcore/copyright" "$TOP/packaging/deb/copyright" || fail "the package's copyright file differs"
+zcat "$TMP/x/usr/share/doc/gzcore/changelog.Debian.gz" > "$TMP/changelog" || fail "changelog.Debian.gz is no gzip file"
+cl=$(dpkg-parsechangelog -l "$TMP/changelog" 2>&1) || fail "dpkg-parsechangelog refuses the package's changelog: $cl"
+grep -qx "Version: $version" <<<"$cl" && grep -qx "Maintainer: $(field Maintainer)" <<<"$cl" ||
+	fail "the changelog's version or maintainer is not the package's: $cl"
 for m in "$TOP"/docs/man/*.[0-9]; do
 	zcat "$TMP/x/usr/share/man/man${m##*.}/$(basename "$m").gz" | cmp -s - "$m" || fail "the package's $(basename "$m") differs"
 done
