@@ -17,7 +17,10 @@ say() { printf '\n==> %s\n' "$*"; }
 
 say "1. build"
 $MAKE -s all "$BUILD/tests/helpers/fs_sample"
-GZCOREDUMP=$PWD/$BUILD/gzcoredump GZCOREFS=$PWD/$BUILD/gzcorefs SAMPLE=$PWD/$BUILD/tests/helpers/fs_sample
+case $BUILD in /*) bin=$BUILD ;; *) bin=$PWD/$BUILD ;; esac
+# DEMO_SAMPLE: another build of the sample (the tests give a sanitizer build
+# a plain one: gcore would dump the terabytes of shadow memory ASan maps)
+GZCOREDUMP=$bin/gzcoredump GZCOREFS=$bin/gzcorefs SAMPLE=${DEMO_SAMPLE:-$bin/tests/helpers/fs_sample}
 for t in gdb fusermount3; do command -v $t >/dev/null || { echo "demo: $t is needed" >&2; exit 1; }; done
 [ -c /dev/fuse ] || { echo "demo: /dev/fuse is missing" >&2; exit 1; }
 
