@@ -18,6 +18,21 @@ static int cmp_idx_newest(const void *a, const void *b, void *ctx)
 	return i < j ? 1 : (i > j ? -1 : 0);
 }
 
+/* By group (NULL last), newest first within one. */
+static int cmp_idx_group(const void *a, const void *b, void *ctx)
+{
+	const struct gzc_ret_item *items = ctx;
+	const char *g = items[*(const size_t *)a].group, *h = items[*(const size_t *)b].group;
+	if (g != h) {
+		if (!g || !h)
+			return g ? -1 : 1;
+		int c = strcmp(g, h);
+		if (c)
+			return c;
+	}
+	return cmp_idx_newest(a, b, ctx);
+}
+
 static int same_group(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
@@ -46,6 +61,18 @@ int gzc_retention_plan(const struct gzc_ret_item *items, size_t n, const struct 
 	return plan(items, n, lim, &alone, ret_delete);
 }
 
+/* 1. age: a core older than max_age goes (unless kept). */
+static void mark_age(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
+		     const struct gzc_ret_state *st, bool *ret_delete)
+{
+	if (!lim->max_age_s)
+		return;
+	uint64_t age_us = lim->max_age_s > UINT64_MAX / 1000000 ? UINT64_MAX : lim->max_age_s * 1000000;
+	for (size_t i = 0; i < n; i++)
+		if (!items[i].keep && st->now_us > items[i].time_us && st->now_us - items[i].time_us > age_us)
+			ret_delete[i] = true;
+}
+
 /* The plan, or -ENOSPC when the incoming core's room cannot be reached. */
 static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
 		const struct gzc_ret_state *st, bool *ret_delete)
@@ -57,32 +84,39 @@ static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret
 		ord[i] = i;
 		ret_delete[i] = false;
 	}
-	qsort_r(ord, n, sizeof(*ord), cmp_idx_newest, (void *)items);
 
-	/* 1. age */
-	if (lim->max_age_s) {
-		uint64_t age_us = lim->max_age_s > UINT64_MAX / 1000000 ? UINT64_MAX : lim->max_age_s * 1000000;
-		for (size_t i = 0; i < n; i++)
-			if (st->now_us > items[i].time_us && st->now_us - items[i].time_us > age_us)
-				ret_delete[i] = true;
-	}
+	mark_age(items, n, lim, st, ret_delete);
 
-	/* 2. per app: walk newest first, count survivors per group */
+	/* 2. per app: one group after another, newest first, counting its
+	 * survivors; the incoming core holds a slot from its own time on (its
+	 * room comes from older cores only). Sorted by group: a store of
+	 * 100,000 cores costs a sort, not a scan of every newer core per core. */
 	if (lim->max_per_app) {
-		for (size_t a = 0; a < n; a++) {
-			size_t i = ord[a];
-			if (ret_delete[i])
-				continue;
-			uint64_t kept = same_group(items[i].group, st->in.group) ? 1 : 0;
-			for (size_t b = 0; b < a; b++) {
-				size_t j = ord[b];
-				if (!ret_delete[j] && same_group(items[i].group, items[j].group))
+		qsort_r(ord, n, sizeof(*ord), cmp_idx_group, (void *)items);
+		for (size_t a = 0, b; a < n; a = b) {
+			const char *g = items[ord[a]].group;
+			for (b = a + 1; g && b < n && same_group(g, items[ord[b]].group); b++)
+				;
+			if (!g)
+				continue; /* no group: alone, never over the limit */
+			uint64_t kept = 0;
+			bool slot = same_group(g, st->in.group);
+			for (size_t k = a; k < b; k++) {
+				size_t i = ord[k];
+				if (slot && older(&items[i], st)) {
+					kept++;
+					slot = false;
+				}
+				if (ret_delete[i])
+					continue;
+				if (kept >= lim->max_per_app && !items[i].keep)
+					ret_delete[i] = true;
+				else
 					kept++;
 			}
-			if (kept >= lim->max_per_app)
-				ret_delete[i] = true;
 		}
 	}
+	qsort_r(ord, n, sizeof(*ord), cmp_idx_newest, (void *)items);
 
 	/* 3. space: oldest first; beyond keep_free itself, the incoming core's
 	 * reserve only from cores older than it */
@@ -94,7 +128,7 @@ static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret
 			fs_free += items[i].bytes; /* what the rules above free counts */
 	for (size_t a = n; a-- > 0;) {
 		size_t i = ord[a];
-		if (ret_delete[i])
+		if (ret_delete[i] || items[i].keep)
 			continue;
 		bool over_use = lim->max_use && used + st->unlisted_bytes + st->in.written > lim->max_use;
 		bool under_free = lim->keep_free && fs_free < lim->keep_free;

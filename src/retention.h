@@ -36,6 +36,8 @@ struct gzc_ret_item {
 	uint64_t time_us;   /* crash time */
 	uint64_t bytes;     /* disk use of the core, its index and sidecar */
 	const char *group;  /* the app's group (compared with strcmp) */
+	bool keep;          /* never deleted (the core just stored), yet counted
+			     * by every rule: a survivor of its group, bytes in use */
 };
 
 struct gzc_ret_limits {

@@ -624,7 +624,8 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 			}
 			continue;
 		}
-		items[m] = (struct gzc_ret_item){ e[i].meta.timestamp_us, e[i].bytes, e[i].group };
+		items[m] = (struct gzc_ret_item){ e[i].meta.timestamp_us, e[i].bytes, e[i].group,
+						  protect && strcmp(e[i].base, protect) == 0 };
 		map[m++] = i;
 	}
 	uint64_t fs_free = 0;
@@ -640,7 +641,7 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	/* oldest first: the list is newest first */
 	for (size_t a = m; a-- > 0;) {
 		struct gzc_store_entry *x = &e[map[a]];
-		if (!del[a] || (protect && strcmp(x->base, protect) == 0))
+		if (!del[a])
 			continue;
 		if (gzc_store_remove(rootfd, x) == 0) {
 			removed++;

@@ -138,8 +138,11 @@ GZC_MUST_CHECK int gzc_store_remove(int rootfd, const struct gzc_store_entry *e)
 GZC_MUST_CHECK int gzc_store_fs_free(int rootfd, uint64_t *ret);
 
 /* Applies the retention rules (retention.h) to the store: lists it, plans,
- * removes what the plan marks, oldest first, except the entry whose base
- * is `protect` (a core just stored; may be NULL). incoming (may be NULL)
+ * removes what the plan marks, oldest first. The entry whose base is
+ * `protect` (a core just stored; may be NULL) is never removed and counts
+ * as kept (retention.h's keep: its group's survivor, its bytes in use), so
+ * an app may keep one core over max_per_app until the next vacuum when
+ * that core crashed before others stored meanwhile. incoming (may be NULL)
  * describes a core being written, to make room for. Also removes sidecars
  * left without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that
  * died). The caller holds the store lock. Returns the number of cores

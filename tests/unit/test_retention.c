@@ -2,17 +2,18 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "retention.h"
 
 #define S 1000000ull /* one second in us */
 
 static const struct gzc_ret_item items[] = {
-	{ 100 * S, 10, "a-1" }, /* 0 oldest */
-	{ 200 * S, 20, "b-1" }, /* 1 */
-	{ 300 * S, 30, "a-1" }, /* 2 */
-	{ 400 * S, 40, "a-1" }, /* 3 newest of a */
-	{ 500 * S, 50, "b-1" }, /* 4 newest */
+	{ 100 * S, 10, "a-1", false }, /* 0 oldest */
+	{ 200 * S, 20, "b-1", false }, /* 1 */
+	{ 300 * S, 30, "a-1", false }, /* 2 */
+	{ 400 * S, 40, "a-1", false }, /* 3 newest of a */
+	{ 500 * S, 50, "b-1", false }, /* 4 newest */
 };
 #define N 5
 
@@ -172,4 +173,64 @@ Test(retention, core_budget)
 	cr_assert_eq(gzc_retention_core_budget(&lim, 30, 900), 30, "none more");
 	lim.max_use = 0;
 	cr_assert_eq(gzc_retention_core_budget(&lim, UINT64_MAX - 10, 1000), UINT64_MAX, "no overflow");
+}
+
+/* A kept item (the core just stored) is never marked, yet counts: its
+ * group's survivor, its bytes in use. */
+Test(retention, kept_item_counts_and_stays)
+{
+	struct gzc_ret_item it[] = {
+		{ 100 * S, 10, "a-1", false },
+		{ 200 * S, 20, "a-1", true }, /* stored last, crashed before 300 s */
+		{ 300 * S, 30, "a-1", false },
+	};
+	bool del[3];
+	struct gzc_ret_limits lim = { .max_per_app = 1 };
+	struct gzc_ret_state st = { .now_us = 400 * S };
+	cr_assert_eq(gzc_retention_plan(it, 3, &lim, &st, del), 1);
+	cr_assert(del[0] && !del[1] && !del[2], "the newest and the kept one stay, the oldest goes");
+	/* max_age does not take it either */
+	lim = (struct gzc_ret_limits){ .max_age_s = 1 };
+	cr_assert_eq(gzc_retention_plan(it, 3, &lim, &st, del), 2);
+	cr_assert(del[0] && !del[1] && del[2]);
+	/* max_use: its 20 bytes stay in use, so both others must go to reach 20 */
+	lim = (struct gzc_ret_limits){ .max_use = 25 };
+	st.fs_free = 1 << 30;
+	cr_assert_eq(gzc_retention_plan(it, 3, &lim, &st, del), 2);
+	cr_assert(del[0] && !del[1] && del[2]);
+}
+
+/* The incoming core's max_per_app slot comes from cores older than it only. */
+Test(retention, incoming_slot_only_from_older)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .max_per_app = 1 };
+	/* a-1 crashed at 350 s: the core of 400 s is newer and stays; the
+	 * slot takes 300 s's place, and 100 s goes as before */
+	struct gzc_ret_state st = { .now_us = 600 * S, .in = { .group = "a-1", .time_us = 350 * S } };
+	cr_assert_eq(plan(&lim, &st, del), 3);
+	cr_assert(del[0] && del[1] && del[2] && !del[3] && !del[4]);
+}
+
+/* Many groups, interleaved in time: each keeps exactly its newest N (and
+ * cores without a group are never counted together). */
+Test(retention, max_per_app_many_groups)
+{
+	enum { G = 1000, PER = 50, NI = G * PER + 10 };
+	static struct gzc_ret_item it[NI];
+	static bool del[NI];
+	static char names[G][16];
+	for (int g = 0; g < G; g++)
+		snprintf(names[g], sizeof(names[g]), "app%d-1", g);
+	for (int i = 0; i < G * PER; i++) /* group i % G, time i: interleaved */
+		it[i] = (struct gzc_ret_item){ (uint64_t)(i + 1) * S, 1, names[i % G], false };
+	for (int i = G * PER; i < NI; i++)
+		it[i] = (struct gzc_ret_item){ (uint64_t)(i + 1) * S, 1, NULL, false };
+	struct gzc_ret_limits lim = { .max_per_app = 7 };
+	struct gzc_ret_state st = { .now_us = (uint64_t)(NI + 1) * S };
+	cr_assert_eq(gzc_retention_plan(it, NI, &lim, &st, del), G * (PER - 7));
+	for (int i = 0; i < G * PER; i++)
+		cr_assert_eq(del[i], i < G * (PER - 7), "item %d (group %d)", i, i % G);
+	for (int i = G * PER; i < NI; i++)
+		cr_assert(!del[i], "a core without a group");
 }
