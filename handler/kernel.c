@@ -47,6 +47,8 @@ struct capture {
 	int at_secure;
 	struct cli_job *mods_job; /* start_modules() */
 	uint64_t mods_start_ms;
+	char rate_key[17];  /* set when the rate limit noted this crash (admit()) */
+	bool pre_hook_ran;  /* then post_hook runs whatever happens */
 	char comm_msg[4 * sizeof(((struct gzc_kargs *)0)->comm) + 1]; /* k.comm, escaped for log lines */
 };
 
@@ -427,6 +429,8 @@ static void hook_env(const struct capture *c, const char *event, const char *cor
 	ENV("GZC_GROUP=%s", m->group ? m->group : "");
 	ENV("GZC_CORE=%s", core ? core : "");
 	ENV("GZC_TRUNCATED=%d", m->truncated);
+	if (strcmp(event, "post") == 0)
+		ENV("GZC_STORED=%d", core != NULL);
 #undef ENV
 	env[n] = NULL;
 }
@@ -471,6 +475,11 @@ static void note_skipped(const struct capture *c, const char *store, int rootfd,
 	if (r < 0)
 		cli_error("pid %d: cannot note the crash in the store's list of crashes not stored: %s", (int)c->k.pid,
 			  strerror(-r));
+	/* the rate limit counts stored cores: its slot goes back (under the lock) */
+	if (c->rate_key[0] && fd >= 0 && (locked || lockfd >= 0) &&
+	    (r = gzc_ratelimit_forget(fd, c->rate_key, c->m.timestamp_us)) < 0)
+		cli_error("pid %d: cannot take the crash back from the rate limit's history: %s", (int)c->k.pid,
+			  strerror(-r));
 	if (lockfd >= 0)
 		close(lockfd);
 	if (fd >= 0 && fd != rootfd)
@@ -494,6 +503,8 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 		r = gzc_ratelimit_admit(rootfd, key, c->m.timestamp_us, c->cfg.rate_count, c->cfg.rate_window_s, &ok);
 		if (r < 0)
 			cli_error("rate limit history: %s (not limiting this crash)", strerror(-r));
+		else if (ok)
+			memcpy(c->rate_key, key, sizeof(key)); /* a crash not stored gives it back */
 		if (!ok) {
 			char exe[256];
 			cli_error("pid %d (%s): skipped, rate limit of %u per %llus reached for %s", (int)c->k.pid,
@@ -520,7 +531,7 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 	uint64_t budget = core_budget(&c->cfg, 0, fs_free);
 	if (budget < MIN_BUDGET) {
 		const char *why = fs_free < MIN_BUDGET	       ? "the store's file system is full"
-				  : budget == c->cfg.max_use ? "max_use is too small for any core"
+				  : c->cfg.max_use && budget == c->cfg.max_use ? "max_use is too small for any core"
 							      : "no room left above keep_free";
 		cli_error("pid %d (%s): skipped, %s", (int)c->k.pid, c->comm_msg, why);
 		note_skipped(c, NULL, rootfd, true, "%s", why);
@@ -831,6 +842,7 @@ int cmd_kernel(int argc, char **argv)
 	}
 	start_modules(&c); /* while the core streams: admitted, it will be stored */
 	run_hook(&c, "pre", c.cfg.pre_hook, NULL);
+	c.pre_hook_ran = c.cfg.pre_hook[0] != 0;
 
 	r = gzc_tmpfile_open(rootfd, 0600, &t);
 	if (r < 0) {
@@ -907,8 +919,12 @@ int cmd_kernel(int argc, char **argv)
 	char full[PATH_MAX * 2];
 	snprintf(full, sizeof(full), "%s/%s", store, stored);
 	run_hook(&c, "post", c.cfg.post_hook, full);
+	c.pre_hook_ran = false;
 	status = 0;
 out:
+	/* what a pre_hook began (a watchdog paused) ends even without a core */
+	if (c.pre_hook_ran)
+		run_hook(&c, "post", c.cfg.post_hook, NULL);
 	if (c.mods_job) { /* not stored after all: given up (it frees what it reads), or done */
 		void *done = cli_job_wait(c.mods_job, 0);
 		if (done)

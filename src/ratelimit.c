@@ -153,3 +153,22 @@ out:
 	free(h.key);
 	return r;
 }
+
+int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us)
+{
+	struct hist h = { 0 };
+	int r = load(rootfd, &h, 0);
+	size_t i = h.n;
+	if (r == 0)
+		for (i = 0; i < h.n && (h.ts[i] != ts_us || strcmp(h.key[i], key) != 0); i++)
+			;
+	if (r == 0 && i < h.n) {
+		memmove(h.ts + i, h.ts + i + 1, (h.n - i - 1) * sizeof(*h.ts));
+		memmove(h.key + i, h.key + i + 1, (h.n - i - 1) * sizeof(*h.key));
+		h.n--;
+		r = save(rootfd, &h);
+	}
+	free(h.ts);
+	free(h.key);
+	return r;
+}

@@ -17,6 +17,12 @@
 
 #ifndef GZC_MUST_CHECK
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
+/* Takes back what gzc_ratelimit_admit() noted for key at ts_us (one
+ * line), for a crash admitted but not stored after all: the limit counts
+ * stored cores. No such line is no error. Errors: -errno of writing the
+ * file, -ENOMEM. */
+GZC_MUST_CHECK int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us);
+
 #endif
 
 #define GZC_RATELIMIT_FILE ".ratelimit"
@@ -33,5 +39,11 @@ void gzc_ratelimit_key(const char *exe, char out[17]);
  * error *ret_allowed is set to true (a broken file must not drop cores). */
 GZC_MUST_CHECK int gzc_ratelimit_admit(int rootfd, const char *key, uint64_t now_us, uint32_t count,
 				       uint64_t window_s, bool *ret_allowed);
+
+/* Takes back what gzc_ratelimit_admit() noted for key at ts_us (one
+ * line), for a crash admitted but not stored after all: the limit counts
+ * stored cores. No such line is no error. Errors: -errno of writing the
+ * file, -ENOMEM. */
+GZC_MUST_CHECK int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us);
 
 #endif

@@ -115,6 +115,39 @@ assert rows[0]["pid"] > 0 and rows[0]["exe"].endswith("crash_segv"), rows[0]' ||
 ok "the rate-limited crash is listed as not stored (text and JSON), newest first"
 "$GZCOREDUMP" uninstall >/dev/null
 
+# A crash let in, then not stored (the kernel sent nothing): the post hook
+# still follows the pre hook (GZC_STORED=0), and the rate limit's slot
+# comes back, so the next crash is stored (GZC_STORED=1) and only the one
+# after it is refused (no hook). The handler is run as the kernel runs it,
+# for a live process of ours.
+G=$TMP/given
+mkdir -m 700 "$G"
+printf 'store = %s
+rate_limit = 1/hour
+pre_hook = echo pre >> %s
+post_hook = echo "post $GZC_STORED [$GZC_CORE]" >> %s
+' \
+	"$G/store" "$G/hooks" "$G/hooks" > "$G/conf"
+sleep 100 & spid=$!
+at_exit "kill $spid 2>/dev/null"
+given() { "$GZCOREDUMP" --kernel -C "$G/conf" "$spid" "$spid" 0 0 11 "$(date +%s)" 18446744073709551615 1 host sleep; }
+given < /dev/null || fail "--kernel with no data: exit $?"
+[ "$(cat "$G/hooks")" = "$(printf 'pre\npost 0 []')" ] || fail "hooks around a crash not stored: $(cat "$G/hooks")"
+: > "$G/hooks"
+head -c 300000 /dev/urandom | given || fail "--kernel after a crash not stored: exit $?"
+core=$(find "$G/store" -name 'core.*.gz')
+[ -n "$core" ] || fail "the rate limit kept the slot of a crash not stored: $("$GZCOREDUMP" list -S "$G/store")"
+[ "$(cat "$G/hooks")" = "$(printf 'pre\npost 1 [%s]' "$core")" ] || fail "hooks around a stored crash: $(cat "$G/hooks")"
+: > "$G/hooks"
+head -c 300000 /dev/urandom | given || fail "--kernel over the rate limit: exit $?"
+[ "$(find "$G/store" -name 'core.*.gz' | wc -l)" = 1 ] && [ ! -s "$G/hooks" ] ||
+	fail "over the rate limit: $(find "$G/store" -name 'core.*.gz' | wc -l) cores, hooks: $(cat "$G/hooks")"
+"$GZCOREDUMP" list -S "$G/store" > "$TMP/list"
+grep -q 'not stored: the kernel sent no data' "$TMP/list" && grep -q 'not stored: rate limit of 1 per 3600s reached' "$TMP/list" ||
+	fail "the crashes not stored: $(cat "$TMP/list")"
+kill $spid 2>/dev/null
+ok "a crash let in but not stored: post hook with GZC_STORED=0, its rate-limit slot given back"
+
 # 4. a full disk: a 6 MiB tmpfs store, a core with 16 MiB of random bytes
 need mount
 mkdir "$TMP/small"

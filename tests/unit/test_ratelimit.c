@@ -44,6 +44,20 @@ Test(ratelimit, refused_crashes_are_not_remembered)
 	cr_assert(admit("/bin/a", 71, 1, 60), "refusals must not extend the window");
 }
 
+Test(ratelimit, a_crash_not_stored_is_taken_back)
+{
+	char key[17];
+	gzc_ratelimit_key("/bin/a", key);
+	cr_assert(admit("/bin/a", 10, 1, 60));
+	cr_assert(admit("/bin/b", 10, 1, 60));
+	cr_assert_not(admit("/bin/a", 11, 1, 60));
+	cr_assert_eq(gzc_ratelimit_forget(rootfd, key, 10 * 1000000), 0);
+	cr_assert(admit("/bin/a", 12, 1, 60), "the slot the unstored crash held is free again");
+	cr_assert_not(admit("/bin/b", 12, 1, 60), "another executable's entry at the same time stays");
+	cr_assert_eq(gzc_ratelimit_forget(rootfd, key, 999 * 1000000), 0, "no such entry: no error");
+	cr_assert_not(admit("/bin/a", 13, 1, 60), "nothing else was taken back");
+}
+
 Test(ratelimit, zero_count_allows_and_writes_nothing)
 {
 	cr_assert(admit("/bin/a", 10, 0, 60));
