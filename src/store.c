@@ -11,9 +11,11 @@
 #include "io.h"
 #include "reader.h"
 #include "scan.h"
+#include "tmpfile.h"
 
 #include <ctype.h>
 #include <dirent.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -180,7 +182,35 @@ struct listing {
 	size_t n, cap;
 	bool keep_oldest;
 	uint64_t dropped_bytes;
+	int64_t debris_before; /* > 0: remove a killed writer's temporary files older than this (s) */
 };
+
+/* A temporary file a writer leaves only when killed: ".gzc-tmp.<pid>.<hex>"
+ * (tmpfile.c, without O_TMPFILE) or "<core>.gzx.tmp.<8 hex>" (an index
+ * being saved). Removed once it is older than debris_before and, when its name
+ * gives a pid, no such process runs: a live writer's file stays. */
+static void sweep_debris(int dfd, const char *name, int64_t debris_before)
+{
+	size_t len = strlen(name), pl = strlen(GZC_TMP_PREFIX);
+	const char *p;
+	struct stat st;
+	if (strncmp(name, GZC_TMP_PREFIX, pl) == 0) {
+		char *end;
+		long pid = strtol(name + pl, &end, 10);
+		if (end == name + pl || *end != '.' || pid <= 0 || pid > INT_MAX || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			return;
+	} else {
+		size_t xl = strlen(GZC_IDX_SUFFIX);
+		if (len < xl + 13 || memcmp(name + len - xl - 13, GZC_IDX_SUFFIX ".tmp.", xl + 5) != 0)
+			return;
+		for (p = name + len - 8; *p; p++)
+			if (!isxdigit((unsigned char)*p))
+				return;
+	}
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_mtime < debris_before)
+		unlinkat(dfd, name, 0); /* a failure is retried by the next vacuum */
+}
 
 /* > 0 when a is given up before b */
 static int give_up_first(const struct listing *L, const struct gzc_store_entry *a, const struct gzc_store_entry *b)
@@ -335,6 +365,8 @@ static int list_dir(int rootfd, const char *group, bool parse, struct listing *L
 	while (r == 0 && (de = readdir(d))) {
 		const char *name = de->d_name;
 		size_t len = strlen(name);
+		if (L->debris_before > 0 && de->d_type != DT_DIR)
+			sweep_debris(gfd, name, L->debris_before);
 		if (name[0] == '.')
 			continue;
 		if (!group[0] || !gzc_store_has_suffix(name, GZC_META_SUFFIX)) {
@@ -382,9 +414,10 @@ static int list_dir(int rootfd, const char *group, bool parse, struct listing *L
 	return r;
 }
 
-static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *ret_n, uint64_t *ret_unlisted)
+static int list(int rootfd, bool parse, int64_t debris_before, struct gzc_store_entry **ret, size_t *ret_n,
+		uint64_t *ret_unlisted)
 {
-	struct listing L = { .keep_oldest = !parse };
+	struct listing L = { .keep_oldest = !parse, .debris_before = debris_before };
 	int r = 0;
 	int dfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -396,9 +429,12 @@ static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *re
 		return r;
 	}
 	struct dirent *de;
-	while (r == 0 && (de = readdir(d)))
+	while (r == 0 && (de = readdir(d))) {
+		if (debris_before > 0 && de->d_type != DT_DIR)
+			sweep_debris(dfd, de->d_name, debris_before);
 		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
 			r = list_dir(rootfd, de->d_name, parse, &L);
+	}
 	closedir(d);
 	if (r == 0 && parse)
 		r = list_dir(rootfd, "", parse, &L);
@@ -417,12 +453,12 @@ static int list(int rootfd, bool parse, struct gzc_store_entry **ret, size_t *re
 
 int gzc_store_list(int rootfd, struct gzc_store_entry **ret, size_t *ret_n)
 {
-	return list(rootfd, true, ret, ret_n, NULL);
+	return list(rootfd, true, 0, ret, ret_n, NULL);
 }
 
 int gzc_store_list_names(int rootfd, struct gzc_store_entry **ret, size_t *ret_n, uint64_t *ret_unlisted)
 {
-	return list(rootfd, false, ret, ret_n, ret_unlisted);
+	return list(rootfd, false, 0, ret, ret_n, ret_unlisted);
 }
 
 void gzc_store_list_free(struct gzc_store_entry *e, size_t n)
@@ -602,7 +638,8 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	bool *del = NULL;
 	size_t n = 0, m = 0;
 	uint64_t unlisted = 0;
-	int r = gzc_store_list_names(rootfd, &e, &n, &unlisted), removed = 0;
+	/* names only, as gzc_store_list_names(), sweeping a killed writer's temporary files */
+	int r = list(rootfd, false, (int64_t)(now_us / 1000000) - GZC_STORE_ORPHAN_AGE_S, &e, &n, &unlisted), removed = 0;
 	if (r < 0)
 		return r;
 	uint64_t used = gzc_store_used(e, n) + unlisted;

@@ -145,7 +145,8 @@ GZC_MUST_CHECK int gzc_store_fs_free(int rootfd, uint64_t *ret);
  * that core crashed before others stored meanwhile. incoming (may be NULL)
  * describes a core being written, to make room for. Also removes sidecars
  * left without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that
- * died). The caller holds the store lock. Returns the number of cores
+ * died), and the temporary files a killed writer leaves as old, at the root
+ * and in groups (".gzc-tmp.<pid>.*" of no running process, "*.gzx.tmp.*"). The caller holds the store lock. Returns the number of cores
  * removed; *ret_used (may be NULL) gets the store's disk use after the
  * removals, as gzc_store_used() of a new listing would (set only on
  * success); *ret_fs_free (may be NULL) the file system's free bytes as the

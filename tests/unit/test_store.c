@@ -213,6 +213,65 @@ Test(store, vacuum_removes_old_orphan_sidecars)
 	cr_assert_eq(fstatat(rootfd, "app-1/core.5.6.json", &st, 0), 0, "a core's sidecar went");
 }
 
+static void put_aged(const char *path, int64_t sec)
+{
+	int fd = openat(rootfd, path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, "x", 1), 1);
+	struct timespec t[2] = { { .tv_sec = sec }, { .tv_sec = sec } };
+	cr_assert_eq(futimens(fd, t), 0);
+	close(fd);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return fstatat(rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Temporary files a killed writer left (a hidden ".gzc-tmp.<pid>.<hex>"
+ * without O_TMPFILE, an index's "<core>.gzx.tmp.<hex>") are removed by a
+ * vacuum once older than GZC_STORE_ORPHAN_AGE_S and, when the name gives a
+ * pid, no such process runs. Anything else, or younger, stays. */
+Test(store, vacuum_removes_a_killed_writers_temporary_files)
+{
+	const int64_t t0 = 1000000;
+	char live[64], dead_root[64], dead_group[64];
+	put("app-1", 5, 6, true);
+	/* a pid that runs (ours) and one that does not (past pid_max) */
+	snprintf(live, sizeof(live), ".gzc-tmp.%d.0badcafe", (int)getpid());
+	snprintf(dead_root, sizeof(dead_root), ".gzc-tmp.%d.12345678", 99999999);
+	snprintf(dead_group, sizeof(dead_group), "app-1/.gzc-tmp.%d.abcdef01", 99999999);
+	put_aged(live, t0);
+	put_aged(dead_root, t0);
+	put_aged(dead_group, t0);
+	put_aged("app-1/core.5.6.gz.gzx.tmp.0123abcd", t0);
+	put_aged("app-1/core.5.6.gz.gzx.tmp.0000beef", t0 + 500);
+	put_aged("app-1/notes.tmp.01234567", t0);  /* not an index's temporary name */
+	put_aged("app-1/core.5.6.gz.gzx.tmp.xyz", t0); /* not 8 hex digits */
+	cr_assert_eq(mkdirat(rootfd, ".gzc-tmp.99999999.dir00000", 0700), 0);
+
+	struct gzc_ret_limits lim = { 0 };
+	uint64_t now_us = (uint64_t)(t0 + 1 + GZC_STORE_ORPHAN_AGE_S) * 1000000;
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, now_us, NULL, NULL, NULL, NULL), 0);
+	cr_assert_not(exists(dead_root), "a dead writer's file at the root stayed");
+	cr_assert_not(exists(dead_group), "a dead writer's file in a group stayed");
+	cr_assert_not(exists("app-1/core.5.6.gz.gzx.tmp.0123abcd"), "an old index temporary stayed");
+	cr_assert(exists(live), "a live writer's file went");
+	cr_assert(exists("app-1/core.5.6.gz.gzx.tmp.0000beef"), "a young temporary went");
+	cr_assert(exists("app-1/notes.tmp.01234567"));
+	cr_assert(exists("app-1/core.5.6.gz.gzx.tmp.xyz"));
+	cr_assert(exists(".gzc-tmp.99999999.dir00000"), "a directory went");
+	cr_assert(exists("app-1/core.5.6.gz"), "the core went");
+	/* listings never sweep */
+	put_aged(dead_root, t0);
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	gzc_store_list_free(e, n);
+	cr_assert(exists(dead_root));
+}
+
 /* A group directory whose name is longer than any the handler makes is not
  * listed: an entry naming it cut short would act on another group. */
 Test(store, overlong_group_is_not_listed)
