@@ -5,7 +5,7 @@
  * function; values are validated as strictly as the command line does.
  */
 #include "config.h"
-#include "procinfo.h"
+#include "io.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -355,11 +355,15 @@ int gzc_config_load(struct gzc_config *c, const char *path, struct gzc_config_er
 {
 	char *buf = NULL;
 	size_t len = 0;
-	/* the same bounded, no-follow, regular-file-only read as for /proc */
-	int r = gzc_proc_read(AT_FDCWD, path, GZC_CONFIG_MAX_FILE + 1, &buf, &len);
+	/* bounded, a regular file only; symlinks followed, but root's (or
+	 * the caller's) alone may say what root runs (pre_hook, post_hook) */
+	int r = gzc_read_file_at(AT_FDCWD, path, GZC_CONFIG_MAX_FILE + 1, GZC_READ_CUT | GZC_READ_ADMIN, &buf, &len);
 	if (r < 0) {
 		if (err)
-			*err = (struct gzc_config_error){ .count = 1 };
+			*err = (struct gzc_config_error){
+				.count = 1,
+				.what = r == -EPERM ? "neither root's nor ours, or writable by group or others (its hooks would run as root)"
+						    : NULL };
 		return r;
 	}
 	r = gzc_config_parse(c, buf, len, err);

@@ -100,9 +100,11 @@ struct gzc_config_error {
 GZC_MUST_CHECK int gzc_config_parse(struct gzc_config *c, const char *text, size_t len,
 				    struct gzc_config_error *err);
 
-/* Reads and applies the file at path (regular file, no symlink as the last
- * component). Errors: -ENOENT (no file: the caller usually keeps the
- * defaults), -errno of open/read (nothing applied, err->line 0), and those
+/* Reads and applies the file at path: a regular file (symlinks followed)
+ * of root or of the caller (effective uid) that no one else may write, as
+ * its hooks run as root. Errors: -ENOENT (no file: the caller usually
+ * keeps the defaults), -EPERM (another owner, or writable by group or
+ * others), -errno of open/read (nothing applied, err->line 0), and those
  * of gzc_config_parse(). */
 GZC_MUST_CHECK int gzc_config_load(struct gzc_config *c, const char *path, struct gzc_config_error *err);
 

@@ -104,15 +104,20 @@ int gzc_read_file_at(int dirfd, const char *name, size_t max, unsigned flags, ch
 {
 	struct stat st;
 	char *buf = NULL;
-	int r, fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int r, fd = flags & GZC_READ_ADMIN ? gzc_open_regular(dirfd, name)
+					    : openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return flags & GZC_READ_ADMIN ? fd : -errno;
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		r = -EINVAL;
+		goto out;
+	}
+	if ((flags & GZC_READ_ADMIN) && ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022))) {
+		r = -EPERM;
 		goto out;
 	}
 	int cut = flags & GZC_READ_CUT;

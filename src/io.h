@@ -26,11 +26,17 @@ GZC_MUST_CHECK ssize_t gzc_pread_all(int fd, void *buf, size_t len, uint64_t off
  * A file longer than max bytes is an error, or with GZC_READ_CUT is cut at
  * max (for /proc files, whose size stat does not tell). With
  * GZC_READ_DENSE a file with a hole before its end (a sparse file, which
- * claims a size it does not hold) is refused unread, as -EFBIG.
+ * claims a size it does not hold) is refused unread, as -EFBIG. With
+ * GZC_READ_ADMIN (a file that tells root what to run: the config) symlinks
+ * are followed, as an administrator's tools make them (nothing but a
+ * regular file is opened: gzc_open_regular), and the file must belong to
+ * root or to the caller (effective uid) and be writable by no one else,
+ * else -EPERM.
  * Caller frees *ret. Errors: -ELOOP (a symlink), -EINVAL (not a regular
- * file), -EFBIG (longer than max bytes), -ENOMEM, -errno of open/read. */
+ * file), -EFBIG (longer than max bytes), -EPERM, -ENOMEM, -errno of open/read. */
 #define GZC_READ_CUT 0x1u
 #define GZC_READ_DENSE 0x2u
+#define GZC_READ_ADMIN 0x4u
 GZC_MUST_CHECK int gzc_read_file_at(int dirfd, const char *name, size_t max, unsigned flags, char **ret,
 				    size_t *ret_len);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -173,7 +174,25 @@ Test(config, limits_of_the_file)
 	char link[64];
 	snprintf(link, sizeof(link), "%s.lnk", path);
 	cr_assert_eq(symlink(path, link), 0);
-	cr_assert_eq(gzc_config_load(&c, link, &e), -ELOOP, "a symlinked config is refused");
+	/* a symlink, as configuration tools make them, is followed */
+	gzc_config_init(&c);
+	cr_assert_eq(gzc_config_load(&c, link, &e), 0, "a symlinked config is read");
+	cr_assert_eq(c.max_per_app, 7);
+	/* its hooks run as root: a file others may write, or another user's, is refused */
+	cr_assert_eq(chmod(path, 0666), 0);
+	cr_assert_eq(gzc_config_load(&c, link, &e), -EPERM, "a world-writable config is read");
+	cr_assert_eq(chmod(path, 0620), 0);
+	cr_assert_eq(gzc_config_load(&c, path, &e), -EPERM, "a group-writable config is read");
+	cr_assert_eq(chmod(path, 0644), 0);
+	cr_assert_eq(gzc_config_load(&c, path, &e), 0);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(path, 65534, 65534), 0);
+		cr_assert_eq(gzc_config_load(&c, path, &e), -EPERM, "another user's config is read");
+	}
+	/* a symlink to something else than a regular file opens nothing */
+	unlink(link);
+	cr_assert_eq(symlink("/dev/null", link), 0);
+	cr_assert_eq(gzc_config_load(&c, link, &e), -EINVAL);
 	unlink(link);
 	unlink(path);
 }
