@@ -98,7 +98,7 @@ struct fs_args {
 	int help, version;
 };
 
-enum { KEY_HELP, KEY_VERSION };
+enum { KEY_HELP, KEY_VERSION, KEY_REFUSED };
 
 #define FS_OPT(t, p) { t, offsetof(struct fs_args, p), 0 }
 static const struct fuse_opt fs_optspec[] = {
@@ -110,6 +110,14 @@ static const struct fuse_opt fs_optspec[] = {
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
+	/* libfuse's own options that would undo what keeps one user's core
+	 * from another: the page cache dropped when a name shows another core
+	 * (kernel_cache, auto_cache keep it), the owners and modes shown */
+	FUSE_OPT_KEY("kernel_cache", KEY_REFUSED),
+	FUSE_OPT_KEY("auto_cache", KEY_REFUSED),
+	FUSE_OPT_KEY("uid=", KEY_REFUSED),
+	FUSE_OPT_KEY("gid=", KEY_REFUSED),
+	FUSE_OPT_KEY("umask=", KEY_REFUSED),
 	FUSE_OPT_END,
 };
 
@@ -124,6 +132,9 @@ static int fs_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 	case KEY_VERSION:
 		a->version = 1;
 		return 0;
+	case KEY_REFUSED:
+		fprintf(stderr, "gzcorefs: -o %s is not allowed: gzcorefs decides page caching, owners and modes\n", arg);
+		return -1;
 	case FUSE_OPT_KEY_NONOPT:
 		if (a->nonopts++ == 0) {
 			free(a->store);

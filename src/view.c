@@ -637,7 +637,7 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 		close(dfd);
 		return rc;
 	}
-	while ((e = readdir(d)) && count++ < GZC_VIEW_MAX_DIR_ENTRIES) {
+	while ((errno = 0, e = readdir(d)) && count++ < GZC_VIEW_MAX_DIR_ENTRIES) {
 		const char *n = e->d_name;
 		if (n[0] == '.' || strlen(n) > GZC_VIEW_NAME_MAX)
 			continue;
@@ -696,6 +696,8 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 			break;
 		}
 	}
+	if (!e && errno && rc == 0)
+		rc = -errno; /* a listing cut short must not pass for the whole */
 	closedir(d);
 	if (ret_subdirs) {
 		*ret_subdirs = sub;
@@ -1011,14 +1013,19 @@ static int rescan(struct gzc_view *v)
 	clock_gettime(CLOCK_MONOTONIC, &v->last_scan);
 	clock_gettime(CLOCK_REALTIME, &now);
 	dfd = openat(v->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
+	if (dfd < 0) {
+		rc = -errno;
+		__atomic_store_n(&v->stale, 1, __ATOMIC_RELEASE);
+		return rc;
+	}
 	rc = scan_dir(v, &s, dfd, "", &sub, &nsub);
 	for (size_t i = 0; rc == 0 && i < nsub; i++) {
 		dfd = openat(v->rootfd, sub[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dfd < 0)
-			continue; /* gone, or not ours to read: show nothing from it */
-		rc = scan_dir(v, &s, dfd, sub[i], NULL, NULL);
+		if (dfd < 0 && (passing(-errno) || errno == ENOMEM))
+			rc = -errno; /* out of descriptors, say: its cores must not vanish */
+		else if (dfd >= 0)
+			rc = scan_dir(v, &s, dfd, sub[i], NULL, NULL);
+		/* else gone, or not ours to read: show nothing from it */
 	}
 	for (size_t i = 0; i < nsub; i++)
 		free(sub[i]);
@@ -1026,6 +1033,9 @@ static int rescan(struct gzc_view *v)
 	if (rc == 0)
 		rc = build_snap(v, s.recs, s.n, &snap);
 	if (rc < 0) {
+		/* the old snapshot stays, and the next look scans again (the
+		 * directories' stamps are the old ones: what changed still shows) */
+		__atomic_store_n(&v->stale, 1, __ATOMIC_RELEASE);
 		for (size_t i = 0; i < s.n; i++)
 			core_unref(s.recs[i]);
 		free(s.recs);

@@ -40,6 +40,11 @@ refused -o readahead_kb=1048577
 refused -o no_such_option
 refused -o 'allow_other,$(touch /tmp/pwned)'
 refused extra-argument
+# libfuse's own options that would undo the page-cache rule or the owners shown
+for o in kernel_cache auto_cache uid=1000 gid=1000 umask=0; do
+	refused -o "allow_other,$o"
+	grep -q "not allowed" "$TMP/refused.log" || fail "-o $o: $(cat "$TMP/refused.log")"
+done
 timeout 10 "$GZCOREFS" "$TMP/missing" "$mnt" -f >"$TMP/refused.log" 2>&1 && fail "missing store accepted"
 grep -q "missing" "$TMP/refused.log" || fail "missing store: no message"
 ok "bad options and stores refused with a message, nothing mounted"
