@@ -361,7 +361,10 @@ out:
  * span) is compared instead of decoded. Our own gzip files must also agree
  * with their trailer; another tool's single gzip member that ends the file
  * and agrees needs no other check. Without such a trailer, the last span is
- * decoded once, since its length rests on the index's size alone.
+ * decoded once, since its length rests on the index's size alone. In our
+ * own gzip file, whose trailer vouches for the index, a zero span that
+ * fails is damage, not another file: it loses its zero flag (in memory) and
+ * is read as data, its CRC checked at every decode.
  * Returns 0, -EBADMSG (the index does not describe this file), -ENOMEM,
  * -errno of pread. */
 static int check_loaded_index(struct gzc_reader *r)
@@ -426,6 +429,15 @@ static int check_loaded_index(struct gzc_reader *r)
 		rc = decode_raw(r, i, buf, &g, &from);
 		if (rc == 0 && (gzc_crc32(0, buf, len) != s->crc || !gzc_is_zero(buf, len)))
 			rc = -EBADMSG;
+		if (rc == -EBADMSG && trailer) {
+			/* the trailer vouches for the index as a whole: this span is
+			 * damaged, not another file's. It is read as data from now on,
+			 * its CRC the judge (a read of it fails, the rest reads on), as
+			 * a damaged data span would be */
+			r->idx->spans[i].flags &= ~GZC_SPAN_F_ZERO;
+			rc = 0;
+			continue;
+		}
 		if (rc == 0 && !tlen && clen && clen <= ZERO_TEMPLATE_MAX && (tmpl = malloc(clen)) &&
 		    (cur = malloc(clen)) && gzc_pread_all(r->fd, tmpl, clen, (off_t)s->coff) == (ssize_t)clen) {
 			tlen = clen;

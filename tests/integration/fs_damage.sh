@@ -63,6 +63,49 @@ grep -q "corrupt span or CRC mismatch" "$TMP/gzcorefs.log" || { cat "$TMP/gzcore
 cmp "$mnt/app-1/core.200" "$raw" || fail "the intact core reads wrong"
 ok "corrupt span: EIO for its range only, logged, daemon alive"
 
+# the same in an all-zero span, which reads answer without decoding (its
+# damage is found when the index is loaded): EIO for that span alone too,
+# the core still opens and the rest reads right
+"$MKSTORE" "$store/app-1" "core.300.$ts" app-1 300 "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore"
+zbad=$store/app-1/core.300.$ts.gz
+zoff=$(/usr/bin/python3 - "$zbad" "$zbad.gzx" <<'PY'
+import os, struct, sys
+core, idx = sys.argv[1], open(sys.argv[2], "rb").read()
+n = struct.unpack_from("<I", idx, 20)[0]
+ents = [struct.unpack_from("<QQ", idx, 64 + 40 * i) + (idx[64 + 40 * i + 33],) for i in range(n)]
+# a zero span between two others, past the fingerprinted head
+for i in range(1, n - 1):
+    uoff, coff, flags = ents[i]
+    if flags & 1 and coff > 4096:
+        off = coff + (ents[i + 1][1] - coff) // 2
+        fd = os.open(core, os.O_RDWR)
+        os.pwrite(fd, bytes([os.pread(fd, 1, off)[0] ^ 0x5a]), off)
+        print(uoff)
+        break
+PY
+)
+[ -n "$zoff" ] || fail "the sample core has no zero span to damage"
+touch -d @"${ts:0:10}" "$zbad"
+for _ in $(seq 1 50); do [ -f "$mnt/app-1/core.300" ] && break; sleep 0.1; done
+/usr/bin/python3 - "$mnt/app-1/core.300" "$raw" "$span" "$zoff" <<'PY' || fail "EIO confined to the corrupt zero span"
+import errno, os, sys
+core, raw, span, bad = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+fm, fo = os.open(core, os.O_RDONLY), os.open(raw, os.O_RDONLY)
+size = os.fstat(fo).st_size
+for off in range(0, size, span):
+    try:
+        got = os.pread(fm, span, off)
+    except OSError as e:
+        if e.errno != errno.EIO or off != bad:
+            sys.exit(f"span at {off}: {e}")
+        continue
+    if off == bad:
+        sys.exit(f"the damaged zero span at {off} read without an error")
+    if got != os.pread(fo, span, off):
+        sys.exit(f"span at {off}: wrong bytes, not EIO")
+PY
+ok "corrupt zero span: EIO for its range only, the core still opens"
+
 # the index of the intact core: deleted, then garbage: rebuilt, reads right
 idx=$store/app-1/core.200.$ts.gz.gzx
 rm -f "$idx"
