@@ -73,15 +73,38 @@ import os, struct, sys
 core, idx = sys.argv[1], open(sys.argv[2], "rb").read()
 n = struct.unpack_from("<I", idx, 20)[0]
 ents = [struct.unpack_from("<QQ", idx, 64 + 40 * i) + (idx[64 + 40 * i + 33],) for i in range(n)]
-# a zero span between two others, past the fingerprinted head
+import zlib
+def shows(raw, ulen):
+    """does this raw deflate data fail before it made ulen zeros?"""
+    d, out = zlib.decompressobj(-15), 0
+    try:
+        for k in range(len(raw)):
+            got = d.decompress(raw[k:k + 1], ulen - out)
+            if got.count(0) != len(got):
+                return True
+            out += len(got)
+            if out >= ulen:
+                return False
+    except zlib.error:
+        return out < ulen
+    return out < ulen
+# a zero span between two others, past the fingerprinted head, damaged
+# where any decoder must see it (codes over zeros can change and still
+# make zeros)
+fd = os.open(core, os.O_RDWR)
 for i in range(1, n - 1):
     uoff, coff, flags = ents[i]
-    if flags & 1 and coff > 4096:
-        off = coff + (ents[i + 1][1] - coff) // 2
-        fd = os.open(core, os.O_RDWR)
-        os.pwrite(fd, bytes([os.pread(fd, 1, off)[0] ^ 0x5a]), off)
-        print(uoff)
-        break
+    end = ents[i + 1][1]
+    if not flags & 1 or coff <= 4096:
+        continue
+    raw = bytearray(os.pread(fd, end - coff, coff))
+    for at in range(len(raw) // 2, len(raw)):
+        raw[at] ^= 0x5a
+        if shows(bytes(raw), ents[i + 1][0] - uoff):
+            os.pwrite(fd, bytes([raw[at]]), coff + at)
+            print(uoff)
+            sys.exit(0)
+        raw[at] ^= 0x5a
 PY
 )
 [ -n "$zoff" ] || fail "the sample core has no zero span to damage"

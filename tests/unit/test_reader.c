@@ -9,6 +9,7 @@
 #include "fmt_helpers.h"
 
 #include <pthread.h>
+#include <zlib.h>
 
 static char dir[64];
 static void setup(void) { th_tmpdir(dir); }
@@ -198,28 +199,66 @@ static void flip_byte(int fd, uint64_t pos)
 	cr_assert_eq(gzc_pwrite_all(fd, &c, 1, pos), 0);
 }
 
+/* Does the raw deflate data in[0..n) fail to decode to exactly want[0..len)
+ * before its output is complete? (What any decoder must see: an error, or
+ * other bytes; damage found only past the output, in the closing marker,
+ * a decoder that stops at the span's length may never read.) */
+static bool fails_before_output(const unsigned char *in, size_t n, const unsigned char *want, size_t len)
+{
+	unsigned char *out = malloc(len);
+	z_stream zs = { 0 };
+	cr_assert(out && inflateInit2(&zs, -15) == Z_OK);
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)len;
+	(void)inflate(&zs, Z_SYNC_FLUSH); /* an error shows as output cut short */
+	bool bad = zs.total_out < len || memcmp(out, want, zs.total_out) != 0;
+	inflateEnd(&zs);
+	free(out);
+	return bad;
+}
+
 /* Compresses, saves the writer's index beside the file, and corrupts one byte
- * in the middle of span `victim`. Returns the corrupted file's path. */
-static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim, int level, char *path, char *ipath)
+ * in the middle of span `victim`; with `detectable`, the first byte from
+ * there whose change the span's decoding must see (fails_before_output: a
+ * zero span's codes, lengths and distances over zeros, can be damaged and
+ * still decode to zeros). Returns the corrupted file's path. */
+static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim, int level, bool detectable,
+			 char *path, char *ipath)
 {
 	struct gzc_writer_opts o = { .span = SPAN, .level = level };
 	struct gzc_index *idx = NULL;
 	int fd = th_compress(dir, "bad.gz", data, len, &o, 0, &idx, path);
 	uint64_t a = idx->spans[victim].coff, b = idx->spans[victim + 1].coff;
 	cr_assert_gt(a, 4096u, "the corruption must not touch the fingerprinted head");
-	flip_byte(fd, a + (b - a) / 2);
+	uint64_t at = a + (b - a) / 2;
+	if (detectable) {
+		size_t n = (size_t)(b - a), ulen = (size_t)gzc_index_span_len(idx, victim);
+		unsigned char *in = malloc(n);
+		cr_assert_eq(gzc_pread_all(fd, in, n, a), (ssize_t)n);
+		for (;; at++) {
+			cr_assert_lt(at, b, "no byte of span %u whose damage shows", victim);
+			in[at - a] ^= 0x10;
+			if (fails_before_output(in, n, data + idx->spans[victim].uoff, ulen))
+				break;
+			in[at - a] ^= 0x10;
+		}
+		free(in);
+	}
+	flip_byte(fd, at);
 	snprintf(ipath, 160, "%s.gzx", path);
 	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
 	gzc_index_free(idx);
 	close(fd);
 }
 
-static void check_corrupt_span(uint32_t victim, int level)
+static void check_corrupt_span(uint32_t victim, int level, bool detectable)
 {
 	size_t len;
 	unsigned char *data = make_data(&len);
 	char path[128], ipath[160];
-	corrupt_span(data, len, victim, level, path, ipath);
+	corrupt_span(data, len, victim, level, detectable, path, ipath);
 	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
 	struct gzc_reader *r = th_reader(path, &ro);
 	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED);
@@ -248,13 +287,13 @@ static void check_corrupt_span(uint32_t victim, int level)
 	free(data);
 }
 
-Test(reader, corrupt_stored_span_is_ebadmsg) { check_corrupt_span(5, 1); }
-Test(reader, corrupt_compressed_span_is_ebadmsg) { check_corrupt_span(6, 6); }
+Test(reader, corrupt_stored_span_is_ebadmsg) { check_corrupt_span(5, 1, false); }
+Test(reader, corrupt_compressed_span_is_ebadmsg) { check_corrupt_span(6, 6, false); }
 /* a zero span is answered without decoding: its damage is found when the
  * index is loaded, and costs that span alone too (the first zero span is
  * decoded there, the next compared with it) */
-Test(reader, corrupt_zero_span_is_ebadmsg) { check_corrupt_span(2, 1); }
-Test(reader, corrupt_second_zero_span_is_ebadmsg) { check_corrupt_span(3, 1); }
+Test(reader, corrupt_zero_span_is_ebadmsg) { check_corrupt_span(2, 1, true); }
+Test(reader, corrupt_second_zero_span_is_ebadmsg) { check_corrupt_span(3, 1, true); }
 
 /* Spans of 512 KiB of random bytes (stored), four check segments each: a
  * read that needs only the start of a span decodes and checks only the
