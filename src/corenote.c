@@ -126,8 +126,11 @@ static int next_note(const unsigned char *buf, size_t len, size_t *pos, bool be,
 		return 0;
 	}
 	name_off = p + 12;
-	desc_off = name_off + align_up(n->namesz, align); /* all < 2^34: no overflow */
-	end = desc_off + align_up(n->descsz, align);
+	/* aligned as offsets from the note's start (gelf_getnote, the kernel's
+	 * ELF_NOTE_DESC_OFFSET): with 8, "GNU\0"'s desc is at 16, not 20;
+	 * all < 2^34: no overflow */
+	desc_off = align_up(name_off + n->namesz, align);
+	end = align_up(desc_off + n->descsz, align);
 	if (desc_off > len || n->descsz > len - desc_off)
 		return -EBADMSG;
 	n->name = (const char *)buf + name_off;

@@ -665,6 +665,43 @@ Test(corenote, exe_build_id_bounds)
 	gzc_coreinfo_free(info);
 }
 
+/* A PT_NOTE aligned to 8 (as linkers write a GNU property note with the
+ * build-id) puts each desc and each next note at an offset from the note's
+ * start rounded up to 8 ("GNU\0"'s desc at 16, not 12 + 8): the build-id
+ * alone in such a segment, and after a property note, is read right. */
+Test(corenote, exe_build_id_in_8_aligned_notes)
+{
+	static const unsigned char bid[8] = { 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04 };
+	for (int merged = 0; merged < 2; merged++) {
+		struct out *o = malloc(sizeof(*o));
+		size_t n = build_core(o, &defaults);
+		unsigned char *page = memmem(o->b + 1, n - 1, "\x7f" "ELF", 4);
+		cr_assert_not_null(page);
+		struct out nt = { .be = false };
+		if (merged) { /* NT_GNU_PROPERTY_TYPE_0: one 16-byte property */
+			put(&nt, 4, 4), put(&nt, 16, 4), put(&nt, 5, 4);
+			put_raw(&nt, "GNU", 4);
+			put(&nt, 0xc0000002, 4), put(&nt, 4, 4), put(&nt, 3, 4), put(&nt, 0, 4);
+		}
+		put(&nt, 4, 4), put(&nt, 8, 4), put(&nt, 3, 4);
+		put_raw(&nt, "GNU", 4);
+		put_raw(&nt, bid, 8);
+		size_t note_off = 64 + 2 * 56;
+		memset(page + note_off, 0, 4096 - note_off);
+		memcpy(page + note_off, nt.b, nt.n);
+		for (int b = 0; b < 8; b++) {
+			page[EXE_NOTE_FILESZ + (size_t)b] = (unsigned char)(nt.n >> (8 * b));
+			page[EXE_NOTE_FILESZ + 16 + (size_t)b] = (unsigned char)((b == 0 ? 8u : 0u)); /* p_align */
+		}
+		struct gzc_coreinfo *info = NULL;
+		cr_assert_eq(parse(o->b, n, &info), 0);
+		cr_assert_not_null(info->build_id, "merged %d", merged);
+		cr_assert_str_eq(info->build_id, "deadbeef01020304", "merged %d", merged);
+		gzc_coreinfo_free(info);
+		free(o);
+	}
+}
+
 /* Offsets and sizes near 2^64 in a core's head must not wrap into a small
  * end: -EBADMSG, *ret_end untouched. */
 Test(corenote, extent_overflow_guards)
