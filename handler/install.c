@@ -63,10 +63,16 @@ static int read_pattern(char *buf, size_t cap)
 
 static int write_pattern(const char *p)
 {
+	/* one write, ended by a newline, where the kernel stops: so an empty
+	 * pattern (cores off) is written too (a write of no bytes changes nothing) */
+	char line[PATTERN_BUF + 1];
+	int n = snprintf(line, sizeof(line), "%s\n", p);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -ENAMETOOLONG;
 	int fd = open(CORE_PATTERN, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int r = gzc_write_all(fd, p, strlen(p));
+	int r = gzc_write_all(fd, line, (size_t)n);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
@@ -359,6 +365,14 @@ int cmd_install(int argc, char **argv)
 		cli_error("the kernel did not take the core_pattern '%s': %s", line, strerror(-r));
 		if (write_pattern(cur) < 0)
 			cli_error("and restoring '%s' failed too", cur);
+		if (!reinstall) {
+			/* nothing installed: core_pipe_limit back, and no notes of a
+			 * first install (the next one would remember our 64 as the
+			 * value to give back) */
+			if (restore_pipe_limit(statefd, -1) < 0)
+				cli_error("and restoring %s failed too", PIPE_LIMIT_FILE);
+			forget(statefd, -1);
+		}
 		goto fail;
 	}
 	if (o.persist) {

@@ -54,9 +54,15 @@ GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" install --store "$STORE" --persis
 out=$(GZC_SYSCTL_FILE=$TMP/sysctl.conf "$GZCOREDUMP" uninstall 2>&1) || fail "uninstall"
 grep -q "still installs gzcoredump at boot" <<<"$out" || fail "no note about the sysctl.d file: $out"
 rm -f "$TMP/sysctl.conf"
+# an empty pattern (cores off) is given back too (writing no bytes changes nothing)
+printf '\n' > /proc/sys/kernel/core_pattern
+[ -z "$(cat /proc/sys/kernel/core_pattern)" ] || fail "this kernel keeps no empty core_pattern"
+"$GZCOREDUMP" install --store "$STORE" >/dev/null || fail "install over an empty pattern"
+out=$("$GZCOREDUMP" uninstall 2>&1) || fail "uninstall to an empty pattern: $out"
+[ -z "$(cat /proc/sys/kernel/core_pattern)" ] || fail "the empty pattern was not restored: $(cat /proc/sys/kernel/core_pattern)"
 printf '%s\n' "core.%p.gzctest" > /proc/sys/kernel/core_pattern
 echo 0 > /proc/sys/kernel/core_pipe_limit
-ok "install state kept outside the store: re-install, changed config; typos refused at install"
+ok "install state kept outside the store: re-install, changed config, an empty pattern; typos refused at install"
 
 # 2. the original tool's line keeps working
 printf '%s\n' "|$GZCOREDUMP -c -p $TMP/legacy -a %e" > /proc/sys/kernel/core_pattern
