@@ -19,9 +19,9 @@ in="$TMP/in"
 { seq 1 200000; head -c 3000000 /dev/zero; head -c 1500000 /dev/urandom
   seq 1 60000 | sed 's/$/ heap object at 0x7ffd1234 refs=2/'; } >"$in"
 
-same() { # same FILE WHAT: stdin equals $in
-	cmp - "$in" >/dev/null || fail "$2: $1 does not decompress to the input"
-}
+# same: stdin equals $in; the status says so (a `fail` in it would end only
+# the pipeline's subshell: callers write `... | same || fail`)
+same() { cmp -s - "$in"; }
 py_inflate() { # py_inflate FILE WBITS
 	"$PY" -c 'import sys, zlib
 d = zlib.decompressobj(int(sys.argv[2]))
@@ -36,16 +36,16 @@ for level in 1 6 9; do
 	for span in 64K 1M; do
 		f=$("$GZCOREDUMP" -c -p "$store" -a "L${level}_S$span" -$level --span $span <"$in") || fail "-c -$level --span $span"
 		gzip -t "$f" || fail "gzip -t refuses $f"
-		gzip -dc "$f" | same "$f" "gzip -dc"
-		pigz -dc "$f" | same "$f" "pigz -dc"
-		7z x -so "$f" 2>/dev/null | same "$f" "7z x"
-		py_inflate "$f" 31 | same "$f" "python zlib"
+		gzip -dc "$f" | same || fail "gzip -dc: $f does not decompress to the input"
+		pigz -dc "$f" | same || fail "pigz -dc: $f does not decompress to the input"
+		7z x -so "$f" 2>/dev/null | same || fail "7z x: $f does not decompress to the input"
+		py_inflate "$f" 31 | same || fail "python zlib: $f does not decompress to the input"
 		[ "$(tail -c 4 "$f" | od -An -t u4 | tr -d ' ')" = "$(stat -c %s "$in")" ] || fail "ISIZE of $f"
 
 		z=$("$GZCOREDUMP" -c -p "$store" -a "Z${level}_S$span" -$level --span $span --zlib <"$in") || fail "-c --zlib -$level"
 		case "$z" in *.zz) ;; *) fail "zlib file named '$z'";; esac
-		zlib-flate -uncompress <"$z" | same "$z" "zlib-flate -uncompress"
-		py_inflate "$z" 15 | same "$z" "python zlib (zlib container)"
+		zlib-flate -uncompress <"$z" | same || fail "zlib-flate -uncompress: $z does not decompress to the input"
+		py_inflate "$z" 15 | same || fail "python zlib (zlib container): $z does not decompress to the input"
 	done
 done
 ok "gzcoredump -c output (gzip/zlib, -1/-6/-9, 64K/1M spans) decompresses with gzip, pigz, 7z, python, zlib-flate"
@@ -60,9 +60,9 @@ zlib-flate -compress <"$in" >z.zz
 for f in g9.gz p.gz s.gz m.gz z.zz; do
 	rm -f out
 	"$GZCOREDUMP" -d -f "$f" -o out || fail "gzcoredump -d -f $f"
-	same out "gzcoredump -d of $f" <out
+	same <out || fail "gzcoredump -d of $f: out is not the input"
 done
-"$GZCOREDUMP" -d -f g9.gz -o - | same stdout "gzcoredump -d -o -"
+"$GZCOREDUMP" -d -f g9.gz -o - | same || fail "gzcoredump -d -o -: stdout does not decompress to the input"
 ok "gzcoredump -d decompresses gzip -9, pigz, 7z, multi-member and zlib-flate files"
 
 # --- a file that cannot be indexed: igzip -0 writes 300 MB of zeros as one

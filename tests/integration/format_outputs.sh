@@ -108,7 +108,8 @@ ok "-o FIFO streams in order"
 { head -c 2000000 /dev/urandom; head -c 3000000 /dev/zero; head -c 100000 /dev/urandom; } > zin
 "$GZCOREDUMP" -c -q --span 64K -p "$TMP" -a z < zin || fail "-c of zin"
 zgz=$(ls "$TMP"/Core_*_z.gz)
-{ printf 'HEADER\n'; "$GZCOREDUMP" -d -f "$zgz" -o -; printf 'TRAILER\n'; } > shared || fail "-o - after a header"
+{ printf 'HEADER\n'; "$GZCOREDUMP" -d -f "$zgz" -o - || echo "exit $?" >d.status; printf 'TRAILER\n'; } > shared
+[ ! -e d.status ] || fail "-o - after a header: $(cat d.status)"
 { printf 'HEADER\n'; cat zin; printf 'TRAILER\n'; } | cmp - shared || fail "-o - into a shared file differs"
 printf 'HEADER\n' > appended; "$GZCOREDUMP" -d -f "$zgz" -o - --threads 4 >> appended || fail "-o - >> file"
 { printf 'HEADER\n'; cat zin; } | cmp - appended || fail "-o - in append mode differs"
@@ -181,8 +182,11 @@ if [ -c /dev/fuse ]; then
 	grep -q "cannot read eio.gz: Input/output error (in the span at compressed offset [0-9]*, uncompressed offset [0-9]*)" <<<"$out" ||
 		fail "message: $out"
 	[ ! -e eio.out ] || fail "a failed -d left eio.out"
+	ok "a write error names the output, a read error the input"
+else
+	echo "SKIP part: no /dev/fuse for a read error (a file on gzcorefs with a corrupt span)"
+	ok "a write error names the output"
 fi
-ok "a write error names the output, a read error the input"
 
 # names in messages are escaped: a control byte in a file name (the input's
 # or the output's) does not reach the terminal

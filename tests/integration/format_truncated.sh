@@ -28,4 +28,6 @@ ok "a core cut short is a valid gzip flagged truncated"
 
 head -c 100000 /dev/urandom | "$GZCOREDUMP" -c -q -p st -a data 2>err.data || fail "data not stored"
 ! grep -q truncated err.data || fail "non-core data was flagged"
+"$GZCOREDUMP" -d -f st/*_data.gz -o out.data 2>note.data || fail "data does not decompress"
+! grep -q truncated note.data || fail "non-core data reads as truncated: $(cat note.data)"
 ok "input that is not a core is never flagged"
