@@ -66,7 +66,7 @@ for f in "$STORE"/*/core.*; do
 done
 [ -z "$(find "$STORE" -name '.gzc-tmp*')" ] || fail "temporary files left"
 
-check_core() { # PROGRAM COMM FUNCTION SIGNAL
+check_core() { # PROGRAM COMM FUNCTION SIGNAL (in $(...), callers add || fail)
 	local json core
 	json=$(for f in "$STORE"/*/core.*.json; do [ "$(meta "$f" "d['process']['comm']")" = "$2" ] && echo "$f"; done | head -1)
 	[ -n "$json" ] || fail "no sidecar for $2"
@@ -88,12 +88,12 @@ check_core() { # PROGRAM COMM FUNCTION SIGNAL
 }
 check_core "$CRASH/crash_segv" crash_segv crash_segv_here 11 >/dev/null && ok "SIGSEGV core: gdb shows crash_segv_here"
 check_core "$CRASH/crash_abort" crash_abort crash_abort_here 6 >/dev/null && ok "SIGABRT core: gdb shows crash_abort_here"
-j=$(check_core "$CRASH/crash_threads" crash_threads crash_thread_here 11)
+j=$(check_core "$CRASH/crash_threads" crash_threads crash_thread_here 11) || fail "crash_threads: its core (above)"
 bt=$(gdb_bt "$CRASH/crash_threads" "${j%.json}.gz")
 [ "$(grep -c '^[* ] *[0-9]\+ *Thread' <<<"$bt")" -ge 5 ] || { echo "$bt"; fail "fewer than 5 threads"; }
 ok "multithreaded core: 5 threads, crash_thread_here"
 
-j=$(check_core "$TMP/pkgapp" pkgapp crash_segv_here 11)
+j=$(check_core "$TMP/pkgapp" pkgapp crash_segv_here 11) || fail "pkgapp: its core (above)"
 [ "$(basename "$(dirname "$j")")" = "gzc-demo-1.2.3" ] || fail "pkgapp group $(dirname "$j")"
 [ "$(meta "$j" "d['identity']['source']")" = package-note ] || fail "pkgapp source"
 [ "$(meta "$j" "d['identity']['package']['name']")" = gzc-demo ] || fail "pkgapp package json"
@@ -113,7 +113,7 @@ pkgpid=$(meta "$j" "d['process']['pid']")
 "$GZCOREDUMP" info -S "$STORE" "$pkgpid" | grep -q '^ .*/libgzcpkg\.so, build-id 00c0ffee00c0ffee' ||
 	fail "info does not list libgzcpkg.so among the modules"
 ok "modules: the executable, libgzcpkg.so and libc with their build-ids and package notes"
-j=$(check_core "$TMP/uuidapp" uuidapp crash_abort_here 6)
+j=$(check_core "$TMP/uuidapp" uuidapp crash_abort_here 6) || fail "uuidapp: its core (above)"
 [ "$(basename "$(dirname "$j")")" = "uuidapp-4.5" ] || fail "uuidapp group $(dirname "$j")"
 ok ".uuid section names the app: uuidapp-4.5"
 

@@ -171,7 +171,9 @@ ok "a process's 12 MiB of metadata: its open files left out, the sidecar $size b
 # a file of a gzcorefs mount executable, and the gzcorefs daemon is stopped.
 # capture_stopped SERVER PID COMM DIR: stores a made-up core of PID (a live
 # process) in DIR through --kernel while the FUSE server SERVER is stopped;
-# fails if the handler fails or waits (60 s); prints the sidecar's path.
+# fails if the handler fails or waits (60 s); sets J to the sidecar's path.
+# (Run in this shell, not in $(...): its fail and at_exit must be this
+# shell's, so the server is continued on every exit path.)
 capture_stopped() {
 	local rc
 	mkdir -m 700 "$4"
@@ -181,7 +183,7 @@ capture_stopped() {
 		18446744073709551615 1 host "$3"; rc=$?
 	kill -CONT "$1"
 	[ $rc = 0 ] || fail "--kernel for $3 while its FUSE server is stopped: exit $rc (124: it hung)"
-	ls "$4"/*/core.*.json
+	J=$(ls "$4"/*/core.*.json) || fail "--kernel for $3 stored no sidecar in $4"
 }
 # modules SIDECAR: its modules as lines "PATH|ERROR" (None: read)
 modules() { meta "$1" "'\\n'.join('%s|%s' % (m['path'], m.get('error')) for m in d['modules'])"; }
@@ -201,7 +203,7 @@ time.sleep(120)' "$f" > "$TMP/mapper.out" &
 	at_exit "kill $mpid 2>/dev/null"
 	for _ in $(seq 1 100); do grep -q mapped "$TMP/mapper.out" && break; sleep 0.05; done
 	grep -q mapped "$TMP/mapper.out" || fail "the mapping process did not start"
-	j=$(capture_stopped "$fusepid" "$mpid" python3 "$TMP/fusemod")
+	capture_stopped "$fusepid" "$mpid" python3 "$TMP/fusemod"; j=$J
 	mods=$(modules "$j")
 	grep -qx "$f|not read: on a FUSE or network file system" <<<"$mods" || fail "the FUSE module: $mods"
 	grep -q '/python3[^|]*|None$' <<<"$mods" || fail "python3 itself was not read: $mods"
@@ -221,7 +223,7 @@ time.sleep(120)' "$f" > "$TMP/mapper.out" &
 	"$TMP/pmnt/fsleep" 120 &
 	fpid=$!
 	for _ in $(seq 1 100); do [ "$(cat /proc/$fpid/comm 2>/dev/null)" = fsleep ] && break; sleep 0.05; done
-	j=$(capture_stopped "$ppid_" "$fpid" fsleep "$TMP/fuseexe")
+	capture_stopped "$ppid_" "$fpid" fsleep "$TMP/fuseexe"; j=$J
 	kill "$fpid" 2>/dev/null
 	[ "$(meta "$j" "d['identity']['source']")" = fallback ] || fail "identity of an unread executable: $(meta "$j" "d['identity']")"
 	mods=$(modules "$j")
@@ -239,7 +241,7 @@ time.sleep(120)' "$f" > "$TMP/mapper.out" &
 		opid=$!
 		for _ in $(seq 1 100); do [ "$(cat /proc/$opid/comm 2>/dev/null)" = fsleep ] && break; sleep 0.05; done
 		t0=$(date +%s%N)
-		j=$(capture_stopped "$ppid_" "$opid" fsleep "$TMP/ovlexe")
+		capture_stopped "$ppid_" "$opid" fsleep "$TMP/ovlexe"; j=$J
 		took=$((($(date +%s%N) - t0) / 1000000))
 		kill "$opid" 2>/dev/null
 		[ "$(meta "$j" "d['identity']['source']")" = fallback ] || fail "overlay: identity $(meta "$j" "d['identity']")"
