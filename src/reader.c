@@ -218,7 +218,7 @@ static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, stru
 	if (!plain_span(idx, s))
 		return decode_zlib(r, s, buf, g);
 	/* one aligned, independent span: read its bytes and inflate them raw */
-	uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].coff + 1 : idx->csize;
+	uint64_t end = i + 1 < idx->nspans ? idx->spans[i + 1].coff : idx->csize;
 	if (end > idx->csize)
 		end = idx->csize;
 	uint64_t clen = end - s->coff;

@@ -219,12 +219,16 @@ static bool fails_before_output(const unsigned char *in, size_t n, const unsigne
 	return bad;
 }
 
-/* Compresses, saves the writer's index beside the file, and corrupts one byte
- * in the middle of span `victim`; with `detectable`, the first byte from
- * there whose change the span's decoding must see (fails_before_output: a
- * zero span's codes, lengths and distances over zeros, can be damaged and
- * still decode to zeros). Returns the corrupted file's path. */
-static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim, int level, bool detectable,
+/* Where corrupt_span() damages its span: a byte in the middle; the first
+ * byte from there whose change the span's decoding must see
+ * (fails_before_output: a zero span's codes, lengths and distances over
+ * zeros, can be damaged and still decode to zeros); or its first byte, the
+ * block type made reserved (11), which the span before must not read. */
+enum damage { MIDDLE, DETECTABLE, FIRST_BYTE };
+
+/* Compresses, saves the writer's index beside the file, and corrupts span
+ * `victim` as `how` says. Returns the corrupted file's path. */
+static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim, int level, enum damage how,
 			 char *path, char *ipath)
 {
 	struct gzc_writer_opts o = { .span = SPAN, .level = level };
@@ -233,7 +237,12 @@ static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim,
 	uint64_t a = idx->spans[victim].coff, b = idx->spans[victim + 1].coff;
 	cr_assert_gt(a, 4096u, "the corruption must not touch the fingerprinted head");
 	uint64_t at = a + (b - a) / 2;
-	if (detectable) {
+	if (how == FIRST_BYTE) {
+		unsigned char c;
+		cr_assert_eq(gzc_pread_all(fd, &c, 1, a), 1);
+		c |= 0x06;
+		cr_assert_eq(gzc_pwrite_all(fd, &c, 1, a), 0);
+	} else if (how == DETECTABLE) {
 		size_t n = (size_t)(b - a), ulen = (size_t)gzc_index_span_len(idx, victim);
 		unsigned char *in = malloc(n);
 		cr_assert_eq(gzc_pread_all(fd, in, n, a), (ssize_t)n);
@@ -246,19 +255,20 @@ static void corrupt_span(const unsigned char *data, size_t len, uint32_t victim,
 		}
 		free(in);
 	}
-	flip_byte(fd, at);
+	if (how != FIRST_BYTE)
+		flip_byte(fd, at);
 	snprintf(ipath, 160, "%s.gzx", path);
 	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, ipath), 0);
 	gzc_index_free(idx);
 	close(fd);
 }
 
-static void check_corrupt_span(uint32_t victim, int level, bool detectable)
+static void check_corrupt_span(uint32_t victim, int level, enum damage how)
 {
 	size_t len;
 	unsigned char *data = make_data(&len);
 	char path[128], ipath[160];
-	corrupt_span(data, len, victim, level, detectable, path, ipath);
+	corrupt_span(data, len, victim, level, how, path, ipath);
 	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath, .flags = GZC_READER_NO_SAVE };
 	struct gzc_reader *r = th_reader(path, &ro);
 	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED);
@@ -287,13 +297,16 @@ static void check_corrupt_span(uint32_t victim, int level, bool detectable)
 	free(data);
 }
 
-Test(reader, corrupt_stored_span_is_ebadmsg) { check_corrupt_span(5, 1, false); }
-Test(reader, corrupt_compressed_span_is_ebadmsg) { check_corrupt_span(6, 6, false); }
+Test(reader, corrupt_stored_span_is_ebadmsg) { check_corrupt_span(5, 1, MIDDLE); }
+Test(reader, corrupt_compressed_span_is_ebadmsg) { check_corrupt_span(6, 6, MIDDLE); }
+/* a span decodes from its own bytes alone: a broken first byte of the
+ * next span costs it nothing */
+Test(reader, corrupt_span_start_costs_that_span_alone) { check_corrupt_span(7, 6, FIRST_BYTE); }
 /* a zero span is answered without decoding: its damage is found when the
  * index is loaded, and costs that span alone too (the first zero span is
  * decoded there, the next compared with it) */
-Test(reader, corrupt_zero_span_is_ebadmsg) { check_corrupt_span(2, 1, true); }
-Test(reader, corrupt_second_zero_span_is_ebadmsg) { check_corrupt_span(3, 1, true); }
+Test(reader, corrupt_zero_span_is_ebadmsg) { check_corrupt_span(2, 1, DETECTABLE); }
+Test(reader, corrupt_second_zero_span_is_ebadmsg) { check_corrupt_span(3, 1, DETECTABLE); }
 
 /* Spans of 512 KiB of random bytes (stored), four check segments each: a
  * read that needs only the start of a span decodes and checks only the
