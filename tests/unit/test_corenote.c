@@ -335,6 +335,7 @@ Test(corenote, variants)
 	c.page_size = 3000;
 	cr_assert_eq(parse(o->b, build_core(o, &c), &info), 0);
 	cr_assert_null(info->exe);
+	cr_assert_eq(info->note_err, -EBADMSG, "a page size of 3000 passed");
 	gzc_coreinfo_free(info);
 	free(o);
 }
@@ -678,10 +679,12 @@ Test(corenote, exe_build_id_in_8_aligned_notes)
 		unsigned char *page = memmem(o->b + 1, n - 1, "\x7f" "ELF", 4);
 		cr_assert_not_null(page);
 		struct out nt = { .be = false };
-		if (merged) { /* NT_GNU_PROPERTY_TYPE_0: one 16-byte property */
-			put(&nt, 4, 4), put(&nt, 16, 4), put(&nt, 5, 4);
+		if (merged) { /* NT_GNU_PROPERTY_TYPE_0 with a 12-byte desc, padded to 8:
+			       * the next note is at 32 (28 if aligned to 4) */
+			put(&nt, 4, 4), put(&nt, 12, 4), put(&nt, 5, 4);
 			put_raw(&nt, "GNU", 4);
-			put(&nt, 0xc0000002, 4), put(&nt, 4, 4), put(&nt, 3, 4), put(&nt, 0, 4);
+			put(&nt, 0xc0000002, 4), put(&nt, 4, 4), put(&nt, 3, 4);
+			put(&nt, 0, 4);
 		}
 		put(&nt, 4, 4), put(&nt, 8, 4), put(&nt, 3, 4);
 		put_raw(&nt, "GNU", 4);

@@ -315,10 +315,10 @@ Test(elfid, section_binary_and_oversized)
 	gzc_elfid_free(id);
 }
 
-static void parse_ok(const char *in, const char *name, const char *version)
+static void parse_ok_len(const char *in, size_t len, const char *name, const char *version)
 {
 	char *n = NULL, *v = NULL;
-	int r = gzc_elfid_parse_section(in, strlen(in), &n, &v);
+	int r = gzc_elfid_parse_section(in, len, &n, &v);
 	cr_assert_eq(r, 0, "parse '%s' = %d", in, r);
 	cr_assert_str_eq(n, name);
 	cr_assert_str_eq(v, version);
@@ -335,6 +335,7 @@ static void parse_bad(const char *in, size_t len)
 }
 
 #define BAD(s) parse_bad(s, sizeof(s) - 1)
+#define parse_ok(s, name, version) parse_ok_len(s, sizeof(s) - 1, name, version) /* s: a literal, NULs and all */
 
 Test(elfid, section_grammar)
 {

@@ -9,6 +9,10 @@
  */
 #include "fmt_helpers.h"
 
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+
 static char dir[64];
 static void setup(void) { th_tmpdir(dir); }
 static void teardown(void) { th_rmdir(dir); }
@@ -368,13 +372,28 @@ Test(index, save_load_atomic_and_no_symlinks)
 	close(jfd);
 	cr_assert_eq(gzc_index_load(dfd, "j.gzx", &back), -EBADMSG);
 
-	/* a directory we cannot write: the save fails cleanly, nothing left behind */
+	/* a save that cannot be made fails cleanly, nothing left behind: a
+	 * directory we cannot write (not for root, who can), and for anyone a
+	 * file size limit that stops the write half-way */
 	if (geteuid() != 0) {
 		cr_assert_eq(chmod(dir, 0500), 0);
 		cr_assert_eq(gzc_index_save(idx, dfd, "y.gzx"), -EACCES);
 		cr_assert_eq(chmod(dir, 0700), 0);
+		cr_assert_eq(faccessat(dfd, "y.gzx", F_OK, 0), -1);
 	}
-	cr_assert_eq(faccessat(dfd, "y.gzx", F_OK, 0), -1);
+	struct rlimit old, small = { 100, 100 };
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int saved = gzc_index_save(idx, dfd, "z.gzx");
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	cr_assert_eq(saved, -EFBIG, "a save past RLIMIT_FSIZE gave %d", saved);
+	cr_assert_eq(faccessat(dfd, "z.gzx", F_OK, 0), -1, "a failed save left its file");
+	DIR *dd = fdopendir(dup(dfd));
+	for (struct dirent *de; (de = readdir(dd));)
+		cr_assert_null(strstr(de->d_name, ".tmp."), "a failed save left %s", de->d_name);
+	closedir(dd);
 	close(dfd);
 	gzc_index_free(idx);
 }

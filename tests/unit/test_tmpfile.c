@@ -8,6 +8,7 @@
 #include "fmt_helpers.h"
 
 #include <dirent.h>
+#include <sys/wait.h>
 
 static char dir[64];
 static int dfd = -1;
@@ -157,9 +158,20 @@ Test(tmpfile, unwritable_directory)
 	cr_assert_lt(rc, 0, "created a file in /proc");
 	cr_assert_eq(t.fd, 123, "ret touched on failure");
 	close(bad);
+	/* a directory we may not write: as root, a child that is user 65534 tries */
+	cr_assert_eq(fchmod(dfd, 0500), 0);
 	if (geteuid() != 0) {
-		cr_assert_eq(fchmod(dfd, 0500), 0);
 		cr_assert_eq(gzc_tmpfile_open(dfd, 0600, &t), -EACCES);
-		cr_assert_eq(fchmod(dfd, 0700), 0);
+	} else {
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+				_exit(2);
+			_exit(gzc_tmpfile_open(dfd, 0600, &t) == -EACCES ? 0 : 1);
+		}
+		int status = -1;
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as user 65534: status %#x", status);
 	}
+	cr_assert_eq(fchmod(dfd, 0700), 0);
 }
