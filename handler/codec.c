@@ -496,6 +496,7 @@ int cmd_decompress(const struct cli_codec *c)
 	status = cli_extract_file(fd, AT_FDCWD, from_stdin ? NULL : idxpath, GZC_READER_NO_SAVE, name, c->out,
 				  c->w.threads, from_stdin ? 0600 : st.st_mode & 0666, &truncated);
 	if (status == 0 && truncated)
-		cli_error("note: %s holds a truncated core (the input ended early when it was stored)", si);
+		cli_error("note: %s holds a truncated core (cut short when it was stored: the input ended early, a size "
+			  "limit, or a full disk)", si);
 	return status;
 }
