@@ -17,12 +17,6 @@
 
 #ifndef GZC_MUST_CHECK
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
-/* Takes back what gzc_ratelimit_admit() noted for key at ts_us (one
- * line), for a crash admitted but not stored after all: the limit counts
- * stored cores. No such line is no error. Errors: -errno of writing the
- * file, -ENOMEM. */
-GZC_MUST_CHECK int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us);
-
 #endif
 
 #define GZC_RATELIMIT_FILE ".ratelimit"

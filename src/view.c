@@ -1013,12 +1013,7 @@ static int rescan(struct gzc_view *v)
 	clock_gettime(CLOCK_MONOTONIC, &v->last_scan);
 	clock_gettime(CLOCK_REALTIME, &now);
 	dfd = openat(v->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		rc = -errno;
-		__atomic_store_n(&v->stale, 1, __ATOMIC_RELEASE);
-		return rc;
-	}
-	rc = scan_dir(v, &s, dfd, "", &sub, &nsub);
+	rc = dfd < 0 ? -errno : scan_dir(v, &s, dfd, "", &sub, &nsub);
 	for (size_t i = 0; rc == 0 && i < nsub; i++) {
 		dfd = openat(v->rootfd, sub[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0 && (passing(-errno) || errno == ENOMEM))
