@@ -99,6 +99,16 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 		default: return -EINVAL;
 		}
 	}
+	/* an option another command takes is a usage error here, not ignored
+	 * (info -o FILE writes no file; vacuum --json prints no JSON) */
+	if (o->out && strcmp(argv[0], "extract") != 0) {
+		cli_error("%s takes no -o/--output (extract does)", argv[0]);
+		return -EINVAL;
+	}
+	if (o->json && !list && strcmp(argv[0], "info") != 0) {
+		cli_error("%s takes no --json (list and info do)", argv[0]);
+		return -EINVAL;
+	}
 	if (list) {
 		o->matches = argv + optind;
 		o->nmatches = argc - optind;
@@ -133,15 +143,17 @@ int cli_store_open_list(const char *store_opt, const char *config, struct gzc_co
 			return 1;
 	}
 	const char *store = store_opt ? store_opt : cfg->store;
+	char ss[4 * PATH_MAX + 1]; /* -S or the config's text: escaped */
+	cli_printable(store, ss, sizeof(ss));
 	r = gzc_store_open(store, false, ret_root);
 	if (r < 0) {
-		cli_error("cannot open the store %s: %s", store,
+		cli_error("cannot open the store %s: %s", ss,
 			  r == -EPERM ? "not owned by this user or writable by others" : strerror(-r));
 		return 1;
 	}
 	r = gzc_store_list(*ret_root, ret_e, ret_n);
 	if (r < 0) {
-		cli_error("cannot list the store %s: %s", store, strerror(-r));
+		cli_error("cannot list the store %s: %s", ss, strerror(-r));
 		close(*ret_root);
 		return 1;
 	}
@@ -181,7 +193,7 @@ static json_object *crash_json(const struct gzc_meta *m, bool stored)
 	char t[32];
 	fmt_time(m->timestamp_us, t, sizeof(t));
 	json_object_object_add(o, "time", json_object_new_string(t));
-	json_object_object_add(o, "timestamp_us", json_object_new_int64((int64_t)m->timestamp_us));
+	json_object_object_add(o, "timestamp_us", json_object_new_uint64(m->timestamp_us));
 	json_object_object_add(o, "pid", m->pid > 0 ? json_object_new_int64(m->pid) : NULL);
 	json_object_object_add(o, "uid", m->uid >= 0 ? json_object_new_int64(m->uid) : NULL);
 	json_object_object_add(o, "signal", m->signal >= 0 ? json_object_new_int64(m->signal) : NULL);
@@ -201,8 +213,8 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	/* known as print_row() shows them; what is not (a sidecar that does
 	 * not parse, a foreign file's notes not read) is null, not 0 */
 	bool ok = e->meta_ok, size = ok || e->identified, csize = ok || e->foreign;
-	json_object_object_add(o, "size", size ? json_object_new_int64((int64_t)m->size) : NULL);
-	json_object_object_add(o, "compressed_size", csize ? json_object_new_int64((int64_t)m->compressed_size) : NULL);
+	json_object_object_add(o, "size", size ? json_object_new_uint64(m->size) : NULL);
+	json_object_object_add(o, "compressed_size", csize ? json_object_new_uint64(m->compressed_size) : NULL);
 	json_object_object_add(o, "truncated", ok ? json_object_new_boolean(m->truncated) : NULL);
 	json_object_object_add(o, "group", json_object_new_string(e->group));
 	json_object_object_add(o, "file", json_object_new_string(e->core));
@@ -303,9 +315,10 @@ int cmd_list(int argc, char **argv)
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
 	/* crashes whose core was not stored: listed too, as coredumpctl does */
+	char ss[4 * PATH_MAX + 1];
 	if ((r = gzc_skiplog_read(rootfd, &sk, &nsk)) < 0)
-		cli_error("note: cannot read the list of crashes not stored (%s/%s): %s", o.store ? o.store : cfg.store,
-			  GZC_SKIPLOG_FILE, strerror(-r));
+		cli_error("note: cannot read the list of crashes not stored (%s/%s): %s",
+			  cli_printable_or(o.store ? o.store : cfg.store, "?", ss, sizeof(ss)), GZC_SKIPLOG_FILE, strerror(-r));
 	/* foreign files: their notes, where an index makes that cheap (info
 	 * reads the rest) */
 	for (size_t i = 0; i < n; i++)
@@ -335,7 +348,7 @@ int cmd_list(int argc, char **argv)
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < nr; i++)
 			json_object_array_add(arr, rows[i].e ? entry_json(rows[i].e) : skip_json(rows[i].k));
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		cli_put_json(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
 		json_object_put(arr);
 	} else {
 		printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s\n", "TIME", "PID", "UID", "SIGNAL", "APP",
@@ -352,11 +365,22 @@ int cmd_list(int argc, char **argv)
 
 int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
 {
-	int i = gzc_store_find(e, n, id);
+	int i = gzc_store_find(e, n, id), by_name = 0;
+	if (i == -ENOENT && id[0] && !id[strspn(id, "0123456789")] && strlen(id) <= NAME_MAX) {
+		/* no core has that pid: a file of that name at the store's root,
+		 * as list shows it ("/NAME" is how gzc_store_find() names it) */
+		char path[NAME_MAX + 2];
+		snprintf(path, sizeof(path), "/%s", id);
+		if ((i = gzc_store_find(e, n, path)) >= 0)
+			by_name = 1;
+	}
 	if (i < 0) {
-		cli_error("no core '%s' in the store (see gzcoredump list)", id);
+		char si[4 * PATH_MAX + 1];
+		cli_error("no core '%s' in the store (see gzcoredump list)", cli_printable_or(id, "", si, sizeof(si)));
 		return i;
 	}
+	if (by_name)
+		return i;
 	/* a pid names its newest core: say so when it has others */
 	unsigned same = 0;
 	for (size_t k = 0; k < n; k++)
@@ -431,9 +455,21 @@ void cli_store_identify(int rootfd, struct gzc_store_entry *e)
 		/* the listing read the sidecar's summary: now all of it (snapshots, modules) */
 		struct gzc_meta m;
 		int gfd;
+		char f[CLI_ENTRY_FILE_MAX], sj[4 * NAME_MAX + 1];
 		if (gzc_store_group_open(rootfd, e->group, false, &gfd) < 0)
 			return;
-		if (gzc_meta_load(gfd, e->json, &m) == 0) {
+		int r = gzc_meta_load(gfd, e->json, &m);
+		cli_printable(e->json, sj, sizeof(sj));
+		if (r < 0) {
+			/* the summary list read parses, the whole does not: say so */
+			cli_error("note: %s/%s is damaged past its summary (%s): snapshots and modules not shown",
+				  cli_printable_or(e->group, "", f, sizeof(f)), sj, r == -EBADMSG ? "bad JSON or a value of the wrong type" : strerror(-r));
+		} else {
+			/* a key given twice (after the summary's end) parses differently whole */
+			if (m.pid != e->meta.pid || m.timestamp_us != e->meta.timestamp_us)
+				cli_error("note: %s/%s contradicts itself (a key given twice?): its summary, which list shows, "
+					  "says pid %lld at %llu us", cli_printable_or(e->group, "", f, sizeof(f)), sj,
+					  (long long)e->meta.pid, (unsigned long long)e->meta.timestamp_us);
 			gzc_meta_clear(&e->meta);
 			e->meta = m;
 		}
@@ -498,7 +534,7 @@ int cmd_info(int argc, char **argv)
 		char *text = NULL;
 		if (gzc_meta_to_json(m, &text) < 0)
 			goto out;
-		printf("%s\n", text);
+		cli_put_json(text, stdout);
 		free(text);
 		status = 0;
 		goto out;

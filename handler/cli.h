@@ -64,6 +64,10 @@ void cli_config_error(const char *path, int r, const struct gzc_config_error *er
 void cli_printable(const char *s, char *buf, size_t cap);
 /* As cli_printable(), or none (a constant) when s is NULL; returns what to print. */
 const char *cli_printable_or(const char *s, const char *none, char *buf, size_t cap);
+/* Prints JSON text made by json-c, then a newline, as valid UTF-8 JSON safe
+ * for a terminal: DEL, C1 and bidirectional controls are \uXXXX escapes,
+ * bytes that are not UTF-8 are U+FFFD. */
+void cli_put_json(const char *text, FILE *f);
 
 /* Parses "64K", "1M", "1048576" into bytes. Returns 0 or -EINVAL/-ERANGE. */
 int cli_parse_size(const char *s, uint64_t *ret);

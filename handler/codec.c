@@ -96,6 +96,12 @@ int cmd_compress(const struct cli_codec *c)
 	/* from a pipe: a larger one halves the wake-ups (harmless otherwise) */
 	fcntl(STDIN_FILENO, F_SETPIPE_SZ, CLI_PIPE_SIZE);
 	int rd = gzc_writer_read_fd(w, STDIN_FILENO, 0, NULL);
+	if ((rd == -EISDIR || rd == -EBADF || rd == -EINVAL) && gzc_writer_bytes_in(w) == 0) {
+		/* not an input that ended early: one that cannot be read at all
+		 * (a directory, a closed or write-only descriptor); no file */
+		cli_error("cannot read standard input: %s", strerror(-rd));
+		goto out;
+	}
 	int out_err = gzc_writer_output_error(w);
 	uint64_t expected = 0;
 	int cut = rd == 0 && cli_core_cut_short(w, &expected);
@@ -291,6 +297,10 @@ static int output_open(const char *out, mode_t mode, struct output *o)
 	int dash = strcmp(out, "-") == 0, have_l = 0, have_t = 0, lerr = 0, terr = 0, missing = 0, r;
 
 	*o = (struct output){ .t = { .fd = -1 }, .dirfd = -1 };
+	if (!*out) { /* else it is a temporary file in ., decompressed in full, then renamed to "." */
+		cli_error("the output file name is empty ('-' for standard output)");
+		return -1;
+	}
 	if (!dash) {
 		have_l = lstat(out, &lst) == 0;
 		lerr = errno;
@@ -467,6 +477,10 @@ int cmd_decompress(const struct cli_codec *c)
 	int fd, truncated, status;
 	struct stat st;
 
+	if (!*c->in) {
+		cli_error("the input file name is empty ('-' for standard input)");
+		return 1;
+	}
 	int from_stdin = strcmp(c->in, "-") == 0;
 	const char *name = from_stdin ? "stdin" : c->in;
 

@@ -112,7 +112,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int opt;
-	while ((opt = getopt_long(argc, argv, "hcdqp:a:f:o:123456789", longopts, NULL)) != -1) {
+	opterr = 0; /* one line of ours, not getopt's plus the whole usage */
+	while ((opt = getopt_long(argc, argv, ":hcdqp:a:f:o:123456789", longopts, NULL)) != -1) {
 		uint64_t v;
 		switch (opt) {
 		case 'h':
@@ -154,7 +155,14 @@ int main(int argc, char **argv)
 				c.w.level = opt - '0';
 				break;
 			}
-			usage(stderr);
+			if (opt == ':' && optopt > 0 && optopt < 256)
+				cli_error("-%c needs a value (see -h)", optopt);
+			else if (opt == ':')
+				cli_error("%s needs a value (see -h)", argv[optind - 1]);
+			else if (optopt > 0 && optopt < 256)
+				cli_error("unknown option -%c (see -h)", optopt);
+			else
+				cli_error("unknown option %s (see -h)", argv[optind - 1]);
 			return 2;
 		}
 	}

@@ -6,6 +6,7 @@
 #include "corenote.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +32,17 @@ void cli_error(const char *fmt, ...)
 
 void cli_config_error(const char *path, int r, const struct gzc_config_error *err, const char *then)
 {
-	char more[48] = "";
+	char more[48] = "", sp[4 * 4096 + 1], sk[4 * sizeof(err->key) + 1];
+	/* the path and the key are the config file's text: escaped */
+	cli_printable_or(path, "?", sp, sizeof(sp));
 	if (err && err->count > 1)
 		snprintf(more, sizeof(more), " (and %u more bad line%s)", err->count - 1, err->count > 2 ? "s" : "");
 	if (err && err->line)
-		cli_error("%s:%u: %s%s%s%s%s%s", path, err->line, err->key[0] ? err->key : "", err->key[0] ? ": " : "",
-			  err->what ? err->what : strerror(-r), more, then ? "; " : "", then ? then : "");
+		cli_error("%s:%u: %s%s%s%s%s%s", sp, err->line, cli_printable_or(err->key, "", sk, sizeof(sk)),
+			  err->key[0] ? ": " : "", err->what ? err->what : strerror(-r), more, then ? "; " : "",
+			  then ? then : "");
 	else
-		cli_error("%s: %s%s%s", path, err && err->what ? err->what : strerror(-r), then ? "; " : "",
+		cli_error("%s: %s%s%s", sp, err && err->what ? err->what : strerror(-r), then ? "; " : "",
 			  then ? then : "");
 }
 
@@ -104,6 +108,49 @@ const char *cli_printable_or(const char *s, const char *none, char *buf, size_t 
 		return none;
 	cli_printable(s, buf, cap);
 	return buf;
+}
+
+void cli_put_json(const char *text, FILE *f)
+{
+	/* json-c escapes C0 controls but passes every other byte through: a
+	 * byte that is not UTF-8 (a comm, a cmdline, a file name) would make
+	 * the text no JSON at all (RFC 8259 wants UTF-8), and DEL, C1 controls
+	 * (U+009B is CSI) and bidirectional controls would reach the terminal.
+	 * Bytes >= 0x80 only occur inside strings, so each can be rewritten. */
+	for (const unsigned char *p = (const unsigned char *)text; p && *p;) {
+		if (*p < 0x80) {
+			if (*p == 0x7f)
+				fputs("\\u007f", f);
+			else
+				fputc(*p, f);
+			p++;
+			continue;
+		}
+		size_t n = utf8_ok(p);
+		if (n) {
+			fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		}
+		/* not printable as it is: a valid sequence (a C1 or bidi control)
+		 * is escaped as its code point, an invalid byte becomes U+FFFD */
+		unsigned c = p[0], len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2, cp = c & (0x7f >> len);
+		bool valid = c >= 0xc2 && c <= 0xf4;
+		for (unsigned i = 1; valid && i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				valid = false;
+			else
+				cp = cp << 6 | (p[i] & 0x3f);
+		static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (valid && cp >= min[len] && cp <= 0xffff && (cp < 0xd800 || cp > 0xdfff)) {
+			fprintf(f, "\\u%04x", cp);
+			p += len;
+		} else {
+			fputs("\\ufffd", f);
+			p++;
+		}
+	}
+	fputc('\n', f);
 }
 
 int cli_parse_size(const char *s, uint64_t *ret)

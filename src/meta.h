@@ -82,8 +82,9 @@ void gzc_meta_init(struct gzc_meta *m);
 /* Frees the strings and re-initialises. Accepts NULL. */
 void gzc_meta_clear(struct gzc_meta *m);
 
-/* Sets *field to a copy of s (bounded to GZC_META_MAX_STR, invalid UTF-8 kept
- * as is: json-c escapes it). Errors: -ENOMEM. */
+/* Sets *field to a copy of s (bounded to GZC_META_MAX_STR; bytes that are
+ * not UTF-8 are kept as they are, and json-c writes them so: only control
+ * bytes below 0x20 are escaped). Errors: -ENOMEM. */
 GZC_MUST_CHECK int gzc_meta_set(char **field, const char *s);
 
 /* Sets the signal and its name ("SIGSEGV"; no name for a number that has

@@ -377,6 +377,10 @@ static int list_dir(int rootfd, const char *group, bool parse, struct listing *L
 		char base[GZC_STORE_BASE_MAX];
 		if (len - 5 >= sizeof(base))
 			continue;
+		/* only a regular file is a sidecar (as own_core() and the mount
+		 * see it): else its core is foreign, listed once and never removed */
+		if (de->d_type != DT_REG && (de->d_type != DT_UNKNOWN || !is_reg(gfd, name)))
+			continue;
 		memcpy(base, name, len - 5);
 		base[len - 5] = 0;
 		if (!gzc_store_is_base(base))

@@ -106,3 +106,72 @@ for d in 2024-02-29 2026-02-28 "2026-12-31 23:59:59"; do
 	"$GZCOREDUMP" list -S "$st3" --since "$d" >/dev/null || fail "--since '$d' refused"
 done
 ok "--since refuses impossible dates"
+
+# --json is strict UTF-8 JSON safe for a terminal, whatever the store holds:
+# a comm that is not UTF-8 (the handler stores such bytes as they came), a
+# C1 control (U+009B is CSI) and a timestamp over 2^63 (not negative)
+st5=$TMP/utf8
+mkdir -m 700 "$st5" "$st5/app-1"
+"$MKSTORE" "$st5/app-1" "core.444.$ts" app-1 444 "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore"
+python3 - "$st5/app-1/core.444.$ts.json" <<'PY' || fail "cannot edit the sidecar"
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d["process"]["comm"] = "a\udcff"
+d["process"]["cmdline"] = "app \u009b2J \u202e"
+d["process"]["timestamp_us"] = 2**64 - 1
+open(p, "wb").write(json.dumps(d, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+PY
+for cmd in "list -S $st5 --json" "info -S $st5 444 --json"; do
+	$GZCOREDUMP $cmd >"$TMP/out.json" || fail "$cmd"
+	python3 - "$TMP/out.json" <<'PY' || fail "$cmd: not strict UTF-8 JSON safe for a terminal: $(cat -v "$TMP/out.json")"
+import json, sys
+b = open(sys.argv[1], "rb").read()
+t = b.decode("utf-8")  # strict: raises on bytes that are not UTF-8
+assert not any(0x7f <= ord(c) <= 0x9f or c in "\u202e" for c in t), "raw control"
+d = json.loads(t)
+e = d[0] if isinstance(d, list) else d["process"]
+assert e["timestamp_us"] == 2**64 - 1, e["timestamp_us"]
+s = json.dumps(d, ensure_ascii=False)
+assert "\ufffd" in s and ("2J" not in s or "\u009b2J" in s), s
+PY
+done
+ok "--json output is strict UTF-8, controls escaped, 64-bit values unsigned"
+
+# a foreign file at the store's root named by digits is found by that name;
+# a sidecar name that is no regular file makes its core foreign, listed once
+# and never removed by vacuum
+st6=$TMP/odd
+mkdir -m 700 "$st6" "$st6/app-1"
+cp "$st/"Core_*.gz "$st6/1234"
+"$GZCOREDUMP" info -S "$st6" 1234 >/dev/null 2>&1 || fail "info 1234 (a root file of that name)"
+"$GZCOREDUMP" extract -S "$st6" 1234 -o "$TMP/x5" && cmp -s "$raw" "$TMP/x5" || fail "extract 1234"
+cp "$st/"Core_*.gz "$st6/app-1/core.4.5.gz"
+mkdir "$st6/app-1/core.4.5.json"
+cp "$st/"Core_*.gz "$st6/app-1/core.6.7.gz"
+mkfifo "$st6/app-1/core.6.7.json"
+lst=$("$GZCOREDUMP" list -S "$st6") || fail "list"
+[ "$(grep -c 'core\.4\.5\.gz' <<<"$lst")" = 1 ] && [ "$(grep -c 'core\.6\.7\.gz' <<<"$lst")" = 1 ] ||
+	fail "a core with a non-file sidecar is not listed exactly once: $lst"
+printf 'max_age = 1d\n' >"$TMP/v.conf"
+chmod 600 "$TMP/v.conf"
+"$GZCOREDUMP" vacuum -S "$st6" -C "$TMP/v.conf" >/dev/null || fail "vacuum"
+[ -f "$st6/app-1/core.4.5.gz" ] && [ -f "$st6/app-1/core.6.7.gz" ] || fail "vacuum removed a foreign core"
+ok "a root file named by digits is found by name; a non-file sidecar makes its core foreign"
+
+# usage: an option of another command, a bad option, and the store path
+# and config text in errors (escaped)
+for a in "info 1234 -o $TMP/x6" "vacuum --json" "extract 1234 --json -o $TMP/x7" "list --output $TMP/x8"; do
+	$GZCOREDUMP $a -S "$st6" >/dev/null 2>&1; rc=$?
+	[ $rc = 2 ] || fail "'$a': exit status $rc, not 2"
+done
+[ ! -e "$TMP/x6" ] || fail "info -o wrote a file"
+err=$("$GZCOREDUMP" -c -0 2>&1 </dev/null); rc=$?
+[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] || fail "-c -0: exit $rc, $(wc -l <<<"$err") lines: $err"
+err=$("$GZCOREDUMP" list -S "$TMP/no${esc}]0;x"$'\a' 2>&1) && fail "list of a missing store succeeded"
+[[ $err != *"$esc"* && $err != *$'\a'* ]] || fail "the store path reached stderr raw: $(cat -v <<<"$err")"
+printf 'store = %s\nbad\rkey = 1\n' "$st6" >"$TMP/bad.conf"
+chmod 600 "$TMP/bad.conf"
+err=$("$GZCOREDUMP" list -C "$TMP/bad.conf" 2>&1 >/dev/null)
+[[ $err == *'bad\x0dkey'* && $err != *$'\r'* ]] || fail "a config key reached stderr raw: $(cat -v <<<"$err")"
+ok "misplaced options are usage errors; store paths and config text are escaped"

@@ -195,3 +195,18 @@ grep -qF 'no\x1b[31mfile' <<<"$out" && ! grep -q $'\033' <<<"$out" || fail "inpu
 out=$("$GZCOREDUMP" -d -f in.gz -o $'no\033[31mdir/x' 2>&1) && fail "-o into a missing directory succeeded"
 grep -qF 'no\x1b[31mdir' <<<"$out" && ! grep -q $'\033' <<<"$out" || fail "output name not escaped: $out"
 ok "file names in messages are escaped"
+
+# an empty name is refused at once (an unset $OUT must not decompress into
+# a temporary file in . and fail at the end); an input that cannot be read
+# at all makes no file and fails
+"$GZCOREDUMP" -d -f in.gz -o '' 2>err.txt && fail "-o '' succeeded"
+grep -q 'output file name is empty' err.txt || fail "-o '': $(cat err.txt)"
+"$GZCOREDUMP" -d -f '' -o out.e 2>err.txt && fail "-f '' succeeded"
+grep -q 'input file name is empty' err.txt || fail "-f '': $(cat err.txt)"
+ls -a | grep -q '^\.gzc-tmp' && fail "a temporary file was left"
+mkdir cdir
+"$GZCOREDUMP" -c -q -p cdir <. 2>err.txt && fail "-c with a directory as stdin succeeded"
+grep -q 'cannot read standard input' err.txt || fail "-c <.: $(cat err.txt)"
+"$GZCOREDUMP" -c -q -p cdir 0>wo.txt 2>err.txt && fail "-c with a write-only stdin succeeded"
+[ -z "$(ls -A cdir)" ] || fail "-c of an unreadable stdin left $(ls -A cdir)"
+ok "empty file names are refused; an unreadable stdin makes no file"
