@@ -309,42 +309,143 @@ long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t 
 
 #define ZERO_TEMPLATE_MAX (64u << 10)
 
-/* Our own zlib file ends with an Adler-32, no CRC-32 the index could be
- * held to, so an index that leaves out its last spans would give it
- * another size. The last span must end the deflate stream instead: decoded
- * from its start, it makes exactly its length, then the stream ends, with
- * only the Adler-32 after it (checked by zlib when the span starts at the
- * zlib header). Returns 0, -EBADMSG, -ENOMEM, -errno of pread. */
+/* The last span, decoded from its checkpoint (bits, window, member header as
+ * the index says), must make exactly its length with its CRC and then end the
+ * deflate stream; after it, only what the file's own decoding stops at: our
+ * own files' trailer and nothing more (a zlib file's Adler-32, checked by
+ * zlib when the span starts at the header), a foreign zlib file's Adler-32
+ * (then anything, as the scan ignores it), a foreign gzip file's trailer and
+ * then no gzip member with data (empty ones are skipped, as the scan does).
+ * So an index, foreign or ours, cannot leave out spans at the end or add
+ * made-up ones after the last: the size it gives reaches the stream's end.
+ * The output is streamed (a foreign span may be 256 MiB). Our own spans
+ * start on a byte with no window, and even stored take little more than
+ * their length. Returns 0, -EBADMSG, -ENOMEM, -errno of pread. */
+#define END_OUT_CHUNK (256u * 1024)
 static int check_stream_end(struct gzc_reader *r)
 {
 	const struct gzc_index *idx = r->idx;
-	uint32_t last = idx->nspans - 1;
-	const struct gzc_span *s = &idx->spans[last];
-	uint64_t clen = idx->csize - s->coff, len = gzc_index_span_len(idx, last);
-	bool header = s->flags & GZC_SPAN_F_MEMBER;
-	/* our spans start on a byte and need no window; even stored, a span
-	 * takes little more than its length */
-	if (s->bits || s->wlen || clen > len + len / 64 + 4096)
+	/* an empty index: the whole file must decode to nothing */
+	static const struct gzc_span empty = { .flags = GZC_SPAN_F_MEMBER };
+	const struct gzc_span *s = idx->nspans ? &idx->spans[idx->nspans - 1] : &empty;
+	bool gzip = !(idx->flags & GZC_IDX_F_ZLIB), own = !(idx->flags & GZC_IDX_F_FOREIGN);
+	uint64_t len = idx->nspans ? gzc_index_span_len(idx, idx->nspans - 1) : 0, done = 0, pos = s->coff;
+	int wbits = (s->flags & GZC_SPAN_F_MEMBER) ? (gzip ? 31 : 15) : -15;
+	size_t skip = 0;
+	bool ended = false;
+	uint32_t crc = 0;
+	if (own && (s->bits || s->wlen || idx->csize - s->coff > len + len / 64 + 4096))
 		return -EBADMSG;
-	unsigned char *in = malloc(clen), *out = malloc(len + 1);
+	unsigned char *in = malloc(IN_CHUNK), *out = malloc(END_OUT_CHUNK);
 	z_stream zs = { 0 };
 	int rc = -ENOMEM;
-	if (!in || !out || inflateInit2(&zs, header ? 15 : -15) != Z_OK)
-		goto out;
-	ssize_t n = gzc_pread_all(r->fd, in, clen, s->coff);
-	if (n != (ssize_t)clen) {
-		rc = n < 0 ? (int)n : -EBADMSG;
-		inflateEnd(&zs);
-		goto out;
+	if (!in || !out || inflateInit2(&zs, wbits) != Z_OK) {
+		free(in);
+		free(out);
+		return rc;
 	}
-	zs.next_in = in;
-	zs.avail_in = (uInt)clen;
-	zs.next_out = out;
-	zs.avail_out = (uInt)len + 1;
-	int zr = inflate(&zs, Z_FINISH);
-	rc = zr == Z_STREAM_END && zs.total_out == len && zs.avail_in == (header ? 0u : 4u) ? 0 : -EBADMSG;
-	inflateEnd(&zs);
+	rc = -EBADMSG;
+	if (s->bits) {
+		unsigned char b;
+		ssize_t n = gzc_pread_all(r->fd, &b, 1, (off_t)(s->coff - 1));
+		if (n != 1) {
+			rc = n < 0 ? (int)n : -EBADMSG;
+			goto out;
+		}
+		if (inflatePrime(&zs, s->bits, b >> (8 - s->bits)) != Z_OK)
+			goto out;
+	}
+	if (s->wlen && (rc = window_to_dict(idx, s, &zs)) < 0)
+		goto out;
+	rc = -EBADMSG;
+	for (;;) {
+		if (zs.avail_in == 0) {
+			if (pos >= idx->csize) {
+				if (ended && !skip)
+					break; /* the file ends right after the stream */
+				goto out;
+			}
+			ssize_t n = gzc_pread_all(r->fd, in, IN_CHUNK, (off_t)pos);
+			if (n <= 0) {
+				rc = n < 0 ? (int)n : -EBADMSG;
+				goto out;
+			}
+			pos += (uint64_t)n;
+			zs.next_in = in;
+			zs.avail_in = (uInt)n;
+		}
+		if (skip) {
+			size_t k = skip < zs.avail_in ? skip : zs.avail_in;
+			zs.next_in += k;
+			zs.avail_in -= (uInt)k;
+			skip -= k;
+			continue;
+		}
+		if (ended) {
+			/* only our trailer ends our files; a foreign zlib file's
+			 * Adler-32 was skipped and the rest is not read */
+			if (own || !gzip)
+				goto done;
+			/* a foreign gzip file: another member must give nothing */
+			if (zs.avail_in < 2 && pos < idx->csize) {
+				memmove(in, zs.next_in, zs.avail_in);
+				ssize_t n = gzc_pread_all(r->fd, in + zs.avail_in, IN_CHUNK - zs.avail_in, (off_t)pos);
+				if (n < 0) {
+					rc = (int)n;
+					goto out;
+				}
+				pos += (uint64_t)n;
+				zs.next_in = in;
+				zs.avail_in += (uInt)n;
+			}
+			if (zs.avail_in < 2 || zs.next_in[0] != GZC_GZ_ID1 || zs.next_in[1] != GZC_GZ_ID2)
+				break; /* padding, as gzip ignores it */
+			wbits = 31;
+			if (inflateReset2(&zs, wbits) != Z_OK) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			ended = false;
+		}
+		zs.next_out = out;
+		/* one byte more than the span: a stream that goes on shows */
+		zs.avail_out = (uInt)(len - done + 1 < END_OUT_CHUNK ? len - done + 1 : END_OUT_CHUNK);
+		int zr = inflate(&zs, Z_NO_FLUSH);
+		size_t got = (size_t)(zs.next_out - out);
+		crc = gzc_crc32(crc, out, got);
+		done += got;
+		if (done > len)
+			goto out;
+		if (zr == Z_STREAM_END) {
+			if (done < len && !gzip)
+				goto out;
+			/* a raw decode leaves the trailer to us */
+			if (wbits < 0)
+				skip = gzip ? GZC_GZ_TRAILER_LEN : GZC_ZLIB_TRAILER_LEN;
+			if (done < len) { /* the span goes on in the next member */
+				wbits = 31;
+				if (inflateReset2(&zs, wbits) != Z_OK) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				continue;
+			}
+			ended = true;
+			continue;
+		}
+		if (zr != Z_OK && !(zr == Z_BUF_ERROR && zs.avail_in == 0))
+			goto out;
+	}
+	/* the file ended after the stream, or a foreign gzip file's padding */
+	if (own && (skip || zs.avail_in || pos != idx->csize))
+		goto out;
+done:
+	if (own && (zs.avail_in || pos != idx->csize))
+		goto out;
+	if (done == len && crc == s->crc)
+		rc = 0;
 out:
+	inflateEnd(&zs);
 	free(in);
 	free(out);
 	return rc;
@@ -359,14 +460,14 @@ out:
  * zeros, and its CRC. A plain span whose compressed bytes equal those of
  * one checked already (the writer copies one template into every zero
  * span) is compared instead of decoded. Our own gzip files must also agree
- * with their trailer; another tool's single gzip member that ends the file
- * and agrees needs no other check. Without such a trailer, the last span is
- * decoded once, since its length rests on the index's size alone. In our
- * own gzip file, whose trailer vouches for the index, a zero span that
- * fails is damage, not another file: it loses its zero flag (in memory) and
- * is read as data, its CRC checked at every decode.
- * Returns 0, -EBADMSG (the index does not describe this file), -ENOMEM,
- * -errno of pread. */
+ * with their trailer. Whatever the trailer says, the last span must end the
+ * stream (check_stream_end), so no index gives the file another size. In
+ * a gzip file whose trailer vouches for the index, a zero span that fails
+ * is damage, not another file: it loses its zero flag (in memory) and is
+ * read as data, its CRC checked at every decode.
+ * Returns 0, 1 (the trailer agrees but the last span does not end the
+ * stream: damage, or spans made up at the end), -EBADMSG (the index does not
+ * describe this file), -ENOMEM, -errno of pread. */
 static int check_loaded_index(struct gzc_reader *r)
 {
 	const struct gzc_index *idx = r->idx;
@@ -378,9 +479,8 @@ static int check_loaded_index(struct gzc_reader *r)
 	 * ends the file: the spans' own CRCs (zero spans' too) must combine
 	 * into its CRC and the index's size must match its size, so an index
 	 * that says otherwise is not this file's. Our own gzip files always
-	 * end so. Another tool's file that does (its trailer was checked when
-	 * the index was built) needs no more: the fingerprint's tail holds the
-	 * trailer, so the data is what was indexed. */
+	 * end so. (The trailer holds neither the zero flags nor the size past
+	 * 2^32: the checks below do.) */
 	/* the container is the file's, not the index's to say, and our own
 	 * files are one gzip member: an index that says otherwise would skip
 	 * the trailer's check below */
@@ -398,8 +498,10 @@ static int check_loaded_index(struct gzc_reader *r)
 	bool single_gzip = !(idx->flags & (GZC_IDX_F_MULTIMEMBER | GZC_IDX_F_ZLIB));
 	if (single_gzip && !(idx->flags & GZC_IDX_F_FOREIGN) && !trailer)
 		return -EBADMSG;
-	if (single_gzip && (idx->flags & GZC_IDX_F_FOREIGN) && trailer)
-		return 0;
+	/* a trailer that agrees does not vouch for the ZERO flags: a zero span
+	 * is answered without its CRC, and a ZERO flag on a data span (its CRC
+	 * left true) or a file changed in a zero span keeps the trailer's CRC,
+	 * so zero spans are checked whatever the trailer says */
 
 	for (uint32_t i = 0; i < idx->nspans && rc == 0; i++) {
 		const struct gzc_span *s = &idx->spans[i];
@@ -449,27 +551,11 @@ static int check_loaded_index(struct gzc_reader *r)
 			tmpl = cur = NULL;
 		}
 	}
-	/* without a trailer that vouches for the size (zlib, several members),
-	 * the last span, whose length comes from the index's size alone, is
-	 * decoded once: an index that makes the file longer fails to decode,
-	 * one that cuts its last span short fails its CRC (a zero span was done
-	 * above; a foreign span over GZC_SPAN_MAX is left to the reads). One
-	 * that leaves out whole spans at the end is caught only for our own
-	 * files (their trailer, or the stream's end): a foreign index is
-	 * trusted that far, as FORMAT.md says. */
-	uint32_t last = idx->nspans - 1;
-	bool own_zlib = (idx->flags & GZC_IDX_F_ZLIB) && !(idx->flags & GZC_IDX_F_FOREIGN);
-	if (rc == 0 && !trailer && !own_zlib && idx->nspans && !(idx->spans[last].flags & GZC_SPAN_F_ZERO) &&
-	    gzc_index_span_len(idx, last) <= GZC_SPAN_MAX) {
-		size_t len = (size_t)gzc_index_span_len(idx, last);
-		free(buf);
-		if (!(buf = malloc(len ? len : 1)))
-			rc = -ENOMEM;
-		else if ((rc = (int)decode_checked(r, last, buf, len, NULL)) > 0)
-			rc = 0;
-	}
-	if (rc == 0 && idx->nspans && own_zlib)
-		rc = check_stream_end(r); /* (which also shows the last span's length true) */
+	/* the size: whatever the flags and the trailer say, the last span must
+	 * end the stream (a trailer's ISIZE holds the size only mod 2^32, and
+	 * the CRCs of spans past the true end are the index's to make up) */
+	if (rc == 0 && (rc = check_stream_end(r)) == -EBADMSG && trailer)
+		rc = 1; /* damage in the last span, or a size made up: see gzc_reader_open() */
 	free(buf);
 	free(tmpl);
 	free(cur);
@@ -489,7 +575,7 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 {
 	static const struct gzc_reader_opts defaults = { .index_dirfd = AT_FDCWD };
 	struct gzc_reader *r;
-	struct gzc_index *idx = NULL;
+	struct gzc_index *idx = NULL, *fallback = NULL;
 	int rc;
 
 	if (!opts)
@@ -503,8 +589,15 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 	    gzc_index_load_for(opts->index_dirfd, opts->index_path, fd, &idx) < 0)
 		idx = NULL; /* none, corrupt, or stale: it describes another file */
 	r->idx = idx;
-	if (idx && check_loaded_index(r) != 0) {
-		gzc_index_free(idx); /* it calls zeros what this file does not hold */
+	if (idx && (rc = check_loaded_index(r)) != 0) {
+		/* 1: its trailer agrees, yet its last span does not end the stream.
+		 * A damaged last span does that, and so do spans made up past the
+		 * end (their CRCs are the index's to choose): it is used only when
+		 * the file cannot be indexed afresh (damage) */
+		if (rc == 1)
+			fallback = idx;
+		else
+			gzc_index_free(idx); /* it calls zeros what this file does not hold */
 		idx = r->idx = NULL;
 	}
 	if (!idx && (opts->flags & GZC_READER_NO_SCAN)) {
@@ -513,13 +606,21 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 	}
 	if (!idx) {
 		rc = gzc_scan_build(fd, 0, &idx, err, opts->progress, opts->progress_ctx);
-		if (rc < 0)
+		if (rc == -EBADMSG && fallback) {
+			idx = fallback; /* the file is damaged: read what it still gives */
+			fallback = NULL;
+			rc = 0;
+		} else if (rc < 0) {
 			goto fail;
-		r->origin = GZC_INDEX_BUILT_UNSAVED;
-		if (opts->index_path && !(opts->flags & GZC_READER_NO_SAVE) &&
-		    gzc_index_save(idx, opts->index_dirfd, opts->index_path) == 0)
-			r->origin = GZC_INDEX_BUILT;
+		} else {
+			r->origin = GZC_INDEX_BUILT_UNSAVED;
+			if (opts->index_path && !(opts->flags & GZC_READER_NO_SAVE) &&
+			    gzc_index_save(idx, opts->index_dirfd, opts->index_path) == 0)
+				r->origin = GZC_INDEX_BUILT;
+		}
 	}
+	gzc_index_free(fallback);
+	fallback = NULL;
 	r->idx = idx;
 	if (opts->cache) {
 		r->cache = opts->cache;
@@ -534,6 +635,7 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 	return 0;
 fail:
 	gzc_index_free(idx);
+	gzc_index_free(fallback);
 	free(r);
 	return rc;
 }

@@ -625,16 +625,76 @@ static void check_index_without_last_span(enum gzc_container container, const ch
 
 Test(reader, loaded_index_flags_must_be_the_files)
 {
-	static const uint32_t lies[] = { GZC_IDX_F_MULTIMEMBER, GZC_IDX_F_ZLIB };
-	check_index_without_last_span(GZC_GZIP, "flags.gz", lies, 2);
+	static const uint32_t lies[] = { GZC_IDX_F_MULTIMEMBER, GZC_IDX_F_ZLIB, GZC_IDX_F_FOREIGN,
+					 GZC_IDX_F_FOREIGN | GZC_IDX_F_MULTIMEMBER };
+	check_index_without_last_span(GZC_GZIP, "flags.gz", lies, 4);
 }
 
 /* Our zlib file's Adler-32 cannot hold the index to its size: its last
- * span must end the stream. */
+ * span must end the stream, also when the index calls the file foreign. */
 Test(reader, loaded_index_of_zlib_must_reach_the_end)
 {
-	static const uint32_t truth[] = { 0 };
-	check_index_without_last_span(GZC_ZLIB, "short.zz", truth, 1);
+	static const uint32_t truth[] = { 0, GZC_IDX_F_FOREIGN };
+	check_index_without_last_span(GZC_ZLIB, "short.zz", truth, 2);
+}
+
+static enum gzc_index_origin open_with_index(const char *path, const char *ipath, const struct gzc_index *idx,
+					     const unsigned char *data, size_t len);
+
+/* Another tool's file: an index (valid CRC and fingerprint) that leaves
+ * out spans at the end, or all of them, gives no other size; one that
+ * flags a data span zero with its true CRC (the trailer still agrees) never
+ * has that span answered as zeros. */
+Test(reader, loaded_foreign_index_is_held_to_the_file)
+{
+	size_t len = (3u << 20) + 77;
+	unsigned char *data = alloc_mixed(len, 47);
+	char path[128], ipath[160];
+	int wbits[] = { 31, 15 };
+	for (int k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), "%s/held%d", dir, k);
+		snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+		write_foreign(path, data, len, wbits[k]);
+		struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+		struct gzc_reader *r = th_reader(path, &ro);
+		cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
+		gzc_reader_close(r);
+		struct gzc_index *idx = NULL;
+		int fd = open(path, O_RDONLY);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(gzc_index_load_for(AT_FDCWD, ipath, fd, &idx), 0);
+		close(fd);
+		cr_assert_gt(idx->nspans, 2);
+		cr_assert_eq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED, "the true index was not used");
+		/* a data span flagged zero, its CRC the true one */
+		uint32_t zi = 1;
+		while (zi < idx->nspans && gzc_is_zero(data + idx->spans[zi].uoff, gzc_index_span_len(idx, zi)))
+			zi++;
+		cr_assert_lt(zi, idx->nspans);
+		struct gzc_index *forged = th_index_flag_zero(idx, zi, 1);
+		cr_assert_eq(gzc_index_combined_crc(forged), forged->data_crc);
+		open_with_index(path, ipath, forged, data, len); /* every byte right, whatever it did */
+		gzc_index_free(forged);
+		/* spans left out at the end, then every span */
+		uint64_t usize = idx->usize, nseg = idx->nseg;
+		uint32_t n = idx->nspans;
+		uint32_t keep[] = { n - 1, 0 };
+		for (int j = 0; j < 2; j++) {
+			idx->nspans = keep[j];
+			idx->usize = keep[j] ? idx->spans[keep[j]].uoff : 0;
+			idx->nseg = keep[j] ? idx->spans[keep[j]].seg0 : 0;
+			uint32_t crc = idx->data_crc;
+			idx->data_crc = gzc_index_combined_crc(idx);
+			cr_assert_neq(open_with_index(path, ipath, idx, data, len), GZC_INDEX_LOADED,
+				      "wbits %d: an index of %u spans was used", wbits[k], keep[j]);
+			idx->nspans = n;
+			idx->usize = usize;
+			idx->nseg = nseg;
+			idx->data_crc = crc;
+		}
+		gzc_index_free(idx);
+	}
+	free(data);
 }
 
 /* Saves idx at ipath, opens path with it (never saving), checks that every
