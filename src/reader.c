@@ -84,6 +84,28 @@ static int window_to_dict(const struct gzc_index *idx, const struct gzc_span *s,
 	return r;
 }
 
+/* Reads the next IN_CHUNK of compressed bytes from *pos into in for zs.
+ * Returns 0, -EBADMSG at the file's end, -errno of pread. */
+static int refill(struct gzc_reader *r, z_stream *zs, unsigned char *in, uint64_t *pos)
+{
+	ssize_t n = gzc_pread_all(r->fd, in, IN_CHUNK, (off_t)*pos);
+	if (n <= 0)
+		return n < 0 ? (int)n : -EBADMSG;
+	*pos += (uint64_t)n;
+	zs->next_in = in;
+	zs->avail_in = (uInt)n;
+	return 0;
+}
+
+/* Passes over up to *skip of zs's input (a member's trailer). */
+static void skip_input(z_stream *zs, size_t *skip)
+{
+	size_t k = *skip < zs->avail_in ? *skip : zs->avail_in;
+	zs->next_in += k;
+	zs->avail_in -= (uInt)k;
+	*skip -= k;
+}
+
 /* The general decoder: bit offsets, windows, member edges. */
 static int decode_zlib(struct gzc_reader *r, const struct gzc_span *s, unsigned char *out, struct goal *g)
 {
@@ -132,20 +154,11 @@ static int decode_zlib(struct gzc_reader *r, const struct gzc_span *s, unsigned 
 				rc = -EBADMSG;
 				goto out;
 			}
-			ssize_t n = gzc_pread_all(r->fd, in, IN_CHUNK, pos);
-			if (n <= 0) {
-				rc = n < 0 ? (int)n : -EBADMSG;
+			if ((rc = refill(r, &zs, in, &pos)) < 0)
 				goto out;
-			}
-			pos += (uint64_t)n;
-			zs.next_in = in;
-			zs.avail_in = (uInt)n;
 		}
 		if (skip) {
-			size_t k = skip < zs.avail_in ? skip : zs.avail_in;
-			zs.next_in += k;
-			zs.avail_in -= (uInt)k;
-			skip -= k;
+			skip_input(&zs, &skip);
 			continue;
 		}
 		int zr = inflate(&zs, Z_NO_FLUSH);
@@ -365,20 +378,12 @@ static int check_stream_end(struct gzc_reader *r)
 					break; /* the file ends right after the stream */
 				goto out;
 			}
-			ssize_t n = gzc_pread_all(r->fd, in, IN_CHUNK, (off_t)pos);
-			if (n <= 0) {
-				rc = n < 0 ? (int)n : -EBADMSG;
+			if ((rc = refill(r, &zs, in, &pos)) < 0)
 				goto out;
-			}
-			pos += (uint64_t)n;
-			zs.next_in = in;
-			zs.avail_in = (uInt)n;
+			rc = -EBADMSG;
 		}
 		if (skip) {
-			size_t k = skip < zs.avail_in ? skip : zs.avail_in;
-			zs.next_in += k;
-			zs.avail_in -= (uInt)k;
-			skip -= k;
+			skip_input(&zs, &skip);
 			continue;
 		}
 		if (ended) {
