@@ -42,6 +42,9 @@ struct gzc_view_core {
 	int bad;         /* not a core we can show */
 	int retry;       /* bad for a passing cause (EMFILE, EIO...): identified
 			  * again at the next rescan, not kept as a verdict */
+	int young;       /* bad, and changed within 2 s of being identified:
+			  * perhaps still being written in place (cp, gzip >),
+			  * which changes no directory: watched by dirs_changed() */
 	int foreign;
 	char *group;
 	char *base;      /* wanted name in the group */
@@ -87,6 +90,7 @@ struct gzc_view {
 	size_t ndirs;
 	struct gzc_view_core **recs; /* records of the last scan, sorted by (dev, ino) */
 	size_t nrecs;
+	size_t nyoung;               /* records with young set (scan_lock) */
 	uint64_t next_serial;        /* atomic */
 	struct gzc_view_stats stats; /* atomics */
 	/* every name given since the view opened (scan_lock): a name never
@@ -154,17 +158,18 @@ static int core_key_is(const struct gzc_view_core *c, const struct stat *st)
 static struct gzc_view_core *find_rec(struct gzc_view *v, const struct stat *st, const char *path)
 {
 	size_t lo = 0, hi = v->nrecs;
+	/* the first record of (dev, ino): hard links share it, one record per path */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		struct gzc_view_core *c = v->recs[mid];
-		int r = cmp_key(st->st_dev, st->st_ino, c->dev, c->ino);
-		if (r == 0)
-			return core_key_is(c, st) && strcmp(c->path, path) == 0 ? c : NULL;
-		if (r < 0)
+		if (cmp_key(st->st_dev, st->st_ino, c->dev, c->ino) <= 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
+	for (; lo < v->nrecs && cmp_key(st->st_dev, st->st_ino, v->recs[lo]->dev, v->recs[lo]->ino) == 0; lo++)
+		if (strcmp(v->recs[lo]->path, path) == 0)
+			return core_key_is(v->recs[lo], st) ? v->recs[lo] : NULL;
 	return NULL;
 }
 
@@ -548,6 +553,12 @@ done:
 		c->retry = 1;
 		__atomic_store_n(&v->retry, 1, __ATOMIC_RELEASE);
 	}
+	if (c->bad && !c->retry) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (st->st_mtim.tv_sec + 2 >= now.tv_sec)
+			c->young = 1;
+	}
 	if (c->bad)
 		STAT_INC(v, skipped);
 	if (fd >= 0)
@@ -637,15 +648,20 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 		close(dfd);
 		return rc;
 	}
-	while ((errno = 0, e = readdir(d)) && count++ < GZC_VIEW_MAX_DIR_ENTRIES) {
+	/* the bound counts what a scan keeps (subdirectories, candidate
+	 * cores), not the sidecars, indexes and hidden temporaries beside
+	 * them: a directory of N cores holds 3N entries */
+	while ((errno = 0, e = readdir(d))) {
 		const char *n = e->d_name;
 		if (n[0] == '.' || strlen(n) > GZC_VIEW_NAME_MAX)
 			continue;
 		if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		if (S_ISDIR(st.st_mode) ? !ret_subdirs : (!S_ISREG(st.st_mode) || gzc_store_is_aux(n)))
+			continue;
+		if (count++ >= GZC_VIEW_MAX_DIR_ENTRIES)
+			break;
 		if (S_ISDIR(st.st_mode)) {
-			if (!ret_subdirs)
-				continue;
 			void *p = realloc(sub, (nsub + 1) * sizeof(*sub));
 			if (!p || !(((char **)p)[nsub] = strdup(n))) {
 				sub = p ? p : sub;
@@ -656,8 +672,6 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 			nsub++;
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || gzc_store_is_aux(n))
-			continue;
 		char *path = join(dir, n);
 		if (!path) {
 			rc = -ENOMEM;
@@ -1045,6 +1059,9 @@ static int rescan(struct gzc_view *v)
 		qsort(s.recs, s.n, sizeof(*s.recs), cmp_rec);
 	v->recs = s.recs;
 	v->nrecs = s.n;
+	v->nyoung = 0;
+	for (size_t i = 0; i < v->nrecs; i++)
+		v->nyoung += v->recs[i]->young ? 1 : 0;
 	free_dirs(v->dirs, v->ndirs);
 	v->dirs = s.dirs;
 	v->ndirs = s.ndirs;
@@ -1073,6 +1090,12 @@ static int dirs_changed(struct gzc_view *v)
 		int r = d->name[0] ? fstatat(v->rootfd, d->name, &st, AT_SYMLINK_NOFOLLOW) : fstat(v->rootfd, &st);
 		if (r < 0 || st.st_dev != d->dev || st.st_ino != d->ino || st.st_mtim.tv_sec != d->mtime.tv_sec ||
 		    st.st_mtim.tv_nsec != d->mtime.tv_nsec)
+			return 1;
+	}
+	/* a file refused while it was new may have been written since, in place */
+	for (size_t i = 0; v->nyoung && i < v->nrecs; i++) {
+		const struct gzc_view_core *c = v->recs[i];
+		if (c->young && (fstatat(v->rootfd, c->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !core_key_is(c, &st)))
 			return 1;
 	}
 	return 0;

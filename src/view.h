@@ -49,7 +49,8 @@
 #endif
 
 #define GZC_VIEW_TTL_DEFAULT_MS 500     /* store dirs are re-checked at most this often */
-#define GZC_VIEW_MAX_DIR_ENTRIES 100000 /* per directory; more are ignored */
+#define GZC_VIEW_MAX_DIR_ENTRIES 100000 /* cores and subdirectories per directory (sidecars,
+					 * indexes and hidden files not counted); more are ignored */
 #define GZC_VIEW_SHORT_BUILD_ID 12      /* hex digits of a build-id in a group name */
 #define GZC_VIEW_NAME_MAX 255
 /* The extended attribute gzcorefs gives every core and metadata file: the

@@ -611,6 +611,68 @@ Test(view, passing_failure_is_retried)
 	gzc_view_free(v);
 }
 
+/* A foreign core dropped in by another tool is first seen empty or cut
+ * (cp, gzip > FILE), then its data arrives in the same inode, which changes
+ * no directory: it must still show up once complete. */
+Test(view, foreign_written_in_place_appears)
+{
+	put_file("dropped.gz", "", 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	cr_assert_eq(s->ngroups, 0);
+	gzc_view_put(v, s);
+	/* the directory settles (its mtime is trusted again) */
+	for (int k = 0; k < 40; k++) {
+		usleep(100000);
+		cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+		gzc_view_put(v, s);
+	}
+	char p[300];
+	snprintf(p, sizeof(p), "%s/dropped.gz", root);
+	gzFile g = gzopen(p, "wb6"); /* the same inode, truncated and written */
+	cr_assert(g);
+	cr_assert_eq(gzwrite(g, data, DATA_LEN), DATA_LEN);
+	gzclose(g);
+	usleep(20000);
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	cr_assert_eq(s->ngroups, 1, "the complete foreign core is not shown");
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
+/* Hard links: two store paths of one inode each keep their record, so an
+ * unchanged store identifies neither again at a rescan. */
+Test(view, hard_linked_core_is_identified_once)
+{
+	store_own("app-1", "core.1.1000", 1, 1000, -1, 0);
+	char a[300], b[300];
+	snprintf(a, sizeof(a), "%s/app-1/core.1.1000.gz", root);
+	snprintf(b, sizeof(b), "%s/app-1/core.2.1000.gz", root);
+	cr_assert_eq(link(a, b), 0);
+	snprintf(a, sizeof(a), "%s/app-1/core.1.1000.json", root);
+	snprintf(b, sizeof(b), "%s/app-1/core.2.1000.json", root);
+	cr_assert_eq(link(a, b), 0);
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	struct gzc_view_stats st;
+	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+	gzc_view_put(v, s);
+	gzc_view_get_stats(v, &st);
+	uint64_t ident = st.identified;
+	for (int k = 0; k < 3; k++) {
+		char hidden[16];
+		snprintf(hidden, sizeof(hidden), "app-1/.x%d", k);
+		put_file(hidden, "x", 1); /* the directory changes: a rescan runs */
+		usleep(5000);
+		cr_assert_eq(gzc_view_get(v, 1, &s), 0);
+		gzc_view_put(v, s);
+	}
+	gzc_view_get_stats(v, &st);
+	cr_assert_eq(st.identified, ident, "hard-linked cores were identified again");
+	gzc_view_free(v);
+}
+
 /* A store file rewritten in place (same inode, size and mtime, as ext4
  * can give a replaced file) is identified again: its ctime moved. */
 Test(view, file_rewritten_in_place_is_a_new_record)
