@@ -17,8 +17,9 @@
  * handler names a core without package metadata: "<comm>-bid-<12 hex of
  * the exe's build-id>" or "<comm>-unknown" (comm from NT_PRPSINFO, else the
  * NT_FILE exe's base name), or just "unknown" when the notes name nothing;
- * its file's base name (less .gz/.zz) names it in the group; it is root-only, its mtime is the
- * file's, and its .json is made up from what the notes say.
+ * it is named "core.<pid>" after the notes' pid (its file's base name, less
+ * .gz/.zz, when they give none); it is root-only, its mtime is the file's,
+ * and its .json is made up from what the notes say.
  *
  * Names in a group are given in order of (base name, crash time, store
  * path): the first of a base gets it, later ones "<base>.1", "<base>.2", ...

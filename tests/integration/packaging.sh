@@ -118,7 +118,23 @@ check_help gzcorefs "$TOP/docs/man/gzcorefs.1" "$("$GZCOREFS" -h)"
 
 # --- the systemd unit ------------------------------------------------------------
 unit_line() { sed -n "s/^$1=//p" "$2"; }
-[ "$(unit_line Type "$unit")" = simple ] || fail "the unit is not Type=simple (gzcorefs has no sd_notify)"
+[ "$(unit_line Type "$unit")" = exec ] || fail "the unit is not Type=exec (gzcorefs has no sd_notify)"
+# ExecStartPost holds the start until the mount is there: run it (systemd's
+# $$ is a $) against a real mount made in the background
+post=$(unit_line ExecStartPost "$unit")
+[[ $post == "/bin/sh -c '"*"mountpoint -q /mnt/cores"*"'" ]] || fail "ExecStartPost does not wait for the mount: $post"
+post=${post#/bin/sh -c \'}
+post=${post%\'}
+post=${post//\$\$/\$}
+if [ -e /dev/fuse ]; then
+	mkdir -p "$TMP/ustore" "$TMP/umnt"
+	chmod 700 "$TMP/ustore"
+	at_exit "fusermount3 -u -z '$TMP/umnt' 2>/dev/null"
+	(sleep 0.5; exec "$GZCOREFS" "$TMP/ustore" "$TMP/umnt") &
+	/bin/sh -c "${post//\/mnt\/cores/$TMP/umnt}" || fail "ExecStartPost's wait failed: $post"
+	mountpoint -q "$TMP/umnt" || fail "ExecStartPost returned before the mount was there"
+	fusermount3 -u "$TMP/umnt" || fail "cannot unmount"
+fi
 grep -qx 'RequiresMountsFor=/var/core' "$unit" || fail "the unit lacks RequiresMountsFor=/var/core"
 grep -qx 'ExecStop=/bin/fusermount3 -u /mnt/cores' "$unit" || fail "the unit does not unmount with fusermount3 -u"
 if ! command -v systemd-analyze >/dev/null; then
