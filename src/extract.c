@@ -61,7 +61,10 @@ static void *extract_worker(void *arg)
 		uint64_t len = gzc_index_span_len(j->idx, i);
 		int rc = 0;
 		enum gzc_extract_side side = GZC_EXTRACT_OUTPUT;
-		if (!(s->flags & GZC_SPAN_F_ZERO)) {
+		int z = gzc_reader_span_zero(j->r, i);
+		if (z < 0) {
+			rc = z, side = decode_side(z);
+		} else if (!z) {
 			long n = gzc_reader_decode_span(j->r, i, buf, j->bufcap);
 			if (n < 0)
 				rc = (int)n, side = decode_side(n);

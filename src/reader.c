@@ -28,7 +28,12 @@ struct gzc_reader {
 	int own_cache;
 	uint64_t file_id;
 	enum gzc_index_origin origin;
+	/* NULL, or per span the state of a zero span checked at its first use
+	 * (ZS_*): another tool's gzip file whose trailer vouches for the index */
+	unsigned char *zstate;
 };
+
+enum { ZS_UNCHECKED, ZS_ZERO, ZS_DATA };
 
 /* How far a decode of one span goes: at least what was asked, rounded up to
  * a check segment; further when other threads ask the cache for more of the
@@ -225,8 +230,13 @@ static int decode_raw(struct gzc_reader *r, uint32_t i, unsigned char *buf, stru
 
 	*ret_from = 0;
 	if ((s->flags & GZC_SPAN_F_ZERO) && !g->decode_zero) {
-		memset(buf, 0, g->target);
-		return 0;
+		int z = gzc_reader_span_zero(r, i);
+		if (z < 0)
+			return z;
+		if (z) {
+			memset(buf, 0, g->target);
+			return 0;
+		}
 	}
 	if (!plain_span(idx, s))
 		return decode_zlib(r, s, buf, g);
@@ -456,6 +466,43 @@ out:
 	return rc;
 }
 
+/* Decodes zero span i into buf (its length) and checks it: zeros with its
+ * CRC. Returns 0, -EBADMSG (not zeros, or no decode), -ENOMEM, -errno. */
+static int check_zero_span(struct gzc_reader *r, uint32_t i, unsigned char *buf)
+{
+	size_t len = (size_t)gzc_index_span_len(r->idx, i), from;
+	struct goal g = { .r = r, .len = len, .target = len, .decode_zero = 1 };
+	int rc = decode_raw(r, i, buf, &g, &from);
+	if (rc == 0 && (gzc_crc32(0, buf, len) != r->idx->spans[i].crc || !gzc_is_zero(buf, len)))
+		rc = -EBADMSG;
+	return rc;
+}
+
+int gzc_reader_span_zero(struct gzc_reader *r, uint32_t i)
+{
+	if (i >= r->idx->nspans || !(r->idx->spans[i].flags & GZC_SPAN_F_ZERO))
+		return 0;
+	if (!r->zstate)
+		return 1;
+	unsigned char st = __atomic_load_n(&r->zstate[i], __ATOMIC_ACQUIRE);
+	if (st == ZS_UNCHECKED) {
+		/* threads that meet here together each check it: the same verdict */
+		size_t len = (size_t)gzc_index_span_len(r->idx, i);
+		unsigned char *buf = malloc(len ? len : 1);
+		if (!buf)
+			return -ENOMEM;
+		int rc = check_zero_span(r, i, buf);
+		free(buf);
+		if (rc < 0 && rc != -EBADMSG)
+			return rc;
+		/* -EBADMSG: damage (the trailer vouches for the index): read as
+		 * data from now on, its CRC the judge, as at the eager check */
+		st = rc == 0 ? ZS_ZERO : ZS_DATA;
+		__atomic_store_n(&r->zstate[i], st, __ATOMIC_RELEASE);
+	}
+	return st == ZS_ZERO;
+}
+
 /* A loaded index was made for a file with this one's size, head and tail,
  * yet a file rewritten in its middle can keep those (with several gzip
  * members, or bytes after the last one, the tail holds no trailer that
@@ -506,15 +553,23 @@ static int check_loaded_index(struct gzc_reader *r)
 	/* a trailer that agrees does not vouch for the ZERO flags: a zero span
 	 * is answered without its CRC, and a ZERO flag on a data span (its CRC
 	 * left true) or a file changed in a zero span keeps the trailer's CRC,
-	 * so zero spans are checked whatever the trailer says */
+	 * so zero spans are checked whatever the trailer says. In another
+	 * tool's gzip file they have no common template and each costs a
+	 * decode: with a trailer that agrees, a failed check means damage
+	 * (read as data), never another file, so each is checked at its first
+	 * use instead (gzc_reader_span_zero), not all at every open. */
+	bool lazy = trailer && (idx->flags & GZC_IDX_F_FOREIGN);
+	for (uint32_t i = 0; lazy && i < idx->nspans; i++)
+		if ((idx->spans[i].flags & GZC_SPAN_F_ZERO) && !r->zstate && !(r->zstate = calloc(idx->nspans, 1)))
+			return -ENOMEM;
 
-	for (uint32_t i = 0; i < idx->nspans && rc == 0; i++) {
+	for (uint32_t i = 0; !lazy && i < idx->nspans && rc == 0; i++) {
 		const struct gzc_span *s = &idx->spans[i];
 		if (!(s->flags & GZC_SPAN_F_ZERO))
 			continue;
 		/* its compressed length, when known exactly (not for the last span) */
 		uint64_t clen = plain_span(idx, s) && i + 1 < idx->nspans ? idx->spans[i + 1].coff - s->coff : 0;
-		size_t len = (size_t)gzc_index_span_len(idx, i), from;
+		size_t len = (size_t)gzc_index_span_len(idx, i);
 		if (tlen && clen == tlen && len == tulen) {
 			ssize_t n = gzc_pread_all(r->fd, cur, tlen, (off_t)s->coff);
 			if (n < 0) {
@@ -532,10 +587,7 @@ static int check_loaded_index(struct gzc_reader *r)
 			}
 			buflen = len;
 		}
-		struct goal g = { .r = r, .len = len, .target = len, .decode_zero = 1 };
-		rc = decode_raw(r, i, buf, &g, &from);
-		if (rc == 0 && (gzc_crc32(0, buf, len) != s->crc || !gzc_is_zero(buf, len)))
-			rc = -EBADMSG;
+		rc = check_zero_span(r, i, buf);
 		if (rc == -EBADMSG && trailer) {
 			/* the trailer vouches for the index as a whole: this span is
 			 * damaged, not another file's. It is read as data from now on,
@@ -599,10 +651,13 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 		 * A damaged last span does that, and so do spans made up past the
 		 * end (their CRCs are the index's to choose): it is used only when
 		 * the file cannot be indexed afresh (damage) */
-		if (rc == 1)
-			fallback = idx;
-		else
+		if (rc == 1) {
+			fallback = idx; /* (its zstate kept with it) */
+		} else {
 			gzc_index_free(idx); /* it calls zeros what this file does not hold */
+			free(r->zstate);
+			r->zstate = NULL;
+		}
 		idx = r->idx = NULL;
 	}
 	if (!idx && (opts->flags & GZC_READER_NO_SCAN)) {
@@ -618,6 +673,8 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 		} else if (rc < 0) {
 			goto fail;
 		} else {
+			free(r->zstate); /* a fresh index is the file's own word */
+			r->zstate = NULL;
 			r->origin = GZC_INDEX_BUILT_UNSAVED;
 			if (opts->index_path && !(opts->flags & GZC_READER_NO_SAVE) &&
 			    gzc_index_save(idx, opts->index_dirfd, opts->index_path) == 0)
@@ -641,6 +698,7 @@ int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, struct gzc_reade
 fail:
 	gzc_index_free(idx);
 	gzc_index_free(fallback);
+	free(r->zstate);
 	free(r);
 	return rc;
 }
@@ -654,6 +712,7 @@ void gzc_reader_close(struct gzc_reader *r)
 	else
 		gzc_cache_drop_file(r->cache, r->file_id);
 	gzc_index_free(r->idx);
+	free(r->zstate);
 	close(r->fd);
 	free(r);
 }
@@ -681,7 +740,10 @@ ssize_t gzc_reader_pread(struct gzc_reader *r, void *buf, size_t len, uint64_t o
 		uint64_t slen = gzc_index_span_len(idx, i), so = pos - s->uoff;
 		size_t n = slen - so < len - done ? (size_t)(slen - so) : len - done;
 
-		if (s->flags & GZC_SPAN_F_ZERO) {
+		int z = gzc_reader_span_zero(r, i);
+		if (z < 0)
+			return z;
+		if (z) {
 			memset(out + done, 0, n);
 		} else if (so == 0 && n == slen) {
 			/* the read covers the whole span: decode in place, skip the cache */
@@ -713,7 +775,9 @@ int64_t gzc_reader_seek(struct gzc_reader *r, uint64_t off, int whence)
 		return -ENXIO;
 	int want_zero = whence == SEEK_HOLE;
 	for (uint32_t i = gzc_index_find(idx, off); i < idx->nspans; i++) {
-		int zero = !!(idx->spans[i].flags & GZC_SPAN_F_ZERO);
+		int zero = gzc_reader_span_zero(r, i);
+		if (zero < 0)
+			return zero;
 		if (zero == want_zero)
 			return (int64_t)(idx->spans[i].uoff > off ? idx->spans[i].uoff : off);
 	}

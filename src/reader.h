@@ -82,8 +82,16 @@ int gzc_reader_read_cb(void *reader, uint64_t off, void *buf, size_t len);
  * its CRC. Thread safe. Returns the span length or -EBADMSG, -EINVAL, -ENOMEM, -errno. */
 GZC_MUST_CHECK long gzc_reader_decode_span(struct gzc_reader *r, uint32_t i, void *buf, size_t cap);
 
+/* Whether span i is answered as zeros (1) or decoded (0). A zero span of
+ * another tool's gzip file is checked at its first use here (decoded once:
+ * zeros with its CRC, else damage, read as data from then on); every other
+ * index had its zero spans checked at open. Thread safe. Use it, not the
+ * index's ZERO flag. Returns 1, 0, or -ENOMEM, -errno of pread. */
+GZC_MUST_CHECK int gzc_reader_span_zero(struct gzc_reader *r, uint32_t i);
+
 /* lseek's SEEK_DATA / SEEK_HOLE over zero spans. Returns the offset, or
- * -ENXIO (off at or past EOF, or no data after off), -EINVAL (bad whence). */
+ * -ENXIO (off at or past EOF, or no data after off), -EINVAL (bad whence),
+ * -ENOMEM, -errno of pread (checking a zero span, gzc_reader_span_zero). */
 GZC_MUST_CHECK int64_t gzc_reader_seek(struct gzc_reader *r, uint64_t off, int whence);
 
 #endif

@@ -641,6 +641,50 @@ Test(reader, loaded_index_of_zlib_must_reach_the_end)
 static enum gzc_index_origin open_with_index(const char *path, const char *ipath, const struct gzc_index *idx,
 					     const unsigned char *data, size_t len);
 
+/* Another tool's gzip file whose trailer agrees with its index has its zero
+ * spans checked at their first use, not at open (each would cost a decode):
+ * an index that flags a data span zero, its CRC the true one, is still used,
+ * and that span reads as data, never as zeros, and is no hole. */
+Test(reader, foreign_zero_span_checked_at_first_use)
+{
+	size_t len = 26u << 20; /* zlib's blocks of zeros are long: 24 MiB hold whole spans */
+	unsigned char *data = calloc(1, len);
+	cr_assert_not_null(data);
+	fill_random(data, 1u << 20, 5);
+	fill_random(data + len - (1u << 20), 1u << 20, 6);
+	char path[128], ipath[160];
+	snprintf(path, sizeof(path), "%s/lazy.gz", dir);
+	snprintf(ipath, sizeof(ipath), "%s.gzx", path);
+	write_foreign(path, data, len, 31);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = ipath };
+	struct gzc_reader *r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_BUILT);
+	const struct gzc_index *idx = gzc_reader_index(r);
+	uint32_t zi = 0;
+	while (zi + 1 < idx->nspans && !(idx->spans[zi].flags & GZC_SPAN_F_ZERO))
+		zi++;
+	cr_assert(idx->spans[zi].flags & GZC_SPAN_F_ZERO, "no zero span");
+	uint64_t hole = idx->spans[zi].uoff, dlen = gzc_index_span_len(idx, 0);
+	struct gzc_index *forged = th_index_flag_zero(idx, 0, 1);
+	gzc_reader_close(r);
+	cr_assert_eq(gzc_index_combined_crc(forged), forged->data_crc);
+	cr_assert_eq(gzc_index_save(forged, AT_FDCWD, ipath), 0);
+	ro.flags = GZC_READER_NO_SAVE;
+	r = th_reader(path, &ro);
+	cr_assert_eq(gzc_reader_index_origin(r), GZC_INDEX_LOADED, "the index was checked whole at open");
+	cr_assert_eq(gzc_reader_seek(r, 0, SEEK_HOLE), (int64_t)hole, "the span flagged zero is a hole");
+	cr_assert_eq(gzc_reader_seek(r, 0, SEEK_DATA), 0);
+	unsigned char *buf = malloc(dlen);
+	cr_assert_eq(gzc_reader_pread(r, buf, dlen, 0), (ssize_t)dlen);
+	th_assert_bytes(buf, data, dlen);
+	cr_assert_eq(gzc_reader_pread(r, buf, 4096, hole + 8192), 4096);
+	th_assert_bytes(buf, data + hole + 8192, 4096);
+	free(buf);
+	gzc_reader_close(r);
+	gzc_index_free(forged);
+	free(data);
+}
+
 /* Another tool's file: an index (valid CRC and fingerprint) that leaves
  * out spans at the end, or all of them, gives no other size; one that
  * flags a data span zero with its true CRC (the trailer still agrees) never
