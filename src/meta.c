@@ -411,18 +411,44 @@ static size_t summary_end(const char *text, size_t len)
 	static const char *const last[] = { "\n  \"snapshots\":", "\n  \"modules\":" };
 	size_t end = 0;
 	for (size_t i = 0; i < 2; i++) {
-		const char *p = memmem(text, len, last[i], strlen(last[i]));
+		/* the second is looked for only before the first (the usual order) */
+		size_t n = strlen(last[i]), upto = end ? end + 1 + n : len;
+		const char *p = memmem(text, upto < len ? upto : len, last[i], n);
 		if (p && p > text && p[-1] == ',' && (!end || (size_t)(p - 1 - text) < end))
 			end = (size_t)(p - 1 - text);
 	}
 	return end;
 }
 
+/* The summary is near the start of a sidecar whose snapshots and modules
+ * make it tens of KB: a listing reads this much first. */
+#define SUMMARY_PREFIX (16u << 10)
+
 static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
 {
 	char *buf;
 	size_t len, end;
-	int r = gzc_read_file_at(dirfd, name, GZC_META_MAX_FILE, 0, &buf, &len);
+	int r;
+	struct stat st;
+	buf = NULL;
+	if (summary) {
+		/* the earliest marker found in the prefix is the earliest in the
+		 * file; none there: the whole file, as below (also one too large
+		 * for gzc_meta_load, which a listing must refuse as it does) */
+		r = gzc_read_file_at(dirfd, name, SUMMARY_PREFIX, GZC_READ_CUT, &buf, &len);
+		if (r == -EINVAL)
+			return -EBADMSG;
+		if (r < 0)
+			return r;
+		if (len == SUMMARY_PREFIX &&
+		    (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_size > GZC_META_MAX_FILE ||
+		     !summary_end(buf, len))) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	if (!buf)
+		r = gzc_read_file_at(dirfd, name, GZC_META_MAX_FILE, 0, &buf, &len);
 	if (r == -EINVAL)
 		return -EBADMSG;
 	if (r == -EFBIG)

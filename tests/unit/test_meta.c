@@ -394,3 +394,43 @@ Test(meta_load, summary)
 	write_at("bad.json", "{\"gzcore_meta\":1,\"process\":{\"pid\":\"7\"},\n  \"snapshots\":{}}");
 	assert_fails(load_summary_name, "bad.json", -EBADMSG);
 }
+
+/* A listing reads a sidecar's first 16 KiB when its summary ends there;
+ * a summary longer than that (a long command line), a sidecar past
+ * GZC_META_MAX_FILE, and big snapshots after a short summary all give what
+ * a whole read gives. */
+Test(meta_load, summary_of_big_sidecars)
+{
+	struct gzc_meta m, sum;
+	for (int k = 0; k < 2; k++) {
+		gzc_meta_init(&m);
+		m.pid = 88 + k;
+		char *big = malloc(40000);
+		cr_assert_not_null(big);
+		memset(big, 'x', 39999);
+		big[39999] = 0;
+		cr_assert_eq(gzc_meta_set(&m.maps, big), 0); /* snapshots after the summary */
+		if (k)
+			cr_assert_eq(gzc_meta_set(&m.cmdline, big), 0); /* a summary past 16 KiB */
+		free(big);
+		const char *name = k ? "big1.json" : "big0.json";
+		cr_assert_eq(gzc_meta_save(&m, rootfd, name, 0), 0);
+		gzc_meta_clear(&m);
+		cr_assert_eq(gzc_meta_load_summary(rootfd, name, &sum), 0);
+		cr_assert_eq(sum.pid, 88 + k);
+		cr_assert_null(sum.maps, "the summary parsed the snapshots");
+		cr_assert_eq(!!sum.cmdline, k);
+		if (k)
+			cr_assert_eq(strlen(sum.cmdline), 39999);
+		gzc_meta_clear(&sum);
+	}
+	/* too large for gzc_meta_load: refused by the summary too, though its
+	 * first 16 KiB would parse */
+	int fd = openat(rootfd, "huge.json", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	const char *head = "{\"gzcore_meta\":1,\"process\":{\"pid\":9},\n  \"snapshots\":{\"maps\":\"";
+	cr_assert_eq(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	cr_assert_eq(ftruncate(fd, GZC_META_MAX_FILE + 1), 0);
+	close(fd);
+	assert_fails(load_summary_name, "huge.json", -E2BIG);
+}
