@@ -625,6 +625,103 @@ static void free_dirs(struct dirstamp *d, size_t n)
 	free(d);
 }
 
+/* Files of one directory still to identify (no record to reuse). */
+struct pending {
+	struct pend_file {
+		char *name;
+		struct stat st;
+		int size_by_reader;
+	} *f;
+	size_t n, cap;
+};
+
+static int pend_add(struct pending *p, const char *name, const struct stat *st, int size_by_reader)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		void *q = realloc(p->f, cap * sizeof(*p->f));
+		if (!q)
+			return -ENOMEM;
+		p->f = q;
+		p->cap = cap;
+	}
+	if (!(p->f[p->n].name = strdup(name)))
+		return -ENOMEM;
+	p->f[p->n].st = *st;
+	p->f[p->n].size_by_reader = size_by_reader;
+	p->n++;
+	return 0;
+}
+
+static void pend_free(struct pending *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->f[i].name);
+	free(p->f);
+}
+
+/* A first scan identifies every file (open, sniff, sidecar, index; for a
+ * foreign file a whole decode): shared among threads, one per CPU (at most
+ * IDENTIFY_THREADS), when there are IDENTIFY_PER_THREAD files each. */
+#define IDENTIFY_THREADS 4
+#define IDENTIFY_PER_THREAD 16
+
+struct identify_job {
+	struct gzc_view *v;
+	int dirfd;
+	const char *dir;
+	const struct pending *p;
+	struct gzc_view_core **out;
+	size_t next; /* atomic */
+};
+
+static void *identify_worker(void *arg)
+{
+	struct identify_job *j = arg;
+	for (size_t i; (i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->p->n;) {
+		const struct pend_file *f = &j->p->f[i];
+		j->out[i] = identify(j->v, j->dirfd, j->dir, f->name, &f->st, f->size_by_reader);
+	}
+	return NULL;
+}
+
+/* Identifies the pending files of dir and adds their records to s.
+ * Returns 0 or -ENOMEM. */
+static int identify_all(struct gzc_view *v, struct scan *s, int dirfd, const char *dir, const struct pending *p)
+{
+	struct identify_job j = { .v = v, .dirfd = dirfd, .dir = dir, .p = p, .out = calloc(p->n, sizeof(*j.out)) };
+	pthread_t tids[IDENTIFY_THREADS - 1];
+	size_t started = 0, want = p->n / IDENTIFY_PER_THREAD;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = 0;
+
+	if (!j.out)
+		return -ENOMEM;
+	if (want > (size_t)(cpus > 0 ? cpus : 1))
+		want = (size_t)(cpus > 0 ? cpus : 1);
+	if (want > IDENTIFY_THREADS)
+		want = IDENTIFY_THREADS;
+	/* this thread is one of them; a thread that cannot start leaves its
+	 * share to the others */
+	while (started + 1 < want && pthread_create(&tids[started], NULL, identify_worker, &j) == 0)
+		started++;
+	identify_worker(&j);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (size_t i = 0; i < p->n; i++) {
+		struct gzc_view_core *c = j.out[i];
+		if (!c) {
+			rc = rc ? rc : -ENOMEM;
+			continue;
+		}
+		if (rc == 0 && (rc = push_rec(s, c)) == 0)
+			continue;
+		core_unref(c);
+	}
+	free(j.out);
+	return rc;
+}
+
 /* Lists one directory (fd taken over); subdirectories go to ret_subdirs
  * when asked (the root only). */
 static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir, char ***ret_subdirs,
@@ -635,6 +732,7 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 	struct dirent *e;
 	size_t count = 0, nsub = 0;
 	char **sub = NULL;
+	struct pending pend = { 0 };
 	int rc = 0;
 
 	if (fstat(dfd, &st) < 0 || (rc = push_dir(s, dir, &st)) < 0) {
@@ -699,12 +797,12 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 		}
 		if (c && c->retry)
 			c = NULL; /* it failed for a passing cause: try again */
-		if (c)
-			core_ref(c);
-		else if (!(c = identify(v, dirfd(d), dir, n, &st, size_by_reader))) {
-			rc = -ENOMEM;
-			break;
+		if (!c) {
+			if ((rc = pend_add(&pend, n, &st, size_by_reader)) < 0)
+				break;
+			continue;
 		}
+		core_ref(c);
 		if ((rc = push_rec(s, c)) < 0) {
 			core_unref(c);
 			break;
@@ -712,6 +810,9 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 	}
 	if (!e && errno && rc == 0)
 		rc = -errno; /* a listing cut short must not pass for the whole */
+	if (rc == 0 && pend.n)
+		rc = identify_all(v, s, dirfd(d), dir, &pend);
+	pend_free(&pend);
 	closedir(d);
 	if (ret_subdirs) {
 		*ret_subdirs = sub;
