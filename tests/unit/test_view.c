@@ -641,6 +641,53 @@ Test(view, foreign_written_in_place_appears)
 	gzc_view_free(v);
 }
 
+/* A first scan of many new files identifies them on several threads
+ * (one per CPU): foreign files, whose identification builds and saves an
+ * index, and own cores mixed in one directory all come out whole. */
+Test(view, many_new_files_identified_together)
+{
+	char name[64];
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "f%02d.gz", i);
+		store_foreign(name, DATA_LEN - (size_t)i * 1000);
+		snprintf(name, sizeof(name), "core.%d.1000", 500 + i);
+		store_own("app-1", name, 500 + i, 1000, -1, 0);
+	}
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "unknown");
+	cr_assert(g);
+	cr_assert_eq(g->nfiles, 80);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "f%02d", i);
+		const struct gzc_view_file *f = gzc_view_find_file(g, name);
+		cr_assert(f, "%s missing", name);
+		size_t len = DATA_LEN - (size_t)i * 1000;
+		cr_assert_eq(f->size, len);
+		struct gzc_reader *r;
+		cr_assert_eq(gzc_view_open_reader(v, f, &r), 0);
+		unsigned char buf[4096];
+		cr_assert_eq(gzc_reader_pread(r, buf, sizeof(buf), len - sizeof(buf)), (ssize_t)sizeof(buf));
+		cr_assert_eq(memcmp(buf, data + len - sizeof(buf), sizeof(buf)), 0, "%s", name);
+		gzc_view_release_reader(v, f);
+		char idx[320];
+		snprintf(idx, sizeof(idx), "%s/f%02d.gz" GZC_IDX_SUFFIX, root, i);
+		cr_assert_eq(access(idx, F_OK), 0, "no index kept for f%02d", i);
+	}
+	g = gzc_view_find_group(s, "app-1");
+	cr_assert(g);
+	cr_assert_eq(g->nfiles, 80);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "core.%d", 500 + i);
+		const struct gzc_view_file *f = gzc_view_find_file(g, name);
+		cr_assert(f, "%s missing", name);
+		cr_assert_eq(f->size, DATA_LEN);
+	}
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+}
+
 /* Hard links: two store paths of one inode each keep their record, so an
  * unchanged store identifies neither again at a rescan. */
 Test(view, hard_linked_core_is_identified_once)
