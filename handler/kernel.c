@@ -500,7 +500,9 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
 		char key[17];
 		bool ok;
 		gzc_ratelimit_key(c->m.exe ? c->m.exe : c->m.comm ? c->m.comm : "", key);
-		r = gzc_ratelimit_admit(rootfd, key, c->m.timestamp_us, c->cfg.rate_count, c->cfg.rate_window_s, &ok);
+		/* pending while this handler lives: killed before storing, it costs no slot */
+		r = gzc_ratelimit_admit(rootfd, key, c->m.timestamp_us, c->cfg.rate_count, c->cfg.rate_window_s,
+					getpid(), &ok);
 		if (r < 0)
 			cli_error("rate limit history: %s (not limiting this crash)", strerror(-r));
 		else if (ok)
@@ -716,6 +718,12 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, struct g
 	if (r < 0)
 		goto fail_links;
 	snprintf(ret_path, cap, "%s/%s", c->m.group, core);
+	/* stored: the crash now counts after this handler exits too */
+	if (c->rate_key[0] && (r = gzc_ratelimit_confirm(rootfd, c->rate_key, c->m.timestamp_us)) < 0)
+		cli_error("pid %d: cannot note the stored crash in the rate limit's history: %s", (int)c->k.pid,
+			  strerror(-r));
+	c->rate_key[0] = 0;
+	r = 0;
 	/* after: retention again, sparing the core just stored */
 	struct gzc_ret_limits lim = cli_limits(&c->cfg);
 	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, base, NULL, NULL);

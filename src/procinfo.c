@@ -145,6 +145,43 @@ int gzc_proc_parse_ids(const char *status, size_t len, int64_t ret_uid[4], int64
 	return 0;
 }
 
+int gzc_proc_parse_stat(const char *stat, size_t len, char *ret_state, uint64_t *ret_start)
+{
+	const char *end = stat + len, *p = NULL;
+	for (const char *q = stat; q < end; q++)
+		if (*q == ')')
+			p = q;
+	if (!p || !memchr(stat, '(', (size_t)(p - stat)))
+		return -EBADMSG;
+	/* after ')': " <state> <ppid> ..." -- the state is field 3, start 22 */
+	char state = 0;
+	uint64_t start = 0;
+	for (int field = 3; field <= 22; field++) {
+		if (p + 1 >= end || p[1] != ' ')
+			return -EBADMSG;
+		const char *f = p + 2, *fe = f;
+		while (fe < end && *fe != ' ' && *fe != '\n')
+			fe++;
+		if (fe == f)
+			return -EBADMSG;
+		if (field == 3) {
+			if (fe - f != 1)
+				return -EBADMSG;
+			state = *f;
+		} else if (field == 22) {
+			for (const char *d = f; d < fe; d++) {
+				if (*d < '0' || *d > '9' || start > (UINT64_MAX - 9) / 10)
+					return -EBADMSG;
+				start = start * 10 + (uint64_t)(*d - '0');
+			}
+		}
+		p = fe - 1;
+	}
+	*ret_state = state;
+	*ret_start = start;
+	return 0;
+}
+
 int gzc_proc_auxv_secure(const void *auxv, size_t len, int *ret)
 {
 	const ElfW(auxv_t) *a = auxv;

@@ -53,6 +53,14 @@ GZC_MUST_CHECK int gzc_proc_readlink(int dirfd, const char *name, char **ret);
  * twice). Outputs untouched on failure. */
 GZC_MUST_CHECK int gzc_proc_parse_ids(const char *status, size_t len, int64_t ret_uid[4], int64_t ret_gid[4]);
 
+/* Parses a /proc/<pid>/stat text: *ret_state gets the state letter (field
+ * 3, e.g. 'R', 'S', 'Z') and *ret_start the start time in clock ticks after
+ * boot (field 22). The comm in parentheses may hold any byte, ')' and
+ * spaces too: fields are counted after its last ')'.
+ * Errors: -EBADMSG (no "(comm)", too few fields, a start time that is not a
+ * decimal number). Outputs untouched on failure. */
+GZC_MUST_CHECK int gzc_proc_parse_stat(const char *stat, size_t len, char *ret_state, uint64_t *ret_start);
+
 /* Parses an auxv (native word size pairs, as /proc/<pid>/auxv gives it) and
  * returns AT_SECURE's value in *ret (0 or 1; anything non-zero gives 1).
  * Errors: -EBADMSG (size not a whole number of pairs, no AT_NULL end) and

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	uint64_t now = 1795757300000000ull, window = 3600; /* the seeds' clock (make-seeds.sh) */
 	uint32_t count = n ? d[0] % 8 : 1;
 	bool allowed = false;
-	int rc = gzc_ratelimit_admit(dirfd_tmp, key, now, count, window, &allowed);
+	int rc = gzc_ratelimit_admit(dirfd_tmp, key, now, count, window, 0, &allowed);
 	FUZZ_CHECK(rc == 0, "admit failed on a readable history: %s", strerror(-rc));
 	struct stat st;
 	if (count && fstatat(dirfd_tmp, GZC_RATELIMIT_FILE, &st, 0) == 0)
@@ -63,8 +63,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			   (long long)st.st_size);
 	/* a second crash reads what the first wrote */
 	bool again = false;
-	rc = gzc_ratelimit_admit(dirfd_tmp, key, now + 1, count, window, &again);
+	rc = gzc_ratelimit_admit(dirfd_tmp, key, now + 1, count, window, getpid(), &again);
 	FUZZ_CHECK(rc == 0, "admit failed on its own history: %s", strerror(-rc));
 	FUZZ_CHECK(!(count == 1 && allowed && again), "a limit of 1 let two crashes through in one window");
+	/* the second was pending (this process holds it): stored, it stays */
+	rc = gzc_ratelimit_confirm(dirfd_tmp, key, now + 1);
+	FUZZ_CHECK(rc == 0, "confirm failed on its own history: %s", strerror(-rc));
+	bool third = false;
+	rc = gzc_ratelimit_admit(dirfd_tmp, key, now + 2, count, window, 0, &third);
+	FUZZ_CHECK(rc == 0, "admit failed after confirm: %s", strerror(-rc));
+	FUZZ_CHECK(!(count == 2 && allowed && again && third), "a limit of 2 let three crashes through");
 	return 0;
 }

@@ -138,6 +138,20 @@ post_hook = echo "post $GZC_STORED [$GZC_CORE]" >> %s
 sleep 100 & spid=$!
 at_exit "kill $spid 2>/dev/null"
 given() { "$GZCOREDUMP" --kernel -C "$G/conf" "$spid" "$spid" 0 0 11 "$(date +%s)" 18446744073709551615 1 host sleep; }
+# a handler killed (SIGKILL) mid-stream, after its admission: its pending
+# rate-limit line stops counting once it is gone
+mkfifo "$G/pipe"
+"$GZCOREDUMP" --kernel -C "$G/conf" "$spid" "$spid" 0 0 11 "$(date +%s)" 18446744073709551615 1 host sleep < "$G/pipe" &
+hpid=$!
+exec 7> "$G/pipe"
+head -c 100000 /dev/urandom >&7
+for _ in $(seq 1 100); do grep -q " $hpid/" "$G/store/.ratelimit" 2>/dev/null && break; sleep 0.05; done
+grep -q " $hpid/" "$G/store/.ratelimit" || fail "no pending rate-limit line of the handler: $(cat "$G/store/.ratelimit" 2>&1)"
+kill -9 $hpid
+wait $hpid 2>/dev/null
+exec 7>&-
+[ -z "$(find "$G/store" -name 'core.*.gz')" ] || fail "the killed handler stored a core"
+: > "$G/hooks"
 given < /dev/null || fail "--kernel with no data: exit $?"
 [ "$(cat "$G/hooks")" = "$(printf 'pre\npost 0 []')" ] || fail "hooks around a crash not stored: $(cat "$G/hooks")"
 : > "$G/hooks"
@@ -153,7 +167,8 @@ head -c 300000 /dev/urandom | given || fail "--kernel over the rate limit: exit 
 grep -q 'not stored: the kernel sent no data' "$TMP/list" && grep -q 'not stored: rate limit of 1 per 3600s reached' "$TMP/list" ||
 	fail "the crashes not stored: $(cat "$TMP/list")"
 kill $spid 2>/dev/null
-ok "a crash let in but not stored: post hook with GZC_STORED=0, its rate-limit slot given back"
+grep -q '/' "$G/store/.ratelimit" && fail "a stored crash's rate-limit line is still pending: $(cat "$G/store/.ratelimit")"
+ok "a crash let in but not stored (no data; a handler killed): post hook with GZC_STORED=0, its rate-limit slot given back"
 
 # 4. a full disk: a 6 MiB tmpfs store, a core with 16 MiB of random bytes
 need mount

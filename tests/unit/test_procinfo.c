@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,4 +139,42 @@ Test(procinfo, access)
 	cr_assert(owner == -1 && !rd, "AT_SECURE unknown");
 	gzc_access_decide(0, 1000, 1000, 100, 100, 0, &owner, &rd, &why);
 	cr_assert(owner == -1 && !rd, "dump mode 0");
+}
+
+/* /proc/<pid>/stat: fields counted after the comm's last ')', whatever the
+ * comm holds; anything short or not numeric is refused. */
+Test(procinfo, stat_state_and_start_time)
+{
+	static const char tail[] = " 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 424242 20\n";
+	char text[512], state = 0;
+	uint64_t start = 0;
+	snprintf(text, sizeof(text), "77 (a) b) (c d) S%s", tail);
+	cr_assert_eq(gzc_proc_parse_stat(text, strlen(text), &state, &start), 0);
+	cr_assert_eq(state, 'S');
+	cr_assert_eq(start, 424242);
+	snprintf(text, sizeof(text), "78 (z) Z%s", tail);
+	cr_assert_eq(gzc_proc_parse_stat(text, strlen(text), &state, &start), 0);
+	cr_assert_eq(state, 'Z');
+	const char *bad[] = {
+		"", "77 (a", "77 a) S 1", "77 (a) S 1 2 3", "77 (a)S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19",
+		"77 (a) SS 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19",
+		"77 (a) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19x",
+		"77 (a) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 99999999999999999999999",
+		"77 (a) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 ",
+		"77 (a) S 1  2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		state = 0;
+		cr_assert_eq(gzc_proc_parse_stat(bad[i], strlen(bad[i]), &state, &start), -EBADMSG, "accepted: %s",
+			     bad[i]);
+		cr_assert_eq(state, 0);
+	}
+	/* the real thing */
+	int fd = open("/proc/self/stat", O_RDONLY);
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	cr_assert_gt(n, 0);
+	cr_assert_eq(gzc_proc_parse_stat(text, (size_t)n, &state, &start), 0);
+	cr_assert_eq(state, 'R');
+	cr_assert_gt(start, 0);
 }

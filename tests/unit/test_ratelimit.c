@@ -4,7 +4,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,7 @@ static bool admit(const char *exe, uint64_t now_s, uint32_t count, uint64_t wind
 	char key[17];
 	bool ok = false;
 	gzc_ratelimit_key(exe, key);
-	cr_assert_eq(gzc_ratelimit_admit(rootfd, key, now_s * 1000000, count, window_s, &ok), 0);
+	cr_assert_eq(gzc_ratelimit_admit(rootfd, key, now_s * 1000000, count, window_s, 0, &ok), 0);
 	return ok;
 }
 
@@ -177,10 +179,103 @@ Test(ratelimit, a_failed_save_still_allows)
 	gzc_ratelimit_key("/bin/a", key);
 	for (int k = 0; k < 2; k++) {
 		bool ok = false;
-		cr_assert_eq(gzc_ratelimit_admit(rootfd, key, 10000000 + (uint64_t)k, 1, 60, &ok), -EISDIR);
+		cr_assert_eq(gzc_ratelimit_admit(rootfd, key, 10000000 + (uint64_t)k, 1, 60, 0, &ok), -EISDIR);
 		cr_assert(ok, "a crash was refused because its history could not be saved");
 	}
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "test \"$(ls -A '%s')\" = '%s'", dir, GZC_RATELIMIT_FILE);
 	cr_assert_eq(system(cmd), 0, "a temporary file was left in the store");
+}
+
+/* A child that waits to be killed: a stand-in for a handler. */
+static pid_t spawn_holder(void)
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static bool admit_held(const char *exe, uint64_t now_s, uint32_t count, pid_t holder)
+{
+	char key[17];
+	bool ok = false;
+	gzc_ratelimit_key(exe, key);
+	cr_assert_eq(gzc_ratelimit_admit(rootfd, key, now_s * 1000000, count, 60, holder, &ok), 0);
+	return ok;
+}
+
+/* A handler killed (SIGKILL) after admission never stores its core nor
+ * gives the slot back: its pending entry counts while it lives and is
+ * dropped once it is gone, reaped or still a zombie. */
+Test(ratelimit, a_killed_handler_costs_no_slot)
+{
+	pid_t h = spawn_holder();
+	cr_assert(admit_held("/bin/a", 10, 1, h));
+	cr_assert_not(admit_held("/bin/a", 11, 1, 0), "a live handler's pending crash counts");
+	size_t len;
+	char *back = read_history(&len);
+	cr_assert(strchr(back, '/') != NULL, "no pending mark: %s", back);
+	free(back);
+	kill(h, SIGKILL);
+	siginfo_t si;
+	cr_assert_eq(waitid(P_PID, (id_t)h, &si, WEXITED | WNOWAIT), 0); /* a zombie now */
+	cr_assert(admit_held("/bin/a", 12, 1, 0), "a dead (zombie) handler's slot still counted");
+	cr_assert_eq(waitpid(h, NULL, 0), h);
+	cr_assert_not(admit_held("/bin/a", 13, 1, 0), "the crash admitted at 12 is final and counts");
+}
+
+/* A stored crash is confirmed and keeps counting after its handler exits;
+ * a pending one of another executable is not touched by it. */
+Test(ratelimit, a_confirmed_crash_counts_after_its_handler)
+{
+	char key[17];
+	gzc_ratelimit_key("/bin/a", key);
+	pid_t h = spawn_holder(), other = spawn_holder();
+	cr_assert(admit_held("/bin/a", 10, 1, h));
+	cr_assert(admit_held("/bin/b", 10, 1, other));
+	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 10 * 1000000), 0);
+	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 10 * 1000000), 0, "confirming twice is no error");
+	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 99 * 1000000), 0, "no such entry: no error");
+	kill(h, SIGKILL);
+	waitpid(h, NULL, 0);
+	cr_assert_not(admit_held("/bin/a", 11, 1, 0), "a stored crash stopped counting with its handler");
+	cr_assert_not(admit_held("/bin/b", 11, 1, 0), "the other live handler's entry was lost");
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	cr_assert(admit_held("/bin/b", 12, 1, 0), "the other handler was killed unconfirmed");
+}
+
+/* Pending lines as found in the file: a pid whose start time does not
+ * match (the pid was reused) is a gone handler; this process with its own
+ * start time is live; forget takes a pending entry back; malformed marks
+ * drop the line. */
+Test(ratelimit, pending_marks_are_checked_against_the_process)
+{
+	char a[17], b[17], c[17], text[512], stat[4096];
+	gzc_ratelimit_key("/bin/a", a);
+	gzc_ratelimit_key("/bin/b", b);
+	gzc_ratelimit_key("/bin/c", c);
+	int fd = open("/proc/self/stat", O_RDONLY);
+	ssize_t n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	cr_assert_gt(n, 0);
+	stat[n] = 0;
+	unsigned long long start = 0;
+	const char *p = strrchr(stat, ')');
+	for (int field = 2; field < 22; field++)
+		p = strchr(p + 1, ' ');
+	start = strtoull(p + 1, NULL, 10);
+	int len = snprintf(text, sizeof(text),
+			   "10000000 %s %d/%llu\n10000000 %s %d/%llu\n10000000 %s 1x/2\n10000000 %s 0/5\n",
+			   a, (int)getpid(), start, b, (int)getpid(), start + 1, c, c);
+	write_history(text, (size_t)len);
+	cr_assert_not(admit_held("/bin/a", 11, 1, 0), "this live process's pending entry was dropped");
+	cr_assert(admit_held("/bin/b", 11, 1, 0), "a reused pid (other start time) kept its slot");
+	cr_assert(admit_held("/bin/c", 11, 1, 0), "a malformed mark was read");
+	cr_assert_eq(gzc_ratelimit_forget(rootfd, a, 10 * 1000000), 0);
+	cr_assert(admit_held("/bin/a", 12, 1, 0), "forget did not take the pending entry back");
 }
