@@ -426,11 +426,10 @@ static size_t summary_end(const char *text, size_t len)
 
 static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
 {
-	char *buf;
-	size_t len, end;
+	char *buf = NULL;
+	size_t len, end = 0;
 	int r;
 	struct stat st;
-	buf = NULL;
 	if (summary) {
 		/* the earliest marker found in the prefix is the earliest in the
 		 * file; none there: the whole file, as below (also one too large
@@ -440,23 +439,24 @@ static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
 			return -EBADMSG;
 		if (r < 0)
 			return r;
+		end = summary_end(buf, len);
 		if (len == SUMMARY_PREFIX &&
-		    (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_size > GZC_META_MAX_FILE ||
-		     !summary_end(buf, len))) {
+		    (!end || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_size > GZC_META_MAX_FILE)) {
 			free(buf);
 			buf = NULL;
 		}
 	}
-	if (!buf)
+	if (!buf) {
 		r = gzc_read_file_at(dirfd, name, GZC_META_MAX_FILE, 0, &buf, &len);
-	if (r == -EINVAL)
-		return -EBADMSG;
-	if (r == -EFBIG)
-		return -E2BIG;
-	if (r < 0)
-		return r;
-	r = -EBADMSG;
-	if (summary && (end = summary_end(buf, len))) {
+		if (r == -EINVAL)
+			return -EBADMSG;
+		if (r == -EFBIG)
+			return -E2BIG;
+		if (r < 0)
+			return r;
+		end = summary ? summary_end(buf, len) : 0;
+	}
+	if (end) {
 		/* the object closed where its last two keys began: the text
 		 * before them stands alone (buf has the room: it had those keys) */
 		memcpy(buf + end, "\n}", 2);
