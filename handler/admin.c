@@ -197,11 +197,11 @@ static json_object *crash_json(const struct gzc_meta *m, bool stored)
 	json_object_object_add(o, "pid", m->pid > 0 ? json_object_new_int64(m->pid) : NULL);
 	json_object_object_add(o, "uid", m->uid >= 0 ? json_object_new_int64(m->uid) : NULL);
 	json_object_object_add(o, "signal", m->signal >= 0 ? json_object_new_int64(m->signal) : NULL);
-	json_object_object_add(o, "signal_name", m->signal_name ? json_object_new_string(m->signal_name) : NULL);
-	json_object_object_add(o, "app", m->app ? json_object_new_string(m->app) : NULL);
-	json_object_object_add(o, "version", m->app_version ? json_object_new_string(m->app_version) : NULL);
-	json_object_object_add(o, "comm", m->comm ? json_object_new_string(m->comm) : NULL);
-	json_object_object_add(o, "exe", m->exe ? json_object_new_string(m->exe) : NULL);
+	json_object_object_add(o, "signal_name", gzc_meta_json_text(m->signal_name));
+	json_object_object_add(o, "app", gzc_meta_json_text(m->app));
+	json_object_object_add(o, "version", gzc_meta_json_text(m->app_version));
+	json_object_object_add(o, "comm", gzc_meta_json_text(m->comm));
+	json_object_object_add(o, "exe", gzc_meta_json_text(m->exe));
 	json_object_object_add(o, "stored", json_object_new_boolean(stored));
 	return o;
 }
@@ -216,9 +216,9 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	json_object_object_add(o, "size", size ? json_object_new_uint64(m->size) : NULL);
 	json_object_object_add(o, "compressed_size", csize ? json_object_new_uint64(m->compressed_size) : NULL);
 	json_object_object_add(o, "truncated", ok ? json_object_new_boolean(m->truncated) : NULL);
-	json_object_object_add(o, "group", json_object_new_string(e->group));
-	json_object_object_add(o, "file", json_object_new_string(e->core));
-	json_object_object_add(o, "metadata", e->json[0] ? json_object_new_string(e->json) : NULL);
+	json_object_object_add(o, "group", gzc_meta_json_text(e->group));
+	json_object_object_add(o, "file", gzc_meta_json_text(e->core));
+	json_object_object_add(o, "metadata", e->json[0] ? gzc_meta_json_text(e->json) : NULL);
 	json_object_object_add(o, "metadata_ok", json_object_new_boolean(e->meta_ok));
 	json_object_object_add(o, "foreign", json_object_new_boolean(e->foreign));
 	return o;
@@ -228,7 +228,7 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 static json_object *skip_json(const struct gzc_skip *k)
 {
 	json_object *o = crash_json(&k->meta, false);
-	json_object_object_add(o, "reason", json_object_new_string(k->reason));
+	json_object_object_add(o, "reason", gzc_meta_json_text(k->reason));
 	return o;
 }
 

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "corenote.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -52,24 +53,9 @@ void cli_config_error(const char *path, int r, const struct gzc_config_error *er
  * or 0. */
 static size_t utf8_ok(const unsigned char *s)
 {
-	unsigned c = s[0], n, cp;
-	if (c < 0x80)
-		return c >= 0x20 && c != 0x7f && c != '\\';
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (unsigned i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+	uint32_t cp;
+	size_t n = gzc_utf8_seq(s, 4, &cp); /* s is NUL-terminated: never read past it */
+	if (!n || cp < 0x20 || cp == 0x7f || cp == '\\' || (cp >= 0x80 && cp <= 0x9f))
 		return 0;
 	if (cp == 0x61c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069))
@@ -132,19 +118,13 @@ void cli_put_json(const char *text, FILE *f)
 			p += n;
 			continue;
 		}
-		/* not printable as it is: a valid sequence (a C1 or bidi control)
-		 * is escaped as its code point, an invalid byte becomes U+FFFD */
-		unsigned c = p[0], len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2, cp = c & (0x7f >> len);
-		bool valid = c >= 0xc2 && c <= 0xf4;
-		for (unsigned i = 1; valid && i < len; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				valid = false;
-			else
-				cp = cp << 6 | (p[i] & 0x3f);
-		static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-		if (valid && cp >= min[len] && cp <= 0xffff && (cp < 0xd800 || cp > 0xdfff)) {
-			fprintf(f, "\\u%04x", cp);
-			p += len;
+		/* not printable as it is: a valid sequence (a C1 or bidi control,
+		 * all below U+10000) is escaped as its code point, an invalid
+		 * byte becomes U+FFFD */
+		uint32_t cp;
+		if ((n = gzc_utf8_seq(p, 4, &cp)) && cp <= 0xffff) {
+			fprintf(f, "\\u%04x", (unsigned)cp);
+			p += n;
 		} else {
 			fputs("\\ufffd", f);
 			p++;

@@ -8,12 +8,14 @@
 #include "corenote.h"
 #include "tmpfile.h"
 #include "io.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -149,6 +151,72 @@ int gzc_meta_from_coreinfo(struct gzc_meta *m, const struct gzc_coreinfo *info)
 	return 0;
 }
 
+/* A byte array on one line, as pretty printing would give it one element
+ * per line: "[104,255,...]". */
+static int bytes_to_json(json_object *v, struct printbuf *pb, int level, int flags)
+{
+	(void)level;
+	(void)flags;
+	size_t n = json_object_array_length(v);
+	char num[8];
+	printbuf_memappend(pb, "[", 1);
+	for (size_t i = 0; i < n; i++) {
+		int len = snprintf(num, sizeof(num), i ? ",%d" : "%d", json_object_get_int(json_object_array_get_idx(v, i)));
+		printbuf_memappend(pb, num, len);
+	}
+	printbuf_memappend(pb, "]", 1);
+	return 0;
+}
+
+/* (meta.h) The array form keeps the sidecar valid JSON and every byte. */
+json_object *gzc_meta_json_text(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t len = strlen(s);
+	if (gzc_utf8_valid(s, len))
+		return json_object_new_string_len(s, (int)len);
+	json_object *arr = json_object_new_array_ext((int)len);
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		json_object *b = json_object_new_int((unsigned char)s[i]);
+		if (!b || json_object_array_add(arr, b) < 0) {
+			json_object_put(b);
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	json_object_set_serializer(arr, bytes_to_json, NULL, NULL);
+	return arr;
+}
+
+/* The text of a byte array that gzc_meta_json_text() wrote, into *field. Errors:
+ * -EBADMSG (an element that is not an integer from 1 to 255, or more than
+ * GZC_META_MAX_STR of them), -ENOMEM. */
+static int take_bytes(json_object *arr, char **field)
+{
+	size_t n = json_object_array_length(arr);
+	if (n > GZC_META_MAX_STR)
+		return -EBADMSG;
+	char *s = malloc(n + 1);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *b = json_object_array_get_idx(arr, i);
+		int64_t x = json_object_get_int64(b);
+		if (!json_object_is_type(b, json_type_int) || x < 1 || x > 255) {
+			free(s);
+			return -EBADMSG;
+		}
+		s[i] = (char)x;
+	}
+	s[n] = 0;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
 /* The JSON value of field f of the struct at base; *ret NULL (and 0) when
  * the field is absent. Errors: -ENOMEM. */
 static int value_of(const struct field *f, const void *base, json_object **ret)
@@ -164,19 +232,22 @@ static int value_of(const struct field *f, const void *base, json_object **ret)
 			*ret = NULL;
 			return 0;
 		}
-		v = json_object_new_string(*CAT(base, f, char *));
+		v = gzc_meta_json_text(*CAT(base, f, char *));
 		break;
-	case F_JSON:
-		if (!*CAT(base, f, char *)) {
+	case F_JSON: {
+		const char *t = *CAT(base, f, char *);
+		if (!t) {
 			*ret = NULL;
 			return 0;
 		}
-		v = json_tokener_parse(*CAT(base, f, char *));
+		/* json-c passes bytes that are not UTF-8 through its strings */
+		v = gzc_utf8_valid(t, strlen(t)) ? json_tokener_parse(t) : NULL;
 		if (!json_object_is_type(v, json_type_object)) { /* not a JSON object after all: keep it as text */
 			json_object_put(v);
-			v = json_object_new_string(*CAT(base, f, char *));
+			v = gzc_meta_json_text(t);
 		}
 		break;
+	}
 	}
 	*ret = v;
 	return v ? 0 : -ENOMEM;
@@ -279,12 +350,16 @@ static int take(const struct field *f, json_object *v, void *m)
 		*AT(m, f, int) = json_object_get_boolean(v);
 		return 0;
 	case F_STR:
+		if (t == json_type_array)
+			return take_bytes(v, AT(m, f, char *));
 		if (t != json_type_string)
 			return -EBADMSG;
 		return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
 	case F_JSON: /* an object; or text, which gzc_meta_to_json() writes for a note that was not JSON */
 		if (t == json_type_string)
 			return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
+		if (t == json_type_array)
+			return take_bytes(v, AT(m, f, char *));
 		if (t != json_type_object)
 			return -EBADMSG;
 		return gzc_meta_set(AT(m, f, char *), json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));

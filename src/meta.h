@@ -83,9 +83,17 @@ void gzc_meta_init(struct gzc_meta *m);
 void gzc_meta_clear(struct gzc_meta *m);
 
 /* Sets *field to a copy of s (bounded to GZC_META_MAX_STR; bytes that are
- * not UTF-8 are kept as they are, and json-c writes them so: only control
- * bytes below 0x20 are escaped). Errors: -ENOMEM. */
+ * not UTF-8 are kept as they are: see gzc_meta_json_text()).
+ * Errors: -ENOMEM. */
 GZC_MUST_CHECK int gzc_meta_set(char **field, const char *s);
+
+/* s as a new json-c value, as the sidecar writes every string: a JSON
+ * string when s is UTF-8; else, since JSON wants UTF-8, the array of its
+ * byte values (as systemd's journal exports such fields), written on one
+ * line. The parser reads both forms back. Caller owns the value
+ * (json_object_put). Returns NULL for s NULL or when out of memory. */
+struct json_object;
+struct json_object *gzc_meta_json_text(const char *s);
 
 /* Sets the signal and its name ("SIGSEGV"; no name for a number that has
  * none). Errors: -ENOMEM. */

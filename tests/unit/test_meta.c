@@ -8,6 +8,7 @@
 #include "corenote.h"
 #include "dir_fixture.h"
 #include "meta.h"
+#include "utf8.h"
 
 Test(meta, round_trip)
 {
@@ -113,7 +114,16 @@ Test(meta, hostile)
 		"{\"gzcore_meta\":1,\"access\":{\"owner_uid\":18446744073709551615}}",
 		"{\"gzcore_meta\":1,\"modules\":[{\"start\":-4096}]}",
 		"{\"gzcore_meta\":1,\"identity\":{\"package\":5}}",
-		"{\"gzcore_meta\":1,\"identity\":{\"package\":[1,2]}}",
+		"{\"gzcore_meta\":1,\"identity\":{\"package\":[0,2]}}",
+		/* a string that was not UTF-8 is an array of its byte values */
+		"{\"gzcore_meta\":1,\"process\":{\"exe\":[47,256]}}",
+		"{\"gzcore_meta\":1,\"process\":{\"exe\":[47,0]}}",
+		"{\"gzcore_meta\":1,\"process\":{\"exe\":[-1]}}",
+		"{\"gzcore_meta\":1,\"process\":{\"exe\":[47.5]}}",
+		"{\"gzcore_meta\":1,\"process\":{\"exe\":[\"/\"]}}",
+		"{\"gzcore_meta\":1,\"process\":{\"exe\":[[47]]}}",
+		"{\"gzcore_meta\":1,\"process\":{\"exe\":[true]}}",
+		"{\"gzcore_meta\":1,\"modules\":[{\"path\":[47,1e2]}]}",
 		"{\"gzcore_meta\":1,\"modules\":[{\"package\":true}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -228,6 +238,38 @@ Test(meta, package_object_or_text)
 	gzc_meta_clear(&m);
 	parse_ok("{\"gzcore_meta\":1,\"identity\":{\"package\":\"not json\"}}", &m);
 	cr_assert_str_eq(m.package_json, "not json");
+	gzc_meta_clear(&m);
+}
+
+/* A string that is not UTF-8 (a comm, a path, a command line as the kernel
+ * and /proc give them) is written as the array of its byte values, so the
+ * sidecar is strict UTF-8 JSON, and read back byte for byte; UTF-8 text
+ * stays a string. */
+Test(meta, non_utf8_strings_are_byte_arrays)
+{
+	struct gzc_meta m, back;
+	char *text;
+	gzc_meta_init(&m);
+	cr_assert_eq(gzc_meta_set(&m.comm, "\xff\xfe" "ab"), 0);
+	cr_assert_eq(gzc_meta_set(&m.exe, "/bin/caf\xe9"), 0);                 /* Latin-1 */
+	cr_assert_eq(gzc_meta_set(&m.cmdline, "caf\xc3\xa9 \xe2\x80\xae x"), 0); /* UTF-8, a bidi control too */
+	cr_assert_eq(gzc_meta_set(&m.cwd, "/\xed\xa0\x80/\xc0\xaf"), 0);        /* a surrogate, an overlong '/' */
+	cr_assert_eq(gzc_meta_set(&m.package_json, "{\"name\":\"\xff\"}"), 0); /* a note with a bad byte */
+	cr_assert_eq(gzc_meta_set(&m.maps, "00400000-00401000 r-xp 0 08:01 1 /opt/\x80\n"), 0);
+	cr_assert_eq(gzc_meta_to_json(&m, &text), 0);
+	cr_assert(gzc_utf8_valid(text, strlen(text)), "the sidecar is not UTF-8: %s", text);
+	cr_assert(strstr(text, "\"comm\":[255,254,97,98]"), "%s", text);
+	cr_assert(strstr(text, "\"exe\":[47,98,105,110,47,99,97,102,233]"), "%s", text);
+	cr_assert(strstr(text, "\"cmdline\":\"caf\xc3\xa9 \xe2\x80\xae x\""), "UTF-8 stays a string: %s", text);
+	cr_assert_eq(gzc_meta_parse(text, strlen(text), &back), 0);
+	cr_assert_str_eq(back.comm, m.comm);
+	cr_assert_str_eq(back.exe, m.exe);
+	cr_assert_str_eq(back.cmdline, m.cmdline);
+	cr_assert_str_eq(back.cwd, m.cwd);
+	cr_assert_str_eq(back.package_json, m.package_json);
+	cr_assert_str_eq(back.maps, m.maps);
+	free(text);
+	gzc_meta_clear(&back);
 	gzc_meta_clear(&m);
 }
 
