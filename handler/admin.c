@@ -134,6 +134,18 @@ int cli_store_open_list(const char *store_opt, const char *config, struct gzc_co
 			struct gzc_store_entry **ret_e, size_t *ret_n)
 {
 	struct gzc_config_error cerr;
+	char in_store[PATH_MAX], in_config[PATH_MAX];
+	const char *from = "";
+	/* neither given: the store and config the installed handler uses, as
+	 * core_pattern names them (install --store/--config) */
+	if (!store_opt && !config && cli_installed_options(in_store, sizeof(in_store), in_config, sizeof(in_config)) == 1) {
+		if (in_store[0])
+			store_opt = in_store;
+		if (in_config[0])
+			config = in_config;
+		if (in_store[0] || in_config[0])
+			from = " (core_pattern's, where the installed handler stores)";
+	}
 	gzc_config_init(cfg);
 	int r = gzc_config_load(cfg, config ? config : GZC_CONFIG_PATH, &cerr);
 	if (r < 0 && !(r == -ENOENT && !config)) {
@@ -147,7 +159,7 @@ int cli_store_open_list(const char *store_opt, const char *config, struct gzc_co
 	cli_printable(store, ss, sizeof(ss));
 	r = gzc_store_open(store, false, ret_root);
 	if (r < 0) {
-		cli_error("cannot open the store %s: %s", ss,
+		cli_error("cannot open the store %s%s: %s", ss, from,
 			  r == -EPERM ? "not owned by this user or writable by others" : strerror(-r));
 		return 1;
 	}

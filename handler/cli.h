@@ -127,9 +127,18 @@ struct gzc_store_entry;
 /* The config's retention limits, as retention.h takes them. */
 struct gzc_ret_limits cli_limits(const struct gzc_config *cfg);
 
+/* The -S store and -C config of the installed handler: when core_pattern
+ * is gzcoredump's own --kernel line (gzcoredump install), returns 1 and
+ * fills store and config with its -S and -C values ("" where the line has
+ * none); returns 0 when the pattern is another. Errors: -errno of reading
+ * core_pattern. (install.c) */
+int cli_installed_options(char *store, size_t scap, char *config, size_t ccap);
+
 /* Loads the config (config, else GZC_CONFIG_PATH if it exists), opens the
- * store (store, else the config's) and lists it. Returns 0 (the caller owns
- * *ret_root and the list: gzc_store_list_free) or prints and returns 1. */
+ * store (store, else the config's) and lists it. With neither store nor
+ * config, those of the installed handler (cli_installed_options) come
+ * first. Returns 0 (the caller owns *ret_root and the list:
+ * gzc_store_list_free) or prints and returns 1. */
 int cli_store_open_list(const char *store, const char *config, struct gzc_config *cfg, int *ret_root,
 			struct gzc_store_entry **ret_e, size_t *ret_n);
 

@@ -97,6 +97,20 @@ static void opt_of(const char *pattern, const char *opt, char *buf, size_t cap)
 	}
 }
 
+int cli_installed_options(char *store, size_t scap, char *config, size_t ccap)
+{
+	char cur[PATTERN_BUF];
+	store[0] = config[0] = 0;
+	int r = read_pattern(cur, sizeof(cur));
+	if (r < 0)
+		return r;
+	if (!gzc_pattern_is_ours(cur))
+		return 0;
+	opt_of(cur, "-S", store, scap);
+	opt_of(cur, "-C", config, ccap);
+	return 1;
+}
+
 /* The store a pattern line of ours uses: its -S, else the store of its -C
  * config, else that of /etc/gzcoredump.conf, else the default. */
 static void store_of(const char *pattern, char *buf, size_t cap)

@@ -34,6 +34,10 @@ printf '%s\n' "core.%p.orig" > /proc/sys/kernel/core_pattern
 echo 5 > /proc/sys/kernel/core_pipe_limit
 "$GZCOREDUMP" install --store "$TMP/sa" >/dev/null || fail "install into store A"
 "$GZCOREDUMP" install --store "$TMP/sb" >/dev/null || fail "re-install into store B"
+# with no -S or -C, the commands use the installed handler's store
+head -c 1000 /dev/urandom | gzip > "$TMP/sb/marker.gz"
+out=$("$GZCOREDUMP" list 2>&1) || fail "list after install --store: $out"
+grep -q 'marker.gz' <<<"$out" || fail "list without -S did not read the installed handler's store: $out"
 out=$("$GZCOREDUMP" uninstall) || fail "uninstall after a re-install"
 [ "$(cat /proc/sys/kernel/core_pattern)" = "core.%p.orig" ] || fail "pattern after a re-install: $(cat /proc/sys/kernel/core_pattern)"
 [ "$(cat /proc/sys/kernel/core_pipe_limit)" = 5 ] || fail "core_pipe_limit after a re-install: $(cat /proc/sys/kernel/core_pipe_limit)"
@@ -101,6 +105,8 @@ ok "hooks get data only via the environment, the post hook was killed after 1s; 
 [ "$(ls "$STORE"/crash_segv-*/core.*.gz | wc -l)" = 2 ] || fail "max_per_app 2: $(ls "$STORE"/crash_segv-*/)"
 "$GZCOREDUMP" list -S "$STORE" > "$TMP/list"
 [ "$(grep crash_segv "$TMP/list" | grep -vc 'not stored')" = 2 ] || fail "list after max_per_app: $(cat "$TMP/list")"
+"$GZCOREDUMP" list > "$TMP/list.installed" 2>&1 || fail "list after install --config: $(cat "$TMP/list.installed")"
+cmp -s "$TMP/list" "$TMP/list.installed" || fail "list without -C did not read the installed config's store: $(cat "$TMP/list.installed")"
 [ "$(grep -c 'not stored: rate limit of 3 per 3600s' "$TMP/list")" = 2 ] || fail "rate-limited crashes: $(cat "$TMP/list")"
 ok "max_per_app 2 keeps the newest two; the two crashes over rate_limit 3/hour are listed as not stored"
 printf 'store = %s\nrate_limit = 1/hour\n' "$TMP/rate" > "$CONF"
