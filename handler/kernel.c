@@ -770,7 +770,10 @@ int cmd_kernel(int argc, char **argv)
 	const char *conf = c.k.config ? c.k.config : GZC_CONFIG_PATH;
 	struct gzc_config_error cerr;
 	r = gzc_config_load(&c.cfg, conf, &cerr);
-	if (r < 0 && r != -ENOENT) {
+	/* no /etc/gzcoredump.conf is the defaults; a -C file the pattern names
+	 * that is gone (renamed, purged) is said, or its store and limits
+	 * would be dropped without a word */
+	if (r < 0 && (r != -ENOENT || c.k.config)) {
 		/* a bad line costs that line only: the store and the other limits stay as written */
 		cli_config_error(conf, r, &cerr, cerr.line ? "that line is ignored" : "using the defaults");
 		if (!cerr.line)
