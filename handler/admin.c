@@ -75,7 +75,8 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 	};
 	int opt, list = strcmp(argv[0], "list") == 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, list ? "S:C:n:" : "S:C:o:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, list ? ":S:C:n:" : ":S:C:o:", longopts, NULL)) != -1) {
 		uint64_t v;
 		switch (opt) {
 		case 'S': o->store = optarg; break;
@@ -96,7 +97,7 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 				return -EINVAL;
 			}
 			break;
-		default: return -EINVAL;
+		default: cli_bad_option(argv[0], opt, argv, ""); return -EINVAL;
 		}
 	}
 	/* an option another command takes is a usage error here, not ignored

@@ -31,6 +31,12 @@ struct cli_codec {
 
 /* Prints "gzcoredump: <fmt>\n" to stderr (and to syslog under the kernel). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line for what getopt_long (with opterr 0 and a ':' first in its
+ * optstring) returned as opt, '?' or ':': an unknown option or one with
+ * no value, named as given, for command cmd (NULL: the top level), with
+ * hint after it ("" for none). */
+void cli_bad_option(const char *cmd, int opt, char **argv, const char *hint);
 /* Non-zero when running under the kernel's core_pattern pipe (log via syslog). */
 extern int cli_syslog;
 

@@ -78,14 +78,18 @@ static int debug_parse(int argc, char **argv, struct debug_opts *o)
 			break;
 		}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "S:C:q", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":S:C:q", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S': o->store = optarg; break;
 		case 'C': o->config = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case O_EXE: o->exe = optarg; break;
 		case O_DEBUGGER: o->debugger = optarg; break;
-		default: free(orig); return -EINVAL;
+		default:
+			cli_bad_option("debug", opt, argv, "; the debugger's own options go after --");
+			free(orig);
+			return -EINVAL;
 		}
 	}
 	/* no ID: the newest core, as coredumpctl debug does */

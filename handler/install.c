@@ -251,14 +251,15 @@ static int parse_opts(int argc, char **argv, struct install_opts *o, int install
 	};
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "S:C:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":S:C:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S': case O_STORE: o->store = optarg; break;
 		case 'C': case O_CONFIG: o->config = optarg; break;
 		case O_PERSIST: o->persist = 1; break;
 		case O_PRINT: o->print = 1; break;
 		case O_NOPIDFD: o->no_pidfd = 1; break;
-		default: return -EINVAL;
+		default: cli_bad_option(argv[0], opt, argv, ""); return -EINVAL;
 		}
 	}
 	if (optind < argc) {

@@ -155,14 +155,7 @@ int main(int argc, char **argv)
 				c.w.level = opt - '0';
 				break;
 			}
-			if (opt == ':' && optopt > 0 && optopt < 256)
-				cli_error("-%c needs a value (see -h)", optopt);
-			else if (opt == ':')
-				cli_error("%s needs a value (see -h)", argv[optind - 1]);
-			else if (optopt > 0 && optopt < 256)
-				cli_error("unknown option -%c (see -h)", optopt);
-			else
-				cli_error("unknown option %s (see -h)", argv[optind - 1]);
+			cli_bad_option(NULL, opt, argv, "");
 			return 2;
 		}
 	}

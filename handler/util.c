@@ -7,6 +7,7 @@
 #include "utf8.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -45,6 +46,20 @@ void cli_config_error(const char *path, int r, const struct gzc_config_error *er
 	else
 		cli_error("%s: %s%s%s", sp, err && err->what ? err->what : strerror(-r), then ? "; " : "",
 			  then ? then : "");
+}
+
+void cli_bad_option(const char *cmd, int opt, char **argv, const char *hint)
+{
+	char o[64];
+	const char *pre = cmd ? cmd : "", *sep = cmd ? ": " : "";
+	if (optopt > 0 && optopt < 256)
+		snprintf(o, sizeof(o), "-%c", optopt);
+	else
+		cli_printable(argv[optind - 1], o, sizeof(o));
+	if (opt == ':')
+		cli_error("%s%s%s needs a value (see gzcoredump -h)%s", pre, sep, o, hint);
+	else
+		cli_error("%s%sunknown option %s (see gzcoredump -h)%s", pre, sep, o, hint);
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4) that is no control

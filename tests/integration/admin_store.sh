@@ -169,6 +169,13 @@ done
 [ ! -e "$TMP/x6" ] || fail "info -o wrote a file"
 err=$("$GZCOREDUMP" -c -0 2>&1 </dev/null); rc=$?
 [ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] || fail "-c -0: exit $rc, $(wc -l <<<"$err") lines: $err"
+# a command's bad option: one line of ours naming the command, not getopt's
+for a in "list --until=1h" "info 1 -n" "vacuum -x" "install --bogus" "debug 1 -batch"; do
+	err=$($GZCOREDUMP $a 2>&1 </dev/null); rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && [[ $err == "gzcoredump: ${a%% *}: "* ]] ||
+		fail "'$a': exit $rc: $err"
+done
+[[ $err == *"go after --"* ]] || fail "debug's bad option gives no hint about --: $err"
 err=$("$GZCOREDUMP" list -S "$TMP/no${esc}]0;x"$'\a' 2>&1) && fail "list of a missing store succeeded"
 [[ $err != *"$esc"* && $err != *$'\a'* ]] || fail "the store path reached stderr raw: $(cat -v <<<"$err")"
 printf 'store = %s\nbad\rkey = 1\n' "$st6" >"$TMP/bad.conf"
