@@ -608,10 +608,8 @@ int cmd_extract(int argc, char **argv)
 
 	if (admin_parse(argc, argv, &o, 1) < 0)
 		return 2;
-	if (!o.out) {
-		cli_error("extract needs -o FILE ('-' for standard output)");
-		return 2;
-	}
+	if (!o.out) /* as coredumpctl dump: standard output, never a terminal */
+		o.out = "-";
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
 	int i = cli_store_pick(rootfd, e, n, o.id);

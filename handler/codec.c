@@ -277,6 +277,11 @@ static int open_direct(const char *out, const char *so, const struct stat *want,
 		close(fd);
 		return -1;
 	}
+	if (isatty(fd)) {
+		cli_error("%s is a terminal: not writing a core to it", so);
+		close(fd);
+		return -1;
+	}
 	o->t.fd = fd;
 	o->direct = 1;
 	return 0;
@@ -308,6 +313,10 @@ static int output_open(const char *out, mode_t mode, struct output *o)
 		terr = errno;
 	}
 	if (dash || (have_t && is_our_stdout(&tst))) {
+		if (isatty(STDOUT_FILENO)) { /* as coredumpctl dump: a core is no text */
+			cli_error("not writing a core to a terminal: give -o FILE, or redirect the output");
+			return -1;
+		}
 		o->t.fd = STDOUT_FILENO;
 		o->direct = o->to_stdout = 1;
 		return 0;

@@ -33,7 +33,7 @@ static void usage(FILE *f)
 		"                                              not stored, with why; MATCH: a pid,\n"
 		"                                              an executable's path, a comm or app name\n"
 		"  gzcoredump info ID [--json] [-S DIR]        one core's metadata (ID: a pid or a file name)\n"
-		"  gzcoredump extract ID -o FILE [-S DIR]      decompress a stored core (sparse)\n"
+		"  gzcoredump extract ID [-o FILE] [-S DIR]    decompress a stored core (sparse; default: stdout)\n"
 		"  gzcoredump debug [ID] [--exe PATH] [--debugger PROG] [-q] [-S DIR] [-- ARGS...]\n"
 		"                                              run gdb (or PROG, with ARGS) on a stored core\n"
 		"                                              (default: the newest) read through a private\n"

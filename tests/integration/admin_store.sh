@@ -147,6 +147,14 @@ mkdir -m 700 "$st6" "$st6/app-1"
 cp "$st/"Core_*.gz "$st6/1234"
 "$GZCOREDUMP" info -S "$st6" 1234 >/dev/null 2>&1 || fail "info 1234 (a root file of that name)"
 "$GZCOREDUMP" extract -S "$st6" 1234 -o "$TMP/x5" && cmp -s "$raw" "$TMP/x5" || fail "extract 1234"
+# no -o: standard output, as coredumpctl dump; never a terminal (nor -d's)
+"$GZCOREDUMP" extract -S "$st6" 1234 | cmp -s "$raw" - || fail "extract with no -o: not the core on standard output"
+if command -v script >/dev/null; then
+	for a in "extract -S $st6 1234" "extract -S $st6 1234 -o /dev/tty" "-d -f $st6/1234 -o -"; do
+		out=$(script -qec "$GZCOREDUMP $a" /dev/null 2>&1) && fail "'$a' wrote a core to a terminal"
+		[[ $out == *"terminal"* && ${#out} -lt 300 ]] || fail "'$a' to a terminal: $(cat -v <<<"$out" | head -c 300)"
+	done
+fi
 cp "$st/"Core_*.gz "$st6/app-1/core.4.5.gz"
 mkdir "$st6/app-1/core.4.5.json"
 cp "$st/"Core_*.gz "$st6/app-1/core.6.7.gz"
