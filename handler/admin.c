@@ -12,8 +12,11 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,8 +63,8 @@ static int parse_since(const char *s, uint64_t *ret)
 	return -EINVAL;
 }
 
-/* want_id: 1 an ID is needed, 2 an ID may be given, 0 none; list takes
- * matches instead. */
+/* want_id: 2 an ID may be given (none: the newest core), 0 none; list
+ * takes matches instead. */
 static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 {
 	enum { O_JSON = 256, O_SINCE };
@@ -117,13 +120,6 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 	}
 	if (want_id == 2 && optind < argc)
 		o->id = argv[optind++];
-	if (want_id == 1) {
-		if (optind >= argc) {
-			cli_error("%s needs an ID (a pid or a file name; see gzcoredump list)", argv[0]);
-			return -EINVAL;
-		}
-		o->id = argv[optind++];
-	}
 	if (optind < argc) {
 		cli_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
 		return -EINVAL;
@@ -234,6 +230,7 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	json_object_object_add(o, "metadata", e->json[0] ? gzc_meta_json_text(e->json) : NULL);
 	json_object_object_add(o, "metadata_ok", json_object_new_boolean(e->meta_ok));
 	json_object_object_add(o, "foreign", json_object_new_boolean(e->foreign));
+	json_object_object_add(o, "reason", NULL);
 	return o;
 }
 
@@ -241,29 +238,149 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 static json_object *skip_json(const struct gzc_skip *k)
 {
 	json_object *o = crash_json(&k->meta, false);
+	/* every row has the same keys: a script may read any of them */
+	static const char *const none[] = { "size", "compressed_size", "truncated", "group", "file", "metadata" };
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		json_object_object_add(o, none[i], NULL);
+	json_object_object_add(o, "metadata_ok", json_object_new_boolean(false));
+	json_object_object_add(o, "foreign", json_object_new_boolean(false));
 	json_object_object_add(o, "reason", gzc_meta_json_text(k->reason));
 	return o;
 }
 
-/* Does a crash match any of the list's matches (none: all)? A match is a
- * pid, an executable's path (it has a '/'), or a comm or app name. */
-static int list_match(const struct gzc_meta *m, char **matches, int n)
+/* A MATCH of list (and the ID of info, extract and debug that is no pid
+ * nor file name): "pid=N", "uid=N", "signal=SEGV|11", "exe=PATH",
+ * "comm=NAME", "app=NAME" (a COREDUMP_ prefix and capitals as coredumpctl
+ * writes them: COREDUMP_EXE=...), or bare: a pid (digits), a path (it
+ * holds a '/') or a name (comm, app or the executable's base name). */
+struct match {
+	enum { M_PID, M_UID, M_SIG, M_EXE, M_COMM, M_APP, M_NAME } kind;
+	const char *s;
+	char *real; /* M_EXE: the path resolved (relative, a symlink), or NULL */
+	long long num;
+};
+
+static int parse_match(const char *arg, struct match *m)
 {
-	for (int i = 0; i < n; i++) {
-		const char *s = matches[i];
-		if (s[0] && !s[strspn(s, "0123456789")]) {
-			if (m->pid == strtoll(s, NULL, 10))
-				return 1;
-		} else if (strchr(s, '/')) {
-			/* the kernel's " (deleted)" for an executable replaced while it ran */
-			size_t l = strlen(s);
-			if (m->exe && strncmp(m->exe, s, l) == 0 && (!m->exe[l] || !strcmp(m->exe + l, " (deleted)")))
-				return 1;
-		} else if ((m->comm && strcmp(m->comm, s) == 0) || (m->app && strcmp(m->app, s) == 0)) {
-			return 1;
+	static const struct {
+		const char *key;
+		int kind;
+	} keys[] = {
+		{ "pid", M_PID }, { "uid", M_UID }, { "signal", M_SIG }, { "exe", M_EXE }, { "comm", M_COMM }, { "app", M_APP },
+	};
+	const char *eq = strchr(arg, '='), *v = arg;
+	*m = (struct match){ .kind = M_NAME, .s = arg };
+	if (eq && !memchr(arg, '/', (size_t)(eq - arg))) {
+		const char *k = arg;
+		size_t kl = (size_t)(eq - arg);
+		if (kl > 9 && strncasecmp(k, "COREDUMP_", 9) == 0)
+			k += 9, kl -= 9;
+		else if (kl > 1 && k[0] == '_') /* _PID=, _UID= */
+			k++, kl--;
+		size_t i;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strlen(keys[i].key) == kl && strncasecmp(k, keys[i].key, kl) == 0)
+				break;
+		if (i == sizeof(keys) / sizeof(keys[0])) {
+			char sa[256];
+			cli_error("unknown match '%s': give pid=, uid=, signal=, exe=, comm= or app=, or a bare pid, "
+				  "path or name", cli_printable_or(arg, "", sa, sizeof(sa)));
+			return -EINVAL;
 		}
+		m->kind = keys[i].kind;
+		v = eq + 1;
+		m->s = v;
+	} else if (v[0] && !v[strspn(v, "0123456789")]) {
+		m->kind = M_PID;
+	} else if (strchr(v, '/')) {
+		m->kind = M_EXE;
 	}
+	if (m->kind == M_PID || m->kind == M_UID || (m->kind == M_SIG && v[0] >= '0' && v[0] <= '9')) {
+		uint64_t x;
+		if (gzc_config_parse_number(v, INT32_MAX, &x) < 0) {
+			char sv[256];
+			cli_error("'%s' is no number", cli_printable_or(v, "", sv, sizeof(sv)));
+			return -EINVAL;
+		}
+		m->num = (long long)x;
+	} else if (m->kind == M_SIG) {
+		const char *name = strncasecmp(v, "SIG", 3) == 0 ? v + 3 : v;
+		m->num = -1;
+		for (int sig = 1; sig < 65 && m->num < 0; sig++)
+			if (sigabbrev_np(sig) && strcasecmp(sigabbrev_np(sig), name) == 0)
+				m->num = sig;
+		if (m->num < 0) {
+			char sv[256];
+			cli_error("unknown signal '%s'", cli_printable_or(v, "", sv, sizeof(sv)));
+			return -EINVAL;
+		}
+	} else if (m->kind == M_EXE) {
+		/* the recorded exe is /proc/<pid>/exe's target: absolute, no links */
+		m->real = realpath(v, NULL);
+	}
+	return 0;
+}
+
+/* An exe as recorded, or with the kernel's " (deleted)" for an executable
+ * replaced while it ran, equal to path? */
+static bool exe_is(const char *exe, const char *path)
+{
+	size_t l = strlen(path);
+	return exe && strncmp(exe, path, l) == 0 && (!exe[l] || !strcmp(exe + l, " (deleted)"));
+}
+
+static bool match_one(const struct gzc_meta *m, const struct match *x)
+{
+	const char *base;
+	switch (x->kind) {
+	case M_PID: return m->pid == x->num;
+	case M_UID: return m->uid == x->num;
+	case M_SIG: return m->signal == x->num;
+	case M_EXE: return exe_is(m->exe, x->s) || (x->real && exe_is(m->exe, x->real));
+	case M_COMM: return m->comm && strcmp(m->comm, x->s) == 0;
+	case M_APP: return m->app && strcmp(m->app, x->s) == 0;
+	case M_NAME:
+		/* the comm is the kernel's first 15 bytes of the name: the
+		 * executable's base name matches a longer one */
+		base = m->exe ? strrchr(m->exe, '/') : NULL;
+		return (m->comm && strcmp(m->comm, x->s) == 0) || (m->app && strcmp(m->app, x->s) == 0) ||
+		       (base && exe_is(base + 1, x->s));
+	}
+	return false;
+}
+
+/* Does a crash match any of the matches (none: all)? */
+static bool list_match(const struct gzc_meta *m, const struct match *x, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (match_one(m, &x[i]))
+			return true;
 	return n == 0;
+}
+
+/* Parses args into a new array (*ret; free with free_matches). Prints why
+ * not and returns -EINVAL, or -ENOMEM. */
+static int parse_matches(char **args, int n, struct match **ret)
+{
+	struct match *x = calloc((size_t)n + 1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		if (parse_match(args[i], &x[i]) < 0) {
+			for (int k = 0; k < i; k++)
+				free(x[k].real);
+			free(x);
+			return -EINVAL;
+		}
+	*ret = x;
+	return 0;
+}
+
+static void free_matches(struct match *x, int n)
+{
+	for (int i = 0; x && i < n; i++)
+		free(x[i].real);
+	free(x);
 }
 
 /* One row of list: a stored core (e) or a crash not stored (k). */
@@ -323,10 +440,18 @@ int cmd_list(int argc, char **argv)
 	size_t n = 0, nsk = 0;
 	int rootfd, r;
 
+	struct match *mx = NULL;
 	if (admin_parse(argc, argv, &o, 0) < 0)
 		return 2;
-	if (open_list(&o, &cfg, &rootfd, &e, &n))
+	if ((r = parse_matches(o.matches, o.nmatches, &mx)) < 0) {
+		if (r == -ENOMEM)
+			cli_error("out of memory");
+		return r == -ENOMEM ? 1 : 2;
+	}
+	if (open_list(&o, &cfg, &rootfd, &e, &n)) {
+		free_matches(mx, o.nmatches);
 		return 1;
+	}
 	/* crashes whose core was not stored: listed too, as coredumpctl does */
 	char ss[4 * PATH_MAX + 1];
 	if ((r = gzc_skiplog_read(rootfd, &sk, &nsk)) < 0)
@@ -343,16 +468,17 @@ int cmd_list(int argc, char **argv)
 	size_t nr = 0;
 	if (!rows) {
 		cli_error("out of memory");
+		free_matches(mx, o.nmatches);
 		gzc_store_list_free(e, n);
 		gzc_skiplog_free(sk, nsk);
 		close(rootfd);
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (e[i].core[0] && e[i].meta.timestamp_us >= o.since_us && list_match(&e[i].meta, o.matches, o.nmatches))
+		if (e[i].core[0] && e[i].meta.timestamp_us >= o.since_us && list_match(&e[i].meta, mx, o.nmatches))
 			rows[nr] = (struct list_row){ .m = &e[i].meta, .e = &e[i], .seq = nr }, nr++;
 	for (size_t i = 0; i < nsk; i++)
-		if (sk[i].meta.timestamp_us >= o.since_us && list_match(&sk[i].meta, o.matches, o.nmatches))
+		if (sk[i].meta.timestamp_us >= o.since_us && list_match(&sk[i].meta, mx, o.nmatches))
 			rows[nr] = (struct list_row){ .m = &sk[i].meta, .k = &sk[i], .seq = nr }, nr++;
 	qsort(rows, nr, sizeof(*rows), row_newer);
 	if (o.count && nr > o.count)
@@ -363,89 +489,175 @@ int cmd_list(int argc, char **argv)
 			json_object_array_add(arr, rows[i].e ? entry_json(rows[i].e) : skip_json(rows[i].k));
 		cli_put_json(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
 		json_object_put(arr);
-	} else {
+	} else if (nr) {
 		printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s\n", "TIME", "PID", "UID", "SIGNAL", "APP",
 		       "VERSION", "SIZE", "STORED", "TRUNC", "FILE");
 		for (size_t i = 0; i < nr; i++)
 			print_row(&rows[i]);
 	}
+	/* as coredumpctl: nothing found is said, and is no success */
+	if (!nr)
+		cli_error(o.nmatches || o.since_us ? "no crashes match" : "no crashes in the store");
+	free_matches(mx, o.nmatches);
 	free(rows);
 	gzc_store_list_free(e, n);
 	gzc_skiplog_free(sk, nsk);
 	close(rootfd);
-	return 0;
+	return nr ? 0 : 1;
 }
 
-int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
+/* ID as a pid (its newest core) or a file name, quietly; *by_name when it
+ * named a file. Returns its position or -ENOENT. */
+static int find_id(const struct gzc_store_entry *e, size_t n, const char *id, bool *by_name)
 {
-	int i = gzc_store_find(e, n, id), by_name = 0;
+	int i = gzc_store_find(e, n, id);
+	*by_name = false;
 	if (i == -ENOENT && id[0] && !id[strspn(id, "0123456789")] && strlen(id) <= NAME_MAX) {
 		/* no core has that pid: a file of that name at the store's root,
 		 * as list shows it ("/NAME" is how gzc_store_find() names it) */
 		char path[NAME_MAX + 2];
 		snprintf(path, sizeof(path), "/%s", id);
 		if ((i = gzc_store_find(e, n, path)) >= 0)
-			by_name = 1;
+			*by_name = true;
+	} else if (i >= 0) {
+		*by_name = id[strspn(id, "0123456789")] != 0;
 	}
+	return i;
+}
+
+/* A pid or match names its newest core: say so when others match too. */
+static void note_others(const struct gzc_store_entry *e, size_t n, int i, const struct match *m, const char *id)
+{
+	unsigned same = 0;
+	for (size_t k = 0; k < n; k++)
+		same += e[k].core[0] && list_match(&e[k].meta, m, 1);
+	char f[CLI_ENTRY_FILE_MAX], si[256]; /* store names: escaped */
+	if (same > 1 && m->kind == M_PID && !id[strspn(id, "0123456789")])
+		cli_error("note: pid %s has %u cores; this is the newest (%s); name another by its file "
+			  "(gzcoredump list)", id, same, cli_entry_file(&e[i], f, sizeof(f)));
+	else if (same > 1)
+		cli_error("note: %u cores match '%s'; this is the newest (%s); name another by its file "
+			  "(gzcoredump list)", same, cli_printable_or(id, "", si, sizeof(si)),
+			  cli_entry_file(&e[i], f, sizeof(f)));
+}
+
+int cli_store_find(const struct gzc_store_entry *e, size_t n, const char *id)
+{
+	bool by_name;
+	int i = find_id(e, n, id, &by_name);
 	if (i < 0) {
 		char si[4 * PATH_MAX + 1];
 		cli_error("no core '%s' in the store (see gzcoredump list)", cli_printable_or(id, "", si, sizeof(si)));
 		return i;
 	}
-	if (by_name)
-		return i;
-	/* a pid names its newest core: say so when it has others */
-	unsigned same = 0;
-	for (size_t k = 0; k < n; k++)
-		same += e[k].core[0] && e[k].meta.pid == e[i].meta.pid;
-	char f[CLI_ENTRY_FILE_MAX]; /* store names: escaped */
-	if (id[strspn(id, "0123456789")] == 0 && same > 1)
-		cli_error("note: pid %s has %u cores; this is the newest (%s); name another by its file "
-			  "(gzcoredump list)", id, same, cli_entry_file(&e[i], f, sizeof(f)));
+	struct match m = { .kind = M_PID, .num = e[i].meta.pid };
+	if (!by_name)
+		note_others(e, n, i, &m, id);
 	return i;
 }
 
 /* Reads the notes of the foreign entries not read yet, newest first, until
- * one is a core of pid (any pid when pid < 0): through an index beside it
- * where there is one, else by indexing the file (an ELF core only: anything
- * else is refused from its first bytes). Silent: a file that is no core is
- * no error here. Returns its position or -ENOENT. */
-static int identify_foreign(int rootfd, struct gzc_store_entry *e, size_t n, long long pid)
+ * one is a core of pid (any pid when pid < 0; with all, every one of that
+ * pid): through an index beside it where there is one, else by indexing
+ * the file (an ELF core only: anything else is refused from its first
+ * bytes). Silent: a file that is no core is no error here. Returns the
+ * first one's position or -ENOENT. */
+static int identify_foreign(int rootfd, struct gzc_store_entry *e, size_t n, long long pid, bool all)
 {
+	int first = -ENOENT;
 	for (size_t k = 0; k < n; k++) {
 		if (!e[k].foreign || !e[k].core[0])
 			continue;
 		if (!e[k].identified && gzc_store_identify(rootfd, &e[k], false) == -ENODATA &&
 		    gzc_store_identify(rootfd, &e[k], true) < 0)
 			continue;
-		if (e[k].identified && (pid < 0 || e[k].meta.pid == pid))
-			return (int)k;
+		if (e[k].identified && (pid < 0 || e[k].meta.pid == pid) && first < 0) {
+			first = (int)k;
+			if (!all)
+				break;
+		}
 	}
-	return -ENOENT;
+	return first;
 }
 
-/* A core by ID (as cli_store_find()), or with id NULL the newest core:
- * the handler's, else a foreign one. Reads foreign entries' notes only as
- * needed: when no core with a sidecar has that pid, or there is no such
- * core. Prints why none. Returns its position or a negative errno. Used by
- * info, extract and debug. */
+/* The newest crash not stored that m matches (the store's .skipped log),
+ * told as the reason why there is no core; false if none. */
+static bool tell_not_stored(int rootfd, const struct match *m, bool newer_only, uint64_t than_us)
+{
+	struct gzc_skip *sk = NULL;
+	size_t nsk = 0;
+	const struct gzc_skip *best = NULL;
+	if (gzc_skiplog_read(rootfd, &sk, &nsk) < 0)
+		return false;
+	for (size_t k = 0; k < nsk; k++)
+		if ((!m || list_match(&sk[k].meta, m, 1)) && (!best || sk[k].meta.timestamp_us > best->meta.timestamp_us))
+			best = &sk[k];
+	if (best && (!newer_only || best->meta.timestamp_us > than_us)) {
+		char t[32], comm[64], sig[32], why[3 * GZC_SKIPLOG_STR_MAX];
+		fmt_time(best->meta.timestamp_us, t, sizeof(t));
+		cli_error("%spid %lld (%s) crashed at %s with %s, but its core was not stored: %s",
+			  newer_only ? "note: the newest crash, " : "", (long long)best->meta.pid,
+			  cli_printable_or(best->meta.comm, "?", comm, sizeof(comm)), t,
+			  cli_printable_or(best->meta.signal_name, "?", sig, sizeof(sig)),
+			  cli_printable_or(best->reason, "?", why, sizeof(why)));
+	}
+	bool told = best && (!newer_only || best->meta.timestamp_us > than_us);
+	gzc_skiplog_free(sk, nsk);
+	return told;
+}
+
+/* A core by ID, or with id NULL the newest core: the handler's, else a
+ * foreign one. An ID is a pid (its newest core), a file name, or a MATCH
+ * as list takes it (the newest core it matches). Reads foreign entries'
+ * notes only as needed: when no core with a sidecar has that pid, or there
+ * is no such core. Prints why none (a crash whose core was not stored is
+ * named with its reason). Returns its position or a negative errno
+ * (-EINVAL: a bad match). Used by info, extract and debug. */
 int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *id)
 {
 	int i = -ENOENT;
+	bool digits = id && id[0] && !id[strspn(id, "0123456789")], by_name;
 	if (!id) { /* the newest core the handler stored, else the newest foreign core */
 		for (size_t k = 0; k < n && i < 0; k++)
 			if (e[k].core[0] && !e[k].foreign)
 				i = (int)k;
-		if (i < 0 && (i = identify_foreign(rootfd, e, n, -1)) < 0)
+		if (i < 0)
+			i = identify_foreign(rootfd, e, n, -1, false);
+		/* as coredumpctl debug: a newer crash without its core is said */
+		if (!tell_not_stored(rootfd, NULL, i >= 0, i >= 0 ? e[i].meta.timestamp_us : 0) && i < 0)
 			cli_error("no core in the store");
 		return i;
 	}
 	/* a pid no core with a sidecar has may be a foreign file's: only its
 	 * notes tell (list reads those of indexed files; here they are read as
-	 * needed, indexing the file if it must) */
-	if (gzc_store_find(e, n, id) == -ENOENT && id[strspn(id, "0123456789")] == 0)
-		(void)identify_foreign(rootfd, e, n, strtoll(id, NULL, 10));
-	return cli_store_find(e, n, id);
+	 * needed, indexing the file if it must), every one of that pid, so
+	 * that two are told apart */
+	if (digits && gzc_store_find(e, n, id) == -ENOENT)
+		(void)identify_foreign(rootfd, e, n, strtoll(id, NULL, 10), true);
+	struct match m = { .kind = M_PID };
+	if ((i = find_id(e, n, id, &by_name)) >= 0) {
+		m.num = e[i].meta.pid;
+		if (!by_name)
+			note_others(e, n, i, &m, id);
+		return i;
+	}
+	if (!digits) {
+		if (parse_match(id, &m) < 0)
+			return -EINVAL;
+		for (size_t k = 0; k < n && i < 0; k++) /* newest first */
+			if (e[k].core[0] && list_match(&e[k].meta, &m, 1))
+				i = (int)k;
+		if (i >= 0)
+			note_others(e, n, i, &m, id);
+	} else {
+		m.num = strtoll(id, NULL, 10);
+	}
+	if (i < 0 && !tell_not_stored(rootfd, &m, false, 0)) {
+		char si[4 * PATH_MAX + 1];
+		cli_error("no core '%s' in the store (see gzcoredump list)", cli_printable_or(id, "", si, sizeof(si)));
+	}
+	free(m.real);
+	return i;
 }
 
 /* e's path in the store, "group/core" or "core", unescaped. */
@@ -529,7 +741,7 @@ int cmd_info(int argc, char **argv)
 	size_t n = 0;
 	int rootfd, status = 1;
 
-	if (admin_parse(argc, argv, &o, 1) < 0)
+	if (admin_parse(argc, argv, &o, 2) < 0)
 		return 2;
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
@@ -606,7 +818,7 @@ int cmd_extract(int argc, char **argv)
 	int rootfd, gfd = -1, status = 1, rc;
 	char idx[NAME_MAX + 8];
 
-	if (admin_parse(argc, argv, &o, 1) < 0)
+	if (admin_parse(argc, argv, &o, 2) < 0)
 		return 2;
 	if (!o.out) /* as coredumpctl dump: standard output, never a terminal */
 		o.out = "-";

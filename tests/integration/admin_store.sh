@@ -102,10 +102,14 @@ for d in 2026-02-30 2026-02-29 2025-04-31 "2026-02-30 10:00"; do
 	"$GZCOREDUMP" list -S "$st3" --since "$d" >/dev/null 2>&1; rc=$?
 	[ $rc = 2 ] || fail "--since '$d': exit status $rc, not 2"
 done
-for d in 2024-02-29 2026-02-28 "2026-12-31 23:59:59"; do
-	"$GZCOREDUMP" list -S "$st3" --since "$d" >/dev/null || fail "--since '$d' refused"
+for d in 2024-02-29 2026-02-28 "2099-12-31 23:59:59"; do
+	"$GZCOREDUMP" list -S "$st3" --since "$d" >/dev/null 2>&1; rc=$?
+	# (nothing that recent: exit 1, as for any list that finds nothing)
+	[ $rc = 0 ] || [ $rc = 1 ] || fail "--since '$d' refused: exit status $rc"
 done
-ok "--since refuses impossible dates"
+err=$("$GZCOREDUMP" list -S "$st3" --since "2099-12-31 23:59:59" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$err" = "gzcoredump: no crashes match" ] || fail "a list that finds nothing: exit $rc: $err"
+ok "--since refuses impossible dates; a list that finds nothing says so and exits 1"
 
 # --json is strict UTF-8 JSON safe for a terminal, whatever the store holds:
 # a comm that is not UTF-8 (the handler stores such bytes as they came), a
@@ -138,6 +142,55 @@ assert "2J" not in s or "\u009b2J" in s, s
 PY
 done
 ok "--json output is strict UTF-8 (a comm that is not UTF-8 is its byte values), controls escaped, 64-bit values unsigned"
+
+# matches: KEY=VALUE forms (coredumpctl's COREDUMP_ spellings too), a name
+# longer than the kernel's 15-byte comm, relative and symlinked paths; info
+# and extract take a match or nothing (the newest); a crash whose core was
+# not stored is told as such
+st7=$TMP/match
+mkdir -m 700 "$st7" "$st7/g" "$TMP/bin"
+ts7=1795757240000000
+: >"$TMP/bin/tool"
+ln -s bin "$TMP/link"
+for p in 501 502 503; do
+	"$MKSTORE" "$st7/g" "core.$p.$((ts7 + p))" g $p $((ts7 + p)) 0 0 <"$raw" >/dev/null || fail "fs_mkstore $p"
+done
+python3 - "$st7/g" "$ts7" "$(realpath "$TMP/bin/tool")" <<'PY' || fail "cannot edit the sidecars"
+import json, sys
+d, ts, tool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for pid, comm, exe, uid, sig, name in [(501, "averyveryverylo", "/opt/x/averyveryverylongname", 1000, 11, "SIGSEGV"),
+                                       (502, "sleep", "/usr/bin/sleep", 0, 6, "SIGABRT"),
+                                       (503, "tool", tool, 0, 11, "SIGSEGV")]:
+    p = "%s/core.%d.%d.json" % (d, pid, ts + pid)
+    j = json.load(open(p))
+    j["process"].update(comm=comm, exe=exe, uid=uid, signal=sig, signal_name=name)
+    open(p, "w").write(json.dumps(j))
+PY
+pids() { "$GZCOREDUMP" list -S "$st7" "$@" 2>/dev/null | awk 'NR > 1 { print $3 }' | sort | tr '\n' ' '; }
+for m in "averyveryverylongname:501" "exe=/usr/bin/sleep:502" "COREDUMP_EXE=/usr/bin/sleep:502" "signal=SIGABRT:502" \
+	"signal=6:502" "SIGNAL=abrt:502" "uid=1000:501" "_PID=503:503" "comm=sleep:502" "$TMP/link/tool:503" \
+	"uid=1000 comm=tool:501 503"; do
+	# shellcheck disable=SC2086
+	[ "$(pids ${m%%:*})" = "${m#*:} " ] || fail "list ${m%%:*}: '$(pids ${m%%:*})', not '${m#*:} '"
+done
+[ "$(cd "$TMP" && pids ./bin/tool)" = "503 " ] || fail "list ./bin/tool (a relative path)"
+"$GZCOREDUMP" list -S "$st7" bogus=1 >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] || fail "list bogus=1: exit $rc, not 2"
+"$GZCOREDUMP" list -S "$st7" nosuch >/dev/null 2>&1; rc=$?
+[ $rc = 1 ] || fail "list of a match nothing has: exit $rc, not 1"
+"$GZCOREDUMP" info -S "$st7" averyveryverylongname | grep -q '^PID/TID: *501/' || fail "info by the executable's name"
+"$GZCOREDUMP" info -S "$st7" | grep -q '^PID/TID: *503/' || fail "info with no ID is not the newest core"
+"$GZCOREDUMP" extract -S "$st7" exe=/usr/bin/sleep | cmp -s "$raw" - || fail "extract by a match"
+err=$("$GZCOREDUMP" info -S "$st7" signal=SIGSEGV 2>&1 >/dev/null)
+[[ $err == *"2 cores match 'signal=SIGSEGV'; this is the newest"*"core.503."* ]] || fail "no note of the other match: $err"
+printf '{"timestamp_us":%s,"pid":504,"comm":"gone","signal":11,"signal_name":"SIGSEGV","reason":"rate limit of 1 per 3600s reached"}\n' \
+	$((ts7 + 504)) >"$st7/.skipped"
+err=$("$GZCOREDUMP" info -S "$st7" 504 2>&1); rc=$?
+[ $rc = 1 ] && [[ $err == *"pid 504 (gone) crashed at "*" with SIGSEGV, but its core was not stored: rate limit of 1 per 3600s reached" ]] ||
+	fail "info of a crash not stored: exit $rc: $err"
+err=$("$GZCOREDUMP" info -S "$st7" 2>&1 >/dev/null) || fail "info with no ID after a crash not stored"
+[[ $err == *"the newest crash, pid 504 (gone)"*"not stored"* ]] || fail "no note that the newest crash has no core: $err"
+ok "list matches (KEY=VALUE, long names, relative and linked paths), info/extract by match or newest, a crash not stored told"
 
 # a foreign file at the store's root named by digits is found by that name;
 # a sidecar name that is no regular file makes its core foreign, listed once
