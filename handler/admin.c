@@ -160,6 +160,7 @@ int cli_store_open_list(const char *store_opt, const char *config, struct gzc_co
 			  r == -EPERM ? "not owned by this user or writable by others" : strerror(-r));
 		return 1;
 	}
+	cli_resolve_limits(cfg, *ret_root);
 	r = gzc_store_list(*ret_root, ret_e, ret_n);
 	if (r < 0) {
 		cli_error("cannot list the store %s: %s", ss, strerror(-r));

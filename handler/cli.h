@@ -130,7 +130,13 @@ void cli_note_onepass(const char *name);
 struct gzc_config;
 struct gzc_store_entry;
 
-/* The config's retention limits, as retention.h takes them. */
+/* Turns the config's limits given as shares of the store's file system
+ * (max_use, keep_free: N% and the defaults) into bytes; a file system that
+ * cannot be sized (logged) gives no such limit. */
+void cli_resolve_limits(struct gzc_config *cfg, int rootfd);
+
+/* The config's retention limits, as retention.h takes them
+ * (cli_resolve_limits first). */
 struct gzc_ret_limits cli_limits(const struct gzc_config *cfg);
 
 /* The -S store and -C config of the installed handler: when core_pattern

@@ -837,6 +837,7 @@ int cmd_kernel(int argc, char **argv)
 		cli_error("cannot open the store %s: %s", store, strerror(-r));
 		goto out;
 	}
+	cli_resolve_limits(&c.cfg, rootfd);
 	uint64_t budget = 0;
 	r = gzc_store_lock(rootfd, &lockfd);
 	if (r == 0) {

@@ -207,6 +207,14 @@ int cli_core_cut_short(const struct gzc_writer *w, uint64_t *ret_expected)
 	return gzc_writer_bytes_in(w) < end;
 }
 
+void cli_resolve_limits(struct gzc_config *cfg, int rootfd)
+{
+	uint64_t fs_size = 0;
+	if (gzc_store_fs_size(rootfd, &fs_size) < 0)
+		cli_error("cannot size the store's file system: its share limits (max_use, keep_free) are off");
+	gzc_config_resolve(cfg, fs_size);
+}
+
 struct gzc_ret_limits cli_limits(const struct gzc_config *cfg)
 {
 	return (struct gzc_ret_limits){ .max_use = cfg->max_use, .keep_free = cfg->keep_free,

@@ -23,6 +23,25 @@ void gzc_config_init(struct gzc_config *c)
 	c->container = GZC_GZIP;
 	snprintf(c->section, sizeof(c->section), "%s", ".uuid");
 	c->hook_timeout_s = GZC_CONFIG_HOOK_TIMEOUT_DEFAULT;
+	c->max_use_pct = GZC_CONFIG_MAX_USE_PCT;
+	c->keep_free_pct = GZC_CONFIG_KEEP_FREE_PCT;
+	c->max_use_cap = c->keep_free_cap = GZC_CONFIG_SHARE_CAP;
+}
+
+static uint64_t share(uint64_t fs_size, uint32_t pct, uint64_t cap)
+{
+	/* no overflow: fs_size / 100 * pct, plus the remainder's share */
+	uint64_t v = fs_size / 100 * pct + fs_size % 100 * pct / 100;
+	return cap && v > cap ? cap : v;
+}
+
+void gzc_config_resolve(struct gzc_config *c, uint64_t fs_size)
+{
+	if (c->max_use_pct)
+		c->max_use = share(fs_size, c->max_use_pct, c->max_use_cap);
+	if (c->keep_free_pct)
+		c->keep_free = share(fs_size, c->keep_free_pct, c->keep_free_cap);
+	c->max_use_pct = c->keep_free_pct = 0;
 }
 
 /* strtoull without its leniencies: digits only, no sign, no spaces */
@@ -208,8 +227,42 @@ static int set_threads(struct gzc_config *c, const char *v)
 }
 
 static int set_max_core_size(struct gzc_config *c, const char *v) { return gzc_config_parse_size(v, &c->max_core_size); }
-static int set_max_use(struct gzc_config *c, const char *v) { return gzc_config_parse_size(v, &c->max_use); }
-static int set_keep_free(struct gzc_config *c, const char *v) { return gzc_config_parse_size(v, &c->keep_free); }
+/* "N%" (0..100) of the store's file system, or a size; either replaces
+ * the default share */
+static int set_share(const char *v, uint64_t *bytes, uint32_t *pct, uint64_t *cap)
+{
+	size_t len = strlen(v);
+	uint64_t n;
+	int r;
+	if (len > 1 && v[len - 1] == '%') {
+		char num[8];
+		if (len - 1 >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, v, len - 1);
+		num[len - 1] = 0;
+		if ((r = gzc_config_parse_number(num, 100, &n)) < 0)
+			return r;
+		*bytes = 0;
+		*pct = (uint32_t)n;
+	} else {
+		if ((r = gzc_config_parse_size(v, &n)) < 0)
+			return r;
+		*bytes = n;
+		*pct = 0;
+	}
+	*cap = 0;
+	return 0;
+}
+
+static int set_max_use(struct gzc_config *c, const char *v)
+{
+	return set_share(v, &c->max_use, &c->max_use_pct, &c->max_use_cap);
+}
+
+static int set_keep_free(struct gzc_config *c, const char *v)
+{
+	return set_share(v, &c->keep_free, &c->keep_free_pct, &c->keep_free_cap);
+}
 static int set_max_age(struct gzc_config *c, const char *v) { return gzc_config_parse_duration(v, &c->max_age_s); }
 static int set_rate(struct gzc_config *c, const char *v) { return gzc_config_parse_rate(v, &c->rate_count, &c->rate_window_s); }
 static int set_hook_timeout(struct gzc_config *c, const char *v)

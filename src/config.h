@@ -13,8 +13,10 @@
  *   span           size, 64K..64M                          (1M)
  *   threads        0..64, 0 = online CPUs                  (0)
  *   max_core_size  size, cap on uncompressed bytes, 0 = none      (0)
- *   max_use        size, cap on the store's disk use, 0 = none    (0)
- *   keep_free      size, free space to leave on the store's fs    (0)
+ *   max_use        size or N% of the store's file system, cap on the
+ *                  store's disk use, 0 = none           (10%, at most 4G)
+ *   keep_free      size or N%, free space to leave on the store's file
+ *                  system, 0 = none                      (15%, at most 4G)
  *   max_per_app    cores kept per group, 0 = no limit     (0; 1 = keep the latest)
  *   max_age        duration ("30d", "12h", "90m", "3600"), 0 = none (0)
  *   rate_limit     "N/UNIT" (UNIT: s|sec|min|hour|day or a duration),
@@ -50,8 +52,13 @@ struct gzc_config {
 	uint32_t span;              /* 0 = library default */
 	int threads;                /* 0 = online CPUs */
 	uint64_t max_core_size;     /* 0 = none */
-	uint64_t max_use;           /* 0 = none */
-	uint64_t keep_free;         /* 0 = none */
+	uint64_t max_use;           /* 0 = none (when max_use_pct is 0) */
+	uint64_t keep_free;         /* 0 = none (when keep_free_pct is 0) */
+	/* a share of the store's file system instead, in percent (1..100),
+	 * at most *_cap bytes (0: no cap); gzc_config_resolve() turns it into
+	 * bytes once the store is known */
+	uint32_t max_use_pct, keep_free_pct;
+	uint64_t max_use_cap, keep_free_cap;
 	uint32_t max_per_app;       /* 0 = none */
 	uint64_t max_age_s;         /* 0 = none */
 	uint32_t rate_count;        /* 0 = no rate limit */
@@ -62,8 +69,19 @@ struct gzc_config {
 	uint64_t hook_timeout_s;
 };
 
+/* The defaults of max_use and keep_free, as systemd-coredump's: shares of
+ * the store's file system, each at most GZC_CONFIG_SHARE_CAP. */
+#define GZC_CONFIG_MAX_USE_PCT 10
+#define GZC_CONFIG_KEEP_FREE_PCT 15
+#define GZC_CONFIG_SHARE_CAP (4ull << 30)
+
 /* Fills c with the defaults. */
 void gzc_config_init(struct gzc_config *c);
+
+/* Turns a max_use or keep_free given as a share (N%, or the defaults)
+ * into bytes of a file system of fs_size bytes (the store's: f_blocks *
+ * f_frsize), capped where the share has a cap; sizes given in bytes stay. */
+void gzc_config_resolve(struct gzc_config *c, uint64_t fs_size);
 
 /* Parses a plain decimal number (digits only: no sign, space or suffix)
  * of at most max. Errors: -EINVAL (not such a number), -ERANGE (over max). */

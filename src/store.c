@@ -625,6 +625,15 @@ int gzc_store_fs_free(int rootfd, uint64_t *ret)
 	return 0;
 }
 
+int gzc_store_fs_size(int rootfd, uint64_t *ret)
+{
+	struct statvfs sv;
+	if (fstatvfs(rootfd, &sv) < 0)
+		return -errno;
+	*ret = (uint64_t)sv.f_blocks * sv.f_frsize;
+	return 0;
+}
+
 uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
 {
 	uint64_t sum = 0;

@@ -159,6 +159,11 @@ GZC_MUST_CHECK int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim
 				    const struct gzc_ret_incoming *incoming, const char *protect, uint64_t *ret_used,
 				    uint64_t *ret_fs_free);
 
+/* The size of the store's file system in bytes (f_blocks * f_frsize), for
+ * limits given as a share of it (gzc_config_resolve). Errors: -errno of
+ * fstatvfs. */
+GZC_MUST_CHECK int gzc_store_fs_size(int rootfd, uint64_t *ret);
+
 /* Sum of the disk use of every entry. */
 uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n);
 

@@ -16,6 +16,7 @@ restore_kernel() {
 at_exit restore_kernel
 printf '%s\n' "$ORIG_PATTERN" 2>/dev/null > /proc/sys/kernel/core_pattern || skip "core_pattern cannot be written here"
 STORE=$TMP/store
+make_store "$STORE"
 # where install keeps the values it replaces (default /var/lib/gzcoredump)
 export GZC_STATE_DIR=$TMP/state
 

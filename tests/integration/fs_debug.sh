@@ -15,7 +15,7 @@ need gdb
 raw=$TMP/raw.core
 KEEP_SAMPLE=1 make_sample_core "$raw" 16
 store=$TMP/store
-mkdir -m 700 "$store"
+make_store "$store"
 # stored as the kernel would hand it over, while /proc/<pid> still shows the
 # process (its exe gives the build-id)
 "$GZCOREDUMP" --kernel -S "$store" "$SAMPLE_PID" "$SAMPLE_PID" 0 0 6 "$(date +%s)" 18446744073709551615 1 \

@@ -124,7 +124,7 @@ at_exit "kill $spid 2>/dev/null"
 for _ in $(seq 1 50); do [ "$(stat -c %u /proc/$spid 2>/dev/null)" = 65534 ] && break; sleep 0.05; done
 [ "$(stat -c %u /proc/$spid)" = 65534 ] || fail "the stand-in process does not run as nobody"
 ST=$TMP/reused
-mkdir -m 700 "$ST"
+make_store "$ST"
 head -c 200000 /dev/urandom | "$GZCOREDUMP" --kernel -S "$ST" "$spid" "$spid" 0 0 11 "$(date +%s)" \
 	18446744073709551615 1 host sleep || fail "--kernel for a reused pid"
 j=$(ls "$ST"/*/core.*.json)
@@ -156,7 +156,7 @@ at_exit "kill $bpid 2>/dev/null"
 for _ in $(seq 1 200); do grep -q ready "$TMP/bloat.out" && break; sleep 0.05; done
 grep -q ready "$TMP/bloat.out" || fail "the process with a large command line and many open files did not start"
 ST=$TMP/bloat
-mkdir -m 700 "$ST"
+make_store "$ST"
 head -c 200000 /dev/urandom | "$GZCOREDUMP" --kernel -S "$ST" "$bpid" "$bpid" 0 0 11 "$(date +%s)" \
 	18446744073709551615 1 host python3 || fail "--kernel for a process with 6 MiB of metadata"
 kill $bpid 2>/dev/null
@@ -264,7 +264,7 @@ fi
 # header the kernel writes last tells), and a dump that sent nothing is not
 # stored, noted as not stored, and frees no max_per_app slot
 ST=$TMP/cut
-mkdir -m 700 "$ST"
+make_store "$ST"
 printf 'store = %s\nmax_per_app = 1\n' "$ST" > "$TMP/cut.conf"
 mkcore() { # mkcore PHNUM OUT: an ELF core of PHNUM one-page PT_LOADs (PN_XNUM past 65534)
 	python3 - "$1" "$2" <<'PY'

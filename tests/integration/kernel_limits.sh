@@ -109,6 +109,7 @@ ok "hooks get data only via the environment, the post hook was killed after 1s; 
 cmp -s "$TMP/list" "$TMP/list.installed" || fail "list without -C did not read the installed config's store: $(cat "$TMP/list.installed")"
 [ "$(grep -c 'not stored: rate limit of 3 per 3600s' "$TMP/list")" = 2 ] || fail "rate-limited crashes: $(cat "$TMP/list")"
 ok "max_per_app 2 keeps the newest two; the two crashes over rate_limit 3/hour are listed as not stored"
+make_store "$TMP/rate"
 printf 'store = %s\nrate_limit = 1/hour\n' "$TMP/rate" > "$CONF"
 crash "$SEGV" --comm rate1; crash "$SEGV" --comm rate2
 wait_handlers
@@ -135,6 +136,7 @@ ok "the rate-limited crash is listed as not stored (text and JSON), newest first
 # for a live process of ours.
 G=$TMP/given
 mkdir -m 700 "$G"
+make_store "$G/store"
 printf 'store = %s
 rate_limit = 1/hour
 pre_hook = echo pre >> %s
@@ -182,7 +184,7 @@ mkdir "$TMP/small"
 mount -t tmpfs -o size=6m,mode=0700 gzctest "$TMP/small" || skip "cannot mount tmpfs"
 at_exit "umount -l '$TMP/small'"
 STORE=$TMP/small/store
-printf 'store = %s\nkeep_free = 1M\n' "$STORE" > "$CONF"
+printf 'store = %s\nkeep_free = 1M\nmax_use = 0\n' "$STORE" > "$CONF"
 "$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install on tmpfs"
 crash "$SEGV" --mb 64
 wait_cores 1
@@ -196,7 +198,7 @@ meta_bytes=$(du -B1 -c "$j" "${j%.json}.gz.gzx" | tail -1 | cut -f1)
 [ $((free + meta_bytes)) -ge $((1024 * 1024)) ] ||
 	fail "keep_free 1M not respected: $free bytes free, $meta_bytes of sidecar and index"
 ok "keep_free: stopped at $(meta "$j" "d['file']['size']") bytes, $free bytes left, reason: $(meta "$j" "d['file']['truncated_reason']")"
-printf 'store = %s\n' "$STORE" > "$CONF"
+printf 'store = %s\nmax_use = 0\nkeep_free = 0\n' "$STORE" > "$CONF"
 crash "$SEGV" --mb 64
 wait_cores 2
 for j in "$STORE"/*/core.*.json; do gzip -t "${j%.json}.gz" || fail "a core on the full disk is corrupt"; done
@@ -207,7 +209,7 @@ ok "disk full: stored validly, truncated ($(meta "$j" "d['file']['truncated_reas
 "$GZCOREDUMP" uninstall >/dev/null
 
 # 5. a core that finds no room at all is not stored as an empty file
-printf 'store = %s\n' "$STORE" > "$CONF"
+printf 'store = %s\nmax_use = 0\nkeep_free = 0\n' "$STORE" > "$CONF"
 "$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install on the full tmpfs"
 before=$(cores)
 head -c 100M /dev/urandom > "$TMP/small/filler" 2>/dev/null
@@ -222,7 +224,8 @@ ok "no room at all: nothing stored, nothing left behind"
 # 6. max_use makes room as a new core grows: the oldest cores go, so each
 # crash is stored whole while the store stays within max_use
 STORE=$TMP/mu
-printf 'store = %s\nmax_use = 3M\n' "$STORE" > "$CONF"
+make_store "$STORE"
+printf 'store = %s\nmax_use = 3M\nkeep_free = 0\n' "$STORE" > "$CONF"
 "$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install with max_use"
 for i in 1 2 3 4 5; do crash "$SEGV" --mb 4 --comm "mu$i"; wait_handlers; done
 n=$(cores)
@@ -257,7 +260,7 @@ mkdir "$TMP/kf"
 mount -t tmpfs -o size=10m,mode=0700 gzctest "$TMP/kf" || skip "cannot mount tmpfs"
 at_exit "umount -l '$TMP/kf'"
 STORE=$TMP/kf/store
-printf 'store = %s\nkeep_free = 4M\n' "$STORE" > "$CONF"
+printf 'store = %s\nkeep_free = 4M\nmax_use = 0\n' "$STORE" > "$CONF"
 "$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install with keep_free"
 for i in 1 2 3 4 5 6 7; do crash "$SEGV" --mb 4 --comm "kf$i"; wait_handlers; done
 n=$(cores)
@@ -274,9 +277,27 @@ free=$(df -B1 --output=avail "$TMP/kf" | tail -1)
 ok "keep_free 4M: the newest $n cores kept whole, $free bytes free"
 "$GZCOREDUMP" uninstall >/dev/null
 
+# 7b. no limit configured: systemd-coredump's defaults, max_use 10% and
+# keep_free 15% of the store's file system (at most 4G each); on 20 MiB,
+# 2 MiB and 3 MiB
+mkdir "$TMP/df"
+mount -t tmpfs -o size=20m,mode=0700 gzctest "$TMP/df" || skip "cannot mount tmpfs"
+at_exit "umount -l '$TMP/df'"
+STORE=$TMP/df/store
+printf 'store = %s\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install with the default limits"
+for i in 1 2 3 4; do crash "$SEGV" --mb 4 --comm "df$i"; wait_handlers; done
+use=$(find "$STORE" -mindepth 2 -type f -printf '%b\n' | awk '{s += $1 * 512} END {print s}')
+[ "$use" -le $((2 * 1024 * 1024)) ] || fail "the store uses $use bytes, over the default max_use (10% of 20 MiB)"
+[ "$(cores)" -ge 1 ] || fail "the default limits kept no core"
+"$GZCOREDUMP" list -S "$STORE" -n 1 | grep -q df4 || fail "the newest core was not kept: $("$GZCOREDUMP" list -S "$STORE")"
+ok "default limits (10% / 15% of the file system): $(cores) newest cores kept, $use bytes in use"
+"$GZCOREDUMP" uninstall >/dev/null
+
 # 8. a typo in the config costs that line only: the core still goes to the
 # configured store, with the other settings; list warns and works
 STORE=$TMP/typo
+make_store "$STORE"
 printf 'store = %s\nmax_per_app = 1\n' "$STORE" > "$CONF"
 "$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install for the typo test"
 printf 'store = %s\nmax-use = 1G\nmax_per_app = 1\n' "$STORE" > "$CONF"

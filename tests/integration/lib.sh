@@ -28,6 +28,17 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok()   { echo "ok - $*"; }
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 
+# A store directory (root's, 0700) on its own 4 GiB tmpfs where the machine
+# allows it: the handler's default limits are shares of the store's file
+# system (max_use 10%, keep_free 15%, at most 4G), so a test whose store
+# sat on a nearly full /tmp would see its cores refused. usage: make_store DIR
+make_store() {
+	mkdir -p -m 700 "$1"
+	if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4g,mode=0700 gzcstore "$1" 2>/dev/null; then
+		at_exit "umount -l '$1'"
+	fi
+}
+
 # Mounts with gzcorefs in the foreground (background job), waits until the
 # mount is live, and registers an unmount for every exit path.
 # usage: mount_store STORE MNT [extra gzcorefs args...]

@@ -26,8 +26,47 @@ Test(config, defaults)
 	cr_assert_str_eq(c.store, "/var/core");
 	cr_assert_str_eq(c.section, ".uuid");
 	cr_assert_eq(c.container, GZC_GZIP);
-	cr_assert_eq(c.max_use, 0);
+	/* systemd-coredump's: 10% and 15% of the store's file system, at most 4G */
+	cr_assert_eq(c.max_use_pct, 10);
+	cr_assert_eq(c.keep_free_pct, 15);
+	cr_assert_eq(c.max_use_cap, 4ull << 30);
+	cr_assert_eq(c.keep_free_cap, 4ull << 30);
 	cr_assert_eq(c.hook_timeout_s, 5);
+	gzc_config_resolve(&c, 20ull << 30); /* 20 GiB: 2 GiB and 3 GiB */
+	cr_assert_eq(c.max_use, 2ull << 30);
+	cr_assert_eq(c.keep_free, 3ull << 30);
+	gzc_config_init(&c);
+	gzc_config_resolve(&c, 1ull << 40); /* 1 TiB: both capped */
+	cr_assert_eq(c.max_use, 4ull << 30);
+	cr_assert_eq(c.keep_free, 4ull << 30);
+	gzc_config_init(&c);
+	gzc_config_resolve(&c, 0); /* a file system that could not be sized: no limit */
+	cr_assert_eq(c.max_use, 0);
+	cr_assert_eq(c.keep_free, 0);
+}
+
+/* max_use and keep_free as N% (no cap: only the defaults have one), a size
+ * in bytes, or 0 for none; each replaces the default share */
+Test(config, shares_of_the_file_system)
+{
+	struct gzc_config c;
+	unsigned line = 0;
+	cr_assert_eq(parse(&c, "max_use = 50%\nkeep_free = 0\n", &line), 0, "line %u", line);
+	gzc_config_resolve(&c, 1ull << 40);
+	cr_assert_eq(c.max_use, 1ull << 39, "an explicit share has no cap");
+	cr_assert_eq(c.keep_free, 0, "0 is no limit");
+	cr_assert_eq(parse(&c, "max_use = 1G\nkeep_free = 100%\n", &line), 0);
+	gzc_config_resolve(&c, 1000);
+	cr_assert_eq(c.max_use, 1ull << 30);
+	cr_assert_eq(c.keep_free, 1000);
+	cr_assert_eq(parse(&c, "keep_free = 7%\n", &line), 0);
+	gzc_config_resolve(&c, UINT64_MAX); /* no overflow */
+	cr_assert_eq(c.keep_free, UINT64_MAX / 100 * 7 + UINT64_MAX % 100 * 7 / 100);
+	static const char *const bad[] = { "max_use = 101%\n", "max_use = %\n",	"max_use = -1%\n",
+					   "keep_free = 1.5%\n", "keep_free = 10 %\n", "keep_free = 10%%\n",
+					   "max_use = 12345678%\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(parse(&c, bad[i], &line), -EINVAL, "accepted: %s", bad[i]);
 }
 
 Test(config, every_key)
@@ -49,6 +88,8 @@ Test(config, every_key)
 	cr_assert_eq(c.max_core_size, 2ull << 30);
 	cr_assert_eq(c.max_use, 10ull << 30);
 	cr_assert_eq(c.keep_free, 1ull << 30);
+	cr_assert_eq(c.max_use_pct, 0, "a size replaces the default share");
+	cr_assert_eq(c.keep_free_pct, 0);
 	cr_assert_eq(c.max_per_app, 1);
 	cr_assert_eq(c.max_age_s, 30 * 86400);
 	cr_assert_eq(c.rate_count, 5);
