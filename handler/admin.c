@@ -875,20 +875,50 @@ int cmd_vacuum(int argc, char **argv)
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
 	gzc_store_list_free(e, n);
+	e = NULL;
+	n = 0;
+	/* what goes is told by name: the cores listed before and not after */
+	struct gzc_store_entry *after = NULL;
+	size_t nafter = 0;
+	uint64_t used = 0, fs_free = 0;
+	struct gzc_ret_limits lim = cli_limits(&cfg);
 	int r = gzc_store_lock(rootfd, &lockfd);
 	if (r == 0) {
-		struct gzc_ret_limits lim = cli_limits(&cfg);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
+		if (gzc_store_list_names(rootfd, &e, &n, NULL) < 0)
+			n = 0;
 		r = gzc_store_vacuum(rootfd, &lim, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, NULL,
-				     NULL, NULL, NULL);
+				     NULL, &used, &fs_free);
+		if (r >= 0 && gzc_store_list_names(rootfd, &after, &nafter, NULL) < 0)
+			nafter = 0;
 		close(lockfd);
 	}
 	close(rootfd);
 	if (r < 0) {
 		cli_error("vacuum failed: %s", strerror(-r));
+		gzc_store_list_free(e, n);
 		return 1;
 	}
-	printf("removed %d core%s\n", r, r == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		bool kept = false;
+		for (size_t k = 0; k < nafter && !kept; k++)
+			kept = !strcmp(e[i].group, after[k].group) && !strcmp(e[i].base, after[k].base);
+		char f[CLI_ENTRY_FILE_MAX], t[32];
+		if (!kept && e[i].core[0]) {
+			fmt_time(e[i].meta.timestamp_us, t, sizeof(t));
+			printf("removed %s (crashed %s)\n", cli_entry_file(&e[i], f, sizeof(f)), t);
+		}
+	}
+	gzc_store_list_free(e, n);
+	gzc_store_list_free(after, nafter);
+	char su[16], sl[16], sf[16], sk[16];
+	fmt_size(used, su, sizeof(su));
+	fmt_size(lim.max_use, sl, sizeof(sl));
+	fmt_size(fs_free, sf, sizeof(sf));
+	fmt_size(lim.keep_free, sk, sizeof(sk));
+	printf("removed %d core%s; the store's cores use %s (max_use %s), %s free (keep_free %s)%s\n", r,
+	       r == 1 ? "" : "s", su, lim.max_use ? sl : "none", sf, lim.keep_free ? sk : "none",
+	       lim.max_use || lim.keep_free || lim.max_per_app || lim.max_age_s ? "" : "; no retention limit is set");
 	return 0;
 }

@@ -191,6 +191,17 @@ err=$("$GZCOREDUMP" info -S "$st7" 504 2>&1); rc=$?
 err=$("$GZCOREDUMP" info -S "$st7" 2>&1 >/dev/null) || fail "info with no ID after a crash not stored"
 [[ $err == *"the newest crash, pid 504 (gone)"*"not stored"* ]] || fail "no note that the newest crash has no core: $err"
 ok "list matches (KEY=VALUE, long names, relative and linked paths), info/extract by match or newest, a crash not stored told"
+# vacuum names what it removes and says what the store uses against its limits
+printf 'max_per_app = 1\nmax_use = 0\nkeep_free = 0\n' >"$TMP/v7.conf"
+chmod 600 "$TMP/v7.conf"
+out=$("$GZCOREDUMP" vacuum -S "$st7" -C "$TMP/v7.conf") || fail "vacuum: $out"
+[ "$(grep -c '^removed g/core\.50[12]\..*\.gz (crashed 20' <<<"$out")" = 2 ] && ! grep -q 'core\.503' <<<"$out" &&
+	grep -q '^removed 2 cores; the store.s cores use .* (max_use none), .* free (keep_free none)$' <<<"$out" ||
+	fail "vacuum's report: $out"
+printf 'max_use = 0\nkeep_free = 0\n' >"$TMP/v7.conf"
+"$GZCOREDUMP" vacuum -S "$st7" -C "$TMP/v7.conf" | grep -q '^removed 0 cores; .*; no retention limit is set$' ||
+	fail "vacuum with no limit does not say so"
+ok "vacuum names the cores it removes, the space in use and the limits"
 
 # a foreign file at the store's root named by digits is found by that name;
 # a sidecar name that is no regular file makes its core foreign, listed once
