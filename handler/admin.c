@@ -176,13 +176,17 @@ static int open_list(const struct admin_opts *o, struct gzc_config *cfg, int *re
 	return cli_store_open_list(o->store, o->config, cfg, ret_root, ret_e, ret_n);
 }
 
-static void fmt_time(uint64_t us, char *buf, size_t cap)
+/* Local time as list's column shows it; with_zone adds the zone's name
+ * ("2026-11-27 23:58:16 UTC", as info and messages give it). */
+static void fmt_time_as(uint64_t us, bool with_zone, char *buf, size_t cap)
 {
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
 	localtime_r(&t, &tm);
-	strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(buf, cap, with_zone ? "%Y-%m-%d %H:%M:%S %Z" : "%Y-%m-%d %H:%M:%S", &tm);
 }
+
+static void fmt_time(uint64_t us, char *buf, size_t cap) { fmt_time_as(us, true, buf, cap); }
 
 static void fmt_size(uint64_t b, char *buf, size_t cap)
 {
@@ -200,8 +204,11 @@ static void fmt_size(uint64_t b, char *buf, size_t cap)
 static json_object *crash_json(const struct gzc_meta *m, bool stored)
 {
 	json_object *o = json_object_new_object();
-	char t[32];
-	fmt_time(m->timestamp_us, t, sizeof(t));
+	char t[40];
+	time_t secs = (time_t)(m->timestamp_us / 1000000);
+	struct tm tm;
+	localtime_r(&secs, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S%z", &tm); /* ISO 8601, with the offset */
 	json_object_object_add(o, "time", json_object_new_string(t));
 	json_object_object_add(o, "timestamp_us", json_object_new_uint64(m->timestamp_us));
 	json_object_object_add(o, "pid", m->pid > 0 ? json_object_new_int64(m->pid) : NULL);
@@ -403,7 +410,7 @@ static void print_row(const struct list_row *row)
 {
 	const struct gzc_meta *m = row->m;
 	char t[32], sz[16], csz[16], app[96], ver[96], sig[32], file[CLI_ENTRY_FILE_MAX], uid[24], pid[24];
-	fmt_time(m->timestamp_us, t, sizeof(t));
+	fmt_time_as(m->timestamp_us, false, t, sizeof(t));
 	fmt_size(m->size, sz, sizeof(sz));
 	fmt_size(m->compressed_size, csz, sizeof(csz));
 	snprintf(uid, sizeof(uid), m->uid >= 0 ? "%lld" : "?", (long long)m->uid);

@@ -181,6 +181,10 @@ done
 "$GZCOREDUMP" info -S "$st7" averyveryverylongname | grep -q '^PID/TID: *501/' || fail "info by the executable's name"
 "$GZCOREDUMP" info -S "$st7" | grep -q '^PID/TID: *503/' || fail "info with no ID is not the newest core"
 "$GZCOREDUMP" extract -S "$st7" exe=/usr/bin/sleep | cmp -s "$raw" - || fail "extract by a match"
+# times name their zone: info's text, and ISO 8601 with the offset in JSON
+TZ=IST-5:30 "$GZCOREDUMP" info -S "$st7" 502 | grep -q '^Time: *2026-11-27 10:57:20 IST (' || fail "info's time has no zone"
+TZ=IST-5:30 "$GZCOREDUMP" list -S "$st7" 502 --json | grep -q '"time":"2026-11-27T10:57:20+0530"' ||
+	fail "list --json's time is not ISO 8601 with its offset: $(TZ=IST-5:30 "$GZCOREDUMP" list -S "$st7" 502 --json | grep time)"
 err=$("$GZCOREDUMP" info -S "$st7" signal=SIGSEGV 2>&1 >/dev/null)
 [[ $err == *"2 cores match 'signal=SIGSEGV'; this is the newest"*"core.503."* ]] || fail "no note of the other match: $err"
 printf '{"timestamp_us":%s,"pid":504,"comm":"gone","signal":11,"signal_name":"SIGSEGV","reason":"rate limit of 1 per 3600s reached"}\n' \
