@@ -262,7 +262,7 @@ static json_object *skip_json(const struct gzc_skip *k)
  * writes them: COREDUMP_EXE=...), or bare: a pid (digits), a path (it
  * holds a '/') or a name (comm, app or the executable's base name). */
 struct match {
-	enum { M_PID, M_UID, M_SIG, M_EXE, M_COMM, M_APP, M_NAME } kind;
+	enum { M_PID, M_UID, M_SIG, M_EXE, M_COMM, M_APP, M_UNIT, M_NAME } kind;
 	const char *s;
 	char *real; /* M_EXE: the path resolved (relative, a symlink), or NULL */
 	long long num;
@@ -274,7 +274,8 @@ static int parse_match(const char *arg, struct match *m)
 		const char *key;
 		int kind;
 	} keys[] = {
-		{ "pid", M_PID }, { "uid", M_UID }, { "signal", M_SIG }, { "exe", M_EXE }, { "comm", M_COMM }, { "app", M_APP },
+		{ "pid", M_PID }, { "uid", M_UID },   { "signal", M_SIG }, { "exe", M_EXE },
+		{ "comm", M_COMM }, { "app", M_APP }, { "unit", M_UNIT },
 	};
 	const char *eq = strchr(arg, '='), *v = arg;
 	*m = (struct match){ .kind = M_NAME, .s = arg };
@@ -291,7 +292,7 @@ static int parse_match(const char *arg, struct match *m)
 				break;
 		if (i == sizeof(keys) / sizeof(keys[0])) {
 			char sa[256];
-			cli_error("unknown match '%s': give pid=, uid=, signal=, exe=, comm= or app=, or a bare pid, "
+			cli_error("unknown match '%s': give pid=, uid=, signal=, exe=, comm=, app= or unit=, or a bare pid, "
 				  "path or name", cli_printable_or(arg, "", sa, sizeof(sa)));
 			return -EINVAL;
 		}
@@ -337,6 +338,13 @@ static bool exe_is(const char *exe, const char *path)
 	return exe && strncmp(exe, path, l) == 0 && (!exe[l] || !strcmp(exe + l, " (deleted)"));
 }
 
+/* A unit's name, or that name without its ".service" (as systemctl takes it)? */
+static bool unit_is(const char *unit, const char *name)
+{
+	size_t l = strlen(name);
+	return unit && strncmp(unit, name, l) == 0 && (!unit[l] || !strcmp(unit + l, ".service"));
+}
+
 static bool match_one(const struct gzc_meta *m, const struct match *x)
 {
 	const char *base;
@@ -347,6 +355,7 @@ static bool match_one(const struct gzc_meta *m, const struct match *x)
 	case M_EXE: return exe_is(m->exe, x->s) || (x->real && exe_is(m->exe, x->real));
 	case M_COMM: return m->comm && strcmp(m->comm, x->s) == 0;
 	case M_APP: return m->app && strcmp(m->app, x->s) == 0;
+	case M_UNIT: return unit_is(m->unit, x->s) || unit_is(m->user_unit, x->s);
 	case M_NAME:
 		/* the comm is the kernel's first 15 bytes of the name: the
 		 * executable's base name matches a longer one */
@@ -788,12 +797,19 @@ int cmd_info(int argc, char **argv)
 	printf("Command:     %s\nExecutable:  %s\nCmdline:     %s\nCwd:         %s\n",
 	       cli_printable_or(m->comm, "", b[0], sizeof(b[0])), cli_printable_or(m->exe, "", b[1], sizeof(b[1])),
 	       cli_printable_or(m->cmdline, "", b[2], sizeof(b[2])), cli_printable_or(m->cwd, "", b[3], sizeof(b[3])));
+	if (m->cgroup)
+		printf("Cgroup:      %s\n", cli_printable_or(m->cgroup, "", b[0], sizeof(b[0])));
+	if (m->unit || m->slice)
+		printf("Unit:        %s%s%s (slice %s)\n", cli_printable_or(m->unit, "-", b[0], sizeof(b[0])),
+		       m->user_unit ? ", user unit " : "", m->user_unit ? cli_printable_or(m->user_unit, "", b[1], sizeof(b[1])) : "",
+		       cli_printable_or(m->slice, "-", b[2], sizeof(b[2])));
 	printf("App:         %s %s (from %s)\n", cli_printable_or(m->app, "", b[0], sizeof(b[0])),
 	       cli_printable_or(m->app_version, "", b[1], sizeof(b[1])), cli_printable_or(m->source, "?", b[2], sizeof(b[2])));
 	printf("Build-id:    %s\n", cli_printable_or(m->build_id, "-", b[0], sizeof(b[0])));
 	printf("Package:     %s\n", cli_printable_or(m->package_json, "-", b[0], sizeof(b[0])));
-	printf("Host:        %s, kernel %s, boot %s\n", cli_printable_or(m->hostname, "?", b[0], sizeof(b[0])),
-	       cli_printable_or(m->kernel_release, "?", b[1], sizeof(b[1])), cli_printable_or(m->boot_id, "?", b[2], sizeof(b[2])));
+	printf("Host:        %s, kernel %s, boot %s%s%s\n", cli_printable_or(m->hostname, "?", b[0], sizeof(b[0])),
+	       cli_printable_or(m->kernel_release, "?", b[1], sizeof(b[1])), cli_printable_or(m->boot_id, "?", b[2], sizeof(b[2])),
+	       m->machine_id ? ", machine " : "", m->machine_id ? cli_printable_or(m->machine_id, "", b[3], sizeof(b[3])) : "");
 	printf("Size:        %llu bytes, %llu stored (%s, span %u)\n", (unsigned long long)m->size,
 	       (unsigned long long)m->compressed_size, cli_printable_or(m->format, "?", b[0], sizeof(b[0])), m->span);
 	printf("Truncated:   %s%s%s\n", m->truncated ? "yes" : "no", m->truncated ? ": " : "",

@@ -131,6 +131,7 @@ static void gather_process(struct capture *c)
 	set_str(&m->hostname, k->hostname);
 	set_str(&m->comm, k->comm);
 	read_small("proc/sys/kernel/random/boot_id", &m->boot_id);
+	read_small("etc/machine-id", &m->machine_id);
 	struct utsname u;
 	if (uname(&u) == 0)
 		set_str(&m->kernel_release, u.release);
@@ -174,6 +175,18 @@ static void gather_process(struct capture *c)
 		free(comm);
 	}
 	snap(c, "cmdline", &m->cmdline, 1);
+	/* which service crashed: its control group, and the units it names */
+	char *cg = NULL, *path = NULL;
+	if (gzc_proc_read(c->procfd, "cgroup", 64 * 1024, &cg, &len) == 0 && gzc_proc_parse_cgroup(cg, len, &path) == 0) {
+		char unit[GZC_UNIT_NAME_MAX], user_unit[GZC_UNIT_NAME_MAX], slice[GZC_UNIT_NAME_MAX];
+		gzc_cgroup_units(path, unit, user_unit, slice);
+		set_str(&m->cgroup, path);
+		set_str(&m->unit, unit[0] ? unit : NULL);
+		set_str(&m->user_unit, user_unit[0] ? user_unit : NULL);
+		set_str(&m->slice, slice[0] ? slice : NULL);
+	}
+	free(cg);
+	free(path);
 	snap(c, "maps", &m->maps, 0);
 	snap(c, "limits", &m->limits, 0);
 	if (gzc_proc_fds(c->procfd, &s) == 0) {
@@ -874,6 +887,11 @@ int cmd_kernel(int argc, char **argv)
 		goto out;
 	}
 	stream(&c, w, rootfd, cap, cap_reason, budget);
+	/* the modules are read through /proc/<pid>/map_files, which goes with
+	 * the process: take them (their job has its deadline) before the pipe
+	 * is given back (a small core streamed faster than the job read, and
+	 * the modules were lost to ESRCH) */
+	finish_modules(&c);
 	/* give the pipe back now: the crashed process is released while we finish */
 	close(STDIN_FILENO);
 	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);
@@ -907,7 +925,6 @@ int cmd_kernel(int argc, char **argv)
 		status = stopped ? 0 : 1; /* a stopped dump is no failure of ours */
 		goto out;
 	}
-	finish_modules(&c);
 	if (c.procfd >= 0) {
 		close(c.procfd);
 		c.procfd = -1;

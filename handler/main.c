@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"                                              the stored cores, newest first, and crashes\n"
 		"                                              not stored, with why; MATCH: a pid, an\n"
 		"                                              executable's path, a comm, app or program\n"
-		"                                              name, or pid=|uid=|signal=|exe=|comm=|app=V\n"
+		"                                              name, or pid=|uid=|signal=|exe=|comm=|app=|unit=V\n"
 		"  gzcoredump info [ID] [--json] [-S DIR]      one core's metadata (ID: a pid, a file name or\n"
 		"                                              a MATCH; default: the newest core)\n"
 		"  gzcoredump extract [ID] [-o FILE] [-S DIR]  decompress a stored core (sparse; default: stdout)\n"

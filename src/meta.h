@@ -54,8 +54,10 @@ struct gzc_meta {
 	uint64_t rlimit_core;     /* UINT64_MAX = unlimited */
 	int64_t dump_mode;        /* -1 = unknown */
 	char *hostname, *comm, *exe, *cmdline, *cwd;
+	char *cgroup;             /* control group path (/proc/<pid>/cgroup) */
+	char *unit, *user_unit, *slice; /* the systemd units it names (gzc_cgroup_units) */
 	/* machine */
-	char *boot_id, *kernel_release;
+	char *boot_id, *kernel_release, *machine_id;
 	/* identity */
 	char *app, *app_version, *group, *source;
 	char *package_json;       /* the note's JSON object, compact text */

@@ -145,6 +145,76 @@ int gzc_proc_parse_ids(const char *status, size_t len, int64_t ret_uid[4], int64
 	return 0;
 }
 
+int gzc_proc_parse_cgroup(const char *text, size_t len, char **ret)
+{
+	const char *best = NULL, *best_end = NULL, *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+		/* "ID:CONTROLLERS:PATH"; the path may hold ':' */
+		const char *c1 = memchr(p, ':', (size_t)(le - p));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+		if (c2) {
+			bool named = c2 - c1 - 1 == 12 && memcmp(c1 + 1, "name=systemd", 12) == 0;
+			bool unified = c1 - p == 1 && *p == '0' && c2 == c1 + 1;
+			if (named || (unified && !best)) {
+				best = c2 + 1;
+				best_end = le;
+				if (named)
+					break;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (!best)
+		return -ENOENT;
+	size_t n = (size_t)(best_end - best);
+	if (!n || *best != '/' || n >= PATH_MAX || memchr(best, 0, n))
+		return -EBADMSG;
+	if (!(*ret = malloc(n + 1)))
+		return -ENOMEM;
+	memcpy(*ret, best, n);
+	(*ret)[n] = 0;
+	return 0;
+}
+
+/* A component that is a valid unit name of a known type ("" if not):
+ * returns its type suffix (".service", ".slice", ...) or NULL. */
+static const char *unit_type(const char *s, size_t n)
+{
+	static const char *const types[] = { ".service", ".scope",  ".slice",  ".socket", ".mount",
+					     ".swap",    ".target", ".timer", ".path",   ".automount" };
+	if (!n || n >= GZC_UNIT_NAME_MAX || s[0] == '.')
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr(":-_.\\@", s[i]))
+			return NULL;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t t = strlen(types[i]);
+		if (n > t && memcmp(s + n - t, types[i], t) == 0)
+			return types[i];
+	}
+	return NULL;
+}
+
+void gzc_cgroup_units(const char *path, char unit[GZC_UNIT_NAME_MAX], char user_unit[GZC_UNIT_NAME_MAX],
+		      char slice[GZC_UNIT_NAME_MAX])
+{
+	unit[0] = user_unit[0] = slice[0] = 0;
+	for (const char *p = path; p && *p; p += strcspn(p, "/")) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		const char *type = unit_type(p, n);
+		if (!type)
+			continue;
+		bool is_slice = strcmp(type, ".slice") == 0;
+		if (!unit[0])
+			snprintf(is_slice ? slice : unit, GZC_UNIT_NAME_MAX, "%.*s", (int)n, p);
+		else if (!user_unit[0] && !is_slice && strncmp(unit, "user@", 5) == 0)
+			snprintf(user_unit, GZC_UNIT_NAME_MAX, "%.*s", (int)n, p); /* inside the user's manager */
+	}
+}
+
 int gzc_proc_parse_stat(const char *stat, size_t len, char *ret_state, uint64_t *ret_start)
 {
 	const char *end = stat + len, *p = NULL;

@@ -61,6 +61,24 @@ GZC_MUST_CHECK int gzc_proc_parse_ids(const char *status, size_t len, int64_t re
  * decimal number). Outputs untouched on failure. */
 GZC_MUST_CHECK int gzc_proc_parse_stat(const char *stat, size_t len, char *ret_state, uint64_t *ret_start);
 
+/* The process's control group path from a /proc/<pid>/cgroup text: the
+ * "name=systemd" hierarchy's where there is one (cgroup v1 or hybrid),
+ * else the unified one's ("0::PATH"). A new string; caller frees *ret.
+ * Errors: -ENOENT (neither line), -EBADMSG (a path that is not absolute,
+ * or over PATH_MAX), -ENOMEM. */
+GZC_MUST_CHECK int gzc_proc_parse_cgroup(const char *text, size_t len, char **ret);
+
+#define GZC_UNIT_NAME_MAX 256 /* systemd's UNIT_NAME_MAX, NUL included */
+
+/* What systemd units a control group path names, as coredumpctl shows
+ * them: *unit the system unit ("foo.service", or "user@1000.service" for
+ * a user's manager), *user_unit the unit inside a user's manager, *slice
+ * the slice holding the unit ("system.slice", "user-1000.slice"). Each is
+ * "" when the path names none. Components that are no valid unit names
+ * (letters, digits and ":-_.\@", a known type suffix) are skipped. */
+void gzc_cgroup_units(const char *path, char unit[GZC_UNIT_NAME_MAX], char user_unit[GZC_UNIT_NAME_MAX],
+		      char slice[GZC_UNIT_NAME_MAX]);
+
 /* Parses an auxv (native word size pairs, as /proc/<pid>/auxv gives it) and
  * returns AT_SECURE's value in *ret (0 or 1; anything non-zero gives 1).
  * Errors: -EBADMSG (size not a whole number of pairs, no AT_NULL end) and

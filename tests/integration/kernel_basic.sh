@@ -140,3 +140,36 @@ if [ -c /dev/fuse ]; then
 	[ "$(grep -c 'is not the library' <<<"$out")" = 1 ] || fail "debug warned of more than the rebuilt library: $out"
 	ok "debug warns of a library rebuilt since the crash"
 fi
+
+# which service crashed: the control group (as the process's own
+# /proc/<pid>/cgroup gives it) and the systemd units it names; a crash run
+# in a cgroup made here as gzctest.slice/gzctest-crash.service (where the
+# hierarchy the handler reads can be written) is listed by unit=
+cgpath=$(python3 -c '
+rows = [l.split(":", 2) for l in open("/proc/self/cgroup").read().splitlines()]
+print(([r[2] for r in rows if r[1] == "name=systemd"] or [r[2] for r in rows if r[0] == "0" and r[1] == ""] or [""])[0])')
+[ "$(meta "$j" "d['process'].get('cgroup')")" = "$cgpath" ] ||
+	fail "the sidecar's cgroup is '$(meta "$j" "d['process'].get('cgroup')")', not '$cgpath'"
+if grep -q ':name=systemd:' /proc/self/cgroup; then
+	cgmnt=$(awk '$3 == "cgroup" && $4 ~ /name=systemd/ { print $2; exit }' /proc/mounts)
+else
+	cgmnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+fi
+cgdir=$cgmnt${cgpath%/}/gzctest.slice/gzctest-crash.service
+if [ -n "$cgmnt" ] && [ -n "$cgpath" ] && mkdir -p "$cgdir" 2>/dev/null &&
+	sh -c 'echo $$ > "$1/cgroup.procs"' sh "$cgdir" 2>/dev/null; then
+	at_exit "rmdir '$cgdir' '${cgdir%/*}' 2>/dev/null"
+	n=$(cores)
+	"$GZCOREDUMP" install --store "$STORE" >/dev/null || fail "install again"
+	crash sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2"' sh "$cgdir" "$CRASH/crash_segv"
+	wait_cores $((n + 1))
+	"$GZCOREDUMP" uninstall >/dev/null || fail "uninstall again"
+	j=$(newest_json)
+	[ "$(meta "$j" "d['process'].get('unit')")/$(meta "$j" "d['process'].get('slice')")" = gzctest-crash.service/gzctest.slice ] ||
+		fail "unit and slice: $(meta "$j" "d['process']")"
+	"$GZCOREDUMP" info -S "$STORE" unit=gzctest-crash | grep -q '^Unit: *gzctest-crash.service (slice gzctest.slice)$' ||
+		fail "info by unit=: $("$GZCOREDUMP" info -S "$STORE" unit=gzctest-crash 2>&1 | grep -i -e unit -e cgroup)"
+	ok "the control group and its units: gzctest-crash.service in gzctest.slice, found by unit="
+else
+	ok "the control group: $cgpath (no cgroup could be made here: the units are checked by test_procinfo)"
+fi

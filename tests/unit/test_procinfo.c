@@ -178,3 +178,65 @@ Test(procinfo, stat_state_and_start_time)
 	cr_assert_eq(state, 'R');
 	cr_assert_gt(start, 0);
 }
+
+/* /proc/<pid>/cgroup: the name=systemd hierarchy's path where there is one,
+ * else the unified one's; anything else is refused. */
+Test(procinfo, cgroup_path)
+{
+	static const struct {
+		const char *text, *path;
+		int rc;
+	} cases[] = {
+		{ "0::/system.slice/app.service\n", "/system.slice/app.service", 0 },
+		{ "9:name=systemd:/user.slice/x.scope\n4:memory:/m\n0::/\n", "/user.slice/x.scope", 0 },
+		{ "0::/a\n9:name=systemd:/b\n", "/b", 0 },
+		{ "0::/with:colon and space\n", "/with:colon and space", 0 },
+		{ "0::/no-newline", "/no-newline", 0 },
+		{ "4:memory:/m\n", NULL, -ENOENT },
+		{ "", NULL, -ENOENT },
+		{ "garbage\n", NULL, -ENOENT },
+		{ "0::relative\n", NULL, -EBADMSG },
+		{ "0::\n", NULL, -EBADMSG },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = NULL;
+		int rc = gzc_proc_parse_cgroup(cases[i].text, strlen(cases[i].text), &path);
+		cr_assert_eq(rc, cases[i].rc, "%zu: %d", i, rc);
+		if (cases[i].path)
+			cr_assert_str_eq(path, cases[i].path, "%zu", i);
+		free(path);
+	}
+}
+
+/* The units a control group path names, as coredumpctl shows them. */
+Test(procinfo, cgroup_units)
+{
+	static const struct {
+		const char *path, *unit, *user_unit, *slice;
+	} cases[] = {
+		{ "/system.slice/nginx.service", "nginx.service", "", "system.slice" },
+		{ "/system.slice/system-getty.slice/getty@tty1.service", "getty@tty1.service", "", "system-getty.slice" },
+		{ "/user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-x-123.scope", "user@1000.service",
+		  "app-gnome-x-123.scope", "user-1000.slice" },
+		{ "/user.slice/user-1000.slice/session-2.scope", "session-2.scope", "", "user-1000.slice" },
+		{ "/init.scope", "init.scope", "", "" },
+		{ "/", "", "", "" },
+		{ "/docker/0123abcd", "", "", "" },
+		{ "/system.slice/bad name.service/x", "", "", "system.slice" },
+		{ "/system.slice/.service", "", "", "system.slice" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char unit[GZC_UNIT_NAME_MAX], user_unit[GZC_UNIT_NAME_MAX], slice[GZC_UNIT_NAME_MAX];
+		gzc_cgroup_units(cases[i].path, unit, user_unit, slice);
+		cr_assert_str_eq(unit, cases[i].unit, "%zu", i);
+		cr_assert_str_eq(user_unit, cases[i].user_unit, "%zu", i);
+		cr_assert_str_eq(slice, cases[i].slice, "%zu", i);
+	}
+	/* a component as long as a unit name may be is cut no unit */
+	char longp[600], unit[GZC_UNIT_NAME_MAX], user_unit[GZC_UNIT_NAME_MAX], slice[GZC_UNIT_NAME_MAX];
+	memset(longp, 'a', sizeof(longp));
+	longp[0] = '/';
+	memcpy(longp + sizeof(longp) - 9, ".service", 9);
+	gzc_cgroup_units(longp, unit, user_unit, slice);
+	cr_assert_str_eq(unit, "");
+}
