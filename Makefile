@@ -2,6 +2,7 @@
 #   make                 build the library, gzcoredump and gzcorefs
 #   make check           build and run every test (unit + integration)
 #   make check SAN=1     the same, built with ASan + UBSan
+#   make tsan            the threaded modules' unit tests under ThreadSanitizer (build-tsan)
 #   make ENGINE=zlib     force the zlib-only deflate engine (no ISA-L)
 #   make bench           benchmarks against the peers (writes bench/ results)
 #   make install         honours PREFIX and DESTDIR (binaries, man pages, systemd unit, docs)
@@ -45,6 +46,13 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
   BUILD   := $(BUILD)-san
 endif
+ifeq ($(SAN),thread)
+  CFLAGS  += -fsanitize=thread -O1 -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=thread
+  BUILD   := $(BUILD)-tsan
+  # Criterion cannot start under TSan without it (see the file)
+  UNIT_EXTRA := tests/unit/tsan_criterion.c
+endif
 ifneq ($(ENGINE),auto)
   BUILD := $(BUILD)-$(ENGINE)
 endif
@@ -77,7 +85,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIBA     := $(BUILD)/libgzcore.a
 PROGS    := $(BUILD)/gzcoredump $(BUILD)/gzcorefs
 
-.PHONY: all check unit integration bench install uninstall deb clean deps demo fuzz fuzz-build fuzz-bins
+.PHONY: all check unit tsan tsan-run integration bench install uninstall deb clean deps demo fuzz fuzz-build fuzz-bins
 
 all: $(PROGS)
 
@@ -104,9 +112,9 @@ $(BUILD)/gzcoredump: $(HND_OBJ) $(LIBA)
 $(BUILD)/gzcorefs: $(FS_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $(FS_OBJ) $(LIBA) $(FUSE_LIBS) $(LIB_LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBA) $(wildcard tests/unit/*.h) $(FLAGS_STAMP)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_EXTRA) $(LIBA) $(wildcard tests/unit/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(CRIT_LIBS) $(LIB_LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(UNIT_EXTRA) $(LIBA) $(CRIT_LIBS) $(LIB_LIBS) $(LDFLAGS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIBA) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -145,6 +153,14 @@ check: all $(UNIT_BIN) $(HELP_BIN) fuzz-build
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) ONLY=unit tests/run-tests.sh $(UNIT_BIN)
+
+# The unit tests of the threaded modules under ThreadSanitizer: a report
+# ends the test (halt_on_error), so a race fails it.
+TSAN_UNITS := cache reader writer view extract
+tsan:
+	@$(MAKE) --no-print-directory SAN=thread tsan-run
+tsan-run: $(TSAN_UNITS:%=$(BUILD)/tests/test_%)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" BUILD=$(BUILD) ONLY=unit tests/run-tests.sh $^
 
 integration: all $(HELP_BIN) fuzz-build
 	@BUILD=$(BUILD) ONLY=integration tests/run-tests.sh

@@ -65,7 +65,7 @@ use_make() {
 	# BUILD on make's command line keeps the Makefile from adding -san/-ENGINE
 	# to it again; SAN and ENGINE give the flags that built it.
 	_variant=(BUILD="$BUILD")
-	case "$(basename "$BUILD")" in *-san|*-san-*) _variant+=(SAN=1);; esac
+	case "$(basename "$BUILD")" in *-san|*-san-*) _variant+=(SAN=1);; *-tsan|*-tsan-*) _variant+=(SAN=thread);; esac
 	case "$(basename "$BUILD")" in *-zlib) _variant+=(ENGINE=zlib);; *-isal) _variant+=(ENGINE=isal);; esac
 	_stamp=$BUILD/.flags
 	[ -f "$_stamp" ] || fail "no $_stamp: $BUILD was not built by this Makefile"

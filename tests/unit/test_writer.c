@@ -608,8 +608,8 @@ static long vm_hwm_kib(void)
 
 Test(writer, memory_bounded_for_512m)
 {
-#if defined(__SANITIZE_ADDRESS__)
-	cr_skip("RSS means nothing under ASan (shadow memory, quarantine)");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	cr_skip("RSS means nothing under ASan or TSan (shadow memory, quarantine)");
 #endif
 	/* output to a memfd: its pages are not mapped, so not counted in our RSS */
 	int fd = memfd_create("gzc-out", 0);
