@@ -776,7 +776,23 @@ int cmd_info(int argc, char **argv)
 		char *text = NULL;
 		if (gzc_meta_to_json(m, &text) < 0)
 			goto out;
-		cli_put_json(text, stdout);
+		json_object *root = e[i].foreign ? json_tokener_parse(text) : NULL, *sec;
+		if (root) {
+			/* a foreign file's notes say nothing of these: null, not
+			 * the 0, false and -1 of a struct nobody filled */
+			if (json_object_object_get_ex(root, "process", &sec))
+				json_object_object_add(sec, "rlimit_core", NULL);
+			if (json_object_object_get_ex(root, "file", &sec)) {
+				json_object_object_add(sec, "span", NULL);
+				json_object_object_add(sec, "truncated", NULL);
+			}
+			json_object_object_add(root, "access", NULL);
+			cli_put_json(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
+				     stdout);
+			json_object_put(root);
+		} else {
+			cli_put_json(text, stdout);
+		}
 		free(text);
 		status = 0;
 		goto out;

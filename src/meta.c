@@ -23,7 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum ftype { F_I64, F_U64, F_U32, F_BOOL, F_STR, F_JSON };
+/* F_ID: an F_I64 whose negative values (-1) mean "not known", written as null */
+enum ftype { F_I64, F_ID, F_U64, F_U32, F_BOOL, F_STR, F_JSON };
 
 struct field {
 	const char *section, *key;
@@ -33,17 +34,17 @@ struct field {
 
 #define FLD(sec, key, type, member) { sec, key, type, offsetof(struct gzc_meta, member) }
 static const struct field fields[] = {
-	FLD("process", "pid", F_I64, pid),
-	FLD("process", "tid", F_I64, tid),
-	FLD("process", "uid", F_I64, uid),
-	FLD("process", "gid", F_I64, gid),
-	FLD("process", "euid", F_I64, euid),
-	FLD("process", "egid", F_I64, egid),
-	FLD("process", "signal", F_I64, signal),
+	FLD("process", "pid", F_ID, pid),
+	FLD("process", "tid", F_ID, tid),
+	FLD("process", "uid", F_ID, uid),
+	FLD("process", "gid", F_ID, gid),
+	FLD("process", "euid", F_ID, euid),
+	FLD("process", "egid", F_ID, egid),
+	FLD("process", "signal", F_ID, signal),
 	FLD("process", "signal_name", F_STR, signal_name),
 	FLD("process", "timestamp_us", F_U64, timestamp_us),
 	FLD("process", "rlimit_core", F_U64, rlimit_core),
-	FLD("process", "dump_mode", F_I64, dump_mode),
+	FLD("process", "dump_mode", F_ID, dump_mode),
 	FLD("process", "hostname", F_STR, hostname),
 	FLD("process", "comm", F_STR, comm),
 	FLD("process", "exe", F_STR, exe),
@@ -229,6 +230,13 @@ static int value_of(const struct field *f, const void *base, json_object **ret)
 	json_object *v = NULL;
 	switch (f->type) {
 	case F_I64: v = json_object_new_int64(*CAT(base, f, int64_t)); break;
+	case F_ID:
+		if (*CAT(base, f, int64_t) < 0) {
+			*ret = NULL;
+			return 0;
+		}
+		v = json_object_new_int64(*CAT(base, f, int64_t));
+		break;
 	case F_U64: v = json_object_new_uint64(*CAT(base, f, uint64_t)); break;
 	case F_U32: v = json_object_new_int64(*CAT(base, f, uint32_t)); break;
 	case F_BOOL: v = json_object_new_boolean(*CAT(base, f, int)); break;
@@ -263,6 +271,8 @@ static int add_value(json_object *parent, const struct field *f, const void *bas
 	json_object *v;
 	if (value_of(f, base, &v) < 0)
 		return -ENOMEM;
+	if (!v && f->type == F_ID) /* not known: null, as list --json gives it */
+		return json_object_object_add(parent, f->key, NULL) < 0 ? -ENOMEM : 0;
 	if (v && json_object_object_add(parent, f->key, v) < 0) {
 		json_object_put(v);
 		return -ENOMEM;
@@ -333,6 +343,7 @@ static int take(const struct field *f, json_object *v, void *m)
 	 * range must be refused here, not read as its nearest value (only a
 	 * number over 2^64 - 1 cannot be told from UINT64_MAX) */
 	case F_I64:
+	case F_ID:
 		if (t != json_type_int || (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > INT64_MAX))
 			return -EBADMSG;
 		*AT(m, f, int64_t) = json_object_get_int64(v);

@@ -26,7 +26,16 @@ grep -q "^PID: *$pid$" <<<"$out" && grep -q "^Size: *$usize bytes" <<<"$out" || 
 "$GZCOREDUMP" extract -S "$st" "$pid" -o "$TMP/x1" || fail "extract $pid of a foreign core"
 cmp -s "$raw" "$TMP/x1" || fail "extract $pid differs from the raw core"
 "$GZCOREDUMP" info -S "$st" 999999999 >/dev/null 2>&1 && fail "info of a pid nobody has succeeded"
-ok "a legacy -c core is found by the pid list shows"
+# info --json: what the notes do not say is null, not the 0 and -1 of a struct nobody filled
+"$GZCOREDUMP" info -S "$st" "$pid" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+p = d["process"]
+assert p["pid"] == int(sys.argv[1]) and p["tid"] is None and p["uid"] is None and p["dump_mode"] is None, p
+assert p["rlimit_core"] is None and d["access"] is None, d
+assert d["file"]["span"] is None and d["file"]["truncated"] is None and d["file"]["size"] == int(sys.argv[2]), d["file"]' \
+	"$pid" "$usize" || fail "info --json of a foreign core shows placeholders as data"
+ok "a legacy -c core is found by the pid list shows; info --json gives null for what its notes do not say"
 
 # a gzip'd core without an index: list cannot tell its pid (null in --json,
 # as every other unknown), info and extract by the pid index it to find it
