@@ -5,7 +5,7 @@
  *
  * FUSE conventions throughout, so mount.fuse3 and fstab work
  * ("STORE MOUNTPOINT fuse.gzcorefs defaults,allow_other 0 0"). Our own
- * options (cache_size=, cache_dir=, ttl_ms=, readahead_kb=) are taken out of
+ * options (cache_size=, cache_dir=, ttl_ms=, readahead_kb=, only=) are taken out of
  * -o; what is left goes to libfuse, which refuses anything it does not
  * know. ro and default_permissions are always added: the mount is
  * read-only and the kernel enforces the owners and modes we report.
@@ -94,6 +94,7 @@ struct fs_args {
 	char *cache_dir;
 	char *ttl_ms;
 	char *readahead_kb;
+	char *only;
 	int nonopts;
 	int help, version;
 };
@@ -106,6 +107,7 @@ static const struct fuse_opt fs_optspec[] = {
 	FS_OPT("cache_dir=%s", cache_dir),
 	FS_OPT("ttl_ms=%s", ttl_ms),
 	FS_OPT("readahead_kb=%s", readahead_kb),
+	FS_OPT("only=%s", only),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -169,6 +171,7 @@ static void usage(const char *prog)
 	       "                          absolute; default " FS_CACHE_DIR ")\n"
 	       "  -o ttl_ms=N             re-check the store for new cores at most every N ms (default %u)\n"
 	       "  -o readahead_kb=N       the mount's readahead (default 1024; 0 = kernel default)\n"
+	       "  -o only=GROUP/FILE      show this one store file (and its metadata) only\n"
 	       "  -o allow_other          let other users in (each reads only their own cores)\n"
 	       "  -o ro                   accepted; the mount is always read-only\n"
 	       "\n"
@@ -243,6 +246,7 @@ int main(int argc, char **argv)
 		}
 		c.readahead_kb = (unsigned)v;
 	}
+	vo.only = a.only;
 	vo.cache_dir = a.cache_dir ? a.cache_dir : FS_CACHE_DIR;
 	if (vo.cache_dir[0] != '/' || strlen(vo.cache_dir) >= PATH_MAX) {
 		fprintf(stderr, "gzcorefs: cache_dir must be an absolute path\n");
@@ -311,7 +315,11 @@ int main(int argc, char **argv)
 	}
 	vo.cache = c.cache;
 	if ((e = gzc_view_new(a.store, &vo, &c.view)) < 0) {
-		fprintf(stderr, "gzcorefs: store %s: %s\n", a.store, strerror(-e));
+		if (e == -EINVAL && a.only)
+			fprintf(stderr, "gzcorefs: bad only '%s' (a store file: GROUP/FILE, or FILE at the store's root)\n",
+				a.only);
+		else
+			fprintf(stderr, "gzcorefs: store %s: %s\n", a.store, strerror(-e));
 		goto out;
 	}
 
@@ -365,6 +373,7 @@ out:
 	free(a.cache_dir);
 	free(a.ttl_ms);
 	free(a.readahead_kb);
+	free(a.only);
 	fuse_opt_free_args(&args);
 	return rc;
 }

@@ -260,8 +260,28 @@ static void child_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Starts gzcorefs on mnt, its messages to logfd. Returns its pid or -1. */
-static pid_t start_fs(const char *gzcorefs, const char *store, const char *mnt, int logfd)
+/* gzcorefs's "-o only=" for entry e: its store path, with the ',' and '\\'
+ * that FUSE's option parser splits on escaped. Returns a string to free. */
+static char *only_opt(const struct gzc_store_entry *e)
+{
+	char path[CLI_ENTRY_PATH_MAX];
+	snprintf(path, sizeof(path), "%s%s%s", e->group, e->group[0] ? "/" : "", e->core);
+	char *s = malloc(2 * strlen(path) + sizeof("only=")), *p = s;
+	if (!s)
+		return NULL;
+	p += sprintf(p, "only=");
+	for (const char *q = path; *q; q++) {
+		if (*q == ',' || *q == '\\')
+			*p++ = '\\';
+		*p++ = *q;
+	}
+	*p = 0;
+	return s;
+}
+
+/* Starts gzcorefs on mnt showing only what the -o option only says, its
+ * messages to logfd. Returns its pid or -1. */
+static pid_t start_fs(const char *gzcorefs, const char *store, const char *mnt, const char *only, int logfd)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -279,7 +299,7 @@ static pid_t start_fs(const char *gzcorefs, const char *store, const char *mnt, 
 		dup2(null, 1);
 	}
 	dup2(logfd, 2);
-	execlp(gzcorefs, "gzcorefs", store, mnt, "-f", (char *)NULL);
+	execlp(gzcorefs, "gzcorefs", store, mnt, "-f", "-o", only, (char *)NULL);
 	fprintf(stderr, "cannot run %s: %s\n", gzcorefs, strerror(errno));
 	_exit(127);
 }
@@ -500,7 +520,10 @@ int cmd_debug(int argc, char **argv)
 		cli_error("cannot start gzcorefs: %s", strerror(errno));
 		goto out;
 	}
-	fs = start_fs(gzcorefs, store, mnt, logfd);
+	/* the one core: other foreign files are not indexed first */
+	char *only = only_opt(&e[i]);
+	fs = only ? start_fs(gzcorefs, store, mnt, only, logfd) : -1;
+	free(only);
 	if (fs < 0) {
 		cli_error("cannot start gzcorefs: %s", strerror(errno));
 		goto out;

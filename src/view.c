@@ -75,6 +75,7 @@ struct dirstamp {
 struct gzc_view {
 	int rootfd;
 	char *cache_dir;
+	char *only;                /* gzc_view_opts.only, or NULL */
 	struct gzc_cache *cache;
 	unsigned ttl_ms;
 	pthread_mutex_t scan_lock; /* one scan at a time; guards dirs, recs, last_check, unstable */
@@ -724,6 +725,17 @@ static int identify_all(struct gzc_view *v, struct scan *s, int dirfd, const cha
 
 /* Lists one directory (fd taken over); subdirectories go to ret_subdirs
  * when asked (the root only). */
+/* With only set: is dir/name (a directory: the group of only) part of it? */
+static bool only_has(const char *only, const char *dir, const char *name, bool is_dir)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	if (is_dir)
+		return !dir[0] && strncmp(only, name, nl) == 0 && only[nl] == '/';
+	if (dl)
+		return strncmp(only, dir, dl) == 0 && only[dl] == '/' && strcmp(only + dl + 1, name) == 0;
+	return strcmp(only, name) == 0;
+}
+
 static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir, char ***ret_subdirs,
 		    size_t *ret_nsub)
 {
@@ -756,6 +768,8 @@ static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir
 		if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode) ? !ret_subdirs : (!S_ISREG(st.st_mode) || gzc_store_is_aux(n)))
+			continue;
+		if (v->only && !only_has(v->only, dir, n, S_ISDIR(st.st_mode)))
 			continue;
 		if (count++ >= GZC_VIEW_MAX_DIR_ENTRIES)
 			break;
@@ -1412,6 +1426,13 @@ int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_
 
 	if (opts && opts->cache_dir && opts->cache_dir[0] != '/')
 		return -EINVAL;
+	if (opts && opts->only) {
+		/* a store path as the store names it: one or two names */
+		const char *o = opts->only, *sl = strchr(o, '/');
+		if (o[0] == '.' || (sl && (sl == o || sl[1] == '.' || !sl[1] || strchr(sl + 1, '/'))) ||
+		    strlen(o) > 2 * GZC_VIEW_NAME_MAX + 1)
+			return -EINVAL;
+	}
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOTDIR ? -ENOTDIR : -errno;
@@ -1427,7 +1448,9 @@ int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_
 	v->rootfd = fd;
 	v->ttl_ms = opts && opts->ttl_ms ? opts->ttl_ms : GZC_VIEW_TTL_DEFAULT_MS;
 	v->cache = opts ? opts->cache : NULL;
-	if (opts && opts->cache_dir && !(v->cache_dir = strdup(opts->cache_dir))) {
+	if ((opts && opts->cache_dir && !(v->cache_dir = strdup(opts->cache_dir))) ||
+	    (opts && opts->only && !(v->only = strdup(opts->only)))) {
+		free(v->cache_dir);
 		close(fd);
 		free(v);
 		return -ENOMEM;
@@ -1454,6 +1477,7 @@ void gzc_view_free(struct gzc_view *v)
 	pthread_mutex_destroy(&v->scan_lock);
 	pthread_mutex_destroy(&v->lock);
 	free(v->cache_dir);
+	free(v->only);
 	close(v->rootfd);
 	free(v);
 }

@@ -96,6 +96,8 @@ struct gzc_view_opts {
 	const char *cache_dir;    /* absolute; indexes of cores in a read-only store; NULL: none */
 	struct gzc_cache *cache;  /* shared span cache for readers (NULL: each reader its own) */
 	unsigned ttl_ms;          /* 0: GZC_VIEW_TTL_DEFAULT_MS */
+	const char *only;         /* one store file to show, "GROUP/NAME" or "NAME" at the
+				   * root (its sidecar and index come with it); NULL: all */
 };
 
 struct gzc_view;
@@ -103,7 +105,8 @@ struct gzc_view;
 /* Opens the store root (a directory, not a symlink) for viewing. Nothing is
  * scanned until the first gzc_view_get(). opts may be NULL; its strings are
  * copied. Errors: -ENOTDIR, -ELOOP, -errno of open, -ENOMEM, -EINVAL
- * (cache_dir not absolute). Caller owns *ret (gzc_view_free). */
+ * (cache_dir not absolute; only not one or two names, or a hidden one).
+ * Caller owns *ret (gzc_view_free). */
 GZC_MUST_CHECK int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_view **ret);
 
 /* Whether dir can serve as cache_dir: 0 if it is missing (it is made when

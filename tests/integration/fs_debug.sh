@@ -38,6 +38,14 @@ echo "$got" | grep -q 'descend' || fail "no deep stack in the backtrace: $got"
 [ "$(echo "$got" | grep -c 'Thread 0x')" -ge 4 ] || fail "threads missing: $got"
 [ "$(leftovers)" = "$before" ] || fail "debug left something behind: $(leftovers)"
 ok "bt and info threads through debug equal the raw core's; nothing left behind"
+# the private mount shows that one core: another foreign file without an
+# index is not indexed first (nor its index written into the store)
+gzip -1 -c "$raw" >"$store/other.gz"
+got=$("$GZCOREDUMP" debug -q "$SAMPLE_PID" -S "$store" -- "${gdbargs[@]}" 2>&1) || fail "debug beside a foreign file: $got"
+[ "$got" = "$want" ] || fail "debug beside a foreign file differs"
+[ ! -e "$store/other.gz.gzx" ] || fail "debug indexed an unrelated foreign file"
+rm -f "$store/other.gz"*
+ok "debug reads only its core: an unrelated foreign file is not indexed"
 # a newer compressed file the handler did not store is not "the newest core"
 echo "a log, not a core" | gzip >"$store/newer.log.gz"
 got=$("$GZCOREDUMP" debug -q -S "$store" -- "${gdbargs[@]}" 2>&1) || fail "debug without an ID failed: $got"

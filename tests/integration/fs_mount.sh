@@ -67,6 +67,28 @@ grep -q "daemon is gone" "$TMP/dead.log" || fail "no message for a dead mount: $
 fusermount3 -u -z "$mnt"
 ok "a second mount on the same point, or over a dead one, is refused with a message"
 
+# -o only=GROUP/FILE (what gzcoredump debug mounts): that store file alone,
+# with its sidecar; other files, and a foreign file with no index, are not read
+for o in only=/app-1/x only=../x only=a/b/c only=.x only=app-1/ only=app-1/.x; do
+	refused -o "$o"
+	grep -q "bad only" "$TMP/refused.log" || fail "-o $o: $(cat "$TMP/refused.log")"
+done
+store2=$TMP/store2 mnt2=$TMP/mnt2
+mkdir -p "$store2/app-1" "$store2/app-2"
+for p in 7 8; do "$MKSTORE" "$store2/app-1" "core.$p.$ts" app-1 $p "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore $p"; done
+"$MKSTORE" "$store2/app-2" "core.9.$ts" app-2 9 "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore 9"
+head -c 3000000 /dev/urandom | gzip -1 >"$store2/unindexed.gz"
+mount_store "$store2" "$mnt2" -o "only=app-1/core.8.$ts.gz"
+[ "$(cd "$mnt2" && find . -type f | sort | tr '\n' ' ')" = "./app-1/core.8 ./app-1/core.8.json " ] ||
+	fail "only= shows: $(cd "$mnt2" && find . | sort | tr '\n' ' ')"
+cmp -s "$mnt2/app-1/core.8" "$raw" || fail "only=: bytes differ"
+[ ! -e "$store2/unindexed.gz.gzx" ] || fail "only= still indexed another foreign file"
+fusermount3 -u -z "$mnt2"
+mount_store "$store2" "$mnt2" -o "only=unindexed.gz"
+[ "$(cd "$mnt2" && find . -type f ! -name '*.json' | wc -l)" = 1 ] || fail "only= of a root file: $(cd "$mnt2" && find . | tr '\n' ' ')"
+fusermount3 -u -z "$mnt2"
+ok "-o only= shows one store file, reads no other; bad values refused"
+
 # stopped as systemd stops it (SIGTERM): unmounted, exit status 0. (Only
 # SIGTERM here: libfuse leaves a signal that its parent ignores ignored, and
 # a script's background job ignores SIGINT, nohup SIGHUP.)

@@ -824,3 +824,45 @@ Test(view, cache_dir_must_be_safe)
 	snprintf(p, sizeof(p), "%s/plain", root);
 	cr_assert_eq(gzc_view_cache_dir_ok(p), -ENOTDIR);
 }
+
+/* opts.only: one store file (in a group or at the root) and its sidecar;
+ * no other group, file or foreign file is shown or read; a value that is
+ * not one or two plain names is refused. */
+Test(view, only_one_store_file)
+{
+	store_own("app-1.2", "core.42.1700000000000001", 42, 1700000000000001ull, 1000, 1);
+	store_own("app-1.2", "core.43.1700000000000002", 43, 1700000000000002ull, 1000, 1);
+	store_own("app-2", "core.44.1700000000000003", 44, 1700000000000003ull, 1000, 1);
+	store_foreign("dropped.gz", DATA_LEN);
+	struct gzc_view_opts o = { .ttl_ms = 1, .only = "app-1.2/core.43.1700000000000002.gz" };
+	struct gzc_view *v;
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_new(root, &o, &v), 0);
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	cr_assert_eq(s->ngroups, 1);
+	const struct gzc_view_group *g = gzc_view_find_group(s, "app-1.2");
+	cr_assert(g);
+	cr_assert_eq(g->nfiles, 2, "the core and its json only: %zu files", g->nfiles);
+	cr_assert(gzc_view_find_file(g, "core.43"));
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+	char idx[128];
+	snprintf(idx, sizeof(idx), "%s/dropped.gz.gzx", root);
+	cr_assert(access(idx, F_OK) != 0, "a foreign file outside only was indexed");
+
+	o.only = "dropped.gz";
+	cr_assert_eq(gzc_view_new(root, &o, &v), 0);
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	size_t files = 0;
+	for (size_t i = 0; i < s->ngroups; i++)
+		files += s->groups[i].nfiles;
+	cr_assert_eq(files, 2, "a root file and its json: %zu", files);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+
+	static const char *const bad[] = { "/app-2/x", "../x", "a/b/c", ".x", "app-2/", "app-2/.x", "/x", "a//b" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.only = bad[i];
+		cr_assert_eq(gzc_view_new(root, &o, &v), -EINVAL, "accepted only=%s", bad[i]);
+	}
+}
