@@ -188,6 +188,10 @@ static int take_note(struct core *c, struct gzc_coreinfo *info, const struct not
 			problem(info, -EBADMSG);
 			break;
 		}
+		if (c->is64 && n->descsz == 136) {
+			info->uid = (int64_t)gzc_get_uint(n->desc + 16, 4, c->be);
+			info->gid = (int64_t)gzc_get_uint(n->desc + 20, 4, c->be);
+		}
 		tail = n->desc + n->descsz - GZC_CORE_COMM_LEN - GZC_CORE_PSARGS_LEN;
 		memcpy(info->comm, tail, GZC_CORE_COMM_LEN);
 		info->comm[strnlen(info->comm, GZC_CORE_COMM_LEN)] = '\0';
@@ -554,6 +558,7 @@ int gzc_corenote_read(gzc_core_read_fn read, void *ctx, uint64_t size, struct gz
 	info = calloc(1, sizeof(*info));
 	if (!info)
 		return -ENOMEM;
+	info->uid = info->gid = -1;
 	if ((r = read_headers(&c, info)) < 0)
 		goto fail;
 	for (size_t i = 0; i < c.nsegs; i++)

@@ -11,6 +11,9 @@
  *                the last 96 bytes of the note in every Linux layout
  *                (64-bit: 136 bytes, 32-bit: 124 or 128), so any size from
  *                GZC_CORE_PRPSINFO_MIN to GZC_CORE_PRPSINFO_MAX is accepted;
+ *                in the 64-bit layout (ELFCLASS64, 136 bytes) pr_uid and
+ *                pr_gid are 32 bits at offsets 16 and 20 (32-bit layouts
+ *                differ by architecture: not read);
  *   NT_FILE      the mapped files; the executable is the file mapped at the
  *                address of AT_PHDR (from NT_AUXV) if known, else the first
  *                entry; counts, sizes and strings are validated strictly;
@@ -63,6 +66,7 @@ struct gzc_coreinfo {
 	char *build_id;			  /* exe's GNU build-id, lowercase hex, or NULL */
 	int signal;			  /* 1..127, or 0 if unknown */
 	int pid;			  /* pr_pid of the first NT_PRSTATUS, 0 if unknown */
+	int64_t uid, gid;		  /* pr_uid, pr_gid of a 64-bit NT_PRPSINFO, -1 if unknown */
 	bool is64, big_endian;
 	uint16_t machine;		  /* e_machine */
 	/* Problems that did not stop the read: 0, -EBADMSG (a malformed note

@@ -148,6 +148,10 @@ int gzc_meta_from_coreinfo(struct gzc_meta *m, const struct gzc_coreinfo *info)
 {
 	if (info->pid > 0)
 		m->pid = info->pid;
+	if (info->uid >= 0)
+		m->uid = info->uid;
+	if (info->gid >= 0)
+		m->gid = info->gid;
 	if ((info->signal && gzc_meta_set_signal(m, info->signal) < 0) ||
 	    (info->comm[0] && gzc_meta_set(&m->comm, info->comm) < 0) ||
 	    (info->exe && gzc_meta_set(&m->exe, info->exe) < 0) ||

@@ -31,7 +31,7 @@ cmp -s "$raw" "$TMP/x1" || fail "extract $pid differs from the raw core"
 import json, sys
 d = json.load(sys.stdin)
 p = d["process"]
-assert p["pid"] == int(sys.argv[1]) and p["tid"] is None and p["uid"] is None and p["dump_mode"] is None, p
+assert p["pid"] == int(sys.argv[1]) and p["tid"] is None and p["uid"] == 0 and p["dump_mode"] is None, p
 assert p["rlimit_core"] is None and d["access"] is None, d
 assert d["file"]["span"] is None and d["file"]["truncated"] is None and d["file"]["size"] == int(sys.argv[2]), d["file"]' \
 	"$pid" "$usize" || fail "info --json of a foreign core shows placeholders as data"

@@ -899,6 +899,8 @@ Test(corenote, real_gcore, .init = gsetup, .fini = gteardown, .timeout = 60)
 	cr_assert(info->signal >= 0 && info->signal <= 127);
 	cr_assert_eq(info->note_err, 0);
 	cr_assert_eq(info->pid, (int)gcore_pid, "pid %d, dumped %d", info->pid, (int)gcore_pid);
+	cr_assert_eq(info->uid, (int64_t)getuid(), "uid %lld", (long long)info->uid);
+	cr_assert_eq(info->gid, (int64_t)getgid(), "gid %lld", (long long)info->gid);
 	gzc_coreinfo_free(info);
 
 	/* where the core must end, from its head alone: gcore appends section
