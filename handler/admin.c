@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -644,6 +645,15 @@ int cli_store_pick(int rootfd, struct gzc_store_entry *e, size_t n, const char *
 		if (!tell_not_stored(rootfd, NULL, i >= 0, i >= 0 ? e[i].meta.timestamp_us : 0) && i < 0)
 			cli_error("no core in the store");
 		return i;
+	}
+	/* a core as a gzcorefs mount shows it (MNT/app-1.2/core.1234): the
+	 * mount names its store file in an extended attribute */
+	char via_mount[CLI_ENTRY_PATH_MAX];
+	ssize_t xl = strchr(id, '/') ? lgetxattr(id, GZC_VIEW_XATTR_STORE_PATH, via_mount, sizeof(via_mount) - 1) : -1;
+	if (xl > 0 && !memchr(via_mount, 0, (size_t)xl)) {
+		via_mount[xl] = 0;
+		id = via_mount;
+		digits = false;
 	}
 	/* a pid no core with a sidecar has may be a foreign file's: only its
 	 * notes tell (list reads those of indexed files; here they are read as

@@ -7,7 +7,8 @@
  * reader (random access), extract (whole-file, parallel, sparse); for the
  * handler: config (gzcoredump.conf), retention (pure decisions), procinfo
  * (safe /proc reads), store (layout, listing, vacuum), skiplog (crashes not
- * stored), pattern (core_pattern).
+ * stored), pattern (core_pattern), utf8 (well-formed UTF-8); for gzcorefs:
+ * view (the store as a tree).
  * Every call returns 0 (or a count) on success and a negative errno on failure.
  */
 #ifndef GZCORE_H
@@ -31,5 +32,7 @@
 #include "store.h"
 #include "skiplog.h"
 #include "pattern.h"
+#include "utf8.h"
+#include "view.h"
 
 #endif

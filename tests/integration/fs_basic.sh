@@ -49,6 +49,10 @@ xa() { /usr/bin/python3 -c 'import os,sys; print(os.listxattr(sys.argv[1]), os.g
 [ "$(xa "$own.json")" = "$(xa "$own")" ] || fail "store-path xattr of $own.json: $(xa "$own.json" 2>&1)"
 [ "$(xa "$legacy" | grep -c "'] Core_.*_legacy.gz$")" = 1 ] || fail "store-path xattr of $legacy: $(xa "$legacy" 2>&1)"
 /usr/bin/python3 -c 'import os,sys; os.getxattr(sys.argv[1], "user.other")' "$own" 2>/dev/null && fail "an unknown xattr exists"
+# so the mount's path of a core is an ID for gzcoredump's commands
+"$GZCOREDUMP" info -S "$store" "$own" | grep -q "^File: .*/fs_sample-1.0/core.$SAMPLE_PID.$ts.gz$" ||
+	fail "info by the mount's path: $("$GZCOREDUMP" info -S "$store" "$own" 2>&1 | head -3)"
+"$GZCOREDUMP" info -S "$store" "$legacy" | grep -q "Core_.*_legacy.gz" || fail "info by the mount's path of a foreign core"
 # other namespaces are not supported at all: `ls -l` then stops asking
 # each file for its SELinux label and ACL (a FUSE round trip each)
 /usr/bin/python3 - "$own" <<'PY' || fail "xattr namespaces other than user."
