@@ -25,28 +25,69 @@
 struct admin_opts {
 	const char *store, *config, *out, *id;
 	int json;
-	/* list: newest `count` (0: all), crashed at or after since_us, matching
-	 * any of matches (none: all) */
-	uint64_t count, since_us;
+	/* list: newest `count` (0: all), crashed at or after since_us and at or
+	 * before until_us, matching any of matches (none: all); oldest first
+	 * with reverse; no header line with no_legend */
+	uint64_t count, since_us, until_us;
+	int reverse, no_legend;
 	char **matches;
 	int nmatches;
 };
 
-/* "2h" (that long ago; a unit is needed), "2026-11-26" or "2026-11-26
- * 14:30[:00]" (local time) into microseconds since the epoch. Returns 0
- * or -EINVAL. */
-static int parse_since(const char *s, uint64_t *ret)
+/* A point in time for --since and --until, into microseconds since the
+ * epoch: "now", "today", "yesterday" (local midnight); a duration ago ("2h",
+ * "-2h", "2h ago", "1h30m"; a unit is needed); or a local date
+ * "2026-11-26", with " 14:30[:00]" or "T14:30[:00]". Returns 0 or -EINVAL. */
+static int parse_when(const char *s, uint64_t *ret)
 {
-	uint64_t secs;
+	uint64_t secs, total = 0;
 	struct tm tm;
 	const char *end;
-	/* a bare number is no duration here: "2026" would be 2026 seconds ago */
-	if (s[strspn(s, "0123456789")] && gzc_config_parse_duration(s, &secs) == 0) {
-		uint64_t now = (uint64_t)time(NULL);
-		*ret = secs < now ? (now - secs) * 1000000 : 0;
+	time_t now = time(NULL);
+	char buf[64];
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	if (!strcmp(s, "now")) {
+		*ret = (uint64_t)now * 1000000;
 		return 0;
 	}
-	static const char *const fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+	if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+		localtime_r(&now, &tm);
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		tm.tm_mday -= s[0] == 'y';
+		tm.tm_isdst = -1;
+		time_t t = mktime(&tm);
+		if (t < 0)
+			return -EINVAL;
+		*ret = (uint64_t)t * 1000000;
+		return 0;
+	}
+	/* a duration ago: "-2h", "2h ago", and sums such as "1h30m" */
+	snprintf(buf, sizeof(buf), "%s", s[0] == '-' ? s + 1 : s);
+	size_t bl = strlen(buf);
+	if (bl > 4 && !strcmp(buf + bl - 4, " ago"))
+		buf[bl - 4] = 0;
+	/* each part needs its unit: a bare number is no duration here ("2026"
+	 * would be 2026 seconds ago) */
+	bool dur = buf[0] != 0;
+	for (const char *p = buf; dur && *p;) {
+		size_t nd = strspn(p, "0123456789"), nl = strcspn(p + nd, "0123456789");
+		char part[32];
+		dur = nd && nl && nd + nl < sizeof(part);
+		if (dur) {
+			memcpy(part, p, nd + nl);
+			part[nd + nl] = 0;
+			dur = gzc_config_parse_duration(part, &secs) == 0 && secs <= UINT64_MAX - total;
+			total += dur ? secs : 0;
+			p += nd + nl;
+		}
+	}
+	if (dur) {
+		*ret = total < (uint64_t)now ? ((uint64_t)now - total) * 1000000 : 0;
+		return 0;
+	}
+	static const char *const fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
+					    "%Y-%m-%dT%H:%M", "%Y-%m-%d" };
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
 		memset(&tm, 0, sizeof(tm));
 		if ((end = strptime(s, fmts[i], &tm)) && !*end) {
@@ -68,19 +109,23 @@ static int parse_since(const char *s, uint64_t *ret)
  * takes matches instead. */
 static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 {
-	enum { O_JSON = 256, O_SINCE };
+	enum { O_JSON = 256, O_SINCE, O_UNTIL, O_NO_LEGEND };
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, 'S' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "since", required_argument, NULL, O_SINCE },
+		{ "until", required_argument, NULL, O_UNTIL },
+		{ "reverse", no_argument, NULL, 'r' },
+		{ "no-legend", no_argument, NULL, O_NO_LEGEND },
 		{ 0 },
 	};
 	int opt, list = strcmp(argv[0], "list") == 0;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, list ? ":S:C:n:" : ":S:C:o:", longopts, NULL)) != -1) {
+	o->until_us = UINT64_MAX;
+	while ((opt = getopt_long(argc, argv, list ? ":S:C:n:r1" : ":S:C:o:", longopts, NULL)) != -1) {
 		uint64_t v;
 		switch (opt) {
 		case 'S': o->store = optarg; break;
@@ -95,12 +140,23 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 			o->count = v;
 			break;
 		case O_SINCE:
-			if (!list || parse_since(optarg, &o->since_us) < 0) {
-				cli_error(list ? "--since takes a duration (2h, 3d) or a date (2026-11-26[ 14:30]), not '%s'"
-					       : "--since is for list", optarg);
+		case O_UNTIL:
+			if (!list || parse_when(optarg, opt == O_SINCE ? &o->since_us : &o->until_us) < 0) {
+				cli_error(list ? "%s takes a duration ago (2h, 1h30m), today, yesterday, now or a date "
+						 "(2026-11-26[ 14:30]), not '%s'"
+					       : "%s is for list", opt == O_SINCE ? "--since" : "--until", optarg);
 				return -EINVAL;
 			}
 			break;
+		case 'r':
+		case O_NO_LEGEND:
+			if (!list) {
+				cli_error("%s is for list", opt == 'r' ? "-r/--reverse" : "--no-legend");
+				return -EINVAL;
+			}
+			*(opt == 'r' ? &o->reverse : &o->no_legend) = 1;
+			break;
+		case '1': o->count = 1; break;
 		default: cli_bad_option(argv[0], opt, argv, ""); return -EINVAL;
 		}
 	}
@@ -492,15 +548,23 @@ int cmd_list(int argc, char **argv)
 		close(rootfd);
 		return 1;
 	}
+#define IN_TIME(m) ((m).timestamp_us >= o.since_us && (m).timestamp_us <= o.until_us)
 	for (size_t i = 0; i < n; i++)
-		if (e[i].core[0] && e[i].meta.timestamp_us >= o.since_us && list_match(&e[i].meta, mx, o.nmatches))
+		if (e[i].core[0] && IN_TIME(e[i].meta) && list_match(&e[i].meta, mx, o.nmatches))
 			rows[nr] = (struct list_row){ .m = &e[i].meta, .e = &e[i], .seq = nr }, nr++;
 	for (size_t i = 0; i < nsk; i++)
-		if (sk[i].meta.timestamp_us >= o.since_us && list_match(&sk[i].meta, mx, o.nmatches))
+		if (IN_TIME(sk[i].meta) && list_match(&sk[i].meta, mx, o.nmatches))
 			rows[nr] = (struct list_row){ .m = &sk[i].meta, .k = &sk[i], .seq = nr }, nr++;
+#undef IN_TIME
 	qsort(rows, nr, sizeof(*rows), row_newer);
 	if (o.count && nr > o.count)
 		nr = (size_t)o.count;
+	if (o.reverse) /* the same rows (the newest N with -n), oldest first */
+		for (size_t i = 0; i < nr / 2; i++) {
+			struct list_row t = rows[i];
+			rows[i] = rows[nr - 1 - i];
+			rows[nr - 1 - i] = t;
+		}
 	if (o.json) {
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < nr; i++)
@@ -508,14 +572,15 @@ int cmd_list(int argc, char **argv)
 		cli_put_json(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
 		json_object_put(arr);
 	} else if (nr) {
-		printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s\n", "TIME", "PID", "UID", "SIGNAL", "APP",
+		if (!o.no_legend)
+			printf("%-19s %7s %6s %-7s %-20s %-16s %8s %8s %-5s %s\n", "TIME", "PID", "UID", "SIGNAL", "APP",
 		       "VERSION", "SIZE", "STORED", "TRUNC", "FILE");
 		for (size_t i = 0; i < nr; i++)
 			print_row(&rows[i]);
 	}
 	/* as coredumpctl: nothing found is said, and is no success */
 	if (!nr)
-		cli_error(o.nmatches || o.since_us ? "no crashes match" : "no crashes in the store");
+		cli_error(o.nmatches || o.since_us || o.until_us != UINT64_MAX ? "no crashes match" : "no crashes in the store");
 	free_matches(mx, o.nmatches);
 	free(rows);
 	gzc_store_list_free(e, n);

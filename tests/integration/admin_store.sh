@@ -183,6 +183,21 @@ for m in "averyveryverylongname:501" "exe=/usr/bin/sleep:502" "COREDUMP_EXE=/usr
 	[ "$(pids ${m%%:*})" = "${m#*:} " ] || fail "list ${m%%:*}: '$(pids ${m%%:*})', not '${m#*:} '"
 done
 [ "$(cd "$TMP" && pids ./bin/tool)" = "503 " ] || fail "list ./bin/tool (a relative path)"
+# coredumpctl's list options: -r, -1, --no-legend, --until, and its forms of time
+out=$("$GZCOREDUMP" list -S "$st7" -r --no-legend | awk '{ print $3 }' | tr '\n' ' ')
+[ "$out" = "501 502 503 " ] || fail "list -r --no-legend: '$out'"
+[ "$("$GZCOREDUMP" list -S "$st7" -1 --no-legend | awk '{ print $3 }')" = 503 ] || fail "list -1"
+[ "$(TZ=UTC "$GZCOREDUMP" list -S "$st7" --no-legend --until '2026-11-27T05:27:21' | wc -l)" = 3 ] || fail "list --until (all)"
+TZ=UTC "$GZCOREDUMP" list -S "$st7" --until 2026-11-27 >/dev/null 2>&1; rc=$?
+[ $rc = 1 ] || fail "list --until before every crash: exit $rc, not 1"
+for w in now today yesterday -2h "2h ago" 1h30m 2026-11-27T05:27 "2026-11-27 05:27:20"; do
+	"$GZCOREDUMP" list -S "$st7" --since "$w" >/dev/null 2>&1; rc=$?
+	[ $rc = 0 ] || [ $rc = 1 ] || fail "--since '$w' refused (exit $rc)"
+done
+for w in 2026 1h30 - tomorrow "2h hence" 2026-11-27T; do
+	"$GZCOREDUMP" list -S "$st7" --until "$w" >/dev/null 2>&1; rc=$?
+	[ $rc = 2 ] || fail "--until '$w': exit $rc, not 2"
+done
 "$GZCOREDUMP" list -S "$st7" bogus=1 >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] || fail "list bogus=1: exit $rc, not 2"
 "$GZCOREDUMP" list -S "$st7" nosuch >/dev/null 2>&1; rc=$?
@@ -255,7 +270,7 @@ done
 err=$("$GZCOREDUMP" -c -0 2>&1 </dev/null); rc=$?
 [ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] || fail "-c -0: exit $rc, $(wc -l <<<"$err") lines: $err"
 # a command's bad option: one line of ours naming the command, not getopt's
-for a in "list --until=1h" "info 1 -n" "vacuum -x" "install --bogus" "debug 1 -batch"; do
+for a in "list --bogus=1h" "info 1 -n" "vacuum -x" "install --bogus" "debug 1 -batch"; do
 	err=$($GZCOREDUMP $a 2>&1 </dev/null); rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && [[ $err == "gzcoredump: ${a%% *}: "* ]] ||
 		fail "'$a': exit $rc: $err"
