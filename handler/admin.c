@@ -213,8 +213,12 @@ int cli_store_open_list(const char *store_opt, const char *config, struct gzc_co
 	cli_printable(store, ss, sizeof(ss));
 	r = gzc_store_open(store, false, ret_root);
 	if (r < 0) {
-		cli_error("cannot open the store %s%s: %s", ss, from,
-			  r == -EPERM ? "not owned by this user or writable by others" : strerror(-r));
+		cli_error("cannot open the store %s%s: %s%s", ss, from,
+			  r == -EPERM ? "not owned by this user or writable by others" : strerror(-r),
+			  (r == -EACCES || r == -EPERM) && geteuid() != 0
+				  ? " (the store is root's: as another user, read your own cores under a gzcorefs "
+				    "mount of it, as gzcorefs.service makes on /mnt/cores)"
+				  : "");
 		return 1;
 	}
 	cli_resolve_limits(cfg, *ret_root);

@@ -283,3 +283,11 @@ chmod 600 "$TMP/bad.conf"
 err=$("$GZCOREDUMP" list -C "$TMP/bad.conf" 2>&1 >/dev/null)
 [[ $err == *'bad\x0dkey'* && $err != *$'\r'* ]] || fail "a config key reached stderr raw: $(cat -v <<<"$err")"
 ok "misplaced options are usage errors; store paths and config text are escaped"
+
+# another user than root is told where their cores can be read
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 711 "$TMP"
+	err=$(su -s /bin/sh nobody -c "'$GZCOREDUMP' list -S '$st6'" 2>&1) && fail "nobody listed root's store"
+	[[ $err == *"Permission denied (the store is root's"*"gzcorefs"* ]] || fail "no hint for another user: $err"
+	ok "another user is pointed to a gzcorefs mount"
+fi
