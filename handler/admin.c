@@ -30,6 +30,7 @@ struct admin_opts {
 	 * with reverse; no header line with no_legend */
 	uint64_t count, since_us, until_us;
 	int reverse, no_legend;
+	int backtrace; /* info: every thread's stack, from gdb through a private mount */
 	char **matches;
 	int nmatches;
 };
@@ -109,7 +110,7 @@ static int parse_when(const char *s, uint64_t *ret)
  * takes matches instead. */
 static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 {
-	enum { O_JSON = 256, O_SINCE, O_UNTIL, O_NO_LEGEND };
+	enum { O_JSON = 256, O_SINCE, O_UNTIL, O_NO_LEGEND, O_BACKTRACE };
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, 'S' },
 		{ "config", required_argument, NULL, 'C' },
@@ -119,6 +120,7 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 		{ "until", required_argument, NULL, O_UNTIL },
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "no-legend", no_argument, NULL, O_NO_LEGEND },
+		{ "backtrace", no_argument, NULL, O_BACKTRACE },
 		{ 0 },
 	};
 	int opt, list = strcmp(argv[0], "list") == 0;
@@ -157,6 +159,7 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 			*(opt == 'r' ? &o->reverse : &o->no_legend) = 1;
 			break;
 		case '1': o->count = 1; break;
+		case O_BACKTRACE: o->backtrace = 1; break;
 		default: cli_bad_option(argv[0], opt, argv, ""); return -EINVAL;
 		}
 	}
@@ -168,6 +171,10 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 	}
 	if (o->json && !list && strcmp(argv[0], "info") != 0) {
 		cli_error("%s takes no --json (list and info do)", argv[0]);
+		return -EINVAL;
+	}
+	if (o->backtrace && (strcmp(argv[0], "info") != 0 || o->json)) {
+		cli_error("--backtrace is for info, without --json");
 		return -EINVAL;
 	}
 	if (list) {
@@ -922,6 +929,29 @@ int cmd_info(int argc, char **argv)
 		putchar('\n');
 	}
 	status = 0;
+	if (o.backtrace) {
+		/* as coredumpctl info's stack trace: gdb's, through a private
+		 * mount of this one core (gzcoredump debug), nothing extracted */
+		char id[CLI_ENTRY_PATH_MAX];
+		char *args[20];
+		int k = 0;
+		args[k++] = "debug";
+		if (o.store)
+			args[k++] = "-S", args[k++] = (char *)o.store;
+		if (o.config)
+			args[k++] = "-C", args[k++] = (char *)o.config;
+		args[k++] = (char *)entry_path(&e[i], id);
+		args[k++] = "-q";
+		args[k++] = "--";
+		static const char *const gdb[] = { "-nx", "-batch", "-ex", "set pagination off", "-ex",
+						   "thread apply all bt" };
+		for (size_t g = 0; g < sizeof(gdb) / sizeof(gdb[0]); g++)
+			args[k++] = (char *)gdb[g];
+		args[k] = NULL;
+		printf("Stack trace (gdb, every thread):\n");
+		fflush(stdout);
+		status = cmd_debug(k, args);
+	}
 out:
 	gzc_store_list_free(e, n);
 	close(rootfd);

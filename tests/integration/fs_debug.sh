@@ -46,6 +46,16 @@ got=$("$GZCOREDUMP" debug -q "$SAMPLE_PID" -S "$store" -- "${gdbargs[@]}" 2>&1) 
 [ ! -e "$store/other.gz.gzx" ] || fail "debug indexed an unrelated foreign file"
 rm -f "$store/other.gz"*
 ok "debug reads only its core: an unrelated foreign file is not indexed"
+# info --backtrace: the metadata, then every thread's stack (gdb's, read the same way)
+out=$("$GZCOREDUMP" info --backtrace "$SAMPLE_PID" -S "$store" 2>&1) || fail "info --backtrace: $out"
+grep -q "^PID/TID: *$SAMPLE_PID/" <<<"$out" && grep -q '^Stack trace (gdb, every thread):$' <<<"$out" ||
+	fail "info --backtrace: $out"
+sed -n '/^Stack trace/,$p' <<<"$out" | grep -q 'descend' || fail "no deep stack in info --backtrace: $out"
+[ "$(grep -c '^Thread ' <<<"$out")" -ge 4 ] || fail "threads missing in info --backtrace: $out"
+[ "$(leftovers)" = "$before" ] || fail "info --backtrace left something behind: $(leftovers)"
+"$GZCOREDUMP" info --backtrace --json "$SAMPLE_PID" -S "$store" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] || fail "info --backtrace --json: exit $rc, not 2"
+ok "info --backtrace prints every thread's stack"
 # a newer compressed file the handler did not store is not "the newest core"
 echo "a log, not a core" | gzip >"$store/newer.log.gz"
 got=$("$GZCOREDUMP" debug -q -S "$store" -- "${gdbargs[@]}" 2>&1) || fail "debug without an ID failed: $got"
