@@ -213,6 +213,8 @@ int main(int argc, char **argv)
 	char *fsname = NULL, *mnt_abs = NULL;
 	int rc = 1, mounted = 0;
 
+	/* a command line we cannot take exits 2 (as gzcoredump's usage errors) */
+	rc = 2;
 	if (fuse_opt_parse(&args, &a, fs_optspec, fs_opt_proc) < 0)
 		goto out;
 	if (a.help) {
@@ -268,6 +270,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gzcorefs: need STORE and MOUNTPOINT (see -h)\n");
 		goto out;
 	}
+	rc = 1;
 
 	/* always read-only, kernel-checked permissions, named after the store */
 	if (fuse_opt_add_opt_escaped(&fsname, a.store) < 0)
@@ -280,8 +283,10 @@ int main(int argc, char **argv)
 	free(extra);
 	if (arc < 0)
 		goto out;
-	if (fuse_parse_cmdline(&args, &copts) != 0)
+	if (fuse_parse_cmdline(&args, &copts) != 0) {
+		rc = 2;
 		goto out;
+	}
 	if (copts.show_help || copts.show_version) { /* only reachable through odd spellings */
 		usage(argv[0]);
 		rc = 0;
@@ -315,17 +320,20 @@ int main(int argc, char **argv)
 	}
 	vo.cache = c.cache;
 	if ((e = gzc_view_new(a.store, &vo, &c.view)) < 0) {
-		if (e == -EINVAL && a.only)
+		if (e == -EINVAL && a.only) {
 			fprintf(stderr, "gzcorefs: bad only '%s' (a store file: GROUP/FILE, or FILE at the store's root)\n",
 				a.only);
-		else
+			rc = 2;
+		} else
 			fprintf(stderr, "gzcorefs: store %s: %s\n", a.store, strerror(-e));
 		goto out;
 	}
 
 	f = fuse_new(&args, &fs_ops, sizeof(fs_ops), &c);
-	if (!f)
-		goto out; /* libfuse said why (e.g. an unknown option) */
+	if (!f) {
+		rc = 2; /* libfuse said why: an option it does not take */
+		goto out;
+	}
 	if (fuse_mount(f, copts.mountpoint) != 0)
 		goto out;
 	mounted = 1;

@@ -18,11 +18,14 @@ mkdir -p "$store/app-1" "$mnt"
 ts=$(date +%s%6N)
 "$MKSTORE" "$store/app-1" "core.7.$ts" app-1 7 "$ts" 0 0 <"$raw" >/dev/null || fail "fs_mkstore"
 
-refused() {
-	if timeout 10 "$GZCOREFS" "$store" "$mnt" -f "$@" >"$TMP/refused.log" 2>&1; then
+refused() { # a command line it cannot take: exit status 2, as gzcoredump's
+	timeout 10 "$GZCOREFS" "$store" "$mnt" -f "$@" >"$TMP/refused.log" 2>&1
+	local rc=$?
+	if [ $rc = 0 ]; then
 		fusermount3 -u -z "$mnt" 2>/dev/null
 		fail "gzcorefs accepted $*"
 	fi
+	[ $rc = 2 ] || fail "gzcorefs $*: exit status $rc, not 2: $(cat "$TMP/refused.log")"
 	grep -qs " $mnt " /proc/mounts && { fusermount3 -u -z "$mnt"; fail "mount left behind by $*"; }
 	[ -s "$TMP/refused.log" ] || fail "no message for $*"
 	return 0
