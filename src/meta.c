@@ -162,18 +162,25 @@ int gzc_meta_from_coreinfo(struct gzc_meta *m, const struct gzc_coreinfo *info)
 }
 
 /* A byte array on one line, as pretty printing would give it one element
- * per line: "[104,255,...]". */
+ * per line: "[104,255,...]", made from the string's own bytes (no json-c
+ * object per byte). */
 static int bytes_to_json(json_object *v, struct printbuf *pb, int level, int flags)
 {
 	(void)level;
 	(void)flags;
-	size_t n = json_object_array_length(v);
-	char num[8];
+	const unsigned char *s = (const unsigned char *)json_object_get_string(v);
+	int n = json_object_get_string_len(v);
+	char buf[4096];
+	size_t k = 0;
 	printbuf_memappend(pb, "[", 1);
-	for (size_t i = 0; i < n; i++) {
-		int len = snprintf(num, sizeof(num), i ? ",%d" : "%d", json_object_get_int(json_object_array_get_idx(v, i)));
-		printbuf_memappend(pb, num, len);
+	for (int i = 0; i < n; i++) {
+		if (k > sizeof(buf) - 8) {
+			printbuf_memappend(pb, buf, (int)k);
+			k = 0;
+		}
+		k += (size_t)snprintf(buf + k, sizeof(buf) - k, i ? ",%u" : "%u", s[i]);
 	}
+	printbuf_memappend(pb, buf, (int)k);
 	printbuf_memappend(pb, "]", 1);
 	return 0;
 }
@@ -184,21 +191,10 @@ json_object *gzc_meta_json_text(const char *s)
 	if (!s)
 		return NULL;
 	size_t len = strlen(s);
-	if (gzc_utf8_valid(s, len))
-		return json_object_new_string_len(s, (int)len);
-	json_object *arr = json_object_new_array_ext((int)len);
-	if (!arr)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		json_object *b = json_object_new_int((unsigned char)s[i]);
-		if (!b || json_object_array_add(arr, b) < 0) {
-			json_object_put(b);
-			json_object_put(arr);
-			return NULL;
-		}
-	}
-	json_object_set_serializer(arr, bytes_to_json, NULL, NULL);
-	return arr;
+	json_object *v = json_object_new_string_len(s, (int)len);
+	if (v && !gzc_utf8_valid(s, len))
+		json_object_set_serializer(v, bytes_to_json, NULL, NULL);
+	return v;
 }
 
 /* The text of a byte array that gzc_meta_json_text() wrote, into *field. Errors:
