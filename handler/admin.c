@@ -195,7 +195,7 @@ int cli_store_open_list(const char *store_opt, const char *config, struct gzc_co
 			struct gzc_store_entry **ret_e, size_t *ret_n)
 {
 	struct gzc_config_error cerr;
-	char in_store[PATH_MAX], in_config[PATH_MAX];
+	char in_store[GZC_CONFIG_MAX_VALUE + 1], in_config[PATH_MAX];
 	const char *from = "";
 	/* neither given: the store and config the installed handler uses, as
 	 * core_pattern names them (install --store/--config) */
@@ -215,6 +215,10 @@ int cli_store_open_list(const char *store_opt, const char *config, struct gzc_co
 		if (!cerr.line)
 			return 1;
 	}
+	/* the store in use is cfg->store from here on: the caller prints it,
+	 * and debug mounts it (the installed handler's may not be the config's) */
+	if (store_opt && store_opt == in_store)
+		snprintf(cfg->store, sizeof(cfg->store), "%s", in_store);
 	const char *store = store_opt ? store_opt : cfg->store;
 	char ss[4 * PATH_MAX + 1]; /* -S or the config's text: escaped */
 	cli_printable(store, ss, sizeof(ss));

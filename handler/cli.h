@@ -149,8 +149,9 @@ int cli_installed_options(char *store, size_t scap, char *config, size_t ccap);
 /* Loads the config (config, else GZC_CONFIG_PATH if it exists), opens the
  * store (store, else the config's) and lists it. With neither store nor
  * config, those of the installed handler (cli_installed_options) come
- * first. Returns 0 (the caller owns *ret_root and the list:
- * gzc_store_list_free) or prints and returns 1. */
+ * first, and cfg->store is set to the installed handler's store: with
+ * store NULL, cfg->store is the store opened. Returns 0 (the caller owns
+ * *ret_root and the list: gzc_store_list_free) or prints and returns 1. */
 int cli_store_open_list(const char *store, const char *config, struct gzc_config *cfg, int *ret_root,
 			struct gzc_store_entry **ret_e, size_t *ret_n);
 

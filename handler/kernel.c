@@ -490,7 +490,7 @@ static void note_skipped(const struct capture *c, const char *store, int rootfd,
 			  strerror(-r));
 	/* the rate limit counts stored cores: its slot goes back (under the lock) */
 	if (c->rate_key[0] && fd >= 0 && (locked || lockfd >= 0) &&
-	    (r = gzc_ratelimit_forget(fd, c->rate_key, c->m.timestamp_us)) < 0)
+	    (r = gzc_ratelimit_forget(fd, c->rate_key, c->m.timestamp_us, getpid())) < 0)
 		cli_error("pid %d: cannot take the crash back from the rate limit's history: %s", (int)c->k.pid,
 			  strerror(-r));
 	if (lockfd >= 0)
@@ -732,7 +732,7 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, struct g
 		goto fail_links;
 	snprintf(ret_path, cap, "%s/%s", c->m.group, core);
 	/* stored: the crash now counts after this handler exits too */
-	if (c->rate_key[0] && (r = gzc_ratelimit_confirm(rootfd, c->rate_key, c->m.timestamp_us)) < 0)
+	if (c->rate_key[0] && (r = gzc_ratelimit_confirm(rootfd, c->rate_key, c->m.timestamp_us, getpid())) < 0)
 		cli_error("pid %d: cannot note the stored crash in the rate limit's history: %s", (int)c->k.pid,
 			  strerror(-r));
 	c->rate_key[0] = 0;

@@ -229,20 +229,30 @@ out:
 	return r;
 }
 
-/* The entry of key at ts_us (the first one: a handler notes one per crash) */
-static size_t find(const struct hist *h, const char *key, uint64_t ts_us)
+/* The entry of key at ts_us that holder noted: pending with its pid, else
+ * (its start time could not be read) a final one. Two crashes of one
+ * executable may share a timestamp (the kernel gives seconds): the pid
+ * tells their entries apart. Returns h->n if none. */
+static size_t find(const struct hist *h, const char *key, uint64_t ts_us, pid_t holder)
 {
-	size_t i;
-	for (i = 0; i < h->n && (h->e[i].ts != ts_us || strcmp(h->e[i].key, key) != 0); i++)
-		;
-	return i;
+	size_t final = h->n;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct entry *e = &h->e[i];
+		if (e->ts != ts_us || strcmp(e->key, key) != 0)
+			continue;
+		if (holder > 0 && e->pid == holder)
+			return i;
+		if (!e->pid && final == h->n)
+			final = i;
+	}
+	return final;
 }
 
-int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us)
+int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us, pid_t holder)
 {
 	struct hist h = { 0 };
 	int r = load(rootfd, &h, 0, false);
-	size_t i = r == 0 ? find(&h, key, ts_us) : h.n;
+	size_t i = r == 0 ? find(&h, key, ts_us, holder) : h.n;
 	if (i < h.n) {
 		hist_drop(&h, i, 1);
 		r = save(rootfd, &h);
@@ -251,11 +261,11 @@ int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us)
 	return r;
 }
 
-int gzc_ratelimit_confirm(int rootfd, const char *key, uint64_t ts_us)
+int gzc_ratelimit_confirm(int rootfd, const char *key, uint64_t ts_us, pid_t holder)
 {
 	struct hist h = { 0 };
 	int r = load(rootfd, &h, 0, false);
-	size_t i = r == 0 ? find(&h, key, ts_us) : h.n;
+	size_t i = r == 0 ? find(&h, key, ts_us, holder) : h.n;
 	if (i < h.n && h.e[i].pid) {
 		h.e[i].pid = 0;
 		h.e[i].start = 0;

@@ -45,16 +45,18 @@ void gzc_ratelimit_key(const char *exe, char out[17]);
 GZC_MUST_CHECK int gzc_ratelimit_admit(int rootfd, const char *key, uint64_t now_us, uint32_t count,
 				       uint64_t window_s, pid_t holder, bool *ret_allowed);
 
-/* Makes the pending note of key at ts_us final: its core is stored, and the
- * crash counts after its handler exits. No such line, or one already final,
- * is no error. Errors: -errno of writing the file, -ENOMEM (the note stays
- * pending: the crash stops counting when its handler exits). */
-GZC_MUST_CHECK int gzc_ratelimit_confirm(int rootfd, const char *key, uint64_t ts_us);
+/* Makes holder's pending note of key at ts_us final: its core is stored,
+ * and the crash counts after its handler exits. No such line, or one
+ * already final, is no error. Errors: -errno of writing the file, -ENOMEM
+ * (the note stays pending: the crash stops counting when its handler
+ * exits). */
+GZC_MUST_CHECK int gzc_ratelimit_confirm(int rootfd, const char *key, uint64_t ts_us, pid_t holder);
 
-/* Takes back what gzc_ratelimit_admit() noted for key at ts_us (one
- * line), for a crash admitted but not stored after all: the limit counts
- * stored cores. No such line is no error. Errors: -errno of writing the
- * file, -ENOMEM. */
-GZC_MUST_CHECK int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us);
+/* Takes back what gzc_ratelimit_admit() noted for key at ts_us with this
+ * holder (one line: the one pending with holder's pid, else a final one of
+ * that key and time), for a crash admitted but not stored after all: the
+ * limit counts stored cores. No such line is no error. Errors: -errno of
+ * writing the file, -ENOMEM. */
+GZC_MUST_CHECK int gzc_ratelimit_forget(int rootfd, const char *key, uint64_t ts_us, pid_t holder);
 
 #endif

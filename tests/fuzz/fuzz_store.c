@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	FUZZ_CHECK(rc == 0, "admit failed on its own history: %s", strerror(-rc));
 	FUZZ_CHECK(!(count == 1 && allowed && again), "a limit of 1 let two crashes through in one window");
 	/* the second was pending (this process holds it): stored, it stays */
-	rc = gzc_ratelimit_confirm(dirfd_tmp, key, now + 1);
+	rc = gzc_ratelimit_confirm(dirfd_tmp, key, now + 1, getpid());
 	FUZZ_CHECK(rc == 0, "confirm failed on its own history: %s", strerror(-rc));
 	bool third = false;
 	rc = gzc_ratelimit_admit(dirfd_tmp, key, now + 2, count, window, 0, &third);

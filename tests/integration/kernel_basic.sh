@@ -55,6 +55,13 @@ crash "$CRASH/crash_threads"
 crash "$TMP/pkgapp"
 crash "$TMP/uuidapp"
 wait_cores 5
+# with no -S, the commands use the installed handler's store: info names
+# the file there, and debug mounts that store
+f=$("$GZCOREDUMP" info 2>/dev/null | sed -n 's/^File: *//p')
+[ -f "$f" ] || fail "info with no -S after install --store: File '$f'"
+if [ -c /dev/fuse ]; then
+	out=$("$GZCOREDUMP" debug -q -- -nx -batch -ex bt 2>&1) || fail "debug with no -S after install --store: $out"
+fi
 "$GZCOREDUMP" uninstall >/dev/null || fail "uninstall"
 [ "$(cat /proc/sys/kernel/core_pattern)" = "$ORIG_PATTERN" ] || fail "uninstall did not restore '$ORIG_PATTERN'"
 ok "uninstalled, core_pattern restored"

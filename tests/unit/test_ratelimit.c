@@ -53,10 +53,10 @@ Test(ratelimit, a_crash_not_stored_is_taken_back)
 	cr_assert(admit("/bin/a", 10, 1, 60));
 	cr_assert(admit("/bin/b", 10, 1, 60));
 	cr_assert_not(admit("/bin/a", 11, 1, 60));
-	cr_assert_eq(gzc_ratelimit_forget(rootfd, key, 10 * 1000000), 0);
+	cr_assert_eq(gzc_ratelimit_forget(rootfd, key, 10 * 1000000, 0), 0);
 	cr_assert(admit("/bin/a", 12, 1, 60), "the slot the unstored crash held is free again");
 	cr_assert_not(admit("/bin/b", 12, 1, 60), "another executable's entry at the same time stays");
-	cr_assert_eq(gzc_ratelimit_forget(rootfd, key, 999 * 1000000), 0, "no such entry: no error");
+	cr_assert_eq(gzc_ratelimit_forget(rootfd, key, 999 * 1000000, 0), 0, "no such entry: no error");
 	cr_assert_not(admit("/bin/a", 13, 1, 60), "nothing else was taken back");
 }
 
@@ -237,9 +237,9 @@ Test(ratelimit, a_confirmed_crash_counts_after_its_handler)
 	pid_t h = spawn_holder(), other = spawn_holder();
 	cr_assert(admit_held("/bin/a", 10, 1, h));
 	cr_assert(admit_held("/bin/b", 10, 1, other));
-	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 10 * 1000000), 0);
-	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 10 * 1000000), 0, "confirming twice is no error");
-	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 99 * 1000000), 0, "no such entry: no error");
+	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 10 * 1000000, h), 0);
+	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 10 * 1000000, h), 0, "confirming twice is no error");
+	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 99 * 1000000, h), 0, "no such entry: no error");
 	kill(h, SIGKILL);
 	waitpid(h, NULL, 0);
 	cr_assert_not(admit_held("/bin/a", 11, 1, 0), "a stored crash stopped counting with its handler");
@@ -276,6 +276,32 @@ Test(ratelimit, pending_marks_are_checked_against_the_process)
 	cr_assert_not(admit_held("/bin/a", 11, 1, 0), "this live process's pending entry was dropped");
 	cr_assert(admit_held("/bin/b", 11, 1, 0), "a reused pid (other start time) kept its slot");
 	cr_assert(admit_held("/bin/c", 11, 1, 0), "a malformed mark was read");
-	cr_assert_eq(gzc_ratelimit_forget(rootfd, a, 10 * 1000000), 0);
+	cr_assert_eq(gzc_ratelimit_forget(rootfd, a, 10 * 1000000, getpid()), 0);
 	cr_assert(admit_held("/bin/a", 12, 1, 0), "forget did not take the pending entry back");
+}
+
+/* Two crashes of one executable in the same second share a timestamp (the
+ * kernel gives seconds): each handler confirms or takes back its own
+ * entry, told apart by its pid. */
+Test(ratelimit, crashes_at_the_same_time_are_told_apart)
+{
+	char key[17];
+	gzc_ratelimit_key("/bin/a", key);
+	pid_t h1 = spawn_holder(), h2 = spawn_holder(), h3 = spawn_holder();
+	cr_assert(admit_held("/bin/a", 10, 3, h1));
+	cr_assert(admit_held("/bin/a", 10, 3, h2));
+	cr_assert(admit_held("/bin/a", 10, 3, h3));
+	/* h2's core is stored, h3's is not, h1 is killed */
+	cr_assert_eq(gzc_ratelimit_confirm(rootfd, key, 10 * 1000000, h2), 0);
+	cr_assert_eq(gzc_ratelimit_forget(rootfd, key, 10 * 1000000, h3), 0);
+	kill(h1, SIGKILL);
+	kill(h2, SIGKILL);
+	kill(h3, SIGKILL);
+	waitpid(h1, NULL, 0);
+	waitpid(h2, NULL, 0);
+	waitpid(h3, NULL, 0);
+	/* only h2's stored crash counts: two more fit under 3 */
+	cr_assert(admit_held("/bin/a", 11, 3, 0));
+	cr_assert(admit_held("/bin/a", 12, 3, 0));
+	cr_assert_not(admit_held("/bin/a", 13, 3, 0), "h2's stored crash was taken for another's");
 }
