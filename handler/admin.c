@@ -280,7 +280,12 @@ static json_object *crash_json(const struct gzc_meta *m, bool stored)
 	time_t secs = (time_t)(m->timestamp_us / 1000000);
 	struct tm tm;
 	localtime_r(&secs, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S%z", &tm); /* ISO 8601, with the offset */
+	/* ISO 8601 (RFC 3339), the offset as +HH:MM */
+	size_t tl = strftime(t, sizeof(t) - 1, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	if (tl > 2) {
+		memmove(t + tl - 1, t + tl - 2, 3);
+		t[tl - 2] = ':';
+	}
 	json_object_object_add(o, "time", json_object_new_string(t));
 	json_object_object_add(o, "timestamp_us", json_object_new_uint64(m->timestamp_us));
 	json_object_object_add(o, "pid", m->pid > 0 ? json_object_new_int64(m->pid) : NULL);
@@ -840,6 +845,31 @@ static void info_foreign(const char *store, const struct gzc_store_entry *e)
 	       (unsigned long long)m->compressed_size, cli_printable_or(m->format, "?", b[0], sizeof(b[0])));
 }
 
+/* As coredumpctl info's stack trace: gdb's, through a private mount of
+ * this one core (gzcoredump debug), nothing extracted. Returns debug's
+ * exit status. */
+static int info_backtrace(const struct admin_opts *o, const struct gzc_store_entry *e)
+{
+	char id[CLI_ENTRY_PATH_MAX];
+	char *args[20];
+	int k = 0;
+	args[k++] = "debug";
+	if (o->store)
+		args[k++] = "-S", args[k++] = (char *)o->store;
+	if (o->config)
+		args[k++] = "-C", args[k++] = (char *)o->config;
+	args[k++] = (char *)entry_path(e, id);
+	args[k++] = "-q";
+	args[k++] = "--";
+	static const char *const gdb[] = { "-nx", "-batch", "-ex", "set pagination off", "-ex", "thread apply all bt" };
+	for (size_t g = 0; g < sizeof(gdb) / sizeof(gdb[0]); g++)
+		args[k++] = (char *)gdb[g];
+	args[k] = NULL;
+	printf("Stack trace (gdb, every thread):\n");
+	fflush(stdout);
+	return cmd_debug(k, args);
+}
+
 int cmd_info(int argc, char **argv)
 {
 	struct admin_opts o = { 0 };
@@ -853,13 +883,15 @@ int cmd_info(int argc, char **argv)
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
 	int i = cli_store_pick(rootfd, e, n, o.id);
-	if (i < 0)
+	if (i < 0) {
+		status = i == -EINVAL ? 2 : 1; /* a bad match is a usage error, as list's */
 		goto out;
+	}
 	cli_store_identify(rootfd, &e[i]);
 	const struct gzc_meta *m = &e[i].meta;
 	if (!o.json && e[i].foreign) {
 		info_foreign(o.store ? o.store : cfg.store, &e[i]);
-		status = 0;
+		status = o.backtrace ? info_backtrace(&o, &e[i]) : 0;
 		goto out;
 	}
 	if (o.json) {
@@ -933,29 +965,8 @@ int cmd_info(int argc, char **argv)
 		putchar('\n');
 	}
 	status = 0;
-	if (o.backtrace) {
-		/* as coredumpctl info's stack trace: gdb's, through a private
-		 * mount of this one core (gzcoredump debug), nothing extracted */
-		char id[CLI_ENTRY_PATH_MAX];
-		char *args[20];
-		int k = 0;
-		args[k++] = "debug";
-		if (o.store)
-			args[k++] = "-S", args[k++] = (char *)o.store;
-		if (o.config)
-			args[k++] = "-C", args[k++] = (char *)o.config;
-		args[k++] = (char *)entry_path(&e[i], id);
-		args[k++] = "-q";
-		args[k++] = "--";
-		static const char *const gdb[] = { "-nx", "-batch", "-ex", "set pagination off", "-ex",
-						   "thread apply all bt" };
-		for (size_t g = 0; g < sizeof(gdb) / sizeof(gdb[0]); g++)
-			args[k++] = (char *)gdb[g];
-		args[k] = NULL;
-		printf("Stack trace (gdb, every thread):\n");
-		fflush(stdout);
-		status = cmd_debug(k, args);
-	}
+	if (o.backtrace)
+		status = info_backtrace(&o, &e[i]);
 out:
 	gzc_store_list_free(e, n);
 	close(rootfd);
@@ -978,8 +989,10 @@ int cmd_extract(int argc, char **argv)
 	if (open_list(&o, &cfg, &rootfd, &e, &n))
 		return 1;
 	int i = cli_store_pick(rootfd, e, n, o.id);
-	if (i < 0)
+	if (i < 0) {
+		status = i == -EINVAL ? 2 : 1; /* a bad match is a usage error, as list's */
 		goto out;
+	}
 	rc = gzc_store_entry_dir(rootfd, &e[i], &gfd);
 	/* no blocking on a fifo planted there, and only a regular file */
 	int fd = rc < 0 ? -1 : openat(gfd, e[i].core, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);

@@ -479,8 +479,10 @@ int cmd_debug(int argc, char **argv)
 	if (i >= 0)
 		cli_store_identify(rootfd, &e[i]); /* a foreign file: its notes name the executable */
 	close(rootfd);
-	if (i < 0)
+	if (i < 0) {
+		status = i == -EINVAL ? 2 : 1; /* a bad match is a usage error, as list's */
 		goto out;
+	}
 	const struct gzc_meta *m = &e[i].meta;
 	char why[512];
 	if (m->truncated)

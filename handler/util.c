@@ -52,10 +52,14 @@ void cli_bad_option(const char *cmd, int opt, char **argv, const char *hint)
 {
 	char o[64];
 	const char *pre = cmd ? cmd : "", *sep = cmd ? ": " : "";
-	if (optopt > 0 && optopt < 256)
+	const char *given = argv[optind - 1];
+	if (optopt > 0 && optopt < 256 && strncmp(given, "--", 2) != 0)
 		snprintf(o, sizeof(o), "-%c", optopt);
-	else
-		cli_printable(argv[optind - 1], o, sizeof(o));
+	else { /* a long option as it was written, without its value */
+		char raw[64];
+		snprintf(raw, sizeof(raw), "%.*s", (int)strcspn(given, "="), given);
+		cli_printable(raw, o, sizeof(o));
+	}
 	if (opt == ':')
 		cli_error("%s%s%s needs a value (see gzcoredump -h)%s", pre, sep, o, hint);
 	else

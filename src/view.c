@@ -723,8 +723,6 @@ static int identify_all(struct gzc_view *v, struct scan *s, int dirfd, const cha
 	return rc;
 }
 
-/* Lists one directory (fd taken over); subdirectories go to ret_subdirs
- * when asked (the root only). */
 /* With only set: is dir/name (a directory: the group of only) part of it? */
 static bool only_has(const char *only, const char *dir, const char *name, bool is_dir)
 {
@@ -736,6 +734,8 @@ static bool only_has(const char *only, const char *dir, const char *name, bool i
 	return strcmp(only, name) == 0;
 }
 
+/* Lists one directory (fd taken over); subdirectories go to ret_subdirs
+ * when asked (the root only). */
 static int scan_dir(struct gzc_view *v, struct scan *s, int dfd, const char *dir, char ***ret_subdirs,
 		    size_t *ret_nsub)
 {

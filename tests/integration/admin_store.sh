@@ -207,7 +207,7 @@ done
 "$GZCOREDUMP" extract -S "$st7" exe=/usr/bin/sleep | cmp -s "$raw" - || fail "extract by a match"
 # times name their zone: info's text, and ISO 8601 with the offset in JSON
 TZ=IST-5:30 "$GZCOREDUMP" info -S "$st7" 502 | grep -q '^Time: *2026-11-27 10:57:20 IST (' || fail "info's time has no zone"
-TZ=IST-5:30 "$GZCOREDUMP" list -S "$st7" 502 --json | grep -q '"time":"2026-11-27T10:57:20+0530"' ||
+TZ=IST-5:30 "$GZCOREDUMP" list -S "$st7" 502 --json | grep -q '"time":"2026-11-27T10:57:20+05:30"' ||
 	fail "list --json's time is not ISO 8601 with its offset: $(TZ=IST-5:30 "$GZCOREDUMP" list -S "$st7" 502 --json | grep time)"
 err=$("$GZCOREDUMP" info -S "$st7" signal=SIGSEGV 2>&1 >/dev/null)
 [[ $err == *"2 cores match 'signal=SIGSEGV'; this is the newest"*"core.503."* ]] || fail "no note of the other match: $err"
