@@ -972,6 +972,212 @@ Test(reader, many_threads_one_span_one_decode)
 	free(data);
 }
 
+/*
+ * Many threads read through one small shared cache while another opens and
+ * closes readers of the same files on it: every byte must stay right, and
+ * under ThreadSanitizer (make tsan) every access to the cache's shared state
+ * must be ordered. What runs at once: prefix decodes of our spans and their
+ * in-place extensions (resume states), threads waiting on a load that a
+ * longer need of theirs makes go on (gzc_cache_wanted), evictions (the cache
+ * holds a few spans), a foreign file's zero spans checked at their first
+ * use by whichever threads meet there, SEEK_DATA/SEEK_HOLE, and
+ * gzc_cache_drop_file from readers closing. The counts are fixed, not a
+ * time: each thread's reads come from its own seed, only their interleaving
+ * varies. Half of the reads fall in the first few spans of a file, so
+ * threads meet on a span while it loads.
+ */
+#define STRESS_SPAN    (256u * 1024) /* two check segments: prefixes, extensions */
+#define STRESS_READS   150           /* per reader thread, 1 in 16 a seek */
+#define STRESS_OPENS   24            /* readers opened and closed meanwhile */
+#define STRESS_MAXREAD (1u << 20)
+enum { STRESS_THREADS = 5 };
+
+struct stress_file {
+	char path[128], ipath[160];
+	unsigned char *data;
+	size_t len;
+	uint64_t hot;          /* half the reads fall in [0, hot) */
+	struct gzc_reader *r;  /* shared by the reader threads */
+};
+
+/* One thread's work. Threads never assert: they count what went wrong and
+ * keep the first, and the test thread asserts after joining them. */
+struct stress_thread {
+	struct stress_file *f; /* the two files */
+	struct gzc_cache *c;
+	uint64_t seed;
+	int opens, bad;
+	char first[256];
+};
+
+/* What SEEK_DATA (want_zero 0) or SEEK_HOLE (1) at off < size must give:
+ * every span flagged zero in these files is zeros, so its flag says. */
+static int64_t stress_expect_seek(const struct gzc_index *idx, uint64_t off, int want_zero)
+{
+	for (uint32_t i = gzc_index_find(idx, off); i < idx->nspans; i++)
+		if (!!(idx->spans[i].flags & GZC_SPAN_F_ZERO) == want_zero)
+			return (int64_t)(idx->spans[i].uoff > off ? idx->spans[i].uoff : off);
+	return want_zero ? (int64_t)idx->usize : -ENXIO;
+}
+
+static void stress_bad(struct stress_thread *t, const char *what, const struct stress_file *f, uint64_t off,
+		       size_t n, long got)
+{
+	if (!t->bad++)
+		snprintf(t->first, sizeof(t->first), "%s of %s: %zu at %llu gave %ld", what, f->path, n,
+			 (unsigned long long)off, got);
+}
+
+/* A random read of f through r, compared with the original: from a byte to
+ * 1 MiB, some from a multiple of 256 KiB (a span's start in our file: they
+ * load the whole span), half in the hot start. */
+static void stress_read(struct stress_thread *t, struct gzc_reader *r, const struct stress_file *f,
+			unsigned char *buf, uint64_t *s)
+{
+	uint64_t range = th_rand(s) & 1 ? f->hot : f->len;
+	uint64_t off = th_rand(s) % range;
+	size_t n;
+	switch (th_rand(s) % 4) {
+	case 0: n = 1 + (size_t)(th_rand(s) % 4096); break;
+	case 1: n = 1 + (size_t)(th_rand(s) % (256u << 10)); break;
+	case 2: n = 1 + (size_t)(th_rand(s) % STRESS_MAXREAD); break;
+	default: off -= off % STRESS_SPAN; n = 1 + (size_t)(th_rand(s) % (128u << 10)); break;
+	}
+	size_t want = f->len - off < n ? (size_t)(f->len - off) : n;
+	ssize_t got = gzc_reader_pread(r, buf, n, off);
+	if (got != (ssize_t)want || memcmp(buf, f->data + off, want) != 0)
+		stress_bad(t, "pread", f, off, n, (long)got);
+}
+
+static void *stress_reader(void *arg)
+{
+	struct stress_thread *t = arg;
+	uint64_t s = t->seed;
+	unsigned char *buf = malloc(STRESS_MAXREAD);
+	if (!buf)
+		stress_bad(t, "malloc", t->f, 0, STRESS_MAXREAD, 0);
+	for (int k = 0; buf && k < STRESS_READS; k++) {
+		struct stress_file *f = &t->f[th_rand(&s) % 2];
+		if (k % 16 == 15) {
+			uint64_t off = th_rand(&s) % f->len;
+			int hole = (int)(th_rand(&s) & 1);
+			int64_t got = gzc_reader_seek(f->r, off, hole ? SEEK_HOLE : SEEK_DATA);
+			if (got != stress_expect_seek(gzc_reader_index(f->r), off, hole))
+				stress_bad(t, hole ? "SEEK_HOLE" : "SEEK_DATA", f, off, 0, (long)got);
+		} else {
+			stress_read(t, f->r, f, buf, &s);
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Opens readers of the same files on the same cache (each with its own file
+ * id), reads a little and closes them: gzc_cache_drop_file under the other
+ * threads' loads. */
+static void *stress_churn(void *arg)
+{
+	struct stress_thread *t = arg;
+	uint64_t s = t->seed;
+	unsigned char *buf = malloc(STRESS_MAXREAD);
+	if (!buf)
+		stress_bad(t, "malloc", t->f, 0, STRESS_MAXREAD, 0);
+	for (int k = 0; buf && k < STRESS_OPENS; k++) {
+		struct stress_file *f = &t->f[k % 2];
+		struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = f->ipath, .cache = t->c,
+					      .flags = GZC_READER_NO_SAVE };
+		struct gzc_reader *r = NULL;
+		int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		int rc = fd < 0 ? -errno : gzc_reader_open(fd, &ro, &r, NULL);
+		if (rc < 0 || gzc_reader_index_origin(r) != GZC_INDEX_LOADED) {
+			stress_bad(t, "open", f, 0, 0, rc);
+			if (fd >= 0 && rc < 0)
+				close(fd);
+			gzc_reader_close(r);
+			continue;
+		}
+		t->opens++;
+		for (int j = 0; j < 4; j++)
+			stress_read(t, r, f, buf, &s);
+		gzc_reader_close(r);
+	}
+	free(buf);
+	return NULL;
+}
+
+Test(reader, shared_cache_stress)
+{
+	struct stress_file f[2];
+	memset(f, 0, sizeof(f));
+
+	/* ours: 32 spans and a tail, spans 3-5 and 12 all zeros; the writer's
+	 * index saved beside it, so every reader loads it */
+	f[0].len = 32 * (size_t)STRESS_SPAN + 4321;
+	f[0].data = alloc_mixed(f[0].len, 61);
+	memset(f[0].data + 3 * STRESS_SPAN, 0, 3 * STRESS_SPAN);
+	memset(f[0].data + 12 * STRESS_SPAN, 0, STRESS_SPAN);
+	f[0].hot = 8 * STRESS_SPAN;
+	struct gzc_writer_opts o = { .span = STRESS_SPAN };
+	struct gzc_index *idx = NULL;
+	close(th_compress(dir, "own.gz", f[0].data, f[0].len, &o, 0, &idx, f[0].path));
+	snprintf(f[0].ipath, sizeof(f[0].ipath), "%s.gzx", f[0].path);
+	cr_assert_eq(gzc_index_save(idx, AT_FDCWD, f[0].ipath), 0);
+	gzc_index_free(idx);
+
+	/* another tool's gzip file (spans of 1 MiB or more: deflate block
+	 * edges), its zeros long enough for a whole zero span; its index built
+	 * and saved once, then loaded: its zero spans are checked at first use */
+	f[1].len = (9u << 20) + 999;
+	f[1].data = alloc_mixed(f[1].len, 62);
+	memset(f[1].data + (2u << 20), 0, 6u << 20);
+	f[1].hot = 4u << 20;
+	snprintf(f[1].path, sizeof(f[1].path), "%s/foreign.gz", dir);
+	snprintf(f[1].ipath, sizeof(f[1].ipath), "%s.gzx", f[1].path);
+	write_foreign(f[1].path, f[1].data, f[1].len, 31);
+	struct gzc_reader_opts ro = { .index_dirfd = AT_FDCWD, .index_path = f[1].ipath };
+	gzc_reader_close(th_reader(f[1].path, &ro));
+
+	/* a cache of a few spans: loads evict each other */
+	struct gzc_cache *c = NULL;
+	cr_assert_eq(gzc_cache_new(2u << 20, &c), 0);
+	for (int i = 0; i < 2; i++) {
+		ro = (struct gzc_reader_opts){ .index_dirfd = AT_FDCWD, .index_path = f[i].ipath, .cache = c,
+					       .flags = GZC_READER_NO_SAVE };
+		f[i].r = th_reader(f[i].path, &ro);
+		cr_assert_eq(gzc_reader_index_origin(f[i].r), GZC_INDEX_LOADED, "file %d", i);
+		cr_assert_eq(gzc_reader_size(f[i].r), f[i].len);
+		const struct gzc_index *ix = gzc_reader_index(f[i].r);
+		uint32_t zeros = 0;
+		for (uint32_t k = 0; k < ix->nspans; k++)
+			zeros += !!(ix->spans[k].flags & GZC_SPAN_F_ZERO);
+		cr_assert(zeros > 0 && zeros < ix->nspans - 1, "file %d: %u zero spans of %u", i, zeros, ix->nspans);
+	}
+
+	struct stress_thread t[STRESS_THREADS + 1];
+	pthread_t tid[STRESS_THREADS + 1];
+	for (int i = 0; i <= STRESS_THREADS; i++) {
+		t[i] = (struct stress_thread){ .f = f, .c = c, .seed = 1000 + (uint64_t)i };
+		cr_assert_eq(pthread_create(&tid[i], NULL, i < STRESS_THREADS ? stress_reader : stress_churn, &t[i]), 0);
+	}
+	for (int i = 0; i <= STRESS_THREADS; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = 0; i <= STRESS_THREADS; i++)
+		cr_assert_eq(t[i].bad, 0, "thread %d: %d wrong, the first: %s", i, t[i].bad, t[i].first);
+	cr_assert_eq(t[STRESS_THREADS].opens, STRESS_OPENS);
+
+	/* the run did what it is for: threads met on loading spans (about a
+	 * hundred waits a run, even on one CPU) and the cache evicted */
+	struct gzc_cache_stats st;
+	gzc_cache_get_stats(c, &st);
+	cr_assert_gt(st.waits, 0u, "no thread ever waited for another's load");
+	cr_assert_gt(st.evictions, 0u, "the cache never filled");
+	for (int i = 0; i < 2; i++) {
+		gzc_reader_close(f[i].r);
+		free(f[i].data);
+	}
+	gzc_cache_free(c);
+}
+
 /* Reads a damaged file from start to end in pieces of random size: each
  * piece either fails or equals the original. Returns how many failed. */
 static int read_damaged(struct gzc_reader *r, const unsigned char *data, size_t len, unsigned char *buf, uint64_t *s)

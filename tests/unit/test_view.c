@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -865,4 +866,201 @@ Test(view, only_one_store_file)
 		o.only = bad[i];
 		cr_assert_eq(gzc_view_new(root, &o, &v), -EINVAL, "accepted only=%s", bad[i]);
 	}
+}
+
+/*
+ * Threads take snapshots (one get in four forces a rescan), open the shared
+ * readers of the cores they list, read and compare them, read metadata and
+ * let go, all through one small cache, while the test thread adds, removes
+ * and touches store files (own cores with their sidecars and indexes,
+ * foreign files whose identification builds an index): no wrong byte, no
+ * error but a file gone or replaced since the snapshot (-ENOENT, -ESTALE),
+ * and under ThreadSanitizer (make tsan) no race between snapshots, records,
+ * shared readers and rescans. The counts are fixed, not a time.
+ */
+#define VSTRESS_GETS  150 /* per worker thread */
+#define VSTRESS_OPS   40  /* store changes by the test thread meanwhile */
+#define VSTRESS_SLOTS 6   /* own cores core.<k>, foreign files f<k>.gz */
+enum { VSTRESS_THREADS = 4 };
+
+/* One worker's counts; workers never assert, the test thread does. */
+struct vstress {
+	struct gzc_view *v;
+	uint64_t seed;
+	int reads, stale, bad;
+	char first[256];
+};
+
+static void vstress_bad(struct vstress *t, const char *what, const struct gzc_view_file *f, long rc)
+{
+	if (!t->bad++)
+		snprintf(t->first, sizeof(t->first), "%s %s: %ld", what, f ? gzc_view_core_path(f) : "", rc);
+}
+
+static void vstress_file(struct vstress *t, const struct gzc_view_file *f, unsigned char *buf, uint64_t *s)
+{
+	if (f->kind == GZC_VIEW_META) {
+		char *m;
+		size_t ml;
+		int rc = gzc_view_read_meta(t->v, f, &m, &ml);
+		if (rc == -ESTALE || rc == -ENOENT) {
+			t->stale++;
+		} else if (rc < 0 || ml != f->size) {
+			vstress_bad(t, "read_meta", f, rc < 0 ? rc : (long)ml);
+		}
+		if (rc == 0)
+			free(m);
+		return;
+	}
+	struct gzc_reader *r;
+	int rc = gzc_view_open_reader(t->v, f, &r);
+	if (rc == -ESTALE || rc == -ENOENT) {
+		t->stale++;
+		return;
+	}
+	if (rc < 0) {
+		vstress_bad(t, "open_reader", f, rc);
+		return;
+	}
+	if (f->size == 0 || f->size > DATA_LEN)
+		vstress_bad(t, "size", f, (long)f->size);
+	/* every core here holds the first f->size bytes of data; a file
+	 * removed under an open reader still reads */
+	for (int k = 0; !t->bad && k < 3; k++) {
+		uint64_t off = th_rand(s) % f->size;
+		size_t n = 1 + (size_t)(th_rand(s) % (128u << 10));
+		size_t want = f->size - off < n ? (size_t)(f->size - off) : n;
+		ssize_t got = gzc_reader_pread(r, buf, n, off);
+		if (got != (ssize_t)want || memcmp(buf, data + off, want) != 0)
+			vstress_bad(t, "pread", f, (long)got);
+		t->reads++;
+	}
+	gzc_view_release_reader(t->v, f);
+}
+
+static void *vstress_worker(void *arg)
+{
+	struct vstress *t = arg;
+	uint64_t s = t->seed;
+	unsigned char *buf = malloc(128u << 10);
+	if (!buf)
+		vstress_bad(t, "malloc", NULL, 0);
+	for (int k = 0; buf && k < VSTRESS_GETS; k++) {
+		struct gzc_view_snap *sn;
+		int rc = gzc_view_get(t->v, th_rand(&s) % 4 == 0, &sn);
+		if (rc < 0) {
+			vstress_bad(t, "get", NULL, rc);
+			continue;
+		}
+		if (sn->ngroups) {
+			const struct gzc_view_group *g = &sn->groups[th_rand(&s) % sn->ngroups];
+			if (g->nfiles)
+				vstress_file(t, &g->files[th_rand(&s) % g->nfiles], buf, &s);
+		}
+		gzc_view_put(t->v, sn);
+	}
+	free(buf);
+	return NULL;
+}
+
+Test(view, snapshots_and_readers_under_store_changes)
+{
+	bool own[VSTRESS_SLOTS] = { 0 }, foreign[VSTRESS_SLOTS] = { 0 };
+	char name[64], p[300];
+	for (int k = 0; k < VSTRESS_SLOTS; k += 2) {
+		snprintf(name, sizeof(name), "core.%d.1000", k);
+		store_own("app-1", name, k, 1000, -1, 0);
+		own[k] = true;
+		snprintf(name, sizeof(name), "f%d.gz", k);
+		store_foreign(name, DATA_LEN - (size_t)k * 1000);
+		foreign[k] = true;
+	}
+	struct gzc_cache *c = NULL;
+	cr_assert_eq(gzc_cache_new(1u << 20, &c), 0);
+	struct gzc_view *v = view_of(c);
+
+	struct vstress t[VSTRESS_THREADS];
+	pthread_t tid[VSTRESS_THREADS];
+	for (int i = 0; i < VSTRESS_THREADS; i++) {
+		t[i] = (struct vstress){ .v = v, .seed = 77 + (uint64_t)i };
+		cr_assert_eq(pthread_create(&tid[i], NULL, vstress_worker, &t[i]), 0);
+	}
+	uint64_t s = 5;
+	for (int op = 0; op < VSTRESS_OPS; op++) {
+		int k = (int)(th_rand(&s) % VSTRESS_SLOTS);
+		switch (th_rand(&s) % 3) {
+		case 0: /* an own core stored (sidecar, index, core) or removed */
+			snprintf(name, sizeof(name), "core.%d.1000", k);
+			if (own[k])
+				rm_core("app-1", name);
+			else
+				store_own("app-1", name, k, 1000, -1, 0);
+			own[k] = !own[k];
+			break;
+		case 1: /* a foreign file stored or removed, with the index a scan kept */
+			snprintf(name, sizeof(name), "f%d.gz", k);
+			if (foreign[k]) {
+				snprintf(p, sizeof(p), "%s/%s", root, name);
+				cr_assert_eq(unlink(p), 0, "%s", p);
+				snprintf(p, sizeof(p), "%s/%s" GZC_IDX_SUFFIX, root, name);
+				unlink(p); /* made by the view, if a scan got to it */
+			} else {
+				store_foreign(name, DATA_LEN - (size_t)k * 1000);
+			}
+			foreign[k] = !foreign[k];
+			break;
+		default: /* a core rewritten in place with its own bytes: only its
+			  * ctime moves, and opens on its old record are stale */
+			snprintf(p, sizeof(p), "%s/app-1/core.%d.1000.gz", root, k);
+			if (own[k]) {
+				int fd = open(p, O_RDWR);
+				unsigned char b;
+				cr_assert(fd >= 0, "%s", p);
+				cr_assert_eq(pread(fd, &b, 1, 100), 1);
+				cr_assert_eq(pwrite(fd, &b, 1, 100), 1);
+				close(fd);
+			}
+			break;
+		}
+	}
+	for (int i = 0; i < VSTRESS_THREADS; i++)
+		pthread_join(tid[i], NULL);
+	int reads = 0;
+	for (int i = 0; i < VSTRESS_THREADS; i++) {
+		cr_assert_eq(t[i].bad, 0, "thread %d: %d wrong, the first: %s", i, t[i].bad, t[i].first);
+		reads += t[i].reads;
+	}
+	cr_assert_gt(reads, 0);
+
+	/* and then the view agrees with the store: its cores, and only those,
+	 * each read whole */
+	struct gzc_view_snap *sn;
+	cr_assert_eq(gzc_view_get(v, 1, &sn), 0);
+	const char *groups[] = { "app-1", "unknown" };
+	const bool *present[] = { own, foreign };
+	unsigned char *all = malloc(DATA_LEN);
+	cr_assert_not_null(all);
+	for (int i = 0; i < 2; i++) {
+		size_t want = 0, cores = 0;
+		for (int k = 0; k < VSTRESS_SLOTS; k++)
+			want += present[i][k];
+		const struct gzc_view_group *g = gzc_view_find_group(sn, groups[i]);
+		for (size_t j = 0; g && j < g->nfiles; j++) {
+			const struct gzc_view_file *f = &g->files[j];
+			if (f->kind != GZC_VIEW_CORE)
+				continue;
+			cores++;
+			struct gzc_reader *r;
+			cr_assert_eq(gzc_view_open_reader(v, f, &r), 0, "%s", gzc_view_core_path(f));
+			cr_assert_leq(f->size, DATA_LEN);
+			cr_assert_eq(gzc_reader_pread(r, all, DATA_LEN, 0), (ssize_t)f->size);
+			th_assert_bytes(all, data, f->size);
+			gzc_view_release_reader(v, f);
+		}
+		cr_assert_eq(cores, want, "%s: %zu cores shown, %zu stored", groups[i], cores, want);
+	}
+	free(all);
+	gzc_view_put(v, sn);
+	gzc_view_free(v);
+	gzc_cache_free(c);
 }
