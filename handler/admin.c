@@ -845,6 +845,40 @@ static void info_foreign(const char *store, const struct gzc_store_entry *e)
 	       (unsigned long long)m->compressed_size, cli_printable_or(m->format, "?", b[0], sizeof(b[0])));
 }
 
+/* Our own JSON parsed back: a string the sidecar wrote as its byte values
+ * (not UTF-8) becomes that form again, on one line (gzc_meta_json_text),
+ * not an array pretty-printed one number a line. */
+static void compact_bytes(json_object *o, int depth)
+{
+	if (depth > 4 || !json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, v) {
+		if (json_object_is_type(v, json_type_array)) {
+			size_t n = json_object_array_length(v), k;
+			char *s = n ? malloc(n + 1) : NULL;
+			for (k = 0; s && k < n; k++) {
+				json_object *b = json_object_array_get_idx(v, k);
+				int64_t x = json_object_get_int64(b);
+				if (!json_object_is_type(b, json_type_int) || x < 1 || x > 255)
+					break;
+				s[k] = (char)x;
+			}
+			if (s && k == n) {
+				s[n] = 0;
+				json_object *str = gzc_meta_json_text(s);
+				if (str)
+					json_object_object_add(o, key, str);
+			} else {
+				for (k = 0; k < n; k++) /* the modules */
+					compact_bytes(json_object_array_get_idx(v, k), depth + 1);
+			}
+			free(s);
+		} else {
+			compact_bytes(v, depth + 1);
+		}
+	}
+}
+
 /* As coredumpctl info's stack trace: gdb's, through a private mount of
  * this one core (gzcoredump debug), nothing extracted. Returns debug's
  * exit status. */
@@ -909,6 +943,7 @@ int cmd_info(int argc, char **argv)
 				json_object_object_add(sec, "truncated", NULL);
 			}
 			json_object_object_add(root, "access", NULL);
+			compact_bytes(root, 0);
 			cli_put_json(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
 				     stdout);
 			json_object_put(root);

@@ -35,6 +35,19 @@ assert p["pid"] == int(sys.argv[1]) and p["tid"] is None and p["uid"] == 0 and p
 assert p["rlimit_core"] is None and d["access"] is None, d
 assert d["file"]["span"] is None and d["file"]["truncated"] is None and d["file"]["size"] == int(sys.argv[2]), d["file"]' \
 	"$pid" "$usize" || fail "info --json of a foreign core shows placeholders as data"
+# a foreign core whose comm is not UTF-8 (its NT_PRPSINFO patched): its
+# bytes in info --json, on one line, as the sidecar writes them
+stb=$TMP/bytes
+mkdir -m 700 "$stb"
+python3 - "$raw" "$TMP/latin1.core" <<'PY' || fail "cannot patch the core"
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b"fs_sample\0" in b
+open(sys.argv[2], "wb").write(b.replace(b"fs_sample\0", b"fs_sampl\xff\0"))
+PY
+gzip -1 -c "$TMP/latin1.core" >"$stb/latin1.gz"
+out=$("$GZCOREDUMP" info -S "$stb" "$pid" --json) || fail "info --json of the patched core: $out"
+grep -q '"comm":\[102,115,95,115,97,109,112,108,255\]' <<<"$out" || fail "the comm's bytes: $(grep -A3 comm <<<"$out")"
 ok "a legacy -c core is found by the pid list shows; info --json gives null for what its notes do not say"
 
 # a gzip'd core without an index: list cannot tell its pid (null in --json,
