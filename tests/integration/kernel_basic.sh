@@ -160,7 +160,8 @@ print(([r[2] for r in rows if r[1] == "name=systemd"] or [r[2] for r in rows if 
 # (the handler, run by the kernel, sees the whole path: in a cgroup
 # namespace ours is its tail)
 cg=$(meta "$j" "d['process'].get('cgroup')")
-case "$cg" in "${cgpath%/}"|*"${cgpath%/}") ;; *) fail "the sidecar's cgroup is '$cg', not '$cgpath'";; esac
+[ "$cg" = "$cgpath" ] || { [ "$cgpath" != / ] && [[ $cg == */"${cgpath#/}" ]]; } ||
+	fail "the sidecar's cgroup is '$cg', not '$cgpath'"
 if grep -q ':name=systemd:' /proc/self/cgroup; then
 	cgmnt=$(awk '$3 == "cgroup" && $4 ~ /name=systemd/ { print $2; exit }' /proc/mounts)
 else
