@@ -78,7 +78,7 @@ big | cmp - out >/dev/null || fail "-d of igzip -0 output: wrong bytes"
 "$GZCOREDUMP" -d -f big0.gz -o - 2>/dev/null | cmp - <(big) >/dev/null || fail "-d -o - of igzip -0 output"
 cp big0.gz bad0.gz
 bsize=$(stat -c %s bad0.gz)
-printf '\x55' | dd of=bad0.gz bs=1 seek=$((bsize - 100000)) conv=notrunc 2>/dev/null
+flip_byte bad0.gz $((bsize - 100000))
 rm -f out
 rc=0; "$GZCOREDUMP" -d -f bad0.gz -o out 2>err || rc=$?
 [ $rc = 1 ] && grep -Eq 'offset [0-9]+' err && [ ! -e out ] || { cat err; fail "damaged igzip -0 output: exit $rc"; }

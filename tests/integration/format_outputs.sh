@@ -151,7 +151,7 @@ ok "-f - (gzip, ours, zlib), /dev/stdin and a FIFO decompress in one pass; bad i
 # a corrupt span found while writing (ours, its index beside it) leaves
 # the old file, and the old target of our own symlink, as they were
 cp "$zgz" damaged.gz; cp "$zgz.gzx" damaged.gz.gzx
-printf '\x55' | dd of=damaged.gz bs=1 seek=$(( $(stat -c %s damaged.gz) / 2 )) conv=notrunc 2>/dev/null
+flip_byte damaged.gz $(( $(stat -c %s damaged.gz) / 2 ))
 echo old > keep; echo old > keeptarget; ln -s keeptarget keeplink
 for o in keep keeplink; do
 	out=$("$GZCOREDUMP" -d -f damaged.gz -o $o 2>&1) && fail "-d of a damaged file into $o succeeded"
@@ -173,7 +173,7 @@ if [ -c /dev/fuse ]; then
 	igz=$(ls "$TMP"/inner/Core_*_e.gz)
 	"$GZCOREDUMP" -c -q --span 64K -p "$TMP/store" -a o < "$igz" || fail "-c into the store"
 	ogz=$(ls "$TMP"/store/Core_*_o.gz)
-	printf '\x55' | dd of="$ogz" bs=1 seek=$(( $(stat -c %s "$ogz") / 2 )) conv=notrunc 2>/dev/null
+	flip_byte "$ogz" $(( $(stat -c %s "$ogz") / 2 ))
 	mount_store "$TMP/store" "$TMP/mnt"
 	core=$(find "$TMP/mnt" -type f ! -name '*.json' | head -n1)
 	[ -n "$core" ] || { ls -laR "$TMP/mnt"; fail "the store's file is not shown"; }

@@ -28,6 +28,20 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok()   { echo "ok - $*"; }
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 
+# Damages FILE at OFFSET: its byte there inverted, so always changed (a
+# constant written there was already that byte once in 256 runs of random
+# data). usage: flip_byte FILE OFFSET
+flip_byte() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2]))
+    b = f.read(1)
+    f.seek(int(sys.argv[2]))
+    f.write(bytes([b[0] ^ 0xff]))
+PY
+}
+
 # A store directory (root's, 0700) on its own 4 GiB tmpfs where the machine
 # allows it: the handler's default limits are shares of the store's file
 # system (max_use 10%, keep_free 15%, at most 4G), so a test whose store
