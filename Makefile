@@ -57,7 +57,7 @@ ifneq ($(ENGINE),auto)
   BUILD := $(BUILD)-$(ENGINE)
 endif
 
-LIB_PKGS := zlib libelf json-c
+LIB_PKGS := zlib libelf libdw json-c
 ifeq ($(HAVE_ISAL),1)
   LIB_PKGS += libisal
   CFLAGS   += -DGZC_HAVE_ISAL=1

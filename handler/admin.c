@@ -879,6 +879,25 @@ static void compact_bytes(json_object *o, int depth)
 	}
 }
 
+/* The stack traces the handler took when it stored the core, each line
+ * made printable (symbols are the program's bytes). */
+static void print_stack(const struct gzc_stack *st)
+{
+	char *text = st->nthreads || st->error ? gzc_stack_format(st, 0, 0) : NULL, b[1024];
+	if (!text)
+		return;
+	char *line = text, *nl;
+	for (bool first = true; *line; line = nl ? nl + 1 : line + strlen(line), first = false) {
+		if ((nl = strchr(line, '\n')))
+			*nl = 0;
+		cli_printable(line, b, sizeof(b));
+		printf("%s%s\n", first ? "Stack:       " : *line ? "             " : "", b);
+		if (!nl)
+			break;
+	}
+	free(text);
+}
+
 /* As coredumpctl info's stack trace: gdb's, through a private mount of
  * this one core (gzcoredump debug), nothing extracted. Returns debug's
  * exit status. */
@@ -999,6 +1018,7 @@ int cmd_info(int argc, char **argv)
 			printf(" (%s)", cli_printable_or(mod->error, "", b[0], sizeof(b[0])));
 		putchar('\n');
 	}
+	print_stack(&m->stack);
 	status = 0;
 	if (o.backtrace)
 		status = info_backtrace(&o, &e[i]);

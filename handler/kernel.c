@@ -12,9 +12,12 @@
 #include "cli.h"
 #include "ratelimit.h"
 #include "elfid.h"
+#include "reader.h"
+#include "stack.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -47,6 +50,8 @@ struct capture {
 	int at_secure;
 	struct cli_job *mods_job; /* start_modules() */
 	uint64_t mods_start_ms;
+	struct gzc_stack_module *files; /* open_module_files(): paths and fds owned */
+	size_t nfiles;
 	char rate_key[17];  /* set when the rate limit noted this crash (admit()) */
 	bool pre_hook_ran;  /* then post_hook runs whatever happens */
 	char comm_msg[4 * sizeof(((struct gzc_kargs *)0)->comm) + 1]; /* k.comm, escaped for log lines */
@@ -377,6 +382,103 @@ static void finish_modules(struct capture *c)
 	}
 	if (r)
 		mods_discard(r);
+}
+
+#define STACK_FILES_MAX 256    /* mapped files kept open for the stack traces */
+#define STACK_BUDGET_MS 3000
+#define STACK_CACHE (16u << 20) /* the reader's: a few spans of stack */
+
+/* Opens the ELF files the process had mapped, through map_files (the very
+ * files, even if since replaced), for the stack traces taken once the
+ * process is released. Only those whose build was read: a file system
+ * that could hang (FUSE, network) was never touched (modules.h). */
+static void open_module_files(struct capture *c)
+{
+	const struct gzc_meta *m = &c->m;
+	char name[64];
+
+	if (!c->cfg.stack_trace || c->procfd < 0 || !m->nmodules ||
+	    !(c->files = calloc(m->nmodules < STACK_FILES_MAX ? m->nmodules : STACK_FILES_MAX, sizeof(*c->files))))
+		return;
+	for (size_t i = 0; i < m->nmodules && c->nfiles < STACK_FILES_MAX; i++) {
+		const struct gzc_module *mod = &m->modules[i];
+		if (mod->error || !mod->path)
+			continue;
+		snprintf(name, sizeof(name), "map_files/%" PRIx64 "-%" PRIx64, mod->start, mod->end);
+		int fd = openat(c->procfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		char *path = fd >= 0 ? strdup(mod->path) : NULL;
+		if (!path) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		c->files[c->nfiles++] = (struct gzc_stack_module){ mod->start, path, fd };
+	}
+}
+
+static void close_module_files(struct capture *c)
+{
+	for (size_t i = 0; i < c->nfiles; i++) {
+		close(c->files[i].fd);
+		free((char *)c->files[i].path);
+	}
+	free(c->files);
+	c->files = NULL;
+	c->nfiles = 0;
+}
+
+/* Unwinds the stored core's threads (read back through its index: only
+ * the spans of their stacks are decompressed) and adds the traces to its
+ * sidecar, if the core is still there. The process is gone by now: this
+ * holds nothing up but this handler's exit. */
+static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
+{
+	struct gzc_reader *rd = NULL;
+	struct gzc_coreinfo *info = NULL;
+	char gzx[PATH_MAX + 16], json[PATH_MAX + 16];
+	int r, fd, lockfd = -1, gfd = -1;
+
+	if (!c->nfiles)
+		return;
+	snprintf(gzx, sizeof(gzx), "%s%s", stored, GZC_IDX_SUFFIX);
+	struct gzc_reader_opts o = { .index_dirfd = rootfd, .index_path = gzx,
+				     .flags = GZC_READER_NO_SAVE | GZC_READER_NO_SCAN, .cache_bytes = STACK_CACHE };
+	if ((fd = openat(rootfd, stored, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = gzc_reader_open(fd, &o, &rd, NULL)) < 0) {
+		close(fd);
+		goto out;
+	}
+	if ((r = gzc_corenote_read(gzc_reader_read_cb, rd, gzc_reader_size(rd), &info)) < 0)
+		goto out;
+	r = gzc_stack_unwind(info, gzc_reader_read_cb, rd, c->files, c->nfiles, STACK_BUDGET_MS, &c->m.stack);
+	if (r == -ENOMEM)
+		goto out;
+	/* the sidecar is replaced under the lock, and only while its core is
+	 * there: a vacuum may have taken it meanwhile */
+	const char *base = strrchr(stored, '/') ? strrchr(stored, '/') + 1 : stored;
+	size_t blen = strlen(base) - strlen(strrchr(base, '.') ? strrchr(base, '.') : "");
+	snprintf(json, sizeof(json), "%.*s%s", (int)blen, base, GZC_META_SUFFIX);
+	struct stat st;
+	if ((r = gzc_store_lock(rootfd, &lockfd)) < 0 || (r = gzc_store_group_open(rootfd, c->m.group, false, &gfd)) < 0)
+		goto out;
+	if (fstatat(gfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = gzc_meta_replace(&c->m, gfd, json, 0600);
+out:
+	if (r < 0)
+		cli_error("pid %d: no stack trace in the metadata: %s", (int)c->k.pid, strerror(-r));
+	if (gfd >= 0)
+		close(gfd);
+	if (lockfd >= 0)
+		close(lockfd);
+	gzc_coreinfo_free(info);
+	gzc_reader_close(rd);
+	close_module_files(c);
 }
 
 /* Leaves out the step-th of the bulky metadata a process controls, for a
@@ -764,6 +866,9 @@ int cmd_kernel(int argc, char **argv)
 	char stored[PATH_MAX];
 
 	bind_std_fds();
+	/* the kernel gives us no environment; should one come anyway, the
+	 * stack traces' symbol search stays on this machine */
+	unsetenv("DEBUGINFOD_URLS");
 	/* a larger pipe lets the kernel run ahead of us while we start up and
 	 * halves the wake-ups while we stream (fails harmlessly if stdin is not
 	 * a pipe or the size is over fs.pipe-max-size) */
@@ -892,6 +997,7 @@ int cmd_kernel(int argc, char **argv)
 	 * is given back (a small core streamed faster than the job read, and
 	 * the modules were lost to ESRCH) */
 	finish_modules(&c);
+	open_module_files(&c);
 	/* give the pipe back now: the crashed process is released while we finish */
 	close(STDIN_FILENO);
 	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);
@@ -941,10 +1047,14 @@ int cmd_kernel(int argc, char **argv)
 		note_skipped(&c, store, rootfd, false, "cannot store the core: %s", strerror(-r));
 		goto out;
 	}
-	syslog(c.m.truncated ? LOG_WARNING : LOG_INFO, "pid %d (%s) signal %d: stored %s/%s (%llu bytes, %llu compressed%s%s)",
+	take_stack_traces(&c, rootfd, stored);
+	/* the crashing thread's stack in the message, as systemd-coredump's */
+	char *trace = c.m.stack.nthreads ? gzc_stack_format(&c.m.stack, 1, 0) : NULL;
+	syslog(c.m.truncated ? LOG_WARNING : LOG_INFO, "pid %d (%s) signal %d: stored %s/%s (%llu bytes, %llu compressed%s%s)%s%s",
 	       (int)c.k.pid, c.comm_msg, c.k.signal, store, stored, (unsigned long long)c.m.size,
 	       (unsigned long long)c.m.compressed_size, c.m.truncated ? ", truncated: " : "",
-	       c.m.truncated ? c.m.truncated_reason : "");
+	       c.m.truncated ? c.m.truncated_reason : "", trace ? "\n\n" : "", trace ? trace : "");
+	free(trace);
 	char full[PATH_MAX * 2];
 	snprintf(full, sizeof(full), "%s/%s", store, stored);
 	run_hook(&c, "post", c.cfg.post_hook, full);
@@ -969,6 +1079,7 @@ out:
 		close(c.procfd);
 	gzc_app_free(c.app);
 	gzc_meta_clear(&c.m);
+	close_module_files(&c);
 	closelog();
 	if (cli_jobs_given_up())
 		_exit(status); /* a thread blocked in a read: nothing may wait for it */

@@ -23,6 +23,7 @@ void gzc_config_init(struct gzc_config *c)
 	c->container = GZC_GZIP;
 	snprintf(c->section, sizeof(c->section), "%s", ".uuid");
 	c->hook_timeout_s = GZC_CONFIG_HOOK_TIMEOUT_DEFAULT;
+	c->stack_trace = 1;
 	c->max_use_pct = GZC_CONFIG_MAX_USE_PCT;
 	c->keep_free_pct = GZC_CONFIG_KEEP_FREE_PCT;
 	c->max_use_cap = c->keep_free_cap = GZC_CONFIG_SHARE_CAP;
@@ -296,6 +297,17 @@ static int set_section(struct gzc_config *c, const char *v)
 static int set_pre_hook(struct gzc_config *c, const char *v) { return set_string(c->pre_hook, sizeof(c->pre_hook), v); }
 static int set_post_hook(struct gzc_config *c, const char *v) { return set_string(c->post_hook, sizeof(c->post_hook), v); }
 
+static int set_stack_trace(struct gzc_config *c, const char *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < 4; i++)
+		if (strcmp(v, yes[i]) == 0 || strcmp(v, no[i]) == 0) {
+			c->stack_trace = strcmp(v, yes[i]) == 0;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct gzc_config *c, const char *v);
@@ -315,6 +327,7 @@ static const struct {
 	{ "pre_hook", set_pre_hook },
 	{ "post_hook", set_post_hook },
 	{ "hook_timeout", set_hook_timeout },
+	{ "stack_trace", set_stack_trace },
 };
 
 static char *trim(char *s, char *end)

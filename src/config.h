@@ -25,6 +25,7 @@
  *   pre_hook       shell command run before storing         (none)
  *   post_hook      shell command run after storing          (none)
  *   hook_timeout   duration, per hook                       (5s)
+ *   stack_trace    yes | no: unwind the threads when storing (yes)
  *
  * Sizes take K/M/G/T suffixes (powers of 1024). No global state.
  */
@@ -67,6 +68,7 @@ struct gzc_config {
 	char pre_hook[GZC_CONFIG_MAX_VALUE + 1];   /* "" = none */
 	char post_hook[GZC_CONFIG_MAX_VALUE + 1];
 	uint64_t hook_timeout_s;
+	int stack_trace;            /* 1: take the threads' stack traces (stack.h) */
 };
 
 /* The defaults of max_use and keep_free, as systemd-coredump's: shares of

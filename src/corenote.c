@@ -150,12 +150,48 @@ static int valid_signal(uint64_t s)
 	return s >= 1 && s <= SIGNAL_MAX ? (int)s : 0;
 }
 
+/* Appends a 64-bit NT_PRSTATUS's thread: pr_pid and pr_reg (the words
+ * between GZC_CORE_PRSTATUS_REG_OFF64 and pr_fpvalid, the int padded to 8
+ * that ends the struct). Errors: -ENOMEM. */
+static int take_thread(struct gzc_coreinfo *info, const struct note *n, bool be)
+{
+	struct gzc_core_thread *t;
+
+	if (info->nthreads >= GZC_CORE_THREADS_MAX) {
+		problem(info, -E2BIG);
+		return 0;
+	}
+	if (info->nthreads % 16 == 0) {
+		t = realloc(info->threads, (info->nthreads + 16) * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		info->threads = t;
+	}
+	t = &info->threads[info->nthreads++];
+	memset(t, 0, sizeof(*t));
+	if (n->descsz >= PRSTATUS_PID_OFF64 + 4) {
+		uint64_t pid = gzc_get_uint(n->desc + PRSTATUS_PID_OFF64, 4, be);
+		t->tid = pid > 0 && pid <= PID_MAX_LIMIT_ ? (int)pid : 0;
+	}
+	if (n->descsz >= GZC_CORE_PRSTATUS_REG_OFF64 + 8 + 8) {
+		size_t words = (n->descsz - GZC_CORE_PRSTATUS_REG_OFF64 - 8) / 8;
+		t->nregs = words > GZC_CORE_REGS_MAX ? GZC_CORE_REGS_MAX : (unsigned)words;
+		for (unsigned i = 0; i < t->nregs; i++)
+			t->regs[i] = gzc_get_uint(n->desc + GZC_CORE_PRSTATUS_REG_OFF64 + 8 * i, 8, be);
+	}
+	return 0;
+}
+
 static int take_note(struct core *c, struct gzc_coreinfo *info, const struct note *n)
 {
+	int r;
+
 	if (!owner_is(n, "CORE"))
 		return 0;
 	switch (n->type) {
 	case NT_PRSTATUS_:
+		if (c->is64 && (r = take_thread(info, n, c->be)) < 0)
+			return r;
 		if (c->have_prstatus)
 			break;
 		c->have_prstatus = true;
@@ -546,6 +582,40 @@ out:
 	return r;
 }
 
+/* Copies the PT_LOAD segments with file bytes inside the core into info. */
+static int keep_loads(const struct core *c, struct gzc_coreinfo *info)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nsegs; i++)
+		n += c->segs[i].type == PT_LOAD_ && c->segs[i].filesz && in_file(c, c->segs[i].off, c->segs[i].filesz);
+	if (!n)
+		return 0;
+	if (!(info->loads = calloc(n, sizeof(*info->loads))))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nsegs; i++) {
+		const struct seg *s = &c->segs[i];
+		if (s->type == PT_LOAD_ && s->filesz && in_file(c, s->off, s->filesz))
+			info->loads[info->nloads++] = (struct gzc_core_load){ s->vaddr, s->off, s->filesz };
+	}
+	return 0;
+}
+
+int gzc_core_read_mem(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx, uint64_t vaddr, void *buf,
+		      size_t len)
+{
+	for (size_t i = 0; i < info->nloads; i++) {
+		const struct gzc_core_load *l = &info->loads[i];
+		if (vaddr < l->vaddr || vaddr - l->vaddr > l->filesz || len > l->filesz - (vaddr - l->vaddr))
+			continue;
+		/* the offset and size were checked against the core's size */
+		struct core c = { .read = read, .rctx = ctx, .size = UINT64_MAX };
+		int r = rd(&c, l->off + (vaddr - l->vaddr), buf, len);
+		return r < 0 ? r : 1;
+	}
+	return 0;
+}
+
 int gzc_corenote_read(gzc_core_read_fn read, void *ctx, uint64_t size, struct gzc_coreinfo **ret)
 {
 	struct core c = { .read = read, .rctx = ctx, .size = size };
@@ -565,6 +635,8 @@ int gzc_corenote_read(gzc_core_read_fn read, void *ctx, uint64_t size, struct gz
 		if (c.segs[i].type == PT_NOTE_ && (r = scan_note_segment(&c, info, &c.segs[i], &budget)) < 0)
 			goto fail;
 	info->signal = c.have_prstatus && c.prstatus_sig ? c.prstatus_sig : c.siginfo_sig;
+	if ((r = keep_loads(&c, info)) < 0)
+		goto fail;
 	if ((r = find_exe(&c, info)) < 0)
 		goto fail;
 	*ret = info;
@@ -687,5 +759,7 @@ void gzc_coreinfo_free(struct gzc_coreinfo *info)
 	free(info->exe);
 	free(info->psargs);
 	free(info->build_id);
+	free(info->threads);
+	free(info->loads);
 	free(info);
 }

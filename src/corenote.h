@@ -18,7 +18,11 @@
  *                address of AT_PHDR (from NT_AUXV) if known, else the first
  *                entry; counts, sizes and strings are validated strictly;
  *   NT_PRSTATUS  pr_cursig of the first thread (the one that dumped), else
- *   NT_SIGINFO   si_signo.
+ *   NT_SIGINFO   si_signo; and of every thread (up to GZC_CORE_THREADS_MAX,
+ *                64-bit cores only) pr_pid and the general registers pr_reg,
+ *                for unwinding (stack.h).
+ * The PT_LOAD segments are kept too (those whose bytes lie in the file), so
+ * that a caller can read the dumped memory.
  *
  * Then, best effort, the executable's GNU build-id from the core's memory
  * image: the PT_LOAD holding the exe's first page (the NT_FILE entry at file
@@ -51,10 +55,25 @@
 #define GZC_CORE_PSARGS_LEN 80	/* pr_psargs */
 #define GZC_CORE_PRPSINFO_MIN (GZC_CORE_COMM_LEN + GZC_CORE_PSARGS_LEN + 4)
 #define GZC_CORE_PRPSINFO_MAX 1024
+#define GZC_CORE_THREADS_MAX 1024	/* threads whose registers are kept */
+#define GZC_CORE_REGS_MAX 48		/* 64-bit words of pr_reg kept per thread */
+#define GZC_CORE_PRSTATUS_REG_OFF64 112	/* pr_reg in a 64-bit struct elf_prstatus */
 
 /* Reads up to len bytes at off into buf. Returns the number of bytes read
  * (> 0; 0 means end of data) or a negative errno. Short reads are retried. */
 typedef int (*gzc_core_read_fn)(void *ctx, uint64_t off, void *buf, size_t len);
+
+/* A thread of the core, from its NT_PRSTATUS. */
+struct gzc_core_thread {
+	int tid;			  /* pr_pid, 0 if out of range */
+	unsigned nregs;			  /* words in regs (0: the note was too short) */
+	uint64_t regs[GZC_CORE_REGS_MAX]; /* pr_reg, in the core's byte order decoded */
+};
+
+/* A PT_LOAD segment whose file bytes lie inside the core. */
+struct gzc_core_load {
+	uint64_t vaddr, off, filesz;
+};
 
 /* All strings NUL-terminated, owned by the struct, freed by gzc_coreinfo_free().
  * Strings are raw bytes from the core (no NUL inside, otherwise arbitrary):
@@ -69,6 +88,10 @@ struct gzc_coreinfo {
 	int64_t uid, gid;		  /* pr_uid, pr_gid of a 64-bit NT_PRPSINFO, -1 if unknown */
 	bool is64, big_endian;
 	uint16_t machine;		  /* e_machine */
+	struct gzc_core_thread *threads;  /* the first thread dumped; NULL if none */
+	size_t nthreads;
+	struct gzc_core_load *loads;	  /* in program header order; NULL if none */
+	size_t nloads;
 	/* Problems that did not stop the read: 0, -EBADMSG (a malformed note
 	 * or note segment outside the file) or -E2BIG (a cap was hit). */
 	int note_err;
@@ -85,6 +108,13 @@ GZC_MUST_CHECK int gzc_corenote_read(gzc_core_read_fn read, void *ctx, uint64_t 
 
 /* The same over a whole core of len bytes in memory. */
 GZC_MUST_CHECK int gzc_corenote_read_mem(const void *core, size_t len, struct gzc_coreinfo **ret);
+
+/* Reads [vaddr, vaddr+len) of the process's memory as the core dumped it,
+ * through read(ctx, ...), the callback info was parsed with.
+ * Returns 1 (read), 0 (not in the core: never mapped, or not dumped) or
+ * the callback's negative errno (-EBADMSG if the core ends early). */
+GZC_MUST_CHECK int gzc_core_read_mem(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx,
+				     uint64_t vaddr, void *buf, size_t len);
 
 /* Frees what gzc_corenote_read() returned. Accepts NULL. */
 void gzc_coreinfo_free(struct gzc_coreinfo *info);

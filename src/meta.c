@@ -93,6 +93,21 @@ static const struct field module_fields[] = {
 	MFLD("error", F_STR, error),
 };
 #define NMODULE_FIELDS (sizeof(module_fields) / sizeof(module_fields[0]))
+/* the members of each frame of "stack" */
+#define SFLD(key, type, member) { NULL, key, type, offsetof(struct gzc_stack_frame, member) }
+static const struct field frame_fields[] = {
+	SFLD("pc", F_U64, pc),
+	SFLD("symbol", F_STR, symbol),
+	SFLD("symbol_offset", F_U64, symbol_offset),
+	SFLD("module", F_STR, module),
+	SFLD("module_offset", F_U64, module_offset),
+};
+#define NFRAME_FIELDS (sizeof(frame_fields) / sizeof(frame_fields[0]))
+static const struct field thread_fields[] = {
+	{ NULL, "tid", F_ID, offsetof(struct gzc_stack_thread, tid) },
+	{ NULL, "error", F_STR, offsetof(struct gzc_stack_thread, error) },
+};
+static const struct field stack_error_field = { NULL, "error", F_STR, offsetof(struct gzc_stack, error) };
 static const char *const sections[] = { "process", "machine", "identity", "file", "access", "snapshots" };
 
 #define AT(m, f, T) ((T *)((char *)(m) + (f)->off))
@@ -114,6 +129,7 @@ void gzc_meta_clear(struct gzc_meta *m)
 		if (fields[i].type == F_STR || fields[i].type == F_JSON)
 			free(*AT(m, &fields[i], char *));
 	gzc_modules_free(m->modules, m->nmodules);
+	gzc_stack_clear(&m->stack);
 	gzc_meta_init(m);
 }
 
@@ -302,6 +318,48 @@ static int add_modules(json_object *root, const struct gzc_meta *m)
 	return 0;
 }
 
+/* A new object with the fields of the struct at base; NULL when out of memory. */
+static json_object *object_of(const struct field *f, size_t n, const void *base)
+{
+	json_object *o = json_object_new_object();
+	for (size_t k = 0; o && k < n; k++)
+		if (add_value(o, &f[k], base) < 0) {
+			json_object_put(o);
+			return NULL;
+		}
+	return o;
+}
+
+static int add_to(json_object *parent, const char *key, json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if ((key ? json_object_object_add(parent, key, v) : json_object_array_add(parent, v)) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_stack(json_object *root, const struct gzc_stack *st)
+{
+	if (!st->nthreads && !st->error)
+		return 0;
+	json_object *o = object_of(&stack_error_field, 1, st), *threads;
+	if (add_to(root, "stack", o) < 0 || add_to(o, "threads", threads = json_object_new_array()) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->nthreads; i++) {
+		const struct gzc_stack_thread *t = &st->threads[i];
+		json_object *to = object_of(thread_fields, 2, t), *frames;
+		if (add_to(threads, NULL, to) < 0 || add_to(to, "frames", frames = json_object_new_array()) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < t->nframes; k++)
+			if (add_to(frames, NULL, object_of(frame_fields, NFRAME_FIELDS, &t->frames[k])) < 0)
+				return -ENOMEM;
+	}
+	return 0;
+}
+
 int gzc_meta_to_json(const struct gzc_meta *m, char **ret)
 {
 	json_object *root = json_object_new_object(), *sec[6] = { 0 };
@@ -322,7 +380,7 @@ int gzc_meta_to_json(const struct gzc_meta *m, char **ret)
 		if (add_value(parent, &fields[i], m) < 0)
 			goto out;
 	}
-	if (add_modules(root, m) < 0)
+	if (add_modules(root, m) < 0 || add_stack(root, &m->stack) < 0)
 		goto out;
 	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text || !(*ret = strdup(text)))
@@ -383,30 +441,84 @@ static int take(const struct field *f, json_object *v, void *m)
 	return -EBADMSG;
 }
 
-/* The "modules" array, if any: an array of at most GZC_MODULES_MAX objects
- * whose members have the types module_fields gives. Errors: -EBADMSG,
- * -ENOMEM. */
+/* The members of object o that the table f names. Errors: -EBADMSG, -ENOMEM. */
+static int take_object(json_object *o, const struct field *f, size_t n, void *base)
+{
+	json_object *v;
+	if (!json_object_is_type(o, json_type_object))
+		return -EBADMSG;
+	for (size_t k = 0; k < n; k++) {
+		int r;
+		if (json_object_object_get_ex(o, f[k].key, &v) && (r = take(&f[k], v, base)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* An array member of o, at most max long: *ret NULL (and 0) if absent or null. */
+static int take_array(json_object *o, const char *key, size_t max, json_object **ret)
+{
+	*ret = NULL;
+	if (!json_object_object_get_ex(o, key, ret) || json_object_is_type(*ret, json_type_null)) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(*ret, json_type_array) || json_object_array_length(*ret) > max) {
+		*ret = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The "modules" array, if any: at most GZC_MODULES_MAX objects whose
+ * members have the types module_fields gives. Errors: -EBADMSG, -ENOMEM. */
 static int take_modules(json_object *root, struct gzc_meta *m)
 {
 	json_object *arr;
-	if (!json_object_object_get_ex(root, "modules", &arr) || json_object_is_type(arr, json_type_null))
-		return 0;
-	if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > GZC_MODULES_MAX)
-		return -EBADMSG;
-	size_t n = json_object_array_length(arr);
-	if (!n)
-		return 0;
+	int r = take_array(root, "modules", GZC_MODULES_MAX, &arr);
+	size_t n = r == 0 && arr ? json_object_array_length(arr) : 0;
+	if (r < 0 || !n)
+		return r;
 	if (!(m->modules = calloc(n, sizeof(*m->modules))))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i), *v;
-		if (!json_object_is_type(o, json_type_object))
-			return -EBADMSG;
 		m->nmodules = i + 1; /* freed by gzc_meta_clear from here on */
-		for (size_t k = 0; k < NMODULE_FIELDS; k++) {
-			int r;
-			if (json_object_object_get_ex(o, module_fields[k].key, &v) &&
-			    (r = take(&module_fields[k], v, &m->modules[i])) < 0)
+		if ((r = take_object(json_object_array_get_idx(arr, i), module_fields, NMODULE_FIELDS, &m->modules[i])) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The "stack" object, if any (bounded by stack.h's caps). Errors: -EBADMSG, -ENOMEM. */
+static int take_stack(json_object *root, struct gzc_stack *st)
+{
+	json_object *o, *threads;
+	int r;
+	if (!json_object_object_get_ex(root, "stack", &o) || json_object_is_type(o, json_type_null))
+		return 0;
+	if ((r = take_object(o, &stack_error_field, 1, st)) < 0 ||
+	    (r = take_array(o, "threads", GZC_STACK_THREADS_MAX, &threads)) < 0)
+		return r;
+	size_t n = threads ? json_object_array_length(threads) : 0;
+	if (!n)
+		return 0;
+	if (!(st->threads = calloc(n, sizeof(*st->threads))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct gzc_stack_thread *t = &st->threads[i];
+		json_object *to = json_object_array_get_idx(threads, i), *frames;
+		st->nthreads = i + 1; /* freed by gzc_stack_clear from here on */
+		t->tid = -1;
+		if ((r = take_object(to, thread_fields, 2, t)) < 0 ||
+		    (r = take_array(to, "frames", GZC_STACK_FRAMES_MAX, &frames)) < 0)
+			return r;
+		size_t nf = frames ? json_object_array_length(frames) : 0;
+		if (nf && !(t->frames = calloc(nf, sizeof(*t->frames))))
+			return -ENOMEM;
+		for (size_t k = 0; k < nf; k++) {
+			t->nframes = k + 1;
+			if ((r = take_object(json_object_array_get_idx(frames, k), frame_fields, NFRAME_FIELDS,
+					     &t->frames[k])) < 0)
 				return r;
 		}
 	}
@@ -451,7 +563,7 @@ int gzc_meta_parse(const char *text, size_t len, struct gzc_meta *ret)
 		if ((r = take(&fields[i], v, &m)) < 0)
 			goto out;
 	}
-	if ((r = take_modules(root, &m)) < 0)
+	if ((r = take_modules(root, &m)) < 0 || (r = take_stack(root, &m.stack)) < 0)
 		goto out;
 	*ret = m;
 out:
@@ -461,7 +573,7 @@ out:
 	return r;
 }
 
-int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode)
+static int save(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode, bool replace)
 {
 	struct gzc_tmpfile t;
 	char *text = NULL, final[256];
@@ -478,7 +590,9 @@ int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigne
 	r = gzc_write_all(t.fd, text, strlen(text));
 	if (r == 0)
 		r = gzc_write_all(t.fd, "\n", 1);
-	if (r == 0) {
+	if (r == 0 && replace) {
+		r = gzc_tmpfile_replace(&t, name);
+	} else if (r == 0) {
 		/* a sidecar takes exactly the name asked: its core's name is unique */
 		r = gzc_tmpfile_commit(&t, name, NULL, final, sizeof(final));
 		if (r == 0 && strcmp(final, name) != 0) {
@@ -490,6 +604,16 @@ int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigne
 out:
 	free(text);
 	return r;
+}
+
+int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode)
+{
+	return save(m, dirfd, name, mode, false);
+}
+
+int gzc_meta_replace(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode)
+{
+	return save(m, dirfd, name, mode, true);
 }
 
 /* Where the summary of a sidecar written by gzc_meta_to_json() ends: the

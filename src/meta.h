@@ -20,6 +20,11 @@
  *   "snapshots":{ "status", "maps", "limits", "fds" },  (strings)
  *   "modules":  [ { "path", "start", "end", "build_id", "package" (object),
  *                   "error" }, ... ]  (at most GZC_MODULES_MAX; modules.h)
+ *   "stack":    { "error", "threads": [ { "tid", "error", "frames": [
+ *                   { "pc", "symbol", "symbol_offset", "module",
+ *                     "module_offset" }, ... ] }, ... ] }
+ *               (at most GZC_STACK_THREADS_MAX threads of
+ *               GZC_STACK_FRAMES_MAX frames; stack.h)
  * }
  * gzc_meta_to_json() writes the keys in this order, pretty-printed (two
  * spaces per level), so the bulky "snapshots" and "modules" come last:
@@ -35,6 +40,7 @@
 #include <stdint.h>
 
 #include "modules.h"
+#include "stack.h"
 
 #ifndef GZC_MUST_CHECK
 #define GZC_MUST_CHECK __attribute__((warn_unused_result))
@@ -77,6 +83,8 @@ struct gzc_meta {
 	/* the mapped ELF files (owned: freed by gzc_meta_clear) */
 	struct gzc_module *modules;
 	size_t nmodules;
+	/* the threads' stack traces, taken when the core was stored (owned) */
+	struct gzc_stack stack;
 };
 
 /* Initialises every field to "absent" (pid etc. -1, strings NULL). */
@@ -121,16 +129,20 @@ GZC_MUST_CHECK int gzc_meta_parse(const char *text, size_t len, struct gzc_meta 
  * nothing written). */
 GZC_MUST_CHECK int gzc_meta_save(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode);
 
+/* As gzc_meta_save(), replacing the sidecar name if it exists (rename).
+ * Errors: as gzc_meta_save(), never -EEXIST. */
+GZC_MUST_CHECK int gzc_meta_replace(const struct gzc_meta *m, int dirfd, const char *name, unsigned mode);
+
 /* Reads and parses name in dirfd (regular file only, no symlinks, bounded).
  * Errors: as gzc_meta_parse, plus -errno of open/read. */
 GZC_MUST_CHECK int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret);
 
 /* As gzc_meta_load(), for readers that need only the core's own facts
  * (process, machine, identity, file, access: listing a store of
- * thousands): the "snapshots" and "modules" that gzc_meta_to_json() writes
- * last, and that make most of a real sidecar (tens of KB), are left
+ * thousands): the "snapshots", "modules" and "stack" that gzc_meta_to_json()
+ * writes last, and that make most of a real sidecar (tens of KB), are left
  * unparsed. A text not laid out as that writer lays it out is parsed
- * whole. What is returned is what the text says before those two keys;
+ * whole. What is returned is what the text says before those keys;
  * the snapshot and module fields are absent. Errors: as gzc_meta_load(). */
 GZC_MUST_CHECK int gzc_meta_load_summary(int dirfd, const char *name, struct gzc_meta *ret);
 

@@ -99,6 +99,20 @@ j=$(check_core "$CRASH/crash_threads" crash_threads crash_thread_here 11) || fai
 bt=$(gdb_bt "$CRASH/crash_threads" "${j%.json}.gz")
 [ "$(grep -c '^[* ] *[0-9]\+ *Thread' <<<"$bt")" -ge 5 ] || { echo "$bt"; fail "fewer than 5 threads"; }
 ok "multithreaded core: 5 threads, crash_thread_here"
+# the stack traces taken when it was stored: the crashing thread first,
+# its frames innermost first, every thread, as info shows them
+st=$(meta "$j" "'\n'.join('%s %s' % (t['tid'], ' '.join(f.get('symbol') or '?' for f in t['frames'])) for t in d['stack']['threads'])")
+tid=$(meta "$j" "d['process']['tid']")
+grep -q "^$tid crash_thread_here crash_thread_deeper worker start_thread" <<<"$(head -1 <<<"$st")" ||
+	fail "the stack trace's first thread is not the crashing one ($tid) in crash_thread_here: $st"
+[ "$(grep -c . <<<"$st")" = 5 ] || fail "stack traces of $(grep -c . <<<"$st") threads, not 5: $st"
+grep -q "^[0-9]* pause crash_thread_deeper worker" <<<"$st" || fail "no thread waits in pause(): $st"
+[ "$(meta "$j" "d['stack'].get('error')")" = None ] || fail "stack error: $(meta "$j" "d['stack']['error']")"
+out=$("$GZCOREDUMP" info -S "$STORE" "$(meta "$j" "d['process']['pid']")")
+grep -q "^Stack:       Stack trace of thread $tid:\$" <<<"$out" || fail "info shows no stack trace of thread $tid: $out"
+grep -Eq '^ +#0  0x[0-9a-f]{16} crash_thread_here \(crash_threads \+ 0x[0-9a-f]+\)$' <<<"$out" ||
+	fail "info's frame #0 is not crash_thread_here: $out"
+ok "stack traces taken when stored: 5 threads, the crashing one first, in info"
 
 j=$(check_core "$TMP/pkgapp" pkgapp crash_segv_here 11) || fail "pkgapp: its core (above)"
 [ "$(basename "$(dirname "$j")")" = "gzc-demo-1.2.3" ] || fail "pkgapp group $(dirname "$j")"

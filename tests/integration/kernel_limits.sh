@@ -86,6 +86,7 @@ max_core_size = 200K
 pre_hook = printf '%s' "\$GZC_COMM" > $TMP/hook.pre
 post_hook = echo "\$GZC_CORE" > $TMP/hook.post; sleep 3031
 hook_timeout = 1s
+stack_trace = no
 EOC
 "$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install --config"
 crash "$SEGV" --comm 'h$(touch x);`y`'
@@ -96,6 +97,7 @@ wait_cores 1
 j=$(newest_json)
 [ "$(meta "$j" "d['file']['size']")" = 204800 ] || fail "max_core_size not applied"
 [ "$(meta "$j" "d['file']['truncated_reason']")" = max_core_size ] || fail "max_core_size reason"
+[ "$(meta "$j" "'stack' in d")" = False ] || fail "stack_trace = no, yet a stack trace: $(meta "$j" "d['stack']")"
 start=$(date +%s)
 crash "$SEGV"; crash "$SEGV"; crash "$SEGV"; crash "$SEGV"
 wait_handlers

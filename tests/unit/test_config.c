@@ -78,7 +78,7 @@ Test(config, every_key)
 			   "max_core_size = 2G\nmax_use = 10G\nkeep_free = 1GiB\nmax_per_app = 1\n"
 			   "max_age = 30d\nrate_limit = 5/hour\nsection = .appid\n"
 			   "pre_hook = echo end > /proc/watchdog # not a comment\n"
-			   "post_hook = \"logger done\"\nhook_timeout = 2m\r\n";
+			   "post_hook = \"logger done\"\nhook_timeout = 2m\r\nstack_trace = no\n";
 	cr_assert_eq(parse(&c, text, &line), 0, "line %u", line);
 	cr_assert_str_eq(c.store, "/srv/cores");
 	cr_assert_eq(c.level, 3);
@@ -98,6 +98,16 @@ Test(config, every_key)
 	cr_assert_str_eq(c.pre_hook, "echo end > /proc/watchdog # not a comment");
 	cr_assert_str_eq(c.post_hook, "logger done");
 	cr_assert_eq(c.hook_timeout_s, 120);
+	cr_assert_eq(c.stack_trace, 0);
+	/* on by default; yes/true/on/1 and no/false/off/0, nothing else */
+	cr_assert_eq(parse(&c, "", &line), 0);
+	cr_assert_eq(c.stack_trace, 1);
+	cr_assert_eq(parse(&c, "stack_trace = off\nstack_trace = true\n", &line), 0);
+	cr_assert_eq(c.stack_trace, 1);
+	cr_assert_eq(parse(&c, "stack_trace = false\n", &line), 0);
+	cr_assert_eq(c.stack_trace, 0);
+	cr_assert_lt(parse(&c, "stack_trace = maybe\n", &line), 0);
+	cr_assert_lt(parse(&c, "stack_trace =\n", &line), 0);
 }
 
 Test(config, errors_name_the_line)

@@ -339,6 +339,92 @@ Test(meta, modules_at_most_max)
 	gzc_meta_clear(&m);
 }
 
+Test(meta, stack_round_trip)
+{
+	struct gzc_meta m, back;
+	gzc_meta_init(&m);
+	m.stack.nthreads = 2;
+	m.stack.threads = calloc(2, sizeof(*m.stack.threads));
+	struct gzc_stack_thread *t = m.stack.threads;
+	t[0].tid = 41;
+	t[0].nframes = 2;
+	t[0].frames = calloc(2, sizeof(*t[0].frames));
+	t[0].frames[0] = (struct gzc_stack_frame){ .pc = 0xffffffffffff0001ull, .symbol = strdup("f\xe9"),
+						   .symbol_offset = 3, .module = strdup("/lib/a.so"), .module_offset = 9 };
+	t[0].frames[1] = (struct gzc_stack_frame){ .pc = 5 };
+	t[1].tid = -1;
+	t[1].error = strdup("cannot unwind: no");
+	char *text = NULL;
+	cr_assert_eq(gzc_meta_to_json(&m, &text), 0);
+	cr_assert_eq(gzc_meta_parse(text, strlen(text), &back), 0, "%s", text);
+	cr_assert_eq(back.stack.nthreads, 2);
+	cr_assert_eq(back.stack.threads[0].tid, 41);
+	cr_assert_eq(back.stack.threads[0].nframes, 2);
+	cr_assert_eq(back.stack.threads[0].frames[0].pc, 0xffffffffffff0001ull);
+	cr_assert_str_eq(back.stack.threads[0].frames[0].symbol, "f\xe9", "bytes kept");
+	cr_assert_eq(back.stack.threads[0].frames[0].symbol_offset, 3);
+	cr_assert_str_eq(back.stack.threads[0].frames[0].module, "/lib/a.so");
+	cr_assert_eq(back.stack.threads[0].frames[0].module_offset, 9);
+	cr_assert_null(back.stack.threads[0].frames[1].symbol);
+	cr_assert_eq(back.stack.threads[1].tid, -1, "null tid");
+	cr_assert_str_eq(back.stack.threads[1].error, "cannot unwind: no");
+	cr_assert_null(back.stack.error);
+	free(text);
+	gzc_meta_clear(&back);
+	gzc_meta_clear(&m);
+	cr_assert_null(m.stack.threads);
+	/* none: no key; an error alone is kept */
+	cr_assert_eq(gzc_meta_to_json(&m, &text), 0);
+	cr_assert_null(strstr(text, "\"stack\""));
+	free(text);
+	m.stack.error = strdup("stack traces are made for x86-64 cores only");
+	cr_assert_eq(gzc_meta_to_json(&m, &text), 0);
+	cr_assert_eq(gzc_meta_parse(text, strlen(text), &back), 0, "%s", text);
+	cr_assert_str_eq(back.stack.error, "stack traces are made for x86-64 cores only");
+	cr_assert_eq(back.stack.nthreads, 0);
+	free(text);
+	gzc_meta_clear(&back);
+	gzc_meta_clear(&m);
+}
+
+/* the stack's shape is checked, its arrays bounded */
+Test(meta, stack_hostile)
+{
+	static const char *const bad[] = {
+		"{\"gzcore_meta\":1,\"stack\":[]}",
+		"{\"gzcore_meta\":1,\"stack\":{\"threads\":{}}}",
+		"{\"gzcore_meta\":1,\"stack\":{\"threads\":[1]}}",
+		"{\"gzcore_meta\":1,\"stack\":{\"threads\":[{\"tid\":\"1\"}]}}",
+		"{\"gzcore_meta\":1,\"stack\":{\"threads\":[{\"frames\":[{\"pc\":-1}]}]}}",
+		"{\"gzcore_meta\":1,\"stack\":{\"threads\":[{\"frames\":[[]]}]}}",
+		"{\"gzcore_meta\":1,\"stack\":{\"threads\":[{\"frames\":[{\"symbol\":7}]}]}}",
+		"{\"gzcore_meta\":1,\"stack\":{\"error\":{}}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_refused(bad[i]);
+	/* one frame too many, one thread too many */
+	char big[64 * 1024];
+	size_t len = (size_t)snprintf(big, sizeof(big), "{\"gzcore_meta\":1,\"stack\":{\"threads\":[{\"frames\":[");
+	for (int i = 0; i <= GZC_STACK_FRAMES_MAX; i++)
+		len += (size_t)snprintf(big + len, sizeof(big) - len, "%s{}", i ? "," : "");
+	snprintf(big + len, sizeof(big) - len, "]}]}}");
+	assert_refused(big);
+	len = (size_t)snprintf(big, sizeof(big), "{\"gzcore_meta\":1,\"stack\":{\"threads\":[");
+	for (int i = 0; i <= GZC_STACK_THREADS_MAX; i++)
+		len += (size_t)snprintf(big + len, sizeof(big) - len, "%s{}", i ? "," : "");
+	snprintf(big + len, sizeof(big) - len, "]}}");
+	assert_refused(big);
+	struct gzc_meta m;
+	const char *ok = "{\"gzcore_meta\":1,\"stack\":null}";
+	cr_assert_eq(gzc_meta_parse(ok, strlen(ok), &m), 0);
+	gzc_meta_clear(&m);
+	ok = "{\"gzcore_meta\":1,\"stack\":{\"threads\":[{\"frames\":null},{}]}}";
+	cr_assert_eq(gzc_meta_parse(ok, strlen(ok), &m), 0);
+	cr_assert_eq(m.stack.nthreads, 2);
+	cr_assert_eq(m.stack.threads[0].nframes, 0);
+	gzc_meta_clear(&m);
+}
+
 TestSuite(meta_load, .init = dir_setup, .fini = dir_teardown);
 
 /* Only a regular file of at most GZC_META_MAX_FILE bytes is read: a FIFO
@@ -475,4 +561,25 @@ Test(meta_load, summary_of_big_sidecars)
 	cr_assert_eq(ftruncate(fd, GZC_META_MAX_FILE + 1), 0);
 	close(fd);
 	assert_fails(load_summary_name, "huge.json", -E2BIG);
+}
+
+/* save refuses a taken name; replace renames over it */
+Test(meta_load, replace_over_a_sidecar)
+{
+	struct gzc_meta m, back;
+	gzc_meta_init(&m);
+	m.pid = 1;
+	cr_assert_eq(gzc_meta_save(&m, rootfd, "c.json", 0600), 0);
+	m.pid = 2;
+	cr_assert_eq(gzc_meta_save(&m, rootfd, "c.json", 0600), -EEXIST);
+	cr_assert_eq(gzc_meta_replace(&m, rootfd, "c.json", 0600), 0);
+	cr_assert_eq(gzc_meta_load(rootfd, "c.json", &back), 0);
+	cr_assert_eq(back.pid, 2);
+	gzc_meta_clear(&back);
+	/* nothing else left in the directory */
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 1", dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(gzc_meta_replace(&m, rootfd, "new.json", 0600), 0, "a new name is fine too");
+	gzc_meta_clear(&m);
 }

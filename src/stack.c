@@ -1,0 +1,350 @@
+/*
+ * stack.c — unwinding a core's threads with libdwfl, its memory read
+ * through a callback.
+ *
+ * Design: no Elf handle for the core (it may be compressed and hundreds of
+ * MB): libdwfl gets our own thread callbacks instead of
+ * dwfl_core_file_attach(). next_thread walks corenote's threads,
+ * set_initial_registers maps pr_reg to DWARF's register numbers, and
+ * memory_read finds each word in the core's PT_LOAD segments. The modules
+ * are reported with dwfl_report_elf() from the caller's open files, at the
+ * addresses they were mapped at, so the architecture comes from them.
+ */
+#include "stack.h"
+
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EM_X86_64_ 62
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define X86_64_DWARF_REGS 17 /* rax..r15, then rip: the return address column */
+
+/* struct user_regs_struct's word for each DWARF register of x86-64:
+ * rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+static const unsigned char x86_64_dwarf_from_user[X86_64_DWARF_REGS] = {
+	10, 12, 11, 5, 13, 14, 4, 19, 9, 8, 7, 6, 3, 2, 1, 0, 16,
+};
+
+struct unwind {
+	const struct gzc_coreinfo *info;
+	gzc_core_read_fn read;
+	void *ctx;
+	size_t next;       /* next thread of info to hand out */
+	size_t nthreads;   /* how many are handed out at most */
+	struct gzc_stack *out;
+	struct gzc_stack_thread *cur;
+	struct timespec deadline;
+	bool late;
+	int err;           /* -ENOMEM met inside a callback */
+};
+
+static bool past(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct unwind *u = arg;
+	(void)dwfl;
+
+	/* a thread without registers, or with a tid already given, is skipped:
+	 * libdwfl wants each tid once */
+	while (u->next < u->nthreads) {
+		const struct gzc_core_thread *t = &u->info->threads[u->next++];
+		bool seen = false;
+		for (size_t i = 0; i + 1 < u->next && !seen; i++)
+			seen = u->info->threads[i].tid == t->tid;
+		if (t->tid > 0 && t->nregs >= 20 && !seen) { /* rsp is word 19 */
+			*thread_argp = (void *)t;
+			return t->tid;
+		}
+	}
+	return 0;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+	const struct gzc_core_thread *t = thread_arg;
+	Dwarf_Word regs[X86_64_DWARF_REGS];
+
+	for (size_t i = 0; i < X86_64_DWARF_REGS; i++)
+		regs[i] = t->regs[x86_64_dwarf_from_user[i]];
+	return dwfl_thread_state_registers(thread, 0, X86_64_DWARF_REGS, regs);
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct unwind *u = arg;
+	unsigned char b[8];
+	(void)dwfl;
+
+	if (gzc_core_read_mem(u->info, u->read, u->ctx, addr, b, sizeof(b)) != 1)
+		return false;
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--) /* x86-64: little endian */
+		v = v << 8 | b[i];
+	*result = v;
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+/* Separate debug information from the local file system only (the standard
+ * search, under /usr/lib/debug and beside the file); libdwfl asks
+ * debuginfod only when DEBUGINFOD_URLS is set, which the handler clears. */
+static char *debuginfo_path = NULL;
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static char *copy_bounded(const char *s, size_t max)
+{
+	return strndup(s, strnlen(s, max));
+}
+
+static int add_frame(struct unwind *u, Dwfl_Frame *state)
+{
+	struct gzc_stack_thread *t = u->cur;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (t->nframes >= GZC_STACK_FRAMES_MAX)
+		return DWARF_CB_ABORT;
+	if (u->late || past(&u->deadline)) {
+		u->late = true;
+		return DWARF_CB_ABORT;
+	}
+	if (!t->frames && !(t->frames = calloc(GZC_STACK_FRAMES_MAX, sizeof(*t->frames)))) {
+		u->err = -ENOMEM;
+		return DWARF_CB_ABORT;
+	}
+	struct gzc_stack_frame *f = &t->frames[t->nframes++];
+	f->pc = pc;
+	/* a return address points after the call: look up the call itself */
+	Dwarf_Addr at = activation || pc == 0 ? pc : pc - 1;
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl_thread_dwfl(dwfl_frame_thread(state)), at);
+	if (!mod)
+		return DWARF_CB_OK;
+	Dwarf_Addr start = 0;
+	const char *name = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	if (name && !(f->module = copy_bounded(name, 4096))) {
+		u->err = -ENOMEM;
+		return DWARF_CB_ABORT;
+	}
+	f->module_offset = pc - start;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *s = dwfl_module_addrinfo(mod, at, &off, &sym, NULL, NULL, NULL);
+	if (s && *s) {
+		if (!(f->symbol = copy_bounded(s, GZC_STACK_SYMBOL_MAX))) {
+			u->err = -ENOMEM;
+			return DWARF_CB_ABORT;
+		}
+		f->symbol_offset = off + (pc - at);
+	}
+	return DWARF_CB_OK;
+}
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+	return add_frame(arg, state);
+}
+
+static int set_error(char **field, const char *what, const char *why)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s%s%s", what, why ? ": " : "", why ? why : "");
+	free(*field);
+	*field = strdup(buf);
+	return *field ? 0 : -ENOMEM;
+}
+
+static int thread_cb(Dwfl_Thread *thread, void *arg)
+{
+	struct unwind *u = arg;
+	struct gzc_stack_thread *t = &u->out->threads[u->out->nthreads++];
+
+	t->tid = dwfl_thread_tid(thread);
+	u->cur = t;
+	int r = dwfl_thread_getframes(thread, frame_cb, u);
+	if (u->err)
+		return DWARF_CB_ABORT;
+	if (u->late) {
+		if (set_error(&t->error, "stopped here: the time budget for the stack traces ran out", NULL) < 0)
+			u->err = -ENOMEM;
+		return DWARF_CB_ABORT;
+	}
+	/* libdwfl ends at the outermost frame with 0, or with an error for the
+	 * frame it could not go past: only no caller at all is worth a word
+	 * (the outermost frames of a thread rarely have CFI) */
+	if (r < 0 && t->nframes <= 1)
+		r = set_error(&t->error, "cannot unwind", dwfl_errmsg(-1));
+	else if (r > 0 && t->nframes >= GZC_STACK_FRAMES_MAX)
+		r = set_error(&t->error, "stopped after " STR(GZC_STACK_FRAMES_MAX) " frames", NULL);
+	else
+		r = 0;
+	if (r < 0) {
+		u->err = -ENOMEM;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+static int report_modules(Dwfl *dwfl, const struct gzc_stack_module *mods, size_t nmods)
+{
+	int reported = 0;
+
+	dwfl_report_begin(dwfl);
+	for (size_t i = 0; i < nmods; i++) {
+		if (mods[i].fd < 0 || !mods[i].path)
+			continue;
+		int fd = dup(mods[i].fd);
+		if (fd < 0)
+			continue;
+		/* the same fd offset is shared with the caller's: libdwfl preads */
+		if (dwfl_report_elf(dwfl, mods[i].path, mods[i].path, fd, mods[i].start, false))
+			reported++;
+		else
+			close(fd);
+	}
+	dwfl_report_end(dwfl, NULL, NULL);
+	return reported;
+}
+
+int gzc_stack_unwind(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx,
+		     const struct gzc_stack_module *mods, size_t nmods, unsigned budget_ms, struct gzc_stack *ret)
+{
+	struct unwind u = { .info = info, .read = read, .ctx = ctx, .out = ret };
+	Dwfl *dwfl = NULL;
+	int r;
+
+	if (info->machine != EM_X86_64_ || !info->is64 || info->big_endian) {
+		r = -ENOTSUP;
+		return set_error(&ret->error, "stack traces are made for x86-64 cores only", NULL) < 0 ? -ENOMEM : r;
+	}
+	size_t usable = 0;
+	for (size_t i = 0; i < info->nthreads; i++)
+		usable += info->threads[i].tid > 0 && info->threads[i].nregs >= 20;
+	if (!usable)
+		return set_error(&ret->error, "the core has no thread with its registers", NULL) < 0 ? -ENOMEM : -ENODATA;
+	u.nthreads = info->nthreads;
+	if (usable > GZC_STACK_THREADS_MAX) /* hand out the first ones only */
+		for (size_t i = 0, k = 0; i < info->nthreads; i++)
+			if (info->threads[i].tid > 0 && info->threads[i].nregs >= 20 && ++k == GZC_STACK_THREADS_MAX) {
+				u.nthreads = i + 1;
+				break;
+			}
+	if (!(ret->threads = calloc(usable < GZC_STACK_THREADS_MAX ? usable : GZC_STACK_THREADS_MAX,
+				    sizeof(*ret->threads))))
+		return -ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &u.deadline);
+	u.deadline.tv_sec += budget_ms / 1000;
+	u.deadline.tv_nsec += (long)(budget_ms % 1000) * 1000000L;
+	if (u.deadline.tv_nsec >= 1000000000L) {
+		u.deadline.tv_sec++;
+		u.deadline.tv_nsec -= 1000000000L;
+	}
+
+	if (!(dwfl = dwfl_begin(&dwfl_callbacks)))
+		return -ENOMEM;
+	if (report_modules(dwfl, mods, nmods) == 0) {
+		r = set_error(&ret->error, "none of the process's mapped files could be read", NULL) < 0 ? -ENOMEM : -ENODATA;
+		goto out;
+	}
+	if (!dwfl_attach_state(dwfl, NULL, info->threads[0].tid > 0 ? info->threads[0].tid : 1, &thread_callbacks, &u)) {
+		r = set_error(&ret->error, "cannot unwind", dwfl_errmsg(-1)) < 0 ? -ENOMEM : -EIO;
+		goto out;
+	}
+	r = dwfl_getthreads(dwfl, thread_cb, &u);
+	if (u.err) {
+		r = u.err;
+		goto out;
+	}
+	if (r < 0 && ret->nthreads == 0) {
+		r = set_error(&ret->error, "cannot unwind", dwfl_errmsg(-1)) < 0 ? -ENOMEM : -EIO;
+		goto out;
+	}
+	r = 0;
+out:
+	dwfl_end(dwfl);
+	return r;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned indent)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	if (s->error)
+		fprintf(f, "%*sNo stack trace: %s\n", (int)indent, "", s->error);
+	for (size_t i = 0; i < s->nthreads && (!max_threads || i < max_threads); i++) {
+		const struct gzc_stack_thread *t = &s->threads[i];
+		if (i)
+			fputc('\n', f);
+		if (t->tid >= 0)
+			fprintf(f, "%*sStack trace of thread %" PRId64 ":\n", (int)indent, "", t->tid);
+		else
+			fprintf(f, "%*sStack trace of a thread:\n", (int)indent, "");
+		for (size_t k = 0; k < t->nframes; k++) {
+			const struct gzc_stack_frame *fr = &t->frames[k];
+			fprintf(f, "%*s#%-2zu 0x%016" PRIx64 " %s", (int)indent, "", k, fr->pc, fr->symbol ? fr->symbol : "n/a");
+			if (fr->module)
+				fprintf(f, " (%s + 0x%" PRIx64 ")", base_name(fr->module), fr->module_offset);
+			fputc('\n', f);
+		}
+		if (t->error)
+			fprintf(f, "%*s(%s)\n", (int)indent, "", t->error);
+	}
+	if (s->nthreads > max_threads && max_threads)
+		fprintf(f, "\n%*s(%zu more threads)\n", (int)indent, "", s->nthreads - max_threads);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+void gzc_stack_clear(struct gzc_stack *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nthreads; i++) {
+		for (size_t k = 0; k < s->threads[i].nframes; k++) {
+			free(s->threads[i].frames[k].symbol);
+			free(s->threads[i].frames[k].module);
+		}
+		free(s->threads[i].frames);
+		free(s->threads[i].error);
+	}
+	free(s->threads);
+	free(s->error);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,95 @@
+/*
+ * stack.h — the stack trace of every thread of a core, symbolized, as
+ * systemd-coredump logs one, taken when the core is stored (so that it
+ * still names the right functions after the program is upgraded).
+ *
+ * The core is read through a callback (for a stored core: our reader, so
+ * only the spans holding the threads' stacks are decompressed). The
+ * threads and their registers come from the core's NT_PRSTATUS notes
+ * (corenote.h); the unwinding (CFI from .eh_frame or .debug_frame) and the
+ * symbols (.symtab, .dynsym, or separate debug info under /usr/lib/debug)
+ * come from the mapped ELF files the caller hands over as open file
+ * descriptors, with libdwfl (elfutils). x86-64 cores only: another
+ * architecture is -ENOTSUP.
+ *
+ * Everything is bounded: GZC_STACK_THREADS_MAX threads (the one that
+ * crashed first, as the kernel dumps it), GZC_STACK_FRAMES_MAX frames each,
+ * GZC_STACK_SYMBOL_MAX bytes of a symbol's name, and a time budget. The
+ * core is untrusted: its registers and stack only steer which addresses
+ * are read through the callback, each checked against the core's segments.
+ * The ELF files are the process's own and are trusted as much as the
+ * program was.
+ */
+#ifndef GZC_STACK_H
+#define GZC_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "corenote.h"
+
+#ifndef GZC_MUST_CHECK
+#define GZC_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
+#define GZC_STACK_THREADS_MAX 64
+#define GZC_STACK_FRAMES_MAX 64
+#define GZC_STACK_SYMBOL_MAX 256 /* bytes of a symbol's name kept */
+
+/* A mapped ELF file of the process, given by the caller (not consumed). */
+struct gzc_stack_module {
+	uint64_t start;   /* the address where its file offset 0 is mapped */
+	const char *path; /* the name frames show (modules.h: as maps gives it) */
+	int fd;           /* the file, open for reading; < 0: not available */
+};
+
+/* Every string is owned by the struct (gzc_stack_clear); NULL means absent. */
+struct gzc_stack_frame {
+	uint64_t pc;            /* the frame's program counter */
+	char *symbol;           /* the function's name, or NULL */
+	uint64_t symbol_offset; /* pc - the symbol's address */
+	char *module;           /* the path of the file mapped at pc, or NULL */
+	uint64_t module_offset; /* pc - the address its offset 0 is mapped at */
+};
+
+struct gzc_stack_thread {
+	int64_t tid;                    /* -1 if not known */
+	struct gzc_stack_frame *frames; /* innermost first */
+	size_t nframes;
+	char *error;                    /* why unwinding stopped early, or NULL */
+};
+
+struct gzc_stack {
+	struct gzc_stack_thread *threads; /* the thread that crashed first */
+	size_t nthreads;
+	char *error; /* why there is no trace at all (see gzc_stack_unwind), or NULL */
+};
+
+/* Unwinds every thread of the core that info describes (parsed with
+ * gzc_corenote_read() through the same read/ctx) into *ret, which the
+ * caller initialised to zeros and frees with gzc_stack_clear() (also on
+ * failure: ret->error then says why in words). Stops after budget_ms
+ * milliseconds: the threads not reached are left out, the one being
+ * unwound says so in its error. The module fds are duplicated, never
+ * closed. A thread whose unwinding fails early keeps the frames found and
+ * says why in its error. Reads separate debug information only from the
+ * local file system (never debuginfod).
+ * Errors: -ENOTSUP (not an x86-64 core), -ENODATA (no thread with
+ * registers, or no module could be read), -EIO (libdwfl refused the
+ * process), -ENOMEM. */
+GZC_MUST_CHECK int gzc_stack_unwind(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx,
+				    const struct gzc_stack_module *mods, size_t nmods, unsigned budget_ms,
+				    struct gzc_stack *ret);
+
+/* Writes the trace as text, coredumpctl's layout, at most max_threads
+ * threads (0: all), each line indented by indent spaces:
+ *   Stack trace of thread 1234:
+ *   #0  0x00007f0a1c2a2e2c raise (libc.so.6 + 0x3d0ed)
+ * Names are the raw bytes of the symbols and of the files' base names.
+ * Returns the text (caller frees) or NULL when out of memory. */
+char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned indent);
+
+/* Frees what the struct owns and zeroes it. Accepts NULL. */
+void gzc_stack_clear(struct gzc_stack *s);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * Unit tests for src/stack.c: the stack traces of a real core (gcore of a
+ * child with two threads stopped in known functions), with its mapped
+ * files open as the handler opens them; then what must fail cleanly: no
+ * files, another architecture, registers pointing nowhere, a core whose
+ * stacks were not dumped, a spent time budget, and a core cut short.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "corenote.h"
+#include "modules.h"
+#include "stack.h"
+
+struct mem {
+	const unsigned char *buf;
+	size_t len;
+	int reads;
+};
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	struct mem *m = ctx;
+	m->reads++;
+	if (off >= m->len)
+		return 0;
+	size_t n = m->len - off < len ? m->len - off : len;
+	memcpy(buf, m->buf + off, n);
+	return (int)n;
+}
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/gzc-stack-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static pid_t child; /* killed by teardown whatever failed */
+
+static void teardown(void)
+{
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		cr_log_warn("cleanup of %s failed", dir);
+}
+
+/* Reads a whole file, /proc's too (their size is 0). */
+static unsigned char *read_all(const char *p, size_t *len)
+{
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "%s", p);
+	size_t cap = 1 << 16, n = 0;
+	unsigned char *buf = malloc(cap);
+	for (;;) {
+		if (n == cap)
+			buf = realloc(buf, cap *= 2);
+		ssize_t k = read(fd, buf + n, cap - n);
+		cr_assert_geq(k, 0);
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+/* A program whose main thread waits in main_leaf() (called by main_mid(),
+ * called by main) and whose second thread waits in worker_leaf(). Built
+ * without -g: unwinding uses .eh_frame, names come from .symtab. */
+static const char program[] =
+	"#include <pthread.h>\n"
+	"#include <unistd.h>\n"
+	"__attribute__((noinline)) void worker_leaf(void) { for (;;) pause(); }\n"
+	"static void *worker(void *a) { (void)a; worker_leaf(); return 0; }\n"
+	"__attribute__((noinline)) void main_leaf(void) { for (;;) pause(); }\n"
+	"__attribute__((noinline)) void main_mid(void) { main_leaf(); __asm__ volatile(\"\"); }\n"
+	"int main(void) { pthread_t t; pthread_create(&t, 0, worker, 0); main_mid(); return 0; }\n";
+
+struct sample {
+	unsigned char *core;
+	size_t len;
+	struct gzc_module *mods;
+	size_t nmods;
+	struct gzc_stack_module *smods;
+	pid_t pid;
+};
+
+static int threads_of(pid_t pid)
+{
+	char p[64], line[256];
+	int n = 0;
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Runs the program, opens its mapped files through map_files (as the
+ * handler does) or by path, gcore's it, kills it. */
+static void make_sample(struct sample *s)
+{
+	char cmd[1024], path[256];
+	if (system("command -v gcore >/dev/null 2>&1") != 0)
+		cr_skip_test("gcore not installed");
+	snprintf(path, sizeof(path), "%s/p.c", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(program, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && gcc -O1 -fno-omit-frame-pointer -o prog p.c -pthread", dir);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	child = s->pid = fork();
+	cr_assert_geq(s->pid, 0);
+	if (s->pid == 0) {
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 300 && threads_of(s->pid) < 2; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL); /* into pause() */
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+	size_t mlen;
+	unsigned char *maps = read_all(path, &mlen);
+	cr_assert_eq(gzc_modules_from_maps((char *)maps, mlen, &s->mods, &s->nmods), 0);
+	free(maps);
+	cr_assert_gt(s->nmods, 2);
+	s->smods = calloc(s->nmods, sizeof(*s->smods));
+	for (size_t i = 0; i < s->nmods; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)s->pid,
+			 (unsigned long long)s->mods[i].start, (unsigned long long)s->mods[i].end);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) /* map_files needs CAP_SYS_ADMIN */
+			fd = open(s->mods[i].path, O_RDONLY | O_CLOEXEC);
+		s->smods[i] = (struct gzc_stack_module){ s->mods[i].start, s->mods[i].path, fd };
+	}
+
+	snprintf(cmd, sizeof(cmd), "gcore -o '%s/core' %d >'%s/gcore.log' 2>&1", dir, (int)s->pid, dir);
+	int rc = system(cmd);
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+	child = 0;
+	snprintf(path, sizeof(path), "%s/core.%d", dir, (int)s->pid);
+	if (rc != 0 || access(path, R_OK) != 0)
+		cr_skip_test("gcore could not dump a child here (ptrace not allowed?)");
+	s->core = read_all(path, &s->len);
+}
+
+static void free_sample(struct sample *s)
+{
+	for (size_t i = 0; i < s->nmods; i++)
+		if (s->smods[i].fd >= 0)
+			close(s->smods[i].fd);
+	free(s->smods);
+	gzc_modules_free(s->mods, s->nmods);
+	free(s->core);
+}
+
+static bool has_symbol(const struct gzc_stack_thread *t, const char *name, size_t *at)
+{
+	for (size_t k = 0; k < t->nframes; k++)
+		if (t->frames[k].symbol && strcmp(t->frames[k].symbol, name) == 0) {
+			if (at)
+				*at = k;
+			return true;
+		}
+	return false;
+}
+
+static char *dump(const struct gzc_stack *st)
+{
+	char *t = gzc_stack_format(st, 0, 2);
+	return t ? t : strdup("(out of memory)");
+}
+
+Test(stack, real_core_two_threads, .init = setup, .fini = teardown, .timeout = 120)
+{
+	struct sample s = { 0 };
+	make_sample(&s);
+	struct mem m = { s.core, s.len, 0 };
+	struct gzc_coreinfo *info = NULL;
+	cr_assert_eq(gzc_corenote_read(mem_read, &m, s.len, &info), 0);
+	cr_assert_eq(info->nthreads, 2);
+	cr_assert_gt(info->nloads, 0);
+
+	struct gzc_stack st = { 0 };
+	int r = gzc_stack_unwind(info, mem_read, &m, s.smods, s.nmods, 10000, &st);
+	char *text = dump(&st);
+	cr_assert_eq(r, 0, "%d: %s", r, text);
+	cr_assert_null(st.error);
+	cr_assert_eq(st.nthreads, 2, "%s", text);
+	/* the main thread first, as in the core; each tid is the thread's */
+	cr_assert_eq(st.threads[0].tid, s.pid, "%s", text);
+	cr_assert_neq(st.threads[1].tid, s.pid, "%s", text);
+	size_t leaf, mid, main_at;
+	cr_assert(has_symbol(&st.threads[0], "main_leaf", &leaf), "%s", text);
+	cr_assert(has_symbol(&st.threads[0], "main_mid", &mid), "%s", text);
+	cr_assert(has_symbol(&st.threads[0], "main", &main_at), "%s", text);
+	cr_assert(leaf < mid && mid < main_at, "%s", text);
+	cr_assert(has_symbol(&st.threads[1], "worker_leaf", NULL), "%s", text);
+	/* frame 0 is in libc (pause), named by its file */
+	const struct gzc_stack_frame *f0 = &st.threads[0].frames[0];
+	cr_assert_not_null(f0->module, "%s", text);
+	cr_assert_not_null(strstr(f0->module, "libc"), "%s", text);
+	/* main_leaf's frame names the program and an offset inside it */
+	const struct gzc_stack_frame *fl = &st.threads[0].frames[leaf];
+	cr_assert_not_null(fl->module);
+	cr_assert_not_null(strstr(fl->module, "/prog"), "%s", fl->module);
+	cr_assert_lt(fl->module_offset, 1u << 20);
+	cr_assert_lt(fl->symbol_offset, 256);
+	cr_assert_not_null(strstr(text, "Stack trace of thread "), "%s", text);
+	cr_assert_not_null(strstr(text, " main_leaf (prog + 0x"), "%s", text);
+	free(text);
+	/* at most one thread in the text */
+	text = gzc_stack_format(&st, 1, 0);
+	cr_assert_not_null(strstr(text, "(1 more threads)"), "%s", text);
+	free(text);
+	gzc_stack_clear(&st);
+	cr_assert_null(st.threads);
+
+	/* a spent budget: the first thread says so, nothing crashes */
+	r = gzc_stack_unwind(info, mem_read, &m, s.smods, s.nmods, 0, &st);
+	cr_assert_eq(r, 0);
+	cr_assert_geq(st.nthreads, 1);
+	cr_assert_not_null(st.threads[0].error);
+	cr_assert_not_null(strstr(st.threads[0].error, "time budget"), "%s", st.threads[0].error);
+	gzc_stack_clear(&st);
+
+	/* no usable file: -ENODATA, in words */
+	struct gzc_stack_module none = { s.smods[0].start, s.smods[0].path, -1 };
+	r = gzc_stack_unwind(info, mem_read, &m, &none, 1, 1000, &st);
+	cr_assert_eq(r, -ENODATA);
+	cr_assert_not_null(st.error);
+	gzc_stack_clear(&st);
+
+	/* registers pointing nowhere: one frame, an error, no crash */
+	struct gzc_coreinfo bad = *info;
+	struct gzc_core_thread t = info->threads[0];
+	for (unsigned i = 0; i < t.nregs; i++)
+		t.regs[i] = 0xdead0000beef0000ull + i;
+	bad.threads = &t;
+	bad.nthreads = 1;
+	r = gzc_stack_unwind(&bad, mem_read, &m, s.smods, s.nmods, 1000, &st);
+	cr_assert_eq(r, 0);
+	cr_assert_eq(st.nthreads, 1);
+	cr_assert_leq(st.threads[0].nframes, 1);
+	cr_assert_null(st.threads[0].frames ? st.threads[0].frames[0].symbol : NULL);
+	gzc_stack_clear(&st);
+
+	/* another architecture */
+	bad = *info;
+	bad.machine = 183; /* aarch64 */
+	cr_assert_eq(gzc_stack_unwind(&bad, mem_read, &m, s.smods, s.nmods, 1000, &st), -ENOTSUP);
+	cr_assert_not_null(st.error);
+	gzc_stack_clear(&st);
+
+	/* no thread */
+	bad = *info;
+	bad.nthreads = 0;
+	cr_assert_eq(gzc_stack_unwind(&bad, mem_read, &m, s.smods, s.nmods, 1000, &st), -ENODATA);
+	gzc_stack_clear(&st);
+
+	/* the stacks not in the core (segments dropped): frame 0 only, from
+	 * the registers, still named */
+	bad = *info;
+	bad.nloads = 0;
+	r = gzc_stack_unwind(&bad, mem_read, &m, s.smods, s.nmods, 1000, &st);
+	cr_assert_eq(r, 0);
+	cr_assert_eq(st.nthreads, 2);
+	cr_assert_leq(st.threads[0].nframes, 2);
+	gzc_stack_clear(&st);
+
+	/* the core's data cut short after its headers: reads fail, no crash,
+	 * no frame past the registers' */
+	struct mem cut = { s.core, 64 * 1024, 0 };
+	r = gzc_stack_unwind(info, mem_read, &cut, s.smods, s.nmods, 1000, &st);
+	cr_assert_eq(r, 0);
+	cr_assert_leq(st.threads[0].nframes, 2);
+	gzc_stack_clear(&st);
+
+	gzc_coreinfo_free(info);
+	free_sample(&s);
+}
+
+Test(stack, clear_accepts_empty_and_null)
+{
+	struct gzc_stack st = { 0 };
+	gzc_stack_clear(&st);
+	gzc_stack_clear(NULL);
+	char *t = gzc_stack_format(&st, 0, 0);
+	cr_assert_not_null(t);
+	cr_assert_str_eq(t, "");
+	free(t);
+}
