@@ -31,6 +31,7 @@ struct admin_opts {
 	uint64_t count, since_us, until_us;
 	int reverse, no_legend;
 	int backtrace; /* info: every thread's stack, from gdb through a private mount */
+	int dry_run;   /* vacuum: say what would go, remove nothing */
 	char **matches;
 	int nmatches;
 };
@@ -110,7 +111,7 @@ static int parse_when(const char *s, uint64_t *ret)
  * takes matches instead. */
 static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 {
-	enum { O_JSON = 256, O_SINCE, O_UNTIL, O_NO_LEGEND, O_BACKTRACE };
+	enum { O_JSON = 256, O_SINCE, O_UNTIL, O_NO_LEGEND, O_BACKTRACE, O_DRY_RUN };
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, 'S' },
 		{ "config", required_argument, NULL, 'C' },
@@ -121,6 +122,7 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 		{ "reverse", no_argument, NULL, 'r' },
 		{ "no-legend", no_argument, NULL, O_NO_LEGEND },
 		{ "backtrace", no_argument, NULL, O_BACKTRACE },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
 		{ 0 },
 	};
 	int opt, list = strcmp(argv[0], "list") == 0;
@@ -160,6 +162,13 @@ static int admin_parse(int argc, char **argv, struct admin_opts *o, int want_id)
 			break;
 		case '1': o->count = 1; break;
 		case O_BACKTRACE: o->backtrace = 1; break;
+		case O_DRY_RUN:
+			if (strcmp(argv[0], "vacuum") != 0) {
+				cli_error("--dry-run is for vacuum");
+				return -EINVAL;
+			}
+			o->dry_run = 1;
+			break;
 		default: cli_bad_option(argv[0], opt, argv, ""); return -EINVAL;
 		}
 	}
@@ -1102,14 +1111,17 @@ int cmd_vacuum(int argc, char **argv)
 	size_t nafter = 0;
 	uint64_t used = 0, fs_free = 0;
 	struct gzc_ret_limits lim = cli_limits(&cfg);
-	int r = gzc_store_lock(rootfd, &lockfd);
-	if (r == 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	int r = o.dry_run ? 0 : gzc_store_lock(rootfd, &lockfd);
+	if (r == 0 && o.dry_run) {
+		/* what goes is the plan itself; every other name is kept */
+		r = gzc_store_vacuum_plan(rootfd, &lim, now, &used, &fs_free, &e, &n);
+	} else if (r == 0) {
 		if (gzc_store_list_names(rootfd, &e, &n, NULL) < 0)
 			n = 0;
-		r = gzc_store_vacuum(rootfd, &lim, (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000, NULL,
-				     NULL, &used, &fs_free);
+		r = gzc_store_vacuum(rootfd, &lim, now, NULL, NULL, &used, &fs_free);
 		if (r >= 0 && gzc_store_list_names(rootfd, &after, &nafter, NULL) < 0)
 			nafter = 0;
 		close(lockfd);
@@ -1122,12 +1134,12 @@ int cmd_vacuum(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		bool kept = false;
-		for (size_t k = 0; k < nafter && !kept; k++)
+		for (size_t k = 0; k < nafter && !kept && !o.dry_run; k++)
 			kept = !strcmp(e[i].group, after[k].group) && !strcmp(e[i].base, after[k].base);
 		char f[CLI_ENTRY_FILE_MAX], t[32];
 		if (!kept && e[i].core[0]) {
 			fmt_time(e[i].meta.timestamp_us, t, sizeof(t));
-			printf("removed %s (crashed %s)\n", cli_entry_file(&e[i], f, sizeof(f)), t);
+			printf("%s %s (crashed %s)\n", o.dry_run ? "would remove" : "removed", cli_entry_file(&e[i], f, sizeof(f)), t);
 		}
 	}
 	gzc_store_list_free(e, n);
@@ -1137,8 +1149,8 @@ int cmd_vacuum(int argc, char **argv)
 	fmt_size(lim.max_use, sl, sizeof(sl));
 	fmt_size(fs_free, sf, sizeof(sf));
 	fmt_size(lim.keep_free, sk, sizeof(sk));
-	printf("removed %d core%s; the store's cores use %s (max_use %s), %s free (keep_free %s)%s\n", r,
-	       r == 1 ? "" : "s", su, lim.max_use ? sl : "none", sf, lim.keep_free ? sk : "none",
+	printf("%s %d core%s; the store's cores %s %s (max_use %s), %s free (keep_free %s)%s\n",
+	       o.dry_run ? "would remove" : "removed", r, r == 1 ? "" : "s", o.dry_run ? "would then use" : "use", su, lim.max_use ? sl : "none", sf, lim.keep_free ? sk : "none",
 	       lim.max_use || lim.keep_free || lim.max_per_app || lim.max_age_s ? "" : "; no retention limit is set");
 	return 0;
 }

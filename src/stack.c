@@ -155,7 +155,12 @@ static int add_frame(struct unwind *u, Dwfl_Frame *state)
 	GElf_Sym sym;
 	const char *s = dwfl_module_addrinfo(mod, at, &off, &sym, NULL, NULL, NULL);
 	if (s && *s) {
-		if (!(f->symbol = copy_bounded(s, GZC_STACK_SYMBOL_MAX))) {
+		/* "pthread_barrier_wait@@GLIBC_2.34": the name, as gdb shows it */
+		size_t n = strnlen(s, GZC_STACK_SYMBOL_MAX);
+		const char *ver = memchr(s, '@', n);
+		if (ver && ver > s)
+			n = (size_t)(ver - s);
+		if (!(f->symbol = strndup(s, n))) {
 			u->err = -ENOMEM;
 			return DWARF_CB_ABORT;
 		}

@@ -642,9 +642,11 @@ uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
 	return sum;
 }
 
-int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
-		     const struct gzc_ret_incoming *incoming, const char *protect, uint64_t *ret_used,
-		     uint64_t *ret_fs_free)
+/* gzc_store_vacuum(), or with plan set its dry run: nothing removed (no
+ * debris swept either), *plan and *plan_n the cores it would remove. */
+static int vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
+		  const struct gzc_ret_incoming *incoming, const char *protect, uint64_t *ret_used,
+		  uint64_t *ret_fs_free, struct gzc_store_entry **plan, size_t *plan_n)
 {
 	struct gzc_store_entry *e = NULL;
 	struct gzc_ret_item *items = NULL;
@@ -652,7 +654,8 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	size_t n = 0, m = 0;
 	uint64_t unlisted = 0;
 	/* names only, as gzc_store_list_names(), sweeping a killed writer's temporary files */
-	int r = list(rootfd, false, (int64_t)(now_us / 1000000) - GZC_STORE_ORPHAN_AGE_S, &e, &n, &unlisted), removed = 0;
+	int r = list(rootfd, false, plan ? 0 : (int64_t)(now_us / 1000000) - GZC_STORE_ORPHAN_AGE_S, &e, &n, &unlisted),
+	    removed = 0;
 	if (r < 0)
 		return r;
 	uint64_t used = gzc_store_used(e, n) + unlisted;
@@ -666,7 +669,7 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 	for (size_t i = 0; i < n; i++) {
 		if (!e[i].core[0]) {
 			/* a sidecar whose core never came: debris after a while */
-			if (e[i].json_mtime && now_us / 1000000 > (uint64_t)e[i].json_mtime + GZC_STORE_ORPHAN_AGE_S)
+			if (!plan && e[i].json_mtime && now_us / 1000000 > (uint64_t)e[i].json_mtime + GZC_STORE_ORPHAN_AGE_S)
 			{
 				/* a failure is retried by the next vacuum */
 				if (gzc_store_remove(rootfd, &e[i]) == 0)
@@ -693,6 +696,18 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 		struct gzc_store_entry *x = &e[map[a]];
 		if (!del[a])
 			continue;
+		if (plan) { /* moved into the plan (the listing keeps an empty entry) */
+			if (!*plan && !(*plan = calloc(m, sizeof(**plan)))) {
+				r = -ENOMEM;
+				goto out;
+			}
+			removed++;
+			used -= x->bytes;
+			fs_free += x->bytes;
+			(*plan)[(*plan_n)++] = *x;
+			memset(x, 0, sizeof(*x));
+			continue;
+		}
 		if (gzc_store_remove(rootfd, x) == 0) {
 			removed++;
 			used -= x->bytes;
@@ -700,6 +715,10 @@ int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_
 		}
 	}
 	r = removed;
+	if (plan && !*plan_n) {
+		free(*plan);
+		*plan = NULL;
+	}
 	if (ret_used)
 		*ret_used = used;
 	if (ret_fs_free)
@@ -709,5 +728,25 @@ out:
 	free(items);
 	free(del);
 	gzc_store_list_free(e, n);
+	if (r < 0 && plan) {
+		gzc_store_list_free(*plan, *plan_n);
+		*plan = NULL;
+		*plan_n = 0;
+	}
 	return r;
+}
+
+int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
+		     const struct gzc_ret_incoming *incoming, const char *protect, uint64_t *ret_used,
+		     uint64_t *ret_fs_free)
+{
+	return vacuum(rootfd, lim, now_us, incoming, protect, ret_used, ret_fs_free, NULL, NULL);
+}
+
+int gzc_store_vacuum_plan(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us, uint64_t *ret_used,
+			  uint64_t *ret_fs_free, struct gzc_store_entry **ret, size_t *ret_n)
+{
+	*ret = NULL;
+	*ret_n = 0;
+	return vacuum(rootfd, lim, now_us, NULL, NULL, ret_used, ret_fs_free, ret, ret_n);
 }

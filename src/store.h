@@ -159,6 +159,16 @@ GZC_MUST_CHECK int gzc_store_vacuum(int rootfd, const struct gzc_ret_limits *lim
 				    const struct gzc_ret_incoming *incoming, const char *protect, uint64_t *ret_used,
 				    uint64_t *ret_fs_free);
 
+/* gzc_store_vacuum()'s dry run (no incoming core, none protected):
+ * removes nothing, not even a killed writer's debris. *ret lists the cores
+ * it would remove, oldest first (NULL if none; caller frees with
+ * gzc_store_list_free()); *ret_used and *ret_fs_free (may be NULL) are as
+ * they would be after. Returns how many, or the errors of
+ * gzc_store_vacuum(). */
+GZC_MUST_CHECK int gzc_store_vacuum_plan(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
+					 uint64_t *ret_used, uint64_t *ret_fs_free, struct gzc_store_entry **ret,
+					 size_t *ret_n);
+
 /* The size of the store's file system in bytes (f_blocks * f_frsize), for
  * limits given as a share of it (gzc_config_resolve). Errors: -errno of
  * fstatvfs. */

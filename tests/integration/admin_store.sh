@@ -235,7 +235,18 @@ ok "list matches (KEY=VALUE, long names, relative and linked paths), info/extrac
 # vacuum names what it removes and says what the store uses against its limits
 printf 'max_per_app = 1\nmax_use = 0\nkeep_free = 0\n' >"$TMP/v7.conf"
 chmod 600 "$TMP/v7.conf"
+# --dry-run first: the same names and numbers, nothing removed
+before=$(find "$st7" | sort)
+out=$("$GZCOREDUMP" vacuum --dry-run -S "$st7" -C "$TMP/v7.conf") || fail "vacuum --dry-run: $out"
+[ "$(grep -c '^would remove g/core\.50[12]\..*\.gz (crashed 20' <<<"$out")" = 2 ] && ! grep -q 'core\.503' <<<"$out" &&
+	grep -q '^would remove 2 cores; the store.s cores would then use .* (max_use none), .* free (keep_free none)$' <<<"$out" ||
+	fail "vacuum --dry-run's report: $out"
+[ "$(find "$st7" | sort)" = "$before" ] || fail "vacuum --dry-run changed the store"
+dry=$(sed -n 's/^would remove \([0-9]*\) cores; the store.s cores would then use \([^ ]*\) .*/\1 \2/p' <<<"$out")
+"$GZCOREDUMP" info --dry-run -S "$st7" >/dev/null 2>&1 && fail "info took --dry-run"
 out=$("$GZCOREDUMP" vacuum -S "$st7" -C "$TMP/v7.conf") || fail "vacuum: $out"
+[ "$(sed -n 's/^removed \([0-9]*\) cores; the store.s cores use \([^ ]*\) .*/\1 \2/p' <<<"$out")" = "$dry" ] ||
+	fail "vacuum did not do what --dry-run said ($dry): $out"
 [ "$(grep -c '^removed g/core\.50[12]\..*\.gz (crashed 20' <<<"$out")" = 2 ] && ! grep -q 'core\.503' <<<"$out" &&
 	grep -q '^removed 2 cores; the store.s cores use .* (max_use none), .* free (keep_free none)$' <<<"$out" ||
 	fail "vacuum's report: $out"

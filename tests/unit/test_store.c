@@ -1,6 +1,7 @@
 /* Unit tests for store.c: layout, names, listing (skipping temporaries,
  * symlinks and strangers), lookup by pid or name, removal, vacuum. */
 #include <criterion/criterion.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -157,6 +158,45 @@ Test(store, vacuum_keeps_protected)
 	cr_assert_eq(e[0].meta.pid, 3);
 	cr_assert_eq(e[1].meta.pid, 1);
 	gzc_store_list_free(e, n);
+}
+
+/* The dry run lists what a vacuum would remove, oldest first, and the use
+ * after; it removes nothing, not even an old orphan sidecar; then the
+ * vacuum removes just those. */
+Test(store, vacuum_plan_removes_nothing)
+{
+	put("app-1", 1, 1000, true);
+	put("app-1", 2, 2000, true);
+	put("app-1", 3, 3000, true);
+	put("gone-1", 4, 500, false); /* an orphan sidecar, old by then */
+	struct gzc_ret_limits lim = { .max_per_app = 1 };
+	struct gzc_store_entry *e, *plan;
+	size_t n, np;
+	uint64_t used = 0, after = 0;
+	uint64_t now_us = (uint64_t)(time(NULL) + 2 * GZC_STORE_ORPHAN_AGE_S) * 1000000;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 4);
+	gzc_store_list_free(e, n);
+	cr_assert_eq(gzc_store_vacuum_plan(rootfd, &lim, now_us, &used, NULL, &plan, &np), 2);
+	cr_assert_eq(np, 2);
+	cr_assert_eq(plan[0].meta.timestamp_us, 1000, "oldest first");
+	cr_assert_eq(plan[1].meta.timestamp_us, 2000);
+	cr_assert_str_eq(plan[0].group, "app-1");
+	cr_assert_str_eq(plan[0].core, "core.1.1000.gz");
+	gzc_store_list_free(plan, np);
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 4, "nothing removed");
+	gzc_store_list_free(e, n);
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, now_us, NULL, NULL, &after, NULL), 2);
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(e[0].meta.pid, 3);
+	gzc_store_list_free(e, n);
+	/* the orphan went too (its bytes the plan counted), and nothing is left to plan */
+	cr_assert_leq(after, used);
+	cr_assert_eq(gzc_store_vacuum_plan(rootfd, &lim, now_us, NULL, NULL, &plan, &np), 0);
+	cr_assert_null(plan);
+	cr_assert_eq(np, 0);
 }
 
 /* Sets the mtime of the sidecar group/core.<pid>.<ts>.json to sec. */
