@@ -863,22 +863,14 @@ static void compact_bytes(json_object *o, int depth)
 		return;
 	json_object_object_foreach(o, key, v) {
 		if (json_object_is_type(v, json_type_array)) {
-			size_t n = json_object_array_length(v), k;
-			char *s = n ? malloc(n + 1) : NULL;
-			for (k = 0; s && k < n; k++) {
-				json_object *b = json_object_array_get_idx(v, k);
-				int64_t x = json_object_get_int64(b);
-				if (!json_object_is_type(b, json_type_int) || x < 1 || x > 255)
-					break;
-				s[k] = (char)x;
-			}
-			if (s && k == n) {
-				s[n] = 0;
+			size_t n = json_object_array_length(v);
+			char *s = NULL;
+			if (n && gzc_meta_bytes_text(v, &s) == 0) {
 				json_object *str = gzc_meta_json_text(s);
 				if (str)
 					json_object_object_add(o, key, str);
 			} else {
-				for (k = 0; k < n; k++) /* the modules */
+				for (size_t k = 0; k < n; k++) /* the modules, the stack's threads */
 					compact_bytes(json_object_array_get_idx(v, k), depth + 1);
 			}
 			free(s);

@@ -213,10 +213,7 @@ json_object *gzc_meta_json_text(const char *s)
 	return v;
 }
 
-/* The text of a byte array that gzc_meta_json_text() wrote, into *field. Errors:
- * -EBADMSG (an element that is not an integer from 1 to 255, or more than
- * GZC_META_MAX_STR of them), -ENOMEM. */
-static int take_bytes(json_object *arr, char **field)
+int gzc_meta_bytes_text(json_object *arr, char **field)
 {
 	size_t n = json_object_array_length(arr);
 	if (n > GZC_META_MAX_STR)
@@ -425,7 +422,7 @@ static int take(const struct field *f, json_object *v, void *m)
 		return 0;
 	case F_STR:
 		if (t == json_type_array)
-			return take_bytes(v, AT(m, f, char *));
+			return gzc_meta_bytes_text(v, AT(m, f, char *));
 		if (t != json_type_string)
 			return -EBADMSG;
 		return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
@@ -433,7 +430,7 @@ static int take(const struct field *f, json_object *v, void *m)
 		if (t == json_type_string)
 			return gzc_meta_set(AT(m, f, char *), json_object_get_string(v));
 		if (t == json_type_array)
-			return take_bytes(v, AT(m, f, char *));
+			return gzc_meta_bytes_text(v, AT(m, f, char *));
 		if (t != json_type_object)
 			return -EBADMSG;
 		return gzc_meta_set(AT(m, f, char *), json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));

@@ -105,6 +105,12 @@ GZC_MUST_CHECK int gzc_meta_set(char **field, const char *s);
 struct json_object;
 struct json_object *gzc_meta_json_text(const char *s);
 
+/* The text of a byte array that gzc_meta_json_text() wrote (arr: a json-c
+ * array), into *field (the old value freed; caller owns the new). Errors:
+ * -EBADMSG (an element that is not an integer from 1 to 255, or more than
+ * GZC_META_MAX_STR of them: *field untouched), -ENOMEM. */
+GZC_MUST_CHECK int gzc_meta_bytes_text(struct json_object *arr, char **field);
+
 /* Sets the signal and its name ("SIGSEGV"; no name for a number that has
  * none). Errors: -ENOMEM. */
 GZC_MUST_CHECK int gzc_meta_set_signal(struct gzc_meta *m, int64_t sig);
