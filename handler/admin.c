@@ -880,15 +880,19 @@ static void compact_bytes(json_object *o, int depth)
 	}
 }
 
+#define STACK_LATER_MS 5000 /* info's time for the stack traces of a core stored without them */
+
 /* The stack traces the handler took when it stored the core, each line
  * made printable (symbols are the program's bytes). */
-static void print_stack(const struct gzc_stack *st)
+static void print_stack(const struct gzc_stack *st, const char *note)
 {
 	char *text = st->nthreads || st->error ? gzc_stack_format(st, 0, 0) : NULL, b[1024];
 	if (!text)
 		return;
+	if (note)
+		printf("Stack:       (%s)\n", note);
 	char *line = text, *nl;
-	for (bool first = true; *line; line = nl ? nl + 1 : line + strlen(line), first = false) {
+	for (bool first = !note; *line; line = nl ? nl + 1 : line + strlen(line), first = false) {
 		if ((nl = strchr(line, '\n')))
 			*nl = 0;
 		cli_printable(line, b, sizeof(b));
@@ -897,6 +901,29 @@ static void print_stack(const struct gzc_stack *st)
 			break;
 	}
 	free(text);
+}
+
+/* A core stored without stack traces (before the handler took them, or
+ * with stack_trace = no), or a foreign one: its threads unwound now, with
+ * the files of this machine that are the builds it had mapped. */
+static void print_stack_later(int rootfd, const struct gzc_store_entry *e)
+{
+	const struct gzc_meta *m = &e->meta;
+	struct gzc_reader *rd = NULL;
+	struct gzc_stack st = { 0 };
+	size_t found = 0, known = 0;
+	char note[160];
+
+	if (m->stack.nthreads || m->stack.error || gzc_store_open_core(rootfd, e, e->foreign, &rd) < 0)
+		return;
+	int r = gzc_stack_unwind_later(gzc_reader_read_cb, rd, gzc_reader_size(rd), m->nmodules ? m->modules : NULL,
+				       m->nmodules, STACK_LATER_MS, &st, &found, &known);
+	gzc_reader_close(rd);
+	snprintf(note, sizeof(note), "unwound now, not when stored: %zu of the %zu mapped files of known build %s on this machine",
+		 found, known, found == 1 ? "is" : "are");
+	if (r == 0 || st.error)
+		print_stack(&st, note);
+	gzc_stack_clear(&st);
 }
 
 /* As coredumpctl info's stack trace: gdb's, through a private mount of
@@ -945,6 +972,8 @@ int cmd_info(int argc, char **argv)
 	const struct gzc_meta *m = &e[i].meta;
 	if (!o.json && e[i].foreign) {
 		info_foreign(o.store ? o.store : cfg.store, &e[i]);
+		if (e[i].identified)
+			print_stack_later(rootfd, &e[i]);
 		status = o.backtrace ? info_backtrace(&o, &e[i]) : 0;
 		goto out;
 	}
@@ -1019,7 +1048,8 @@ int cmd_info(int argc, char **argv)
 			printf(" (%s)", cli_printable_or(mod->error, "", b[0], sizeof(b[0])));
 		putchar('\n');
 	}
-	print_stack(&m->stack);
+	print_stack(&m->stack, NULL);
+	print_stack_later(rootfd, &e[i]);
 	status = 0;
 	if (o.backtrace)
 		status = info_backtrace(&o, &e[i]);

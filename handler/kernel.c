@@ -384,7 +384,7 @@ static void finish_modules(struct capture *c)
 		mods_discard(r);
 }
 
-#define STACK_FILES_MAX 256    /* mapped files kept open for the stack traces */
+
 #define STACK_BUDGET_MS 3000
 #define STACK_CACHE (16u << 20) /* the reader's: a few spans of stack */
 
@@ -398,9 +398,9 @@ static void open_module_files(struct capture *c)
 	char name[64];
 
 	if (!c->cfg.stack_trace || c->procfd < 0 || !m->nmodules ||
-	    !(c->files = calloc(m->nmodules < STACK_FILES_MAX ? m->nmodules : STACK_FILES_MAX, sizeof(*c->files))))
+	    !(c->files = calloc(m->nmodules < GZC_STACK_FILES_MAX ? m->nmodules : GZC_STACK_FILES_MAX, sizeof(*c->files))))
 		return;
-	for (size_t i = 0; i < m->nmodules && c->nfiles < STACK_FILES_MAX; i++) {
+	for (size_t i = 0; i < m->nmodules && c->nfiles < GZC_STACK_FILES_MAX; i++) {
 		const struct gzc_module *mod = &m->modules[i];
 		if (mod->error || !mod->path)
 			continue;

@@ -380,9 +380,13 @@ static uint64_t auxv_phdr(const struct core *c)
 }
 
 
-/* The build-id of the ELF image whose file offset 0 is mapped at base.
- * Returns 0 (found or not) or a negative errno from reading. */
-static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base, uint64_t page_size)
+/* Reads dumped memory: 1 read, 0 not dumped, < 0 error (read_mem's contract). */
+typedef int (*mem_fn)(void *ctx, uint64_t va, void *buf, size_t len);
+
+/* The build-id of the ELF image whose file offset 0 is mapped at base, into
+ * *ret (left NULL when the image or its note was not dumped or is not
+ * ELF). Returns 0 (found or not) or a negative errno from reading. */
+static int image_build_id(mem_fn mem, void *c, uint64_t base, uint64_t page_size, char **ret)
 {
 	unsigned char eh[EHDR64_SIZE], *ph = NULL, *notes = NULL;
 	bool is64, be;
@@ -390,13 +394,13 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 	bool have_bias = false;
 	int r;
 
-	if ((r = read_mem(c, base, eh, EHDR32_SIZE)) <= 0)
+	if ((r = mem(c, base, eh, EHDR32_SIZE)) <= 0)
 		return r;
 	if (memcmp(eh, "\x7f" "ELF", 4) != 0 || (eh[4] != 1 && eh[4] != 2) || (eh[5] != 1 && eh[5] != 2))
 		return 0;
 	is64 = eh[4] == 2;
 	be = eh[5] == 2;
-	if (is64 && (r = read_mem(c, base, eh, EHDR64_SIZE)) <= 0)
+	if (is64 && (r = mem(c, base, eh, EHDR64_SIZE)) <= 0)
 		return r;
 	phoff = is64 ? gzc_get_uint(eh + 32, 8, be) : gzc_get_uint(eh + 28, 4, be);
 	phentsz = gzc_get_uint(eh + (is64 ? 54 : 42), 2, be);
@@ -407,7 +411,7 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 	ph = malloc(phnum * phentsz);
 	if (!ph)
 		return -ENOMEM;
-	if ((r = read_mem(c, base + phoff, ph, phnum * phentsz)) <= 0)
+	if ((r = mem(c, base + phoff, ph, phnum * phentsz)) <= 0)
 		goto out;
 	/* Load bias from the first PT_LOAD: it maps file offset 0's page at base. */
 	for (uint64_t i = 0; i < phnum && !have_bias; i++) {
@@ -421,7 +425,7 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 		bias = base - (va - off);
 		have_bias = true;
 	}
-	for (uint64_t i = 0; i < phnum && have_bias && !info->build_id; i++) {
+	for (uint64_t i = 0; i < phnum && have_bias && !*ret; i++) {
 		const unsigned char *p = ph + i * phentsz;
 		uint64_t va = is64 ? gzc_get_uint(p + 16, 8, be) : gzc_get_uint(p + 8, 4, be);
 		uint64_t sz = is64 ? gzc_get_uint(p + 32, 8, be) : gzc_get_uint(p + 16, 4, be);
@@ -437,7 +441,7 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 			r = -ENOMEM;
 			goto out;
 		}
-		if ((r = read_mem(c, bias + va, notes, sz)) < 0)
+		if ((r = mem(c, bias + va, notes, sz)) < 0)
 			goto out;
 		if (r == 0)
 			continue;
@@ -446,7 +450,7 @@ static int exe_build_id(struct core *c, struct gzc_coreinfo *info, uint64_t base
 				continue;
 			if (n.descsz == 0 || n.descsz > GZC_CORE_BUILD_ID_MAX)
 				break;
-			if (!(info->build_id = gzc_hex_dup(n.desc, n.descsz))) {
+			if (!(*ret = gzc_hex_dup(n.desc, n.descsz))) {
 				r = -ENOMEM;
 				goto out;
 			}
@@ -459,6 +463,54 @@ out:
 	free(notes);
 	free(ph);
 	return r;
+}
+
+static int core_mem(void *c, uint64_t va, void *buf, size_t len)
+{
+	return read_mem(c, va, buf, len);
+}
+
+struct info_mem {
+	const struct gzc_coreinfo *info;
+	gzc_core_read_fn read;
+	void *ctx;
+};
+
+static int info_mem(void *p, uint64_t va, void *buf, size_t len)
+{
+	struct info_mem *m = p;
+	return gzc_core_read_mem(m->info, m->read, m->ctx, va, buf, len);
+}
+
+int gzc_core_image_build_id(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx, uint64_t start,
+			    char **ret)
+{
+	struct info_mem m = { info, read, ctx };
+	*ret = NULL;
+	return image_build_id(info_mem, &m, start, info->page_size ? info->page_size : 4096, ret);
+}
+
+/* Lists every file NT_FILE maps from offset 0 (the lowest such mapping of
+ * each path), at most GZC_CORE_FILES_MAX. */
+static int list_files(const struct core *c, struct gzc_coreinfo *info, const struct nt_file *f)
+{
+	for (uint64_t i = 0; i < f->count && info->nfiles < GZC_CORE_FILES_MAX; i++) {
+		if (nt_start(c, f, i, 2) != 0)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < info->nfiles && !seen; k++)
+			seen = strcmp(info->files[k].path, f->names[i]) == 0;
+		if (seen)
+			continue;
+		if (!info->files && !(info->files = calloc(f->count < GZC_CORE_FILES_MAX ? f->count : GZC_CORE_FILES_MAX,
+							  sizeof(*info->files))))
+			return -ENOMEM;
+		char *path = strdup(f->names[i]);
+		if (!path)
+			return -ENOMEM;
+		info->files[info->nfiles++] = (struct gzc_core_file){ nt_start(c, f, i, 0), path };
+	}
+	return 0;
 }
 
 /* Picks the exe from NT_FILE (+ AT_PHDR) and looks for its build-id. */
@@ -492,11 +544,12 @@ static int find_exe(struct core *c, struct gzc_coreinfo *info)
 			break;
 		}
 	info->exe = strdup(f.names[pick]);
-	if (!info->exe) {
+	info->page_size = f.page_size;
+	if (!info->exe || list_files(c, info, &f) < 0) {
 		r = -ENOMEM;
 		goto out;
 	}
-	r = have_base ? exe_build_id(c, info, base, f.page_size) : 0;
+	r = have_base ? image_build_id(core_mem, c, base, f.page_size, &info->build_id) : 0;
 out:
 	free(f.names);
 	return r;
@@ -582,7 +635,15 @@ out:
 	return r;
 }
 
-/* Copies the PT_LOAD segments with file bytes inside the core into info. */
+static int by_vaddr(const void *a, const void *b)
+{
+	const struct gzc_core_load *x = a, *y = b;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/* Copies the PT_LOAD segments with file bytes inside the core into info,
+ * in address order (the kernel's already), for gzc_core_read_mem()'s
+ * binary search. */
 static int keep_loads(const struct core *c, struct gzc_coreinfo *info)
 {
 	size_t n = 0;
@@ -598,16 +659,31 @@ static int keep_loads(const struct core *c, struct gzc_coreinfo *info)
 		if (s->type == PT_LOAD_ && s->filesz && in_file(c, s->off, s->filesz))
 			info->loads[info->nloads++] = (struct gzc_core_load){ s->vaddr, s->off, s->filesz };
 	}
+	for (size_t i = 1; i < info->nloads; i++)
+		if (info->loads[i - 1].vaddr > info->loads[i].vaddr) {
+			qsort(info->loads, info->nloads, sizeof(*info->loads), by_vaddr);
+			break;
+		}
 	return 0;
 }
 
 int gzc_core_read_mem(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx, uint64_t vaddr, void *buf,
 		      size_t len)
 {
-	for (size_t i = 0; i < info->nloads; i++) {
-		const struct gzc_core_load *l = &info->loads[i];
-		if (vaddr < l->vaddr || vaddr - l->vaddr > l->filesz || len > l->filesz - (vaddr - l->vaddr))
-			continue;
+	/* the last segment starting at or below vaddr (overlapping segments of
+	 * a forged core: only that one is tried) */
+	size_t lo = 0, hi = info->nloads;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (info->loads[mid].vaddr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct gzc_core_load *l = &info->loads[lo - 1];
+		if (vaddr - l->vaddr > l->filesz || len > l->filesz - (vaddr - l->vaddr))
+			return 0;
 		/* the offset and size were checked against the core's size */
 		struct core c = { .read = read, .rctx = ctx, .size = UINT64_MAX };
 		int r = rd(&c, l->off + (vaddr - l->vaddr), buf, len);
@@ -761,5 +837,8 @@ void gzc_coreinfo_free(struct gzc_coreinfo *info)
 	free(info->build_id);
 	free(info->threads);
 	free(info->loads);
+	for (size_t i = 0; i < info->nfiles; i++)
+		free(info->files[i].path);
+	free(info->files);
 	free(info);
 }

@@ -56,6 +56,7 @@
 #define GZC_CORE_PRPSINFO_MIN (GZC_CORE_COMM_LEN + GZC_CORE_PSARGS_LEN + 4)
 #define GZC_CORE_PRPSINFO_MAX 1024
 #define GZC_CORE_THREADS_MAX 1024	/* threads whose registers are kept */
+#define GZC_CORE_FILES_MAX 1024		/* mapped files listed */
 #define GZC_CORE_REGS_MAX 48		/* 64-bit words of pr_reg kept per thread */
 #define GZC_CORE_PRSTATUS_REG_OFF64 112	/* pr_reg in a 64-bit struct elf_prstatus */
 
@@ -75,6 +76,12 @@ struct gzc_core_load {
 	uint64_t vaddr, off, filesz;
 };
 
+/* A file the process had mapped from its offset 0 (NT_FILE). */
+struct gzc_core_file {
+	uint64_t start; /* the lowest address its offset 0 is mapped at */
+	char *path;	/* as the kernel wrote it (raw bytes) */
+};
+
 /* All strings NUL-terminated, owned by the struct, freed by gzc_coreinfo_free().
  * Strings are raw bytes from the core (no NUL inside, otherwise arbitrary):
  * escape them (names.h) before using them as file names. */
@@ -92,6 +99,10 @@ struct gzc_coreinfo {
 	size_t nthreads;
 	struct gzc_core_load *loads;	  /* in program header order; NULL if none */
 	size_t nloads;
+	struct gzc_core_file *files;	  /* NT_FILE's files at offset 0, each path once
+					   * (at most GZC_CORE_FILES_MAX); NULL if none */
+	size_t nfiles;
+	uint64_t page_size;		  /* NT_FILE's, 0 if none */
 	/* Problems that did not stop the read: 0, -EBADMSG (a malformed note
 	 * or note segment outside the file) or -E2BIG (a cap was hit). */
 	int note_err;
@@ -115,6 +126,15 @@ GZC_MUST_CHECK int gzc_corenote_read_mem(const void *core, size_t len, struct gz
  * the callback's negative errno (-EBADMSG if the core ends early). */
 GZC_MUST_CHECK int gzc_core_read_mem(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx,
 				     uint64_t vaddr, void *buf, size_t len);
+
+/* The GNU build-id of the ELF image mapped at start (its file offset 0,
+ * e.g. a gzc_core_file's), from the core's memory: its ELF header, program
+ * headers and PT_NOTE, if dumped (the kernel dumps an ELF file's first page
+ * by default). *ret: lowercase hex, caller frees; NULL when not in the
+ * core. Bounded as the executable's (GZC_CORE_EXE_*). Returns 0, -ENOMEM
+ * or the callback's error. */
+GZC_MUST_CHECK int gzc_core_image_build_id(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx,
+					   uint64_t start, char **ret);
 
 /* Frees what gzc_corenote_read() returned. Accepts NULL. */
 void gzc_coreinfo_free(struct gzc_coreinfo *info);

@@ -11,9 +11,14 @@
  * addresses they were mapped at, so the architecture comes from them.
  */
 #include "stack.h"
+#include "elfid.h"
+#include "modules.h"
 
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -291,6 +296,71 @@ int gzc_stack_unwind(const struct gzc_coreinfo *info, gzc_core_read_fn read, voi
 	r = 0;
 out:
 	dwfl_end(dwfl);
+	return r;
+}
+
+/* Opens path if it is a regular file whose GNU build-id is build_id.
+ * Returns the fd or -1. */
+static int open_build(const char *path, const char *build_id)
+{
+	size_t len = strlen(path);
+	static const char deleted[] = " (deleted)";
+	if (!build_id || (len >= sizeof(deleted) - 1 && !strcmp(path + len - (sizeof(deleted) - 1), deleted)))
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	struct gzc_elfid *id = NULL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || gzc_elfid_read(fd, NULL, &id) < 0 || !id->build_id ||
+	    strcasecmp(id->build_id, build_id) != 0) {
+		gzc_elfid_free(id);
+		close(fd);
+		return -1;
+	}
+	gzc_elfid_free(id);
+	return fd;
+}
+
+int gzc_stack_unwind_later(gzc_core_read_fn read, void *ctx, uint64_t size, const struct gzc_module *mods,
+			   size_t nmods, unsigned budget_ms, struct gzc_stack *ret, size_t *ret_found,
+			   size_t *ret_known)
+{
+	struct gzc_coreinfo *info = NULL;
+	struct gzc_stack_module *files = NULL;
+	size_t nfiles = 0, known = 0;
+	int r = gzc_corenote_read(read, ctx, size, &info);
+
+	if (r < 0)
+		return r;
+	size_t n = mods ? nmods : info->nfiles;
+	if (n && !(files = calloc(n < GZC_STACK_FILES_MAX ? n : GZC_STACK_FILES_MAX, sizeof(*files)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && nfiles < GZC_STACK_FILES_MAX; i++) {
+		uint64_t start = mods ? mods[i].start : info->files[i].start;
+		const char *path = mods ? mods[i].path : info->files[i].path;
+		char *bid = NULL;
+		if (!mods && (r = gzc_core_image_build_id(info, read, ctx, start, &bid)) < 0)
+			goto out;
+		const char *want = mods ? mods[i].build_id : bid;
+		known += want != NULL;
+		int fd = path && want ? open_build(path, want) : -1;
+		free(bid);
+		if (fd >= 0)
+			files[nfiles++] = (struct gzc_stack_module){ start, path, fd };
+	}
+	r = gzc_stack_unwind(info, read, ctx, files, nfiles, budget_ms, ret);
+out:
+	if (ret_found)
+		*ret_found = nfiles;
+	if (ret_known)
+		*ret_known = known;
+	for (size_t i = 0; i < nfiles; i++)
+		close(files[i].fd);
+	free(files);
+	gzc_coreinfo_free(info);
 	return r;
 }
 

@@ -35,6 +35,7 @@
 #define GZC_STACK_THREADS_MAX 64
 #define GZC_STACK_FRAMES_MAX 64
 #define GZC_STACK_SYMBOL_MAX 256 /* bytes of a symbol's name kept */
+#define GZC_STACK_FILES_MAX 256  /* mapped files opened for one core */
 
 /* A mapped ELF file of the process, given by the caller (not consumed). */
 struct gzc_stack_module {
@@ -80,6 +81,23 @@ struct gzc_stack {
 GZC_MUST_CHECK int gzc_stack_unwind(const struct gzc_coreinfo *info, gzc_core_read_fn read, void *ctx,
 				    const struct gzc_stack_module *mods, size_t nmods, unsigned budget_ms,
 				    struct gzc_stack *ret);
+
+/* Unwinds a core later than its crash (one stored without stack traces,
+ * or not by the handler): as gzc_stack_unwind(), with the files of this
+ * machine that are, by their GNU build-id, the very builds the process had
+ * mapped. Which were mapped where comes from mods (a sidecar's modules, as
+ * maps listed them) when given, else from the core's NT_FILE with each
+ * build-id read from the core's memory (gzc_core_image_build_id). A file
+ * whose build-id is not known, differs or cannot be read is left out (its
+ * symbols would name the wrong functions), as is a path maps marked
+ * " (deleted)"; at most GZC_STACK_FILES_MAX are opened, for reading,
+ * non-blocking, regular files only. *ret_found and *ret_known (may be
+ * NULL) get how many files were used, and how many had a build-id to look
+ * for. Errors: those of gzc_corenote_read() and gzc_stack_unwind(). */
+struct gzc_module;
+GZC_MUST_CHECK int gzc_stack_unwind_later(gzc_core_read_fn read, void *ctx, uint64_t size,
+					  const struct gzc_module *mods, size_t nmods, unsigned budget_ms,
+					  struct gzc_stack *ret, size_t *ret_found, size_t *ret_known);
 
 /* Writes the trace as text, coredumpctl's layout, at most max_threads
  * threads (0: all), each line indented by indent spaces:

@@ -498,11 +498,9 @@ static int elf_core_head(int fd)
 	return type == 4 /* ET_CORE */ ? 0 : -ENOEXEC;
 }
 
-static int identify(int dfd, struct gzc_store_entry *e, bool scan)
+static int open_core(int dfd, const struct gzc_store_entry *e, bool scan, struct gzc_reader **ret)
 {
 	char idx[NAME_MAX + 8];
-	struct gzc_reader *r = NULL;
-	struct gzc_coreinfo *info = NULL;
 	struct stat st;
 	int fd, rc;
 
@@ -524,10 +522,30 @@ static int identify(int dfd, struct gzc_store_entry *e, bool scan)
 	if (scan)
 		flags = faccessat(dfd, ".", W_OK, AT_EACCESS) == 0 ? 0 : GZC_READER_NO_SAVE;
 	struct gzc_reader_opts o = { .index_dirfd = dfd, .index_path = idx, .flags = flags };
-	if ((rc = gzc_reader_open(fd, &o, &r, NULL)) < 0) {
+	if ((rc = gzc_reader_open(fd, &o, ret, NULL)) < 0)
 		close(fd);
-		return rc;
+	return rc;
+}
+
+int gzc_store_open_core(int rootfd, const struct gzc_store_entry *e, bool scan, struct gzc_reader **ret)
+{
+	int dfd, rc;
+	if (!e->core[0])
+		return -ENOENT;
+	if ((rc = gzc_store_entry_dir(rootfd, e, &dfd)) == 0) {
+		rc = open_core(dfd, e, scan, ret);
+		close(dfd);
 	}
+	return rc;
+}
+
+static int identify(int dfd, struct gzc_store_entry *e, bool scan)
+{
+	struct gzc_reader *r = NULL;
+	struct gzc_coreinfo *info = NULL;
+	int rc = open_core(dfd, e, scan, &r);
+	if (rc < 0)
+		return rc;
 	uint64_t size = gzc_reader_size(r);
 	if ((rc = gzc_corenote_read(gzc_reader_read_cb, r, size, &info)) == 0 && (rc = gzc_meta_from_coreinfo(&e->meta, info)) == 0) {
 		e->meta.size = size;

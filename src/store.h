@@ -123,6 +123,15 @@ GZC_MUST_CHECK int gzc_store_entry_dir(int rootfd, const struct gzc_store_entry 
  * of gzc_reader_open() and gzc_corenote_read(), -ENOMEM, -errno. */
 GZC_MUST_CHECK int gzc_store_identify(int rootfd, struct gzc_store_entry *e, bool scan);
 
+/* Opens a reader on e's core (its file re-checked: a regular ELF core;
+ * its index beside it; without scan only a matching index is used, with
+ * it a new one is built and saved where the caller may write). Caller
+ * owns *ret (gzc_reader_close). Errors: -ENOENT (no core), -ENOEXEC (not
+ * an ELF core), -EINVAL (no longer a regular file), those of
+ * gzc_reader_open(), -errno. */
+struct gzc_reader;
+GZC_MUST_CHECK int gzc_store_open_core(int rootfd, const struct gzc_store_entry *e, bool scan, struct gzc_reader **ret);
+
 /* Finds an entry by ID: all digits = the newest core of that pid; else the
  * base, core or sidecar name, optionally as "<group>/<name>". Entries
  * without a core are not matched. Returns its position.

@@ -44,6 +44,14 @@ done
 [ "$seen" = 5 ] || { ls -laR "$mnt"; fail "$seen foreign cores shown, want 5"; }
 ls "$store"/*.gzx "$store"/dropped/*.gzx >/dev/null || fail "indexes not kept in the writable store"
 ok "indexes kept in the store"
+# info unwinds a foreign core's threads now, with the files of the same
+# build (by the build-ids in the core's memory): fs_sample's are here
+out=$("$GZCOREDUMP" info -S "$store" g9.gz) || fail "info g9.gz: $out"
+grep -q '^Stack:       (unwound now, not when stored: [1-9][0-9]* of the [1-9][0-9]* mapped files of known build a' <<<"$out" ||
+	fail "info of a foreign core has no stack unwound now: $out"
+[ "$(grep -c '^             Stack trace of thread [0-9]*:$' <<<"$out")" = 5 ] || fail "info: not 5 threads' stacks: $out"
+grep -Eq '^ +#[0-9]+ +0x[0-9a-f]{16} descend[.a-z0-9]* \(fs_sample \+ 0x[0-9a-f]+\)$' <<<"$out" || fail "info: no frame in descend(): $out"
+ok "info unwinds a foreign core with the files of its builds: 5 threads, deep in descend()"
 
 # a read-only store: indexes go to cache_dir
 fusermount3 -u -z "$mnt"

@@ -901,6 +901,40 @@ Test(corenote, real_gcore, .init = gsetup, .fini = gteardown, .timeout = 60)
 	cr_assert_eq(info->pid, (int)gcore_pid, "pid %d, dumped %d", info->pid, (int)gcore_pid);
 	cr_assert_eq(info->uid, (int64_t)getuid(), "uid %lld", (long long)info->uid);
 	cr_assert_eq(info->gid, (int64_t)getgid(), "gid %lld", (long long)info->gid);
+	/* its thread, its memory, its mapped files (the exe, libc, ld.so) and
+	 * each one's build-id from the dumped first page */
+	cr_assert_eq(info->nthreads, 1);
+	cr_assert_eq(info->threads[0].tid, (int)gcore_pid);
+	cr_assert_eq(info->threads[0].nregs, 27, "x86-64 pr_reg: %u words", info->threads[0].nregs);
+	cr_assert_gt(info->nloads, 3);
+	for (size_t i = 1; i < info->nloads; i++)
+		cr_assert_gt(info->loads[i].vaddr, info->loads[i - 1].vaddr, "address order");
+	cr_assert_geq(info->nfiles, 3);
+	cr_assert(info->page_size && !(info->page_size & (info->page_size - 1)), "gdb writes 1, the kernel 4096: %llu", (unsigned long long)info->page_size);
+	size_t exe_at = info->nfiles;
+	for (size_t i = 0; i < info->nfiles; i++) {
+		for (size_t k = 0; k < i; k++)
+			cr_assert_str_neq(info->files[k].path, info->files[i].path, "each path once");
+		if (strcmp(info->files[i].path, exe) == 0)
+			exe_at = i;
+	}
+	cr_assert_lt(exe_at, info->nfiles, "the exe is among the files");
+	struct mem whole = { .buf = core, .len = len };
+	char *bid = NULL;
+	cr_assert_eq(gzc_core_image_build_id(info, mem_read, &whole, info->files[exe_at].start, &bid), 0);
+	cr_assert_not_null(bid);
+	cr_assert_str_eq(bid, "c0ffee0011223344556677");
+	free(bid);
+	cr_assert_eq(gzc_core_image_build_id(info, mem_read, &whole, 0x10, &bid), 0, "nothing mapped there");
+	cr_assert_null(bid);
+	/* memory reads: inside a segment, across its end, before any */
+	unsigned char b8[8];
+	const struct gzc_core_load *l0 = &info->loads[0];
+	cr_assert_eq(gzc_core_read_mem(info, mem_read, &whole, l0->vaddr, b8, 8), 1);
+	cr_assert_eq(memcmp(b8, core + l0->off, 8), 0);
+	cr_assert_eq(gzc_core_read_mem(info, mem_read, &whole, l0->vaddr + l0->filesz - 4, b8, 8), 0);
+	cr_assert_eq(gzc_core_read_mem(info, mem_read, &whole, l0->vaddr ? l0->vaddr - 1 : 0, b8, 1), l0->vaddr ? 0 : 1);
+	cr_assert_eq(gzc_core_read_mem(info, mem_read, &whole, UINT64_MAX - 3, b8, 8), 0);
 	gzc_coreinfo_free(info);
 
 	/* where the core must end, from its head alone: gcore appends section

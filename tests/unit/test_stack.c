@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "corenote.h"
+#include "elfid.h"
 #include "modules.h"
 #include "stack.h"
 
@@ -302,6 +303,70 @@ Test(stack, real_core_two_threads, .init = setup, .fini = teardown, .timeout = 1
 	gzc_stack_clear(&st);
 
 	gzc_coreinfo_free(info);
+	free_sample(&s);
+}
+
+/* Later, with the files found on the machine by their build-ids: from the
+ * core's own NT_FILE, or from a sidecar's modules; a file of another build
+ * is left out. */
+Test(stack, later_with_the_files_of_the_same_build, .init = setup, .fini = teardown, .timeout = 120)
+{
+	struct sample s = { 0 };
+	make_sample(&s);
+	struct mem m = { s.core, s.len, 0 };
+	struct gzc_stack st = { 0 };
+	size_t found = 0, known = 0;
+	int r = gzc_stack_unwind_later(mem_read, &m, s.len, NULL, 0, 10000, &st, &found, &known);
+	char *text = dump(&st);
+	cr_assert_eq(r, 0, "%d: %s", r, text);
+	cr_assert_geq(known, 3, "prog, libc, ld.so: %zu", known);
+	cr_assert_eq(found, known, "%zu of %zu", found, known);
+	cr_assert(has_symbol(&st.threads[0], "main_mid", NULL), "%s", text);
+	cr_assert(has_symbol(&st.threads[1], "worker_leaf", NULL), "%s", text);
+	free(text);
+	gzc_stack_clear(&st);
+
+	/* the sidecar's modules: the same, by their build-ids */
+	for (size_t i = 0; i < s.nmods; i++) {
+		struct gzc_elfid *id = NULL;
+		if (s.smods[i].fd >= 0 && gzc_elfid_read(s.smods[i].fd, NULL, &id) == 0 && id->build_id)
+			s.mods[i].build_id = strdup(id->build_id);
+		gzc_elfid_free(id);
+	}
+	r = gzc_stack_unwind_later(mem_read, &m, s.len, s.mods, s.nmods, 10000, &st, &found, &known);
+	text = dump(&st);
+	cr_assert_eq(r, 0, "%d: %s", r, text);
+	cr_assert_eq(found, known);
+	cr_assert(has_symbol(&st.threads[0], "main_mid", NULL), "%s", text);
+	free(text);
+	gzc_stack_clear(&st);
+
+	/* the program rebuilt since (another build-id): its frames are not
+	 * named after whatever the new file has at those addresses */
+	size_t prog = 0;
+	while (prog < s.nmods && !strstr(s.mods[prog].path, "/prog"))
+		prog++;
+	cr_assert_lt(prog, s.nmods);
+	free(s.mods[prog].build_id);
+	s.mods[prog].build_id = strdup("00112233445566778899");
+	r = gzc_stack_unwind_later(mem_read, &m, s.len, s.mods, s.nmods, 10000, &st, &found, &known);
+	text = dump(&st);
+	cr_assert_eq(r, 0, "%d: %s", r, text);
+	cr_assert_eq(found + 1, known);
+	cr_assert_not(has_symbol(&st.threads[0], "main_mid", NULL), "%s", text);
+	cr_assert_null(strstr(text, "prog +"), "%s", text);
+	free(text);
+	gzc_stack_clear(&st);
+
+	/* nothing known: -ENODATA, said in words */
+	for (size_t i = 0; i < s.nmods; i++) {
+		free(s.mods[i].build_id);
+		s.mods[i].build_id = NULL;
+	}
+	cr_assert_eq(gzc_stack_unwind_later(mem_read, &m, s.len, s.mods, s.nmods, 10000, &st, &found, &known), -ENODATA);
+	cr_assert_eq(known, 0);
+	cr_assert_not_null(st.error);
+	gzc_stack_clear(&st);
 	free_sample(&s);
 }
 
