@@ -886,43 +886,68 @@ static void compact_bytes(json_object *o, int depth)
  * made printable (symbols are the program's bytes). */
 static void print_stack(const struct gzc_stack *st, const char *note)
 {
-	char *text = st->nthreads || st->error ? gzc_stack_format(st, 0, 0) : NULL, b[1024];
-	if (!text)
+	char *raw = st->nthreads || st->error ? gzc_stack_format(st, 0, 0) : NULL;
+	if (!raw)
 		return;
 	if (note)
 		printf("Stack:       (%s)\n", note);
-	char *line = text, *nl;
-	for (bool first = !note; *line; line = nl ? nl + 1 : line + strlen(line), first = false) {
-		if ((nl = strchr(line, '\n')))
-			*nl = 0;
-		cli_printable(line, b, sizeof(b));
-		printf("%s%s\n", first ? "Stack:       " : *line ? "             " : "", b);
-		if (!nl)
-			break;
-	}
+	char *text = cli_printable_lines(raw, note ? "             " : "Stack:       ", "             ");
+	if (text)
+		fputs(text, stdout);
 	free(text);
+	free(raw);
 }
 
 /* A core stored without stack traces (before the handler took them, or
  * with stack_trace = no), or a foreign one: its threads unwound now, with
  * the files of this machine that are the builds it had mapped. */
+struct later_job {
+	struct gzc_reader *rd;
+	const struct gzc_meta *m;
+};
+
+/* In the sandbox's child (the files are the crashed user's to change): the
+ * counts come back as the trace's top error when there is no trace. */
+static int unwind_later(void *arg, struct gzc_stack *st)
+{
+	struct later_job *j = arg;
+	size_t found = 0, known = 0;
+	int r = gzc_stack_unwind_later(gzc_reader_read_cb, j->rd, gzc_reader_size(j->rd),
+				       j->m->nmodules ? j->m->modules : NULL, j->m->nmodules, STACK_LATER_MS, st, &found,
+				       &known);
+	if (r == 0 && !st->error) { /* the note, carried as the error of a trace that has threads */
+		char note[160];
+		snprintf(note, sizeof(note),
+			 "unwound now, not when stored: %zu of the %zu mapped files of known build %s on this machine",
+			 found, known, found == 1 ? "is" : "are");
+		st->error = strdup(note);
+	}
+	return r;
+}
+
 static void print_stack_later(int rootfd, const struct gzc_store_entry *e)
 {
 	const struct gzc_meta *m = &e->meta;
 	struct gzc_reader *rd = NULL;
 	struct gzc_stack st = { 0 };
-	size_t found = 0, known = 0;
-	char note[160];
+	struct later_job job = { NULL, m };
+	char why[256];
 
 	if (m->stack.nthreads || m->stack.error || gzc_store_open_core(rootfd, e, e->foreign, &rd) < 0)
 		return;
-	int r = gzc_stack_unwind_later(gzc_reader_read_cb, rd, gzc_reader_size(rd), m->nmodules ? m->modules : NULL,
-				       m->nmodules, STACK_LATER_MS, &st, &found, &known);
-	gzc_reader_close(rd);
-	snprintf(note, sizeof(note), "unwound now, not when stored: %zu of the %zu mapped files of known build %s on this machine",
-		 found, known, found == 1 ? "is" : "are");
-	if (r == 0 || st.error)
+	job.rd = rd;
+	/* as the crashed user, as the handler unwinds */
+	if (cli_sandbox_stack(unwind_later, &job, m->uid, m->gid, STACK_LATER_MS + 2000, &st, why, sizeof(why)) < 0) {
+		printf("Stack:       (none: %s)\n", why);
+	} else if (st.nthreads && st.error) {
+		char *note = st.error;
+		st.error = NULL;
 		print_stack(&st, note);
+		free(note);
+	} else {
+		print_stack(&st, NULL);
+	}
+	gzc_reader_close(rd);
 	gzc_stack_clear(&st);
 }
 

@@ -51,6 +51,18 @@ struct cli_job;
 struct cli_job *cli_job_start(void (*run)(void *data), void (*discard)(void *data), void *data);
 void *cli_job_wait(struct cli_job *j, uint64_t deadline_ms);
 uint64_t cli_monotonic_ms(void);
+
+/* Runs fn(arg, st) in a child process (sandbox.c): with uid and gid as its
+ * ids when we are root (-1: nobody; 0 stays root), no new privileges, not
+ * dumpable, bounded address space, killed after budget_ms. fn fills st
+ * (from files the child may read); it comes back into *ret (zeroed by the
+ * caller; freed with gzc_stack_clear). Returns 0, or -ETIMEDOUT, -ECHILD
+ * (the child failed or died: a file changed under libelf, say), -EBADMSG
+ * (its output unreadable), -errno of pipe/fork, with why (cap bytes) set
+ * to a sentence. */
+struct gzc_stack;
+int cli_sandbox_stack(int (*fn)(void *arg, struct gzc_stack *st), void *arg, int64_t uid, int64_t gid,
+		      unsigned budget_ms, struct gzc_stack *ret, char *why, size_t cap);
 /* Whether a job was given up on: its thread may still be blocked in the
  * kernel, so the process should end with _exit() (exit handlers, such as
  * a leak checker stopping every thread, would wait for it). */
@@ -68,6 +80,11 @@ void cli_config_error(const char *path, int r, const struct gzc_config_error *er
  * U+2066-9), the backslash and bytes that are not valid UTF-8 become
  * \xNN; other valid UTF-8 text stays. Cut to fit cap (at least 6). */
 void cli_printable(const char *s, char *buf, size_t cap);
+/* Every line of text made printable as by cli_printable() (whole: no line
+ * is cut), the first prefixed with first, the others with rest (empty lines
+ * stay empty), each ending in a newline. Caller frees; NULL when out of
+ * memory. */
+char *cli_printable_lines(const char *text, const char *first, const char *rest);
 /* As cli_printable(), or none (a constant) when s is NULL; returns what to print. */
 const char *cli_printable_or(const char *s, const char *none, char *buf, size_t cap);
 /* Prints JSON text made by json-c, then a newline, as valid UTF-8 JSON safe

@@ -311,12 +311,13 @@ struct mods_read {
 	int procfd; /* the job's own */
 	struct gzc_module *mods;
 	size_t n;
+	int *fds;   /* the files read, kept for the stack traces (NULL: not kept) */
 };
 
 static void mods_run(void *p)
 {
 	struct mods_read *r = p;
-	gzc_modules_identify(r->procfd, r->mods, r->n, MODULES_BUDGET_MS);
+	gzc_modules_identify(r->procfd, r->mods, r->n, MODULES_BUDGET_MS, r->fds);
 	close(r->procfd);
 	r->procfd = -1;
 }
@@ -324,6 +325,10 @@ static void mods_run(void *p)
 static void mods_discard(void *p)
 {
 	struct mods_read *r = p;
+	for (size_t i = 0; r->fds && i < r->n; i++)
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
+	free(r->fds);
 	gzc_modules_free(r->mods, r->n);
 	free(r);
 }
@@ -344,8 +349,31 @@ static void start_modules(struct capture *c)
 		free(r);
 		return;
 	}
+	if (c->cfg.stack_trace && (r->fds = malloc(r->n * sizeof(*r->fds))))
+		for (size_t i = 0; i < r->n; i++)
+			r->fds[i] = -1;
 	c->mods_start_ms = cli_monotonic_ms();
 	c->mods_job = proc_job(c, mods_run, mods_discard, r);
+}
+
+/* Keeps the ELF files the modules' job read (through map_files: the very
+ * files, even if since replaced; never one on a file system that could
+ * hang, FUSE or network: modules.h) for the stack traces taken once the
+ * process is released. */
+static void take_module_files(struct capture *c, struct mods_read *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; r->fds && i < r->n; i++)
+		n += r->fds[i] >= 0;
+	if (!n || !(c->files = calloc(n < GZC_STACK_FILES_MAX ? n : GZC_STACK_FILES_MAX, sizeof(*c->files))))
+		return;
+	for (size_t i = 0; i < r->n && c->nfiles < GZC_STACK_FILES_MAX; i++) {
+		char *path = r->fds[i] >= 0 && r->mods[i].path ? strdup(r->mods[i].path) : NULL;
+		if (!path)
+			continue;
+		c->files[c->nfiles++] = (struct gzc_stack_module){ r->mods[i].start, path, r->fds[i] };
+		r->fds[i] = -1;
+	}
 }
 
 /* Takes the modules' builds from their job, waiting for it until
@@ -362,6 +390,7 @@ static void finish_modules(struct capture *c)
 	bool waited = c->mods_job != NULL;
 	c->mods_job = NULL;
 	if (r && r->n == m->nmodules) {
+		take_module_files(c, r);
 		gzc_modules_free(m->modules, m->nmodules);
 		m->modules = r->mods;
 		r->mods = NULL;
@@ -386,35 +415,8 @@ static void finish_modules(struct capture *c)
 
 
 #define STACK_BUDGET_MS 3000
+#define STACK_GRACE_MS 2000 /* for the child to start, read the notes, write the result */
 #define STACK_CACHE (16u << 20) /* the reader's: a few spans of stack */
-
-/* Opens the ELF files the process had mapped, through map_files (the very
- * files, even if since replaced), for the stack traces taken once the
- * process is released. Only those whose build was read: a file system
- * that could hang (FUSE, network) was never touched (modules.h). */
-static void open_module_files(struct capture *c)
-{
-	const struct gzc_meta *m = &c->m;
-	char name[64];
-
-	if (!c->cfg.stack_trace || c->procfd < 0 || !m->nmodules ||
-	    !(c->files = calloc(m->nmodules < GZC_STACK_FILES_MAX ? m->nmodules : GZC_STACK_FILES_MAX, sizeof(*c->files))))
-		return;
-	for (size_t i = 0; i < m->nmodules && c->nfiles < GZC_STACK_FILES_MAX; i++) {
-		const struct gzc_module *mod = &m->modules[i];
-		if (mod->error || !mod->path)
-			continue;
-		snprintf(name, sizeof(name), "map_files/%" PRIx64 "-%" PRIx64, mod->start, mod->end);
-		int fd = openat(c->procfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		char *path = fd >= 0 ? strdup(mod->path) : NULL;
-		if (!path) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		c->files[c->nfiles++] = (struct gzc_stack_module){ mod->start, path, fd };
-	}
-}
 
 static void close_module_files(struct capture *c)
 {
@@ -431,11 +433,28 @@ static void close_module_files(struct capture *c)
  * the spans of their stacks are decompressed) and adds the traces to its
  * sidecar, if the core is still there. The process is gone by now: this
  * holds nothing up but this handler's exit. */
+struct unwind_job {
+	struct gzc_reader *rd;
+	const struct gzc_stack_module *files;
+	size_t nfiles;
+};
+
+/* In the sandbox's child: the core's notes, then its threads. */
+static int unwind_stored(void *arg, struct gzc_stack *st)
+{
+	struct unwind_job *j = arg;
+	struct gzc_coreinfo *info = NULL;
+	int r = gzc_corenote_read(gzc_reader_read_cb, j->rd, gzc_reader_size(j->rd), &info);
+	if (r == 0)
+		r = gzc_stack_unwind(info, gzc_reader_read_cb, j->rd, j->files, j->nfiles, STACK_BUDGET_MS, st);
+	gzc_coreinfo_free(info);
+	return r;
+}
+
 static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 {
 	struct gzc_reader *rd = NULL;
-	struct gzc_coreinfo *info = NULL;
-	char gzx[PATH_MAX + 16], json[PATH_MAX + 16];
+	char gzx[PATH_MAX + 16], json[PATH_MAX + 16], why[256];
 	int r, fd, lockfd = -1, gfd = -1;
 
 	if (!c->nfiles)
@@ -451,11 +470,15 @@ static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 		close(fd);
 		goto out;
 	}
-	if ((r = gzc_corenote_read(gzc_reader_read_cb, rd, gzc_reader_size(rd), &info)) < 0)
-		goto out;
-	r = gzc_stack_unwind(info, gzc_reader_read_cb, rd, c->files, c->nfiles, STACK_BUDGET_MS, &c->m.stack);
-	if (r == -ENOMEM)
-		goto out;
+	/* the files are the crashed user's: read as that user, in a child */
+	struct unwind_job job = { rd, c->files, c->nfiles };
+	if (cli_sandbox_stack(unwind_stored, &job, c->k.uid, c->k.gid, STACK_BUDGET_MS + STACK_GRACE_MS, &c->m.stack,
+			      why, sizeof(why)) < 0) {
+		cli_error("pid %d: no stack trace: %s", (int)c->k.pid, why);
+		gzc_stack_clear(&c->m.stack);
+		if ((c->m.stack.error = strdup(why)) == NULL)
+			goto out;
+	}
 	/* the sidecar is replaced under the lock, and only while its core is
 	 * there: a vacuum may have taken it meanwhile */
 	const char *base = strrchr(stored, '/') ? strrchr(stored, '/') + 1 : stored;
@@ -476,7 +499,6 @@ out:
 		close(gfd);
 	if (lockfd >= 0)
 		close(lockfd);
-	gzc_coreinfo_free(info);
 	gzc_reader_close(rd);
 	close_module_files(c);
 }
@@ -997,7 +1019,6 @@ int cmd_kernel(int argc, char **argv)
 	 * is given back (a small core streamed faster than the job read, and
 	 * the modules were lost to ESRCH) */
 	finish_modules(&c);
-	open_module_files(&c);
 	/* give the pipe back now: the crashed process is released while we finish */
 	close(STDIN_FILENO);
 	r = gzc_writer_finish(w, c.m.truncated ? GZC_IDX_F_TRUNCATED : 0, &idx);
@@ -1049,7 +1070,9 @@ int cmd_kernel(int argc, char **argv)
 	}
 	take_stack_traces(&c, rootfd, stored);
 	/* the crashing thread's stack in the message, as systemd-coredump's */
-	char *trace = c.m.stack.nthreads ? gzc_stack_format(&c.m.stack, 1, 0) : NULL;
+	char *raw = c.m.stack.nthreads ? gzc_stack_format(&c.m.stack, 1, 0) : NULL;
+	char *trace = raw ? cli_printable_lines(raw, "", "") : NULL; /* symbols are the program's bytes */
+	free(raw);
 	syslog(c.m.truncated ? LOG_WARNING : LOG_INFO, "pid %d (%s) signal %d: stored %s/%s (%llu bytes, %llu compressed%s%s)%s%s",
 	       (int)c.k.pid, c.comm_msg, c.k.signal, store, stored, (unsigned long long)c.m.size,
 	       (unsigned long long)c.m.compressed_size, c.m.truncated ? ", truncated: " : "",

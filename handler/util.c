@@ -107,6 +107,37 @@ void cli_printable(const char *s, char *buf, size_t cap)
 	buf[j] = 0;
 }
 
+char *cli_printable_lines(const char *text, const char *first, const char *rest)
+{
+	char *out = NULL, *line = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	for (const char *p = text, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p), cap = 4 * n + 6;
+		char *l = realloc(line, cap), *copy = strndup(p, n);
+		if (!l || !copy) {
+			free(l ? l : line);
+			free(copy);
+			fclose(f);
+			free(out);
+			return NULL;
+		}
+		line = l;
+		cli_printable(copy, line, cap);
+		free(copy);
+		fprintf(f, "%s%s\n", !*line ? "" : p == text ? first : rest, line);
+	}
+	free(line);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 const char *cli_printable_or(const char *s, const char *none, char *buf, size_t cap)
 {
 	if (!s)

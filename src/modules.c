@@ -284,7 +284,7 @@ static void set_error(struct gzc_module *m, const char *msg, int err)
 	m->error = strdup(buf); /* NULL on ENOMEM: the module shows no identity, no reason */
 }
 
-static void identify(int procfd, struct gzc_module *m, size_t *notes_left)
+static void identify(int procfd, struct gzc_module *m, size_t *notes_left, int *keep_fd)
 {
 	char name[64];
 	struct gzc_elfid *id = NULL;
@@ -297,7 +297,10 @@ static void identify(int procfd, struct gzc_module *m, size_t *notes_left)
 		return;
 	}
 	int r = gzc_elfid_read(fd, NULL, &id);
-	close(fd);
+	if (keep_fd && r == 0)
+		*keep_fd = fd;
+	else
+		close(fd);
 	if (r == -ENOEXEC) {
 		set_error(m, "not an ELF file", 0);
 		return;
@@ -328,7 +331,7 @@ static bool listed(const struct file_key *devs, size_t n, uint64_t major, uint64
 	return false;
 }
 
-void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms)
+void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms, int *fds)
 {
 	uint64_t deadline = now_ms() + budget_ms;
 	struct file_key *hang = NULL;
@@ -345,7 +348,7 @@ void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigne
 		else if (now_ms() >= deadline)
 			set_error(m, "not read: the time for reading modules was spent", 0);
 		else
-			identify(procfd, m, &notes_left);
+			identify(procfd, m, &notes_left, fds ? &fds[i] : NULL);
 	}
 	free(hang);
 }

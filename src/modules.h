@@ -62,8 +62,10 @@ GZC_MUST_CHECK int gzc_modules_from_maps(const char *maps, size_t len, struct gz
  * block on a file whose file system mountinfo does not show (see above). Package notes are
  * kept up to GZC_MODULES_NOTES_MAX bytes in all. Stops reading, marking
  * the rest, once budget_ms milliseconds have passed. Never fails: what is
- * missing is in error. */
-void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms);
+ * missing is in error. With fds (n entries, the caller's, each set to
+ * -1), each ELF file read is kept open there (read-only, close-on-exec;
+ * the caller closes them): the very file, for later reads. */
+void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms, int *fds);
 
 /* Frees an array from gzc_modules_from_maps() (or built by hand with
  * malloc'ed strings). Accepts NULL. */

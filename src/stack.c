@@ -15,6 +15,7 @@
 #include "modules.h"
 
 #include <elfutils/libdwfl.h>
+#include <libelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <strings.h>
@@ -206,8 +207,10 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	/* libdwfl ends at the outermost frame with 0, or with an error for the
 	 * frame it could not go past: only no caller at all is worth a word
 	 * (the outermost frames of a thread rarely have CFI) */
-	if (r < 0 && t->nframes <= 1)
-		r = set_error(&t->error, "cannot unwind", dwfl_errmsg(-1));
+	if (r < 0 && t->nframes <= 1) {
+		int e = dwfl_errno(); /* 0 when our memory read failed: libdwfl sets none */
+		r = set_error(&t->error, "cannot unwind", e ? dwfl_errmsg(e) : "its caller's frame is not in the core");
+	}
 	else if (r > 0 && t->nframes >= GZC_STACK_FRAMES_MAX)
 		r = set_error(&t->error, "stopped after " STR(GZC_STACK_FRAMES_MAX) " frames", NULL);
 	else
@@ -227,7 +230,13 @@ static int report_modules(Dwfl *dwfl, const struct gzc_stack_module *mods, size_
 	for (size_t i = 0; i < nmods; i++) {
 		if (mods[i].fd < 0 || !mods[i].path)
 			continue;
-		int fd = dup(mods[i].fd);
+		/* the architecture is fixed (x86-64): a file of another (qemu-user
+		 * maps such) would make libdwfl read registers it was never given */
+		unsigned char eh[20];
+		if (pread(mods[i].fd, eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh, "\x7f" "ELF\x02\x01", 6) != 0 ||
+		    (eh[18] | eh[19] << 8) != EM_X86_64_)
+			continue;
+		int fd = fcntl(mods[i].fd, F_DUPFD_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
 		/* the same fd offset is shared with the caller's: libdwfl preads */
@@ -274,13 +283,25 @@ int gzc_stack_unwind(const struct gzc_coreinfo *info, gzc_core_read_fn read, voi
 		u.deadline.tv_nsec -= 1000000000L;
 	}
 
-	if (!(dwfl = dwfl_begin(&dwfl_callbacks)))
+	/* an x86-64 ELF header tells libdwfl the architecture, whatever the
+	 * modules are */
+	static const unsigned char x86_64_core[64] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, [16] = 4, [18] = EM_X86_64_,
+						       [20] = 1, [52] = 64 };
+	char image[sizeof(x86_64_core)];
+	memcpy(image, x86_64_core, sizeof(image));
+	elf_version(EV_CURRENT);
+	Elf *arch = elf_memory(image, sizeof(image));
+	if (!arch)
+		return set_error(&ret->error, "cannot unwind", elf_errmsg(-1)) < 0 ? -ENOMEM : -EIO;
+	if (!(dwfl = dwfl_begin(&dwfl_callbacks))) {
+		elf_end(arch);
 		return -ENOMEM;
+	}
 	if (report_modules(dwfl, mods, nmods) == 0) {
 		r = set_error(&ret->error, "none of the process's mapped files could be read", NULL) < 0 ? -ENOMEM : -ENODATA;
 		goto out;
 	}
-	if (!dwfl_attach_state(dwfl, NULL, info->threads[0].tid > 0 ? info->threads[0].tid : 1, &thread_callbacks, &u)) {
+	if (!dwfl_attach_state(dwfl, arch, info->threads[0].tid > 0 ? info->threads[0].tid : 1, &thread_callbacks, &u)) {
 		r = set_error(&ret->error, "cannot unwind", dwfl_errmsg(-1)) < 0 ? -ENOMEM : -EIO;
 		goto out;
 	}
@@ -296,6 +317,7 @@ int gzc_stack_unwind(const struct gzc_coreinfo *info, gzc_core_read_fn read, voi
 	r = 0;
 out:
 	dwfl_end(dwfl);
+	elf_end(arch);
 	return r;
 }
 

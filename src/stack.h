@@ -17,8 +17,11 @@
  * GZC_STACK_SYMBOL_MAX bytes of a symbol's name, and a time budget. The
  * core is untrusted: its registers and stack only steer which addresses
  * are read through the callback, each checked against the core's segments.
- * The ELF files are the process's own and are trusted as much as the
- * program was.
+ * The ELF files are untrusted too, and worse: their owner may change them
+ * while libelf maps them (a file cut short raises SIGBUS), and their debug
+ * links name files that are opened (a FIFO blocks). A caller that must
+ * survive that runs this in a child process it can kill (the handler:
+ * handler/sandbox.c). Files of another architecture are left out.
  */
 #ifndef GZC_STACK_H
 #define GZC_STACK_H

@@ -113,6 +113,31 @@ for j in "$STORE"/many*/core.*.json; do
 done
 [ "$(ls "$STORE"/many*/core.*.json | wc -l)" = 20 ] || fail "not 20 sidecars"
 ok "20 simultaneous crashes: 20 valid cores with sidecars"
+
+# 6b. the stack traces read the program's own files, as its user may make
+# them: a debug link to a FIFO blocks whoever opens it. The unwinding runs
+# in a child that is killed at its deadline; the core is kept, the sidecar
+# says why there is no trace, and nothing is left running.
+mkdir -p "$TMP/dbg"
+cp "$SEGV" "$TMP/dbg/fifoapp"
+strip --strip-all "$TMP/dbg/fifoapp"
+: >"$TMP/dbg/fifoapp.debug"
+objcopy --add-gnu-debuglink="$TMP/dbg/fifoapp.debug" "$TMP/dbg/fifoapp"
+rm "$TMP/dbg/fifoapp.debug"
+mkfifo "$TMP/dbg/fifoapp.debug"
+chmod -R a+rX "$TMP/dbg"
+n=$(cores)
+start=$(date +%s)
+crash "$TMP/dbg/fifoapp" --comm fifoapp
+wait_cores $((n + 1))
+wait_handlers
+j=$(ls "$STORE"/fifoapp-*/core.*.json)
+err=$(meta "$j" "d['stack'].get('error')")
+case "$err" in *"took over"*"stopped"*) ;; *) fail "a stack trace blocked on a FIFO: the sidecar says '$err'";; esac
+[ $(( $(date +%s) - start )) -lt 30 ] || fail "the handler waited $(( $(date +%s) - start )) s for the unwinding"
+pgrep -f "gzcoredump --kernel" >/dev/null && fail "a handler (or its unwinding child) is still running"
+gzip -t "${j%.json}.gz" || fail "the core of fifoapp is corrupt"
+ok "a debug link to a FIFO: the unwinding child is killed at its deadline, the core kept, the sidecar says why"
 "$GZCOREDUMP" uninstall >/dev/null || fail "uninstall"
 
 # 7. without a pidfd, /proc/<pid> may show another process than the kernel

@@ -184,7 +184,7 @@ Test(modules_identify, through_map_files)
 		m[i] = module(0x1000 + 0x1000 * (uint64_t)i, paths[i]);
 	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cr_assert_geq(procfd, 0);
-	gzc_modules_identify(procfd, m, 6, 10000);
+	gzc_modules_identify(procfd, m, 6, 10000, NULL);
 	close(procfd);
 
 	cr_assert_str_eq(m[0].build_id, "deadbeef0011");
@@ -220,7 +220,7 @@ Test(modules_identify, fuse_and_network_untouched)
 	}
 	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cr_assert_geq(procfd, 0);
-	gzc_modules_identify(procfd, m, 5, 10000);
+	gzc_modules_identify(procfd, m, 5, 10000, NULL);
 	cr_assert_str_eq(m[0].error, "not read: on a FUSE or network file system");
 	cr_assert_str_eq(m[1].error, "not read: on a FUSE or network file system");
 	for (int i = 2; i < 5; i++) { /* not a whole mountinfo line, or tmpfs: read */
@@ -236,7 +236,7 @@ Test(modules_identify, fuse_and_network_untouched)
 	m = calloc(1, sizeof(*m));
 	cr_assert_not_null(m);
 	m[0] = module(0x1000, "/lib/l.so");
-	gzc_modules_identify(procfd, m, 1, 10000);
+	gzc_modules_identify(procfd, m, 1, 10000, NULL);
 	close(procfd);
 	cr_assert_str_eq(m[0].error, "not read: the process's mounts are unknown: No such file or directory");
 	gzc_modules_free(m, 1);
@@ -265,7 +265,7 @@ Test(modules_identify, notes_bounded)
 	}
 	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cr_assert_geq(procfd, 0);
-	gzc_modules_identify(procfd, m, n, 10000);
+	gzc_modules_identify(procfd, m, n, 10000, NULL);
 	close(procfd);
 	for (size_t i = 0; i + 1 < n; i++) {
 		cr_assert_eq(strlen(m[i].package_json), 60000, "module %zu", i);
@@ -285,7 +285,7 @@ Test(modules_identify, time_budget)
 	m[1] = module(0x2000, "/b.so");
 	int procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cr_assert_geq(procfd, 0);
-	gzc_modules_identify(procfd, m, 2, 0);
+	gzc_modules_identify(procfd, m, 2, 0, NULL);
 	close(procfd);
 	for (int i = 0; i < 2; i++)
 		cr_assert_str_eq(m[i].error, "not read: the time for reading modules was spent");
