@@ -196,6 +196,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 
 	t->tid = dwfl_thread_tid(thread);
 	u->cur = t;
+	dwfl_errno(); /* clears an error of an earlier thread */
 	int r = dwfl_thread_getframes(thread, frame_cb, u);
 	if (u->err)
 		return DWARF_CB_ABORT;
