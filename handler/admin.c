@@ -936,8 +936,11 @@ static void print_stack_later(int rootfd, const struct gzc_store_entry *e)
 	if (m->stack.nthreads || m->stack.error || gzc_store_open_core(rootfd, e, e->foreign, &rd) < 0)
 		return;
 	job.rd = rd;
-	/* as the crashed user, as the handler unwinds */
-	if (cli_sandbox_stack(unwind_later, &job, m->uid, m->gid, STACK_LATER_MS + 2000, &st, why, sizeof(why)) < 0) {
+	/* as the crashed user, as the handler unwinds; nobody for a foreign
+	 * core, whose notes could name any user */
+	int keep = gzc_reader_fd(rd);
+	if (cli_sandbox_stack(unwind_later, &job, &keep, 1, e->foreign ? -1 : m->uid, e->foreign ? -1 : m->gid,
+			      STACK_LATER_MS + 2000, &st, why, sizeof(why)) < 0) {
 		printf("Stack:       (none: %s)\n", why);
 	} else if (st.nthreads && st.error) {
 		char *note = st.error;

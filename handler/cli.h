@@ -52,17 +52,20 @@ struct cli_job *cli_job_start(void (*run)(void *data), void (*discard)(void *dat
 void *cli_job_wait(struct cli_job *j, uint64_t deadline_ms);
 uint64_t cli_monotonic_ms(void);
 
-/* Runs fn(arg, st) in a child process (sandbox.c): with uid and gid as its
- * ids when we are root (-1: nobody; 0 stays root), no new privileges, not
- * dumpable, bounded address space, killed after budget_ms. fn fills st
+/* Runs fn(arg, st) in a child process (sandbox.c): in a session of its
+ * own, standard fds on /dev/null, every other fd closed but the nkeep in
+ * keep (those fn reads), with uid and gid as its ids when we are root
+ * (-1: nobody; 0 stays root), no new privileges, not dumpable, no files
+ * written, no processes made, at most 1 GiB more address space, killed
+ * after budget_ms (and not waited for past a second more). fn fills st
  * (from files the child may read); it comes back into *ret (zeroed by the
  * caller; freed with gzc_stack_clear). Returns 0, or -ETIMEDOUT, -ECHILD
  * (the child failed or died: a file changed under libelf, say), -EBADMSG
  * (its output unreadable), -errno of pipe/fork, with why (cap bytes) set
  * to a sentence. */
 struct gzc_stack;
-int cli_sandbox_stack(int (*fn)(void *arg, struct gzc_stack *st), void *arg, int64_t uid, int64_t gid,
-		      unsigned budget_ms, struct gzc_stack *ret, char *why, size_t cap);
+int cli_sandbox_stack(int (*fn)(void *arg, struct gzc_stack *st), void *arg, const int *keep, size_t nkeep,
+		      int64_t uid, int64_t gid, unsigned budget_ms, struct gzc_stack *ret, char *why, size_t cap);
 /* Whether a job was given up on: its thread may still be blocked in the
  * kernel, so the process should end with _exit() (exit handlers, such as
  * a leak checker stopping every thread, would wait for it). */

@@ -472,8 +472,13 @@ static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 	}
 	/* the files are the crashed user's: read as that user, in a child */
 	struct unwind_job job = { rd, c->files, c->nfiles };
-	if (cli_sandbox_stack(unwind_stored, &job, c->k.uid, c->k.gid, STACK_BUDGET_MS + STACK_GRACE_MS, &c->m.stack,
-			      why, sizeof(why)) < 0) {
+	int keep[GZC_STACK_FILES_MAX + 1];
+	size_t nkeep = 0;
+	keep[nkeep++] = gzc_reader_fd(rd);
+	for (size_t i = 0; i < c->nfiles; i++)
+		keep[nkeep++] = c->files[i].fd;
+	if (cli_sandbox_stack(unwind_stored, &job, keep, nkeep, c->k.uid, c->k.gid, STACK_BUDGET_MS + STACK_GRACE_MS,
+			      &c->m.stack, why, sizeof(why)) < 0) {
 		cli_error("pid %d: no stack trace: %s", (int)c->k.pid, why);
 		gzc_stack_clear(&c->m.stack);
 		if ((c->m.stack.error = strdup(why)) == NULL)

@@ -284,7 +284,7 @@ static void set_error(struct gzc_module *m, const char *msg, int err)
 	m->error = strdup(buf); /* NULL on ENOMEM: the module shows no identity, no reason */
 }
 
-static void identify(int procfd, struct gzc_module *m, size_t *notes_left, int *keep_fd)
+static void identify(int procfd, struct gzc_module *m, size_t *notes_left, int *keep_fd, size_t *kept)
 {
 	char name[64];
 	struct gzc_elfid *id = NULL;
@@ -297,10 +297,12 @@ static void identify(int procfd, struct gzc_module *m, size_t *notes_left, int *
 		return;
 	}
 	int r = gzc_elfid_read(fd, NULL, &id);
-	if (keep_fd && r == 0)
+	if (keep_fd && r == 0 && *kept < GZC_MODULES_FDS_MAX) {
 		*keep_fd = fd;
-	else
+		(*kept)++;
+	} else {
 		close(fd);
+	}
 	if (r == -ENOEXEC) {
 		set_error(m, "not an ELF file", 0);
 		return;
@@ -336,7 +338,7 @@ void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigne
 	uint64_t deadline = now_ms() + budget_ms;
 	struct file_key *hang = NULL;
 	size_t nhang = 0;
-	size_t notes_left = GZC_MODULES_NOTES_MAX;
+	size_t notes_left = GZC_MODULES_NOTES_MAX, kept = 0;
 	int r = n ? hang_devs(procfd, &hang, &nhang) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct gzc_module *m = &mods[i];
@@ -348,7 +350,7 @@ void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigne
 		else if (now_ms() >= deadline)
 			set_error(m, "not read: the time for reading modules was spent", 0);
 		else
-			identify(procfd, m, &notes_left, fds ? &fds[i] : NULL);
+			identify(procfd, m, &notes_left, fds ? &fds[i] : NULL, &kept);
 	}
 	free(hang);
 }

@@ -31,6 +31,7 @@
 #define GZC_MODULES_MAX 1024              /* modules listed at most (the rest are dropped) */
 #define GZC_MODULES_PATHS_MAX (256u << 10) /* bytes of their paths, in all */
 #define GZC_MODULES_NOTES_MAX (256u << 10) /* bytes of package notes kept, in all */
+#define GZC_MODULES_FDS_MAX 256            /* files kept open by gzc_modules_identify(), at most */
 
 /* One mapped ELF file. Every string is NUL-terminated and owned by the
  * array (gzc_modules_free); NULL means absent. */
@@ -63,7 +64,7 @@ GZC_MUST_CHECK int gzc_modules_from_maps(const char *maps, size_t len, struct gz
  * kept up to GZC_MODULES_NOTES_MAX bytes in all. Stops reading, marking
  * the rest, once budget_ms milliseconds have passed. Never fails: what is
  * missing is in error. With fds (n entries, the caller's, each set to
- * -1), each ELF file read is kept open there (read-only, close-on-exec;
+ * -1), each ELF file read (the first GZC_MODULES_FDS_MAX) is kept open there (read-only, close-on-exec;
  * the caller closes them): the very file, for later reads. */
 void gzc_modules_identify(int procfd, struct gzc_module *mods, size_t n, unsigned budget_ms, int *fds);
 

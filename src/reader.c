@@ -718,6 +718,7 @@ void gzc_reader_close(struct gzc_reader *r)
 }
 
 uint64_t gzc_reader_size(const struct gzc_reader *r) { return r->idx->usize; }
+int gzc_reader_fd(const struct gzc_reader *r) { return r->fd; }
 const struct gzc_index *gzc_reader_index(const struct gzc_reader *r) { return r->idx; }
 enum gzc_index_origin gzc_reader_index_origin(const struct gzc_reader *r) { return r->origin; }
 

@@ -63,6 +63,9 @@ GZC_MUST_CHECK int gzc_reader_open(int fd, const struct gzc_reader_opts *opts, s
 /* Closes the reader, its fd and its private cache. Accepts NULL. */
 void gzc_reader_close(struct gzc_reader *r);
 
+/* The compressed file's descriptor (owned by the reader), e.g. to keep
+ * it open across a close of every other fd. */
+int gzc_reader_fd(const struct gzc_reader *r);
 /* Uncompressed size (64-bit, from the index). */
 uint64_t gzc_reader_size(const struct gzc_reader *r);
 /* The index in use (owned by the reader, valid until close). */

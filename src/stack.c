@@ -393,6 +393,14 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* A name as the program gave it, but a control byte as '?': a newline in
+ * a symbol must not make a line of its own. */
+static void put_name(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
 char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned indent)
 {
 	char *text = NULL;
@@ -401,8 +409,11 @@ char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned i
 
 	if (!f)
 		return NULL;
-	if (s->error)
-		fprintf(f, "%*sNo stack trace: %s\n", (int)indent, "", s->error);
+	if (s->error) {
+		fprintf(f, "%*sNo stack trace: ", (int)indent, "");
+		put_name(f, s->error);
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < s->nthreads && (!max_threads || i < max_threads); i++) {
 		const struct gzc_stack_thread *t = &s->threads[i];
 		if (i)
@@ -413,13 +424,20 @@ char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned i
 			fprintf(f, "%*sStack trace of a thread:\n", (int)indent, "");
 		for (size_t k = 0; k < t->nframes; k++) {
 			const struct gzc_stack_frame *fr = &t->frames[k];
-			fprintf(f, "%*s#%-2zu 0x%016" PRIx64 " %s", (int)indent, "", k, fr->pc, fr->symbol ? fr->symbol : "n/a");
-			if (fr->module)
-				fprintf(f, " (%s + 0x%" PRIx64 ")", base_name(fr->module), fr->module_offset);
+			fprintf(f, "%*s#%-2zu 0x%016" PRIx64 " ", (int)indent, "", k, fr->pc);
+			put_name(f, fr->symbol ? fr->symbol : "n/a");
+			if (fr->module) {
+				fputs(" (", f);
+				put_name(f, base_name(fr->module));
+				fprintf(f, " + 0x%" PRIx64 ")", fr->module_offset);
+			}
 			fputc('\n', f);
 		}
-		if (t->error)
-			fprintf(f, "%*s(%s)\n", (int)indent, "", t->error);
+		if (t->error) {
+			fprintf(f, "%*s(", (int)indent, "");
+			put_name(f, t->error);
+			fputs(")\n", f);
+		}
 	}
 	if (s->nthreads > max_threads && max_threads)
 		fprintf(f, "\n%*s(%zu more threads)\n", (int)indent, "", s->nthreads - max_threads);

@@ -106,7 +106,8 @@ GZC_MUST_CHECK int gzc_stack_unwind_later(gzc_core_read_fn read, void *ctx, uint
  * threads (0: all), each line indented by indent spaces:
  *   Stack trace of thread 1234:
  *   #0  0x00007f0a1c2a2e2c raise (libc.so.6 + 0x3d0ed)
- * Names are the raw bytes of the symbols and of the files' base names.
+ * Names are the raw bytes of the symbols and of the files' base names,
+ * but for control bytes, written as '?' (a name cannot start a line).
  * Returns the text (caller frees) or NULL when out of memory. */
 char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned indent);
 

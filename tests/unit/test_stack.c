@@ -379,4 +379,12 @@ Test(stack, clear_accepts_empty_and_null)
 	cr_assert_not_null(t);
 	cr_assert_str_eq(t, "");
 	free(t);
+	/* a newline in a name cannot make a frame line of its own */
+	struct gzc_stack_frame fr = { .pc = 0x10, .symbol = "f\n#1  0x0000000000000000 forged", .module = "/x/a\rb.so" };
+	struct gzc_stack_thread th = { .tid = 7, .frames = &fr, .nframes = 1 };
+	st.threads = &th;
+	st.nthreads = 1;
+	t = gzc_stack_format(&st, 0, 0);
+	cr_assert_str_eq(t, "Stack trace of thread 7:\n#0  0x0000000000000010 f?#1  0x0000000000000000 forged (a?b.so + 0x0)\n");
+	free(t);
 }
