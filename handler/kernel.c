@@ -499,16 +499,7 @@ static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 	r = gzc_meta_replace(&c->m, gfd, json, 0600);
 	if (r == -EFBIG && c->m.stack.nthreads > 1) {
 		/* a sidecar near its limit already: the crashing thread's alone */
-		struct gzc_stack *s = &c->m.stack;
-		for (size_t i = 1; i < s->nthreads; i++) {
-			for (size_t k = 0; k < s->threads[i].nframes; k++) {
-				free(s->threads[i].frames[k].symbol);
-				free(s->threads[i].frames[k].module);
-			}
-			free(s->threads[i].frames);
-			free(s->threads[i].error);
-		}
-		s->nthreads = 1;
+		gzc_stack_keep(&c->m.stack, 1);
 		r = gzc_meta_replace(&c->m, gfd, json, 0600);
 	}
 out:

@@ -448,11 +448,9 @@ char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned i
 	return text;
 }
 
-void gzc_stack_clear(struct gzc_stack *s)
+void gzc_stack_keep(struct gzc_stack *s, size_t n)
 {
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->nthreads; i++) {
+	for (size_t i = n; i < s->nthreads; i++) {
 		for (size_t k = 0; k < s->threads[i].nframes; k++) {
 			free(s->threads[i].frames[k].symbol);
 			free(s->threads[i].frames[k].module);
@@ -460,6 +458,15 @@ void gzc_stack_clear(struct gzc_stack *s)
 		free(s->threads[i].frames);
 		free(s->threads[i].error);
 	}
+	if (n < s->nthreads)
+		s->nthreads = n;
+}
+
+void gzc_stack_clear(struct gzc_stack *s)
+{
+	if (!s)
+		return;
+	gzc_stack_keep(s, 0);
 	free(s->threads);
 	free(s->error);
 	memset(s, 0, sizeof(*s));

@@ -111,6 +111,9 @@ GZC_MUST_CHECK int gzc_stack_unwind_later(gzc_core_read_fn read, void *ctx, uint
  * Returns the text (caller frees) or NULL when out of memory. */
 char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned indent);
 
+/* Keeps the first n threads (the crashing one first), freeing the others. */
+void gzc_stack_keep(struct gzc_stack *s, size_t n);
+
 /* Frees what the struct owns and zeroes it. Accepts NULL. */
 void gzc_stack_clear(struct gzc_stack *s);
 

@@ -239,6 +239,11 @@ Test(stack, real_core_two_threads, .init = setup, .fini = teardown, .timeout = 1
 	text = gzc_stack_format(&st, 1, 0);
 	cr_assert_not_null(strstr(text, "(1 more threads)"), "%s", text);
 	free(text);
+	gzc_stack_keep(&st, 5);
+	cr_assert_eq(st.nthreads, 2, "more than it has: all kept");
+	gzc_stack_keep(&st, 1);
+	cr_assert_eq(st.nthreads, 1, "the crashing thread's alone");
+	cr_assert_eq(st.threads[0].tid, s.pid);
 	gzc_stack_clear(&st);
 	cr_assert_null(st.threads);
 
