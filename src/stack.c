@@ -120,11 +120,6 @@ static const Dwfl_Callbacks dwfl_callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
-static char *copy_bounded(const char *s, size_t max)
-{
-	return strndup(s, strnlen(s, max));
-}
-
 static int add_frame(struct unwind *u, Dwfl_Frame *state)
 {
 	struct gzc_stack_thread *t = u->cur;
@@ -152,7 +147,7 @@ static int add_frame(struct unwind *u, Dwfl_Frame *state)
 		return DWARF_CB_OK;
 	Dwarf_Addr start = 0;
 	const char *name = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-	if (name && !(f->module = copy_bounded(name, 4096))) {
+	if (name && !(f->module = strndup(name, 4096))) {
 		u->err = -ENOMEM;
 		return DWARF_CB_ABORT;
 	}
