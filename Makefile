@@ -57,13 +57,14 @@ ifneq ($(ENGINE),auto)
   BUILD := $(BUILD)-$(ENGINE)
 endif
 
+# (-lstdc++: its __cxa_demangle names C++ frames in stack traces, src/stack.c)
 LIB_PKGS := zlib libelf libdw json-c
 ifeq ($(HAVE_ISAL),1)
   LIB_PKGS += libisal
   CFLAGS   += -DGZC_HAVE_ISAL=1
 endif
 CFLAGS   += $(shell $(PKG) --cflags $(LIB_PKGS))
-LIB_LIBS := $(shell $(PKG) --libs $(LIB_PKGS)) -lm
+LIB_LIBS := $(shell $(PKG) --libs $(LIB_PKGS)) -lstdc++ -lm
 FUSE_CFLAGS := $(shell $(PKG) --cflags fuse3)
 FUSE_LIBS   := $(shell $(PKG) --libs fuse3)
 CRIT_LIBS   := $(shell $(PKG) --libs criterion 2>/dev/null || echo -lcriterion)

@@ -52,6 +52,43 @@ struct unwind {
 	int err;           /* -ENOMEM met inside a callback */
 };
 
+/* The C++ ABI's demangler (libstdc++, as eu-stack uses it): mangled is
+ * NUL-terminated; returns a malloc'd name, or NULL (not a valid name, or
+ * out of memory). It is GCC's libiberty demangler, which bounds its own
+ * recursion; the caller runs this where a hostile name can only cost
+ * time (the handler's sandbox child, killed after its budget). */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* A symbol's name as gdb shows it: "pthread_barrier_wait@@GLIBC_2.34"
+ * without its version, "_ZN3gzt3BoxIiE4waitEv" as "gzt::Box<int>::wait()".
+ * At most GZC_STACK_SYMBOL_MAX bytes (a longer demangled name ends in
+ * "..."); a mangled name longer than GZC_STACK_MANGLED_MAX is kept raw
+ * (cut). Returns a malloc'd string, NULL when out of memory. */
+static char *symbol_name(const char *s)
+{
+	size_t n = strnlen(s, GZC_STACK_MANGLED_MAX + 1);
+	const char *ver = memchr(s, '@', n);
+	if (ver && ver > s)
+		n = (size_t)(ver - s);
+	if (n > 2 && n <= GZC_STACK_MANGLED_MAX && s[0] == '_' && s[1] == 'Z') {
+		char *mangled = strndup(s, n);
+		if (!mangled)
+			return NULL;
+		int status = 0;
+		char *d = __cxa_demangle(mangled, NULL, NULL, &status);
+		free(mangled);
+		if (d && status == 0 && *d) {
+			if (strlen(d) > GZC_STACK_SYMBOL_MAX)
+				memcpy(d + GZC_STACK_SYMBOL_MAX - 3, "...", 4);
+			return d;
+		}
+		free(d);
+		if (status == -1)
+			return NULL;
+	}
+	return strndup(s, n < GZC_STACK_SYMBOL_MAX ? n : GZC_STACK_SYMBOL_MAX);
+}
+
 static bool past(const struct timespec *t)
 {
 	struct timespec now;
@@ -156,12 +193,7 @@ static int add_frame(struct unwind *u, Dwfl_Frame *state)
 	GElf_Sym sym;
 	const char *s = dwfl_module_addrinfo(mod, at, &off, &sym, NULL, NULL, NULL);
 	if (s && *s) {
-		/* "pthread_barrier_wait@@GLIBC_2.34": the name, as gdb shows it */
-		size_t n = strnlen(s, GZC_STACK_SYMBOL_MAX);
-		const char *ver = memchr(s, '@', n);
-		if (ver && ver > s)
-			n = (size_t)(ver - s);
-		if (!(f->symbol = strndup(s, n))) {
+		if (!(f->symbol = symbol_name(s))) {
 			u->err = -ENOMEM;
 			return DWARF_CB_ABORT;
 		}

@@ -39,6 +39,7 @@
 #define GZC_STACK_FRAMES_MAX 64
 #define GZC_STACK_SYMBOL_MAX 256 /* bytes of a symbol's name kept */
 #define GZC_STACK_FILES_MAX 256  /* mapped files opened for one core */
+#define GZC_STACK_MANGLED_MAX 4096 /* bytes of a C++ name demangled at most */
 
 /* A mapped ELF file of the process, given by the caller (not consumed). */
 struct gzc_stack_module {
@@ -50,7 +51,7 @@ struct gzc_stack_module {
 /* Every string is owned by the struct (gzc_stack_clear); NULL means absent. */
 struct gzc_stack_frame {
 	uint64_t pc;            /* the frame's program counter */
-	char *symbol;           /* the function's name, or NULL */
+	char *symbol;           /* the function's name (C++ demangled), or NULL */
 	uint64_t symbol_offset; /* pc - the symbol's address */
 	char *module;           /* the path of the file mapped at pc, or NULL */
 	uint64_t module_offset; /* pc - the address its offset 0 is mapped at */

@@ -118,20 +118,43 @@ static int threads_of(pid_t pid)
 	return n;
 }
 
-/* Runs the program, opens its mapped files through map_files (as the
- * handler does) or by path, gcore's it, kills it. */
-static void make_sample(struct sample *s)
+/* A C++ program whose main thread waits in a member function of a class
+ * template in a namespace, instantiated with a type whose name is too long
+ * to keep whole, and its second thread in a function taking a reference,
+ * under a C function whose name only looks mangled. */
+static const char program_cxx[] =
+	"#include <map>\n"
+	"#include <string>\n"
+	"#include <vector>\n"
+	"#include <pthread.h>\n"
+	"#include <unistd.h>\n"
+	"extern \"C\" __attribute__((noinline)) void _Zbogus_wait(void) { for (;;) pause(); }\n"
+	"namespace gzt {\n"
+	"template <typename T> struct Box {\n"
+	"  T v;\n"
+	"  __attribute__((noinline)) void wait(int n) { for (;;) pause(); (void)n; }\n"
+	"};\n"
+	"__attribute__((noinline)) void worker_leaf(const char &c) { _Zbogus_wait(); (void)c; }\n"
+	"}\n"
+	"typedef std::map<std::string, std::vector<std::pair<std::string, std::wstring> > > Deep;\n"
+	"static void *worker(void *) { char c = 0; gzt::worker_leaf(c); return 0; }\n"
+	"int main() { pthread_t t; pthread_create(&t, 0, worker, 0); gzt::Box<Deep> b; b.wait(3); return 0; }\n";
+
+/* Builds src (file name and compiler command given), runs it, opens its
+ * mapped files through map_files (as the handler does) or by path,
+ * gcore's it, kills it. */
+static void make_sample_of(struct sample *s, const char *src, const char *file, const char *cc)
 {
 	char cmd[1024], path[256];
 	if (system("command -v gcore >/dev/null 2>&1") != 0)
 		cr_skip_test("gcore not installed");
-	snprintf(path, sizeof(path), "%s/p.c", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
-	fputs(program, f);
+	fputs(src, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cd '%s' && gcc -O1 -fno-omit-frame-pointer -o prog p.c -pthread", dir);
-	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && %s -O1 -fno-omit-frame-pointer -o prog %s -pthread", dir, cc, file);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(path, sizeof(path), "%s/prog", dir);
 	child = s->pid = fork();
 	cr_assert_geq(s->pid, 0);
@@ -168,6 +191,11 @@ static void make_sample(struct sample *s)
 	if (rc != 0 || access(path, R_OK) != 0)
 		cr_skip_test("gcore could not dump a child here (ptrace not allowed?)");
 	s->core = read_all(path, &s->len);
+}
+
+static void make_sample(struct sample *s)
+{
+	make_sample_of(s, program, "p.c", "gcc");
 }
 
 static void free_sample(struct sample *s)
@@ -372,6 +400,40 @@ Test(stack, later_with_the_files_of_the_same_build, .init = setup, .fini = teard
 	cr_assert_eq(known, 0);
 	cr_assert_not_null(st.error);
 	gzc_stack_clear(&st);
+	free_sample(&s);
+}
+
+/* C++ names are demangled, as gdb shows them. */
+Test(stack, cxx_names_demangled, .init = setup, .fini = teardown, .timeout = 120)
+{
+	if (system("command -v g++ >/dev/null 2>&1") != 0)
+		cr_skip_test("g++ not installed");
+	struct sample s = { 0 };
+	make_sample_of(&s, program_cxx, "p.cc", "g++");
+	struct mem m = { s.core, s.len, 0 };
+	struct gzc_coreinfo *info = NULL;
+	cr_assert_eq(gzc_corenote_read(mem_read, &m, s.len, &info), 0);
+	struct gzc_stack st = { 0 };
+	int r = gzc_stack_unwind(info, mem_read, &m, s.smods, s.nmods, 10000, &st);
+	char *text = dump(&st);
+	cr_assert_eq(r, 0, "%d: %s", r, text);
+	cr_assert_eq(st.nthreads, 2, "%s", text);
+	cr_assert(has_symbol(&st.threads[0], "main", NULL), "%s", text);
+	cr_assert(has_symbol(&st.threads[1], "gzt::worker_leaf(char const&)", NULL), "%s", text);
+	/* not a valid mangled name: kept as it is */
+	cr_assert(has_symbol(&st.threads[1], "_Zbogus_wait", NULL), "%s", text);
+	/* too long: cut to GZC_STACK_SYMBOL_MAX bytes, and says so */
+	const char *box = NULL;
+	for (size_t k = 0; k < st.threads[0].nframes; k++)
+		if (st.threads[0].frames[k].symbol && strncmp(st.threads[0].frames[k].symbol, "gzt::Box<std::map<", 18) == 0)
+			box = st.threads[0].frames[k].symbol;
+	cr_assert_not_null(box, "%s", text);
+	cr_assert_eq(strlen(box), GZC_STACK_SYMBOL_MAX, "%s", box);
+	cr_assert_str_eq(box + GZC_STACK_SYMBOL_MAX - 3, "...");
+	cr_assert_null(strstr(text, " _ZN"), "nothing left mangled: %s", text);
+	free(text);
+	gzc_stack_clear(&st);
+	gzc_coreinfo_free(info);
 	free_sample(&s);
 }
 
