@@ -213,7 +213,8 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Package)" = gzcore ] && [ "$(field Version)" = "$version" ] && [ "$(field Architecture)" = "$arch" ] ||
 	fail "control: Package $(field Package), Version $(field Version), Architecture $(field Architecture)"
 depends=$(field Depends) recommends=$(field Recommends)
-has_dep() { grep -qE "(^|, )$1( |,|$)" <<<"$2"; }
+# (a package name is matched as text: libstdc++6 has regex characters)
+has_dep() { tr ',' '\n' <<<"$2" | sed 's/^ *//; s/ .*//' | grep -qxF "$1"; }
 has_dep fuse3 "$depends" || fail "Depends lacks fuse3: $depends"
 has_dep gdb "$recommends" || fail "Recommends lacks gdb: $recommends"
 for b in "$GZCOREDUMP" "$GZCOREFS"; do
