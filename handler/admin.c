@@ -324,6 +324,7 @@ static json_object *entry_json(const struct gzc_store_entry *e)
 	json_object_object_add(o, "metadata", e->json[0] ? gzc_meta_json_text(e->json) : NULL);
 	json_object_object_add(o, "metadata_ok", json_object_new_boolean(e->meta_ok));
 	json_object_object_add(o, "foreign", json_object_new_boolean(e->foreign));
+	json_object_object_add(o, "signature", gzc_meta_json_text(m->signature));
 	json_object_object_add(o, "reason", NULL);
 	return o;
 }
@@ -333,7 +334,7 @@ static json_object *skip_json(const struct gzc_skip *k)
 {
 	json_object *o = crash_json(&k->meta, false);
 	/* every row has the same keys: a script may read any of them */
-	static const char *const none[] = { "size", "compressed_size", "truncated", "group", "file", "metadata" };
+	static const char *const none[] = { "size", "compressed_size", "truncated", "group", "file", "metadata", "signature" };
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
 		json_object_object_add(o, none[i], NULL);
 	json_object_object_add(o, "metadata_ok", json_object_new_boolean(false));
@@ -344,11 +345,12 @@ static json_object *skip_json(const struct gzc_skip *k)
 
 /* A MATCH of list (and the ID of info, extract and debug that is no pid
  * nor file name): "pid=N", "uid=N", "signal=SEGV|11", "exe=PATH",
- * "comm=NAME", "app=NAME" (a COREDUMP_ prefix and capitals as coredumpctl
+ * "comm=NAME", "app=NAME", "unit=NAME", "signature=HEX" (its first 6 to
+ * 16 digits: gzc_stack_signature) (a COREDUMP_ prefix and capitals as coredumpctl
  * writes them: COREDUMP_EXE=...), or bare: a pid (digits), a path (it
  * holds a '/') or a name (comm, app or the executable's base name). */
 struct match {
-	enum { M_PID, M_UID, M_SIG, M_EXE, M_COMM, M_APP, M_UNIT, M_NAME } kind;
+	enum { M_PID, M_UID, M_SIG, M_EXE, M_COMM, M_APP, M_UNIT, M_SIGNATURE, M_NAME } kind;
 	const char *s;
 	char *real; /* M_EXE: the path resolved (relative, a symlink), or NULL */
 	long long num;
@@ -361,7 +363,7 @@ static int parse_match(const char *arg, struct match *m)
 		int kind;
 	} keys[] = {
 		{ "pid", M_PID }, { "uid", M_UID },   { "signal", M_SIG }, { "exe", M_EXE },
-		{ "comm", M_COMM }, { "app", M_APP }, { "unit", M_UNIT },
+		{ "comm", M_COMM }, { "app", M_APP }, { "unit", M_UNIT }, { "signature", M_SIGNATURE },
 	};
 	const char *eq = strchr(arg, '='), *v = arg;
 	*m = (struct match){ .kind = M_NAME, .s = arg };
@@ -378,7 +380,7 @@ static int parse_match(const char *arg, struct match *m)
 				break;
 		if (i == sizeof(keys) / sizeof(keys[0])) {
 			char sa[256];
-			cli_error("unknown match '%s': give pid=, uid=, signal=, exe=, comm=, app= or unit=, or a bare pid, "
+			cli_error("unknown match '%s': give pid=, uid=, signal=, exe=, comm=, app=, unit= or signature=, or a bare pid, "
 				  "path or name", cli_printable_or(arg, "", sa, sizeof(sa)));
 			return -EINVAL;
 		}
@@ -407,6 +409,14 @@ static int parse_match(const char *arg, struct match *m)
 		if (m->num < 0) {
 			char sv[256];
 			cli_error("unknown signal '%s'", cli_printable_or(v, "", sv, sizeof(sv)));
+			return -EINVAL;
+		}
+	} else if (m->kind == M_SIGNATURE) {
+		size_t l = strlen(v);
+		if (l < 6 || l > GZC_STACK_SIGNATURE_LEN || v[strspn(v, "0123456789abcdefABCDEF")]) {
+			char sv[256];
+			cli_error("'%s' is no signature: give 6 to %d of its hex digits, as info shows it",
+				  cli_printable_or(v, "", sv, sizeof(sv)), GZC_STACK_SIGNATURE_LEN);
 			return -EINVAL;
 		}
 	} else if (m->kind == M_EXE) {
@@ -442,6 +452,7 @@ static bool match_one(const struct gzc_meta *m, const struct match *x)
 	case M_COMM: return m->comm && strcmp(m->comm, x->s) == 0;
 	case M_APP: return m->app && strcmp(m->app, x->s) == 0;
 	case M_UNIT: return unit_is(m->unit, x->s) || unit_is(m->user_unit, x->s);
+	case M_SIGNATURE: return m->signature && strncasecmp(m->signature, x->s, strlen(x->s)) == 0;
 	case M_NAME:
 		/* the comm is the kernel's first 15 bytes of the name: the
 		 * executable's base name matches a longer one */
@@ -898,6 +909,28 @@ static void print_stack(const struct gzc_stack *st, const char *note)
 	free(raw);
 }
 
+/* The crash's signature (stack.h), and how many cores of the store share
+ * it: the same bug, likely. A sidecar's text is untrusted: the hint is
+ * given only for a signature as we write them. */
+static void print_signature(const char *sig, const struct gzc_store_entry *self, const struct gzc_store_entry *e,
+			    size_t n)
+{
+	char b[64];
+	if (!sig)
+		return;
+	size_t same = 1;
+	for (size_t k = 0; k < n; k++)
+		same += &e[k] != self && e[k].meta.signature && strcmp(e[k].meta.signature, sig) == 0;
+	bool ours = strlen(sig) == GZC_STACK_SIGNATURE_LEN && !sig[strspn(sig, "0123456789abcdef")];
+	printf("Signature:   %s", cli_printable_or(sig, "", b, sizeof(b)));
+	if (ours && same > 1)
+		printf(" (%zu cores in the store have it: gzcoredump list signature=%s)\n", same, sig);
+	else if (ours)
+		printf(" (no other core in the store has it recorded)\n");
+	else
+		putchar('\n');
+}
+
 /* A core stored without stack traces (before the handler took them, or
  * with stack_trace = no), or a foreign one: its threads unwound now, with
  * the files of this machine that are the builds it had mapped. */
@@ -925,7 +958,8 @@ static int unwind_later(void *arg, struct gzc_stack *st)
 	return r;
 }
 
-static void print_stack_later(int rootfd, const struct gzc_store_entry *e)
+static void print_stack_later(int rootfd, const struct gzc_store_entry *e, const struct gzc_store_entry *all,
+			      size_t nall)
 {
 	const struct gzc_meta *m = &e->meta;
 	struct gzc_reader *rd = NULL;
@@ -942,13 +976,15 @@ static void print_stack_later(int rootfd, const struct gzc_store_entry *e)
 	if (cli_sandbox_stack(unwind_later, &job, &keep, 1, e->foreign ? -1 : m->uid, e->foreign ? -1 : m->gid,
 			      STACK_LATER_MS + 2000, &st, why, sizeof(why)) < 0) {
 		printf("Stack:       (none: %s)\n", why);
-	} else if (st.nthreads && st.error) {
-		char *note = st.error;
-		st.error = NULL;
+	} else {
+		char sig[GZC_STACK_SIGNATURE_LEN + 1];
+		if (gzc_stack_signature(&st, m->signal, sig) == 0)
+			print_signature(sig, e, all, nall);
+		char *note = st.nthreads ? st.error : NULL;
+		if (note)
+			st.error = NULL;
 		print_stack(&st, note);
 		free(note);
-	} else {
-		print_stack(&st, NULL);
 	}
 	gzc_reader_close(rd);
 	gzc_stack_clear(&st);
@@ -1001,7 +1037,7 @@ int cmd_info(int argc, char **argv)
 	if (!o.json && e[i].foreign) {
 		info_foreign(o.store ? o.store : cfg.store, &e[i]);
 		if (e[i].identified)
-			print_stack_later(rootfd, &e[i]);
+			print_stack_later(rootfd, &e[i], e, n);
 		status = o.backtrace ? info_backtrace(&o, &e[i]) : 0;
 		goto out;
 	}
@@ -1076,8 +1112,12 @@ int cmd_info(int argc, char **argv)
 			printf(" (%s)", cli_printable_or(mod->error, "", b[0], sizeof(b[0])));
 		putchar('\n');
 	}
+	/* a sidecar from before signatures were recorded: from its trace */
+	char sig[GZC_STACK_SIGNATURE_LEN + 1];
+	print_signature(m->signature ? m->signature : gzc_stack_signature(&m->stack, m->signal, sig) == 0 ? sig : NULL,
+			&e[i], e, n);
 	print_stack(&m->stack, NULL);
-	print_stack_later(rootfd, &e[i]);
+	print_stack_later(rootfd, &e[i], e, n);
 	status = 0;
 	if (o.backtrace)
 		status = info_backtrace(&o, &e[i]);

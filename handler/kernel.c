@@ -484,6 +484,9 @@ static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 		if ((c->m.stack.error = strdup(why)) == NULL)
 			goto out;
 	}
+	char sig[GZC_STACK_SIGNATURE_LEN + 1];
+	if (gzc_stack_signature(&c->m.stack, c->m.signal, sig) == 0 && (r = gzc_meta_set(&c->m.signature, sig)) < 0)
+		goto out;
 	/* the sidecar is replaced under the lock, and only while its core is
 	 * there: a vacuum may have taken it meanwhile */
 	const char *base = strrchr(stored, '/') ? strrchr(stored, '/') + 1 : stored;

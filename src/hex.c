@@ -1,5 +1,5 @@
 /*
- * hex.c — lowercase hex text of binary ids.
+ * hex.c — lowercase hex text of binary ids; FNV-1a.
  */
 #include "hex.h"
 
@@ -18,4 +18,14 @@ char *gzc_hex_dup(const unsigned char *p, size_t n)
 	}
 	s[2 * n] = '\0';
 	return s;
+}
+
+uint64_t gzc_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
 }

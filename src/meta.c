@@ -76,6 +76,7 @@ static const struct field fields[] = {
 	FLD("access", "owner_uid", F_I64, owner_uid),
 	FLD("access", "user_readable", F_BOOL, user_readable),
 	FLD("access", "reason", F_STR, access_reason),
+	FLD("crash", "signature", F_STR, signature),
 	FLD("snapshots", "status", F_STR, status),
 	FLD("snapshots", "maps", F_STR, maps),
 	FLD("snapshots", "limits", F_STR, limits),
@@ -108,7 +109,8 @@ static const struct field thread_fields[] = {
 	{ NULL, "error", F_STR, offsetof(struct gzc_stack_thread, error) },
 };
 static const struct field stack_error_field = { NULL, "error", F_STR, offsetof(struct gzc_stack, error) };
-static const char *const sections[] = { "process", "machine", "identity", "file", "access", "snapshots" };
+static const char *const sections[] = { "process", "machine", "identity", "file", "access", "crash", "snapshots" };
+#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 #define AT(m, f, T) ((T *)((char *)(m) + (f)->off))
 #define CAT(m, f, T) ((const T *)((const char *)(m) + (f)->off))
@@ -359,14 +361,14 @@ static int add_stack(json_object *root, const struct gzc_stack *st)
 
 int gzc_meta_to_json(const struct gzc_meta *m, char **ret)
 {
-	json_object *root = json_object_new_object(), *sec[6] = { 0 };
+	json_object *root = json_object_new_object(), *sec[NSECTIONS] = { 0 };
 	int r = -ENOMEM;
 
 	if (!root)
 		return -ENOMEM;
 	if (json_object_object_add(root, "gzcore_meta", json_object_new_int(GZC_META_VERSION)) < 0)
 		goto out;
-	for (size_t s = 0; s < 6; s++) {
+	for (size_t s = 0; s < NSECTIONS; s++) {
 		sec[s] = json_object_new_object();
 		if (!sec[s] || json_object_object_add(root, sections[s], sec[s]) < 0)
 			goto out;

@@ -17,6 +17,7 @@
  *   "file":     { "name", "index", "format" ("gzip"|"zlib"), "size",
  *                 "compressed_size", "span", "truncated", "truncated_reason" },
  *   "access":   { "owner_uid", "user_readable", "reason" },
+ *   "crash":    { "signature" }  (gzc_stack_signature of "stack")
  *   "snapshots":{ "status", "maps", "limits", "fds" },  (strings)
  *   "modules":  [ { "path", "start", "end", "build_id", "package" (object),
  *                   "error" }, ... ]  (at most GZC_MODULES_MAX; modules.h)
@@ -78,6 +79,9 @@ struct gzc_meta {
 	int64_t owner_uid;        /* -1: root only */
 	int user_readable;
 	char *access_reason;
+	/* crash: its signature, GZC_STACK_SIGNATURE_LEN hex digits in a sidecar
+	 * written by us (stack.h); untrusted text in one read */
+	char *signature;
 	/* snapshots */
 	char *status, *maps, *limits, *fds;
 	/* the mapped ELF files (owned: freed by gzc_meta_clear) */

@@ -8,14 +8,13 @@
  * Work is linear in the input and memory is constant whatever its size.
  */
 #include "names.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
 
 static const char hexup[] = "0123456789ABCDEF";
 
@@ -32,13 +31,12 @@ static void emit_init(struct emitter *e)
 	e->len = 0;
 	e->keep = 0;
 	e->overflow = false;
-	e->hash = FNV_OFFSET;
+	e->hash = GZC_FNV1A_INIT;
 }
 
 static void emit_hash(struct emitter *e, unsigned char c)
 {
-	e->hash ^= c;
-	e->hash *= FNV_PRIME;
+	e->hash = gzc_fnv1a(e->hash, &c, 1);
 }
 
 static void emit_unit(struct emitter *e, const char *unit, size_t n)

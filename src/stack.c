@@ -12,6 +12,7 @@
  */
 #include "stack.h"
 #include "elfid.h"
+#include "hex.h"
 #include "modules.h"
 
 #include <elfutils/libdwfl.h>
@@ -473,6 +474,59 @@ char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned i
 		return NULL;
 	}
 	return text;
+}
+
+/* The C library, the dynamic loader and the C++ runtime: the frames a
+ * crash passes through on its way to the signal (raise, abort,
+ * __pthread_kill_implementation, malloc_printerr, std::terminate), the
+ * same for every crash that ends that way. */
+static bool runtime_module(const char *path)
+{
+	static const char *const runtime[] = { "libc.so.", "libc-", "ld-linux", "ld64.so.", "ld-musl",
+						"libpthread.so.", "libstdc++.so.", "libgcc_s.so.", "libc++abi.so." };
+	const char *b = base_name(path);
+	for (size_t i = 0; i < sizeof(runtime) / sizeof(runtime[0]); i++)
+		if (strncmp(b, runtime[i], strlen(runtime[i])) == 0)
+			return true;
+	return false;
+}
+
+int gzc_stack_signature(const struct gzc_stack *s, int64_t signal, char out[GZC_STACK_SIGNATURE_LEN + 1])
+{
+	out[0] = '\0';
+	if (!s || !s->nthreads || !s->threads[0].nframes)
+		return -ENODATA;
+	const struct gzc_stack_thread *t = &s->threads[0];
+	/* the runtime's frames on top, while the program's own follow */
+	size_t first = 0, last = t->nframes;
+	while (first < last && t->frames[first].module && runtime_module(t->frames[first].module))
+		first++;
+	if (first == last)
+		first = 0;
+	if (last - first > GZC_STACK_SIGNATURE_FRAMES)
+		last = first + GZC_STACK_SIGNATURE_FRAMES;
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "gzcore-signature-1 %" PRId64 "\n", signal);
+	uint64_t h = gzc_fnv1a(GZC_FNV1A_INIT, buf, (size_t)n);
+	bool known = false;
+	for (size_t k = first; k < last; k++) {
+		const struct gzc_stack_frame *f = &t->frames[k];
+		const char *mod = f->module ? base_name(f->module) : "?";
+		h = gzc_fnv1a(h, mod, strnlen(mod, GZC_STACK_SYMBOL_MAX));
+		if (f->symbol) {
+			h = gzc_fnv1a(h, " ", 1);
+			h = gzc_fnv1a(h, f->symbol, strnlen(f->symbol, GZC_STACK_SYMBOL_MAX));
+		} else if (f->module) {
+			n = snprintf(buf, sizeof(buf), "+0x%" PRIx64, f->module_offset);
+			h = gzc_fnv1a(h, buf, (size_t)n);
+		}
+		h = gzc_fnv1a(h, "\n", 1);
+		known |= f->symbol || f->module;
+	}
+	if (!known)
+		return -ENODATA;
+	snprintf(out, GZC_STACK_SIGNATURE_LEN + 1, "%016" PRIx64, h);
+	return 0;
 }
 
 void gzc_stack_keep(struct gzc_stack *s, size_t n)

@@ -112,6 +112,23 @@ GZC_MUST_CHECK int gzc_stack_unwind_later(gzc_core_read_fn read, void *ctx, uint
  * Returns the text (caller frees) or NULL when out of memory. */
 char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned indent);
 
+/* A crash's signature: equal for crashes that are likely one bug, as
+ * ABRT's duplicate hash and apport's crash signature are. It is a hash of
+ * the signal and of the crashing thread's (threads[0]) innermost
+ * GZC_STACK_SIGNATURE_FRAMES frames, each by its file's base name and its
+ * function's name (or its offset in the file, where no name is known),
+ * after leaving out the frames on top in the C library, the dynamic
+ * loader and the C++ runtime (raise, abort, std::terminate: the same for
+ * every crash that ends there) while frames of the program follow. Not
+ * addresses: it holds across runs and address-space layouts. It groups,
+ * it does not authenticate: 64 bits of FNV-1a, which anyone can collide.
+ * Writes GZC_STACK_SIGNATURE_LEN hex digits and a NUL to out.
+ * Errors: -ENODATA (no frame of the crashing thread, or none with a file
+ * or a name known); out is then "". */
+#define GZC_STACK_SIGNATURE_LEN 16
+#define GZC_STACK_SIGNATURE_FRAMES 5
+int gzc_stack_signature(const struct gzc_stack *s, int64_t signal, char out[GZC_STACK_SIGNATURE_LEN + 1]);
+
 /* Keeps the first n threads (the crashing one first), freeing the others. */
 void gzc_stack_keep(struct gzc_stack *s, size_t n);
 

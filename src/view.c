@@ -12,6 +12,7 @@
 
 #include "corenote.h"
 #include "format.h"
+#include "hex.h"
 #include "io.h"
 #include "meta.h"
 #include "names.h"
@@ -254,24 +255,14 @@ static char *group_of(const char *name, const char *version)
 	return strdup(buf);
 }
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /* The name of a core's index in cache_dir: a hash of path, size, mtime. */
 #define CACHE_NAME_MAX (16 + sizeof(GZC_IDX_SUFFIX))
 static void cache_name(const struct gzc_view_core *c, char buf[CACHE_NAME_MAX])
 {
-	uint64_t h = 0xcbf29ce484222325ull, t[3] = { (uint64_t)c->fsize, (uint64_t)c->fmtime.tv_sec,
+	uint64_t h = GZC_FNV1A_INIT, t[3] = { (uint64_t)c->fsize, (uint64_t)c->fmtime.tv_sec,
 						     (uint64_t)c->fmtime.tv_nsec };
-	h = fnv1a(h, c->path, strlen(c->path) + 1);
-	h = fnv1a(h, t, sizeof(t));
+	h = gzc_fnv1a(h, c->path, strlen(c->path) + 1);
+	h = gzc_fnv1a(h, t, sizeof(t));
 	snprintf(buf, CACHE_NAME_MAX, "%016" PRIx64 "%s", h, GZC_IDX_SUFFIX);
 }
 

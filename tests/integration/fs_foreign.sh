@@ -51,7 +51,9 @@ grep -q '^Stack:       (unwound now, not when stored: [1-9][0-9]* of the [1-9][0
 	fail "info of a foreign core has no stack unwound now: $out"
 [ "$(grep -c '^             Stack trace of thread [0-9]*:$' <<<"$out")" = 5 ] || fail "info: not 5 threads' stacks: $out"
 grep -Eq '^ +#[0-9]+ +0x[0-9a-f]{16} descend[.a-z0-9]* \(fs_sample \+ 0x[0-9a-f]+\)$' <<<"$out" || fail "info: no frame in descend(): $out"
-ok "info unwinds a foreign core with the files of its builds: 5 threads, deep in descend()"
+# its signature, from the trace unwound now: none stored in the store to share it
+grep -Eq "^Signature:   [0-9a-f]{16} \(no other core in the store has it recorded\)$" <<<"$out" || fail "info: no signature: $out"
+ok "info unwinds a foreign core with the files of its builds: 5 threads, deep in descend(), a signature"
 
 # a read-only store: indexes go to cache_dir
 fusermount3 -u -z "$mnt"

@@ -114,7 +114,14 @@ out=$("$GZCOREDUMP" info -S "$STORE" "$(meta "$j" "d['process']['pid']")")
 grep -q "^Stack:       Stack trace of thread $tid:\$" <<<"$out" || fail "info shows no stack trace of thread $tid: $out"
 grep -Eq '^ +#0  0x[0-9a-f]{16} crash_thread_here \(crash_threads \+ 0x[0-9a-f]+\)$' <<<"$out" ||
 	fail "info's frame #0 is not crash_thread_here: $out"
-ok "stack traces taken when stored: 5 threads, the crashing one first, in info"
+# each program crashed once here: five signatures, each of one core
+sig=$(meta "$j" "d['crash']['signature']")
+grep -q "^Signature:   $sig (no other core in the store has it recorded)\$" <<<"$out" || fail "info's signature ($sig): $out"
+[ "$(for f in "$STORE"/*/core.*.json; do meta "$f" "d['crash']['signature']"; done | sort -u | grep -c '^[0-9a-f]\{16\}$')" = 5 ] ||
+	fail "not 5 distinct signatures: $(for f in "$STORE"/*/core.*.json; do meta "$f" "d['crash']"; done)"
+[ "$("$GZCOREDUMP" list -S "$STORE" --json "signature=$sig" | python3 -c 'import json,sys; print(" ".join(r["signature"] for r in json.load(sys.stdin)))')" = "$sig" ] ||
+	fail "list --json signature=$sig"
+ok "stack traces taken when stored: 5 threads, the crashing one first, in info; a signature"
 
 j=$(check_core "$TMP/pkgapp" pkgapp crash_segv_here 11) || fail "pkgapp: its core (above)"
 [ "$(basename "$(dirname "$j")")" = "gzc-demo-1.2.3" ] || fail "pkgapp group $(dirname "$j")"

@@ -254,6 +254,21 @@ pid5=$(for j in "$STORE"/*/core.*.json; do [ "$(meta "$j" "d['process']['comm']"
 "$GZCOREDUMP" list -S "$STORE" --since 2026 >/dev/null 2>&1 && fail "list took a bare number (no unit) for --since"
 "$GZCOREDUMP" list -S "$STORE" -n 1k >/dev/null 2>&1 && fail "list took -n 1k"
 ok "list filters: comm, pid, exe, -n, --since"
+# the same crash n times (another comm each time): one signature, which
+# info counts and list matches on, in full or by its first digits
+j5=$(for j in "$STORE"/*/core.*.json; do [ "$(meta "$j" "d['process']['comm']")" = mu5 ] && echo "$j"; done)
+sig=$(meta "$j5" "d['crash']['signature']")
+grep -Eqx '[0-9a-f]{16}' <<<"$sig" || fail "no crash signature: '$sig'"
+for j in "$STORE"/*/core.*.json; do
+	[ "$(meta "$j" "d['crash']['signature']")" = "$sig" ] || fail "$(meta "$j" "d['process']['comm']"): another signature"
+done
+[ "$(rows "signature=$sig")" = "$n" ] && [ "$(rows "signature=${sig:0:8}")" = "$n" ] &&
+	[ "$(rows signature=000000000000)" = 0 ] || fail "list signature=$sig: $(rows "signature=$sig") of $n"
+"$GZCOREDUMP" info -S "$STORE" mu5 | grep -qx "Signature:   $sig ($n cores in the store have it: gzcoredump list signature=$sig)" ||
+	fail "info's signature line: $("$GZCOREDUMP" info -S "$STORE" mu5 | grep -i signature)"
+"$GZCOREDUMP" list -S "$STORE" signature=12g4567 >/dev/null 2>&1; [ $? = 2 ] || fail "list took signature=12g4567"
+"$GZCOREDUMP" list -S "$STORE" signature=12345 >/dev/null 2>&1; [ $? = 2 ] || fail "list took a 5-digit signature"
+ok "one crash $n times: one signature ($sig), counted by info, matched by list"
 "$GZCOREDUMP" uninstall >/dev/null
 
 # 7. keep_free makes room the same way, before the space is used: on a

@@ -485,6 +485,7 @@ Test(meta_load, summary)
 	m.owner_uid = 1000;
 	m.user_readable = 1;
 	cr_assert_eq(gzc_meta_set(&m.group, "app-1.2"), 0);
+	cr_assert_eq(gzc_meta_set(&m.signature, "0123456789abcdef"), 0);
 	cr_assert_eq(gzc_meta_set(&m.maps, "7f00-7f01 r-xp 00000000 fd:01 1 /lib/a.so\n\"snapshots\":\n"), 0);
 	cr_assert_eq(gzc_meta_set(&m.fds, "0:/dev/null\n  \"modules\": \n"), 0);
 	m.nmodules = 1;
@@ -504,6 +505,9 @@ Test(meta_load, summary)
 	cr_assert_eq(sum.owner_uid, 1000);
 	cr_assert_eq(sum.user_readable, 1);
 	cr_assert_str_eq(sum.group, "app-1.2");
+	/* the crash's signature is in the summary: list matches on it */
+	cr_assert_str_eq(sum.signature, "0123456789abcdef");
+	cr_assert_str_eq(full.signature, "0123456789abcdef");
 	gzc_meta_clear(&full);
 	gzc_meta_clear(&sum);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "names.h"
 
 static void esc(const char *in, const char *want)
@@ -161,4 +162,18 @@ Test(names, group_name)
 	cr_assert_gt(gzc_group_name(n1, v1, g2, sizeof(g2)), 0);
 	cr_assert_str_neq(g1, g2);
 	assert_safe(g1);
+}
+
+/* hex.c, which names are made of: hex text, and FNV-1a's published
+ * vectors (a change would rename every long name in every store). */
+Test(hex, dup_and_fnv1a)
+{
+	char *s = gzc_hex_dup((const unsigned char *)"\x00\xab\xff", 3);
+	cr_assert_str_eq(s, "00abff");
+	free(s);
+	cr_assert_eq(gzc_fnv1a(GZC_FNV1A_INIT, "", 0), 0xcbf29ce484222325ull);
+	cr_assert_eq(gzc_fnv1a(GZC_FNV1A_INIT, "a", 1), 0xaf63dc4c8601ec8cull);
+	cr_assert_eq(gzc_fnv1a(GZC_FNV1A_INIT, "foobar", 6), 0x85944171f73967e8ull);
+	/* in pieces: the same */
+	cr_assert_eq(gzc_fnv1a(gzc_fnv1a(GZC_FNV1A_INIT, "foo", 3), "bar", 3), 0x85944171f73967e8ull);
 }

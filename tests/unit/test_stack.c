@@ -455,3 +455,90 @@ Test(stack, clear_accepts_empty_and_null)
 	cr_assert_str_eq(t, "Stack trace of thread 7:\n#0  0x0000000000000010 f?#1  0x0000000000000000 forged (a?b.so + 0x0)\n");
 	free(t);
 }
+
+/* A thread of frames given as "module symbol" (symbol "-": none). */
+static struct gzc_stack_frame *frames_of(const char *const *spec, size_t n, uint64_t pc_base)
+{
+	struct gzc_stack_frame *f = calloc(n, sizeof(*f));
+	for (size_t i = 0; i < n; i++) {
+		char mod[64], sym[64];
+		cr_assert_eq(sscanf(spec[i], "%63s %63s", mod, sym), 2);
+		f[i].pc = pc_base + 0x100 * i;
+		f[i].module = strcmp(mod, "-") ? strdup(mod) : NULL;
+		f[i].symbol = strcmp(sym, "-") ? strdup(sym) : NULL;
+		f[i].module_offset = 0x1000 + 0x10 * i;
+		f[i].symbol_offset = 4;
+	}
+	return f;
+}
+
+static int sig_of(const char *const *spec, size_t n, uint64_t pc_base, int64_t signal, char *out)
+{
+	struct gzc_stack_thread *t = calloc(1, sizeof(*t));
+	t->frames = frames_of(spec, n, pc_base);
+	t->nframes = n;
+	struct gzc_stack st = { .threads = t, .nthreads = 1 };
+	int r = gzc_stack_signature(&st, signal, out);
+	gzc_stack_clear(&st);
+	return r;
+}
+
+Test(stack, signature_groups_the_same_crash)
+{
+	char a[GZC_STACK_SIGNATURE_LEN + 1], b[GZC_STACK_SIGNATURE_LEN + 1];
+	static const char *const segv[] = { "/usr/bin/app parse", "/usr/bin/app load", "/usr/bin/app main",
+					    "/lib/x86_64-linux-gnu/libc.so.6 __libc_start_call_main" };
+	cr_assert_eq(sig_of(segv, 4, 0x400000, 11, a), 0);
+	cr_assert_eq(strlen(a), GZC_STACK_SIGNATURE_LEN);
+	cr_assert_eq(a[strspn(a, "0123456789abcdef")], '\0', "%s", a);
+	/* another run: other addresses (ASLR), another directory: the same */
+	static const char *const moved[] = { "/opt/app parse", "/opt/app load", "/opt/app main",
+					     "/usr/lib/libc.so.6 __libc_start_call_main" };
+	cr_assert_eq(sig_of(moved, 4, 0x7f0000000000ull, 11, b), 0);
+	cr_assert_str_eq(a, b);
+	/* another signal, another function: not the same */
+	cr_assert_eq(sig_of(segv, 4, 0x400000, 7, b), 0);
+	cr_assert_str_neq(a, b);
+	static const char *const other[] = { "/usr/bin/app parse", "/usr/bin/app save", "/usr/bin/app main",
+					     "/lib/x86_64-linux-gnu/libc.so.6 __libc_start_call_main" };
+	cr_assert_eq(sig_of(other, 4, 0x400000, 11, b), 0);
+	cr_assert_str_neq(a, b);
+	/* the C library's frames on top (abort) are left out: an abort in
+	 * parse() groups with another abort in parse(), not with every abort */
+	static const char *const abrt1[] = { "/lib/libc.so.6 __pthread_kill_implementation", "/lib/libc.so.6 raise",
+					     "/lib/libc.so.6 abort", "/usr/bin/app parse", "/usr/bin/app main" };
+	static const char *const abrt2[] = { "/lib/libc.so.6 abort", "/usr/bin/app parse", "/usr/bin/app main" };
+	static const char *const abrt3[] = { "/lib/libc.so.6 __pthread_kill_implementation", "/lib/libc.so.6 raise",
+					     "/lib/libc.so.6 abort", "/usr/bin/app save", "/usr/bin/app main" };
+	cr_assert_eq(sig_of(abrt1, 5, 0x400000, 6, a), 0);
+	cr_assert_eq(sig_of(abrt2, 3, 0x400000, 6, b), 0);
+	cr_assert_str_eq(a, b);
+	cr_assert_eq(sig_of(abrt3, 5, 0x400000, 6, b), 0);
+	cr_assert_str_neq(a, b);
+	/* all in the C library: kept */
+	static const char *const libc[] = { "/lib/libc.so.6 raise", "/lib/libc.so.6 abort" };
+	static const char *const libc2[] = { "/lib/libc.so.6 raise", "/lib/libc.so.6 exit" };
+	cr_assert_eq(sig_of(libc, 2, 0x400000, 6, a), 0);
+	cr_assert_eq(sig_of(libc2, 2, 0x400000, 6, b), 0);
+	cr_assert_str_neq(a, b);
+	/* only the innermost GZC_STACK_SIGNATURE_FRAMES count */
+	static const char *const deep1[] = { "/a f1", "/a f2", "/a f3", "/a f4", "/a f5", "/a f6" };
+	static const char *const deep2[] = { "/a f1", "/a f2", "/a f3", "/a f4", "/a f5", "/a g6", "/a g7" };
+	cr_assert_eq(sig_of(deep1, 6, 0x400000, 11, a), 0);
+	cr_assert_eq(sig_of(deep2, 7, 0x400000, 11, b), 0);
+	cr_assert_str_eq(a, b);
+	/* no symbol: the offset in the file tells frames apart */
+	static const char *const nosym[] = { "/usr/bin/app -", "/usr/bin/app main" };
+	static const char *const nosym2[] = { "/usr/bin/app main", "/usr/bin/app -" };
+	cr_assert_eq(sig_of(nosym, 2, 0x400000, 11, a), 0);
+	cr_assert_eq(sig_of(nosym2, 2, 0x400000, 11, b), 0);
+	cr_assert_str_neq(a, b);
+	/* nothing known of any frame, no frame, no thread: -ENODATA, "" */
+	static const char *const unknown[] = { "- -", "- -" };
+	cr_assert_eq(sig_of(unknown, 2, 0x400000, 11, a), -ENODATA);
+	cr_assert_str_eq(a, "");
+	cr_assert_eq(sig_of(unknown, 0, 0x400000, 11, a), -ENODATA);
+	struct gzc_stack none = { 0 };
+	cr_assert_eq(gzc_stack_signature(&none, 11, a), -ENODATA);
+	cr_assert_eq(gzc_stack_signature(NULL, 11, a), -ENODATA);
+}
