@@ -1200,7 +1200,7 @@ int cmd_vacuum(int argc, char **argv)
 	struct gzc_store_entry *after = NULL;
 	size_t nafter = 0;
 	uint64_t used = 0, fs_free = 0;
-	struct gzc_ret_limits lim = cli_limits(&cfg);
+	struct gzc_ret_limits lim = cli_limits(&cfg, true);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
@@ -1241,6 +1241,7 @@ int cmd_vacuum(int argc, char **argv)
 	fmt_size(lim.keep_free, sk, sizeof(sk));
 	printf("%s %d core%s; the store's cores %s %s (max_use %s), %s free (keep_free %s)%s\n",
 	       o.dry_run ? "would remove" : "removed", r, r == 1 ? "" : "s", o.dry_run ? "would then use" : "use", su, lim.max_use ? sl : "none", sf, lim.keep_free ? sk : "none",
-	       lim.max_use || lim.keep_free || lim.max_per_app || lim.max_age_s ? "" : "; no retention limit is set");
+	       lim.max_use || lim.keep_free || lim.max_per_app || lim.max_per_signature || lim.max_age_s
+		       ? "" : "; no retention limit is set");
 	return 0;
 }

@@ -156,8 +156,9 @@ struct gzc_store_entry;
 void cli_resolve_limits(struct gzc_config *cfg, int rootfd);
 
 /* The config's retention limits, as retention.h takes them
- * (cli_resolve_limits first). */
-struct gzc_ret_limits cli_limits(const struct gzc_config *cfg);
+ * (cli_resolve_limits first); max_per_signature only with by_signature
+ * (it reads every sidecar: never while the kernel holds a process). */
+struct gzc_ret_limits cli_limits(const struct gzc_config *cfg, bool by_signature);
 
 /* The -S store and -C config of the installed handler: when core_pattern
  * is gzcoredump's own --kernel line (gzcoredump install), returns 1 and

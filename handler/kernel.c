@@ -505,6 +505,15 @@ static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 		gzc_stack_keep(&c->m.stack, 1);
 		r = gzc_meta_replace(&c->m, gfd, json, 0600);
 	}
+	if (r == 0 && c->cfg.max_per_signature && c->m.signature) {
+		/* its signature is known now: retention again, sparing it */
+		char spare[GZC_STORE_BASE_MAX];
+		snprintf(spare, sizeof(spare), "%.*s", (int)blen, base);
+		struct gzc_ret_limits lim = cli_limits(&c->cfg, true);
+		int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, spare, NULL, NULL);
+		if (v < 0)
+			cli_error("pid %d: vacuum by max_per_signature failed: %s", (int)c->k.pid, strerror(-v));
+	}
 out:
 	if (r < 0)
 		cli_error("pid %d: no stack trace in the metadata: %s", (int)c->k.pid, strerror(-r));
@@ -598,7 +607,7 @@ static void run_hook(const struct capture *c, const char *event, const char *cmd
 
 static uint64_t core_budget(const struct gzc_config *cfg, uint64_t written, uint64_t fs_free)
 {
-	struct gzc_ret_limits lim = cli_limits(cfg);
+	struct gzc_ret_limits lim = cli_limits(cfg, false);
 	return gzc_retention_core_budget(&lim, written, fs_free);
 }
 
@@ -643,7 +652,7 @@ static void note_skipped(const struct capture *c, const char *store, int rootfd,
  * go on, 0 to skip (logged), negative errno. */
 static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_budget)
 {
-	struct gzc_ret_limits lim = cli_limits(&c->cfg);
+	struct gzc_ret_limits lim = cli_limits(&c->cfg, false);
 	int r;
 	if (c->cfg.rate_count) {
 		/* per executable: its path, or the comm if /proc gave none */
@@ -701,7 +710,7 @@ static int admit(struct capture *c, int rootfd, uint64_t reserve, uint64_t *ret_
  * new total), else 0. */
 static int make_room(struct capture *c, int rootfd, uint64_t out, uint64_t need, uint64_t *budget)
 {
-	struct gzc_ret_limits lim = cli_limits(&c->cfg);
+	struct gzc_ret_limits lim = cli_limits(&c->cfg, false);
 	uint64_t margin = out / 4 > ROOM_MIN ? out / 4 : ROOM_MIN, fs_free = 0;
 	struct gzc_ret_incoming in = { .written = out, .reserve = need + MIN_BUDGET + margin,
 				       .time_us = c->m.timestamp_us };
@@ -875,7 +884,7 @@ static int commit(struct capture *c, int rootfd, struct gzc_tmpfile *t, struct g
 	c->rate_key[0] = 0;
 	r = 0;
 	/* after: retention again, sparing the core just stored */
-	struct gzc_ret_limits lim = cli_limits(&c->cfg);
+	struct gzc_ret_limits lim = cli_limits(&c->cfg, false);
 	int v = gzc_store_vacuum(rootfd, &lim, now_us(), NULL, base, NULL, NULL);
 	if (v < 0)
 		cli_error("vacuum after storing failed: %s", strerror(-v));

@@ -250,8 +250,10 @@ void cli_resolve_limits(struct gzc_config *cfg, int rootfd)
 	gzc_config_resolve(cfg, fs_size);
 }
 
-struct gzc_ret_limits cli_limits(const struct gzc_config *cfg)
+struct gzc_ret_limits cli_limits(const struct gzc_config *cfg, bool by_signature)
 {
 	return (struct gzc_ret_limits){ .max_use = cfg->max_use, .keep_free = cfg->keep_free,
-					.max_per_app = cfg->max_per_app, .max_age_s = cfg->max_age_s };
+					.max_per_app = cfg->max_per_app,
+					.max_per_signature = by_signature ? cfg->max_per_signature : 0,
+					.max_age_s = cfg->max_age_s };
 }

@@ -278,14 +278,17 @@ static int set_hook_timeout(struct gzc_config *c, const char *v)
 	return 0;
 }
 
-static int set_max_per_app(struct gzc_config *c, const char *v)
+static int set_count(uint32_t *field, const char *v)
 {
 	uint64_t n;
 	if (gzc_config_parse_number(v, UINT32_MAX, &n) < 0)
 		return -EINVAL;
-	c->max_per_app = (uint32_t)n;
+	*field = (uint32_t)n;
 	return 0;
 }
+
+static int set_max_per_app(struct gzc_config *c, const char *v) { return set_count(&c->max_per_app, v); }
+static int set_max_per_signature(struct gzc_config *c, const char *v) { return set_count(&c->max_per_signature, v); }
 
 static int set_section(struct gzc_config *c, const char *v)
 {
@@ -321,6 +324,7 @@ static const struct {
 	{ "max_use", set_max_use },
 	{ "keep_free", set_keep_free },
 	{ "max_per_app", set_max_per_app },
+	{ "max_per_signature", set_max_per_signature },
 	{ "max_age", set_max_age },
 	{ "rate_limit", set_rate },
 	{ "section", set_section },

@@ -18,6 +18,8 @@
  *   keep_free      size or N%, free space to leave on the store's file
  *                  system, 0 = none                      (15%, at most 4G)
  *   max_per_app    cores kept per group, 0 = no limit     (0; 1 = keep the latest)
+ *   max_per_signature cores kept per crash signature (stack.h: likely one
+ *                  bug), 0 = no limit                    (0; 1 = keep the latest)
  *   max_age        duration ("30d", "12h", "90m", "3600"), 0 = none (0)
  *   rate_limit     "N/UNIT" (UNIT: s|sec|min|hour|day or a duration),
  *                  cores kept per executable in that window, 0 = none
@@ -61,6 +63,7 @@ struct gzc_config {
 	uint32_t max_use_pct, keep_free_pct;
 	uint64_t max_use_cap, keep_free_cap;
 	uint32_t max_per_app;       /* 0 = none */
+	uint32_t max_per_signature; /* 0 = none */
 	uint64_t max_age_s;         /* 0 = none */
 	uint32_t rate_count;        /* 0 = no rate limit */
 	uint64_t rate_window_s;

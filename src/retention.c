@@ -18,11 +18,22 @@ static int cmp_idx_newest(const void *a, const void *b, void *ctx)
 	return i < j ? 1 : (i > j ? -1 : 0);
 }
 
-/* By group (NULL last), newest first within one. */
-static int cmp_idx_group(const void *a, const void *b, void *ctx)
+/* The key a per-key rule counts by: the group (max_per_app) or the
+ * crash's signature (max_per_signature). */
+typedef const char *(*key_fn)(const struct gzc_ret_item *it);
+static const char *key_group(const struct gzc_ret_item *it) { return it->group; }
+static const char *key_signature(const struct gzc_ret_item *it) { return it->signature; }
+
+struct key_sort {
+	const struct gzc_ret_item *items;
+	key_fn key;
+};
+
+/* By key (NULL last), newest first within one. */
+static int cmp_idx_key(const void *a, const void *b, void *ctx)
 {
-	const struct gzc_ret_item *items = ctx;
-	const char *g = items[*(const size_t *)a].group, *h = items[*(const size_t *)b].group;
+	const struct key_sort *k = ctx;
+	const char *g = k->key(&k->items[*(const size_t *)a]), *h = k->key(&k->items[*(const size_t *)b]);
 	if (g != h) {
 		if (!g || !h)
 			return g ? -1 : 1;
@@ -30,10 +41,10 @@ static int cmp_idx_group(const void *a, const void *b, void *ctx)
 		if (c)
 			return c;
 	}
-	return cmp_idx_newest(a, b, ctx);
+	return cmp_idx_newest(a, b, (void *)k->items);
 }
 
-static int same_group(const char *a, const char *b)
+static int same_key(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
 }
@@ -73,6 +84,42 @@ static void mark_age(const struct gzc_ret_item *items, size_t n, const struct gz
 			ret_delete[i] = true;
 }
 
+/* 2. per key: one key after another, newest first, counting its
+ * survivors; the incoming core (whose key is in_key) holds a slot from its
+ * own time on (its room comes from older cores only). Sorted by key: a
+ * store of 100,000 cores costs a sort, not a scan of every newer core per
+ * core. Items without a key are alone, never over the limit. */
+static void mark_per_key(const struct gzc_ret_item *items, size_t n, key_fn key, uint32_t limit, const char *in_key,
+			 const struct gzc_ret_state *st, size_t *ord, bool *ret_delete)
+{
+	if (!limit)
+		return;
+	struct key_sort ks = { items, key };
+	qsort_r(ord, n, sizeof(*ord), cmp_idx_key, &ks);
+	for (size_t a = 0, b; a < n; a = b) {
+		const char *g = key(&items[ord[a]]);
+		for (b = a + 1; g && b < n && same_key(g, key(&items[ord[b]])); b++)
+			;
+		if (!g)
+			continue;
+		uint64_t kept = 0;
+		bool slot = same_key(g, in_key);
+		for (size_t k = a; k < b; k++) {
+			size_t i = ord[k];
+			if (slot && older(&items[i], st)) {
+				kept++;
+				slot = false;
+			}
+			if (ret_delete[i])
+				continue;
+			if (kept >= limit && !items[i].keep)
+				ret_delete[i] = true;
+			else
+				kept++;
+		}
+	}
+}
+
 /* The plan, or -ENOSPC when the incoming core's room cannot be reached. */
 static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret_limits *lim,
 		const struct gzc_ret_state *st, bool *ret_delete)
@@ -87,35 +134,9 @@ static int plan(const struct gzc_ret_item *items, size_t n, const struct gzc_ret
 
 	mark_age(items, n, lim, st, ret_delete);
 
-	/* 2. per app: one group after another, newest first, counting its
-	 * survivors; the incoming core holds a slot from its own time on (its
-	 * room comes from older cores only). Sorted by group: a store of
-	 * 100,000 cores costs a sort, not a scan of every newer core per core. */
-	if (lim->max_per_app) {
-		qsort_r(ord, n, sizeof(*ord), cmp_idx_group, (void *)items);
-		for (size_t a = 0, b; a < n; a = b) {
-			const char *g = items[ord[a]].group;
-			for (b = a + 1; g && b < n && same_group(g, items[ord[b]].group); b++)
-				;
-			if (!g)
-				continue; /* no group: alone, never over the limit */
-			uint64_t kept = 0;
-			bool slot = same_group(g, st->in.group);
-			for (size_t k = a; k < b; k++) {
-				size_t i = ord[k];
-				if (slot && older(&items[i], st)) {
-					kept++;
-					slot = false;
-				}
-				if (ret_delete[i])
-					continue;
-				if (kept >= lim->max_per_app && !items[i].keep)
-					ret_delete[i] = true;
-				else
-					kept++;
-			}
-		}
-	}
+	/* 2. per app, then per signature */
+	mark_per_key(items, n, key_group, lim->max_per_app, st->in.group, st, ord, ret_delete);
+	mark_per_key(items, n, key_signature, lim->max_per_signature, NULL, st, ord, ret_delete);
 	qsort_r(ord, n, sizeof(*ord), cmp_idx_newest, (void *)items);
 
 	/* 3. space: oldest first; beyond keep_free itself, the incoming core's

@@ -9,6 +9,9 @@
  *   1. max_age:     a core older than this goes;
  *   2. max_per_app: per group, only the newest N stay (with a reserved slot
  *                   for an incoming core, one being written, in its group);
+ *      max_per_signature: then per crash signature (stack.h: likely one
+ *                   bug), only the newest N stay (an incoming core has no
+ *                   signature yet: its traces are taken once it is stored);
  *   3. max_use / keep_free: then the oldest cores go, one by one, until the
  *                   store uses at most max_use bytes (counting what an
  *                   incoming core wrote so far) and the file system keeps
@@ -38,12 +41,14 @@ struct gzc_ret_item {
 	const char *group;  /* the app's group (compared with strcmp) */
 	bool keep;          /* never deleted (the core just stored), yet counted
 			     * by every rule: a survivor of its group, bytes in use */
+	const char *signature; /* the crash's signature (strcmp), or NULL: none known */
 };
 
 struct gzc_ret_limits {
 	uint64_t max_use;       /* bytes, 0 = none */
 	uint64_t keep_free;     /* bytes, 0 = none */
 	uint32_t max_per_app;   /* 0 = none */
+	uint32_t max_per_signature; /* 0 = none */
 	uint64_t max_age_s;     /* 0 = none */
 };
 

@@ -660,6 +660,29 @@ uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
 	return sum;
 }
 
+/* The crash signatures of a names-only listing, for max_per_signature:
+ * each sidecar's summary read (one group's directory open at a time; the
+ * listing is sorted by time, not group). A signature that is not as we
+ * write them (GZC_STACK_SIGNATURE_LEN hex digits), or a sidecar that does
+ * not read, is none: that core is alone, never over the limit. */
+static void load_signatures(int rootfd, struct gzc_store_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int gfd = -1;
+		struct gzc_meta m;
+		gzc_meta_init(&m);
+		if (!e[i].core[0] || !e[i].json[0] || e[i].meta.signature || gzc_store_entry_dir(rootfd, &e[i], &gfd) < 0)
+			continue;
+		if (gzc_meta_load_summary(gfd, e[i].json, &m) == 0 && m.signature &&
+		    strlen(m.signature) == GZC_STACK_SIGNATURE_LEN && !m.signature[strspn(m.signature, "0123456789abcdef")]) {
+			e[i].meta.signature = m.signature;
+			m.signature = NULL;
+		}
+		gzc_meta_clear(&m);
+		close(gfd);
+	}
+}
+
 /* gzc_store_vacuum(), or with plan set its dry run: nothing removed (no
  * debris swept either), *plan and *plan_n the cores it would remove. */
 static int vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
@@ -677,6 +700,8 @@ static int vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
 	if (r < 0)
 		return r;
 	uint64_t used = gzc_store_used(e, n) + unlisted;
+	if (lim->max_per_signature)
+		load_signatures(rootfd, e, n);
 	items = calloc(n ? n : 1, sizeof(*items));
 	del = calloc(n ? n : 1, sizeof(*del));
 	size_t *map = calloc(n ? n : 1, sizeof(*map));
@@ -695,8 +720,9 @@ static int vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
 			}
 			continue;
 		}
-		items[m] = (struct gzc_ret_item){ e[i].meta.timestamp_us, e[i].bytes, e[i].group,
-						  protect && strcmp(e[i].base, protect) == 0 };
+		items[m] = (struct gzc_ret_item){ .time_us = e[i].meta.timestamp_us, .bytes = e[i].bytes,
+						  .group = e[i].group, .signature = e[i].meta.signature,
+						  .keep = protect && strcmp(e[i].base, protect) == 0 };
 		map[m++] = i;
 	}
 	uint64_t fs_free = 0;

@@ -152,7 +152,10 @@ GZC_MUST_CHECK int gzc_store_fs_free(int rootfd, uint64_t *ret);
  * as kept (retention.h's keep: its group's survivor, its bytes in use), so
  * an app may keep one core over max_per_app until the next vacuum when
  * that core crashed before others stored meanwhile. incoming (may be NULL)
- * describes a core being written, to make room for. Also removes sidecars
+ * describes a core being written, to make room for. The store is listed
+ * by names and sizes; with max_per_signature set, each sidecar's summary is
+ * read too, for its crash signature (one not as we write them is none).
+ * Also removes sidecars
  * left without a core for over GZC_STORE_ORPHAN_AGE_S (a handler that
  * died), and the temporary files a killed writer leaves as old, at the root
  * and in groups (".gzc-tmp.<pid>.*" of no running process, "*.gzx.tmp.*"). The caller holds the store lock. Returns the number of cores

@@ -271,6 +271,25 @@ done
 ok "one crash $n times: one signature ($sig), counted by info, matched by list"
 "$GZCOREDUMP" uninstall >/dev/null
 
+# 6b. max_per_signature: once a core's stack trace gives its signature,
+# only the newest N of that signature stay; another crash is kept
+STORE=$TMP/sig
+make_store "$STORE"
+printf 'store = %s\nmax_per_signature = 2\nmax_use = 0\nkeep_free = 0\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" install --config "$CONF" >/dev/null || fail "install with max_per_signature"
+crash "$CRASH/crash_abort"; wait_handlers
+for i in 1 2 3 4; do crash "$SEGV" --comm "sig$i"; wait_handlers; done
+kept=$(for j in "$STORE"/*/core.*.json; do meta "$j" "d['process']['comm']"; done | sort | tr '\n' ' ')
+[ "$kept" = "crash_abort sig3 sig4 " ] || fail "max_per_signature 2 kept '$kept', not crash_abort sig3 sig4"
+"$GZCOREDUMP" vacuum -S "$STORE" -C "$CONF" --dry-run | grep -q '^would remove 0 cores' ||
+	fail "vacuum --dry-run after max_per_signature: $("$GZCOREDUMP" vacuum -S "$STORE" -C "$CONF" --dry-run)"
+printf 'store = %s\nmax_per_signature = 1\nmax_use = 0\nkeep_free = 0\n' "$STORE" > "$CONF"
+"$GZCOREDUMP" vacuum -S "$STORE" -C "$CONF" >/dev/null || fail "vacuum with max_per_signature 1"
+kept=$(for j in "$STORE"/*/core.*.json; do meta "$j" "d['process']['comm']"; done | sort | tr '\n' ' ')
+[ "$kept" = "crash_abort sig4 " ] || fail "vacuum with max_per_signature 1 kept '$kept'"
+ok "max_per_signature 2: the newest two of one crash kept, another crash kept; vacuum at 1 keeps one"
+"$GZCOREDUMP" uninstall >/dev/null
+
 # 7. keep_free makes room the same way, before the space is used: on a
 # 10 MiB file system with keep_free 4M, crash after crash is stored whole
 mkdir "$TMP/kf"

@@ -75,7 +75,7 @@ Test(config, every_key)
 	unsigned line = 0;
 	const char *text = "# comment\n\n"
 			   "store = /srv/cores\n level=3 \nformat = zlib\nspan = 4M\nthreads = 2\n"
-			   "max_core_size = 2G\nmax_use = 10G\nkeep_free = 1GiB\nmax_per_app = 1\n"
+			   "max_core_size = 2G\nmax_use = 10G\nkeep_free = 1GiB\nmax_per_app = 1\nmax_per_signature = 2\n"
 			   "max_age = 30d\nrate_limit = 5/hour\nsection = .appid\n"
 			   "pre_hook = echo end > /proc/watchdog # not a comment\n"
 			   "post_hook = \"logger done\"\nhook_timeout = 2m\r\nstack_trace = no\n";
@@ -91,6 +91,7 @@ Test(config, every_key)
 	cr_assert_eq(c.max_use_pct, 0, "a size replaces the default share");
 	cr_assert_eq(c.keep_free_pct, 0);
 	cr_assert_eq(c.max_per_app, 1);
+	cr_assert_eq(c.max_per_signature, 2);
 	cr_assert_eq(c.max_age_s, 30 * 86400);
 	cr_assert_eq(c.rate_count, 5);
 	cr_assert_eq(c.rate_window_s, 3600);
@@ -118,7 +119,7 @@ Test(config, errors_name_the_line)
 		"level = 0\n", "level = 10\n", "format = zstd\n", "span = 1K\n", "span = 65M\n", "threads = 65\n",
 		"max_use = -1\n", "max_use = 1X\n", "max_age = 3 days\n", "rate_limit = 5\n", "rate_limit = 5/fortnight\n",
 		"rate_limit = x/hour\n", "store = relative/path\n", "unknown = 1\n", "no equals sign\n",
-		"max_per_app = 1.5\n", "section = \n", "hook_timeout = 0\n", "max_use = 99999999999999999999\n",
+		"max_per_app = 1.5\n", "max_per_signature = -1\n", "section = \n", "hook_timeout = 0\n", "max_use = 99999999999999999999\n",
 		/* spans out of 64K..64M, hook timeouts out of 1s..1h, overflows */
 		"span = 65535\n", "span = 1T\n", "span = 99999999999999999999\n", "hook_timeout = 3601\n",
 		"hook_timeout = 61m\n", "hook_timeout = 99999999999999999weeks\n", "max_age = 99999999999999999weeks\n",

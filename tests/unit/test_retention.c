@@ -9,11 +9,11 @@
 #define S 1000000ull /* one second in us */
 
 static const struct gzc_ret_item items[] = {
-	{ 100 * S, 10, "a-1", false }, /* 0 oldest */
-	{ 200 * S, 20, "b-1", false }, /* 1 */
-	{ 300 * S, 30, "a-1", false }, /* 2 */
-	{ 400 * S, 40, "a-1", false }, /* 3 newest of a */
-	{ 500 * S, 50, "b-1", false }, /* 4 newest */
+	{ 100 * S, 10, "a-1", false, "s1" }, /* 0 oldest */
+	{ 200 * S, 20, "b-1", false, "s1" }, /* 1 */
+	{ 300 * S, 30, "a-1", false, "s2" }, /* 2 */
+	{ 400 * S, 40, "a-1", false, "s1" }, /* 3 newest of a */
+	{ 500 * S, 50, "b-1", false, NULL }, /* 4 newest (no signature known) */
 };
 #define N 5
 
@@ -180,9 +180,9 @@ Test(retention, core_budget)
 Test(retention, kept_item_counts_and_stays)
 {
 	struct gzc_ret_item it[] = {
-		{ 100 * S, 10, "a-1", false },
-		{ 200 * S, 20, "a-1", true }, /* stored last, crashed before 300 s */
-		{ 300 * S, 30, "a-1", false },
+		{ 100 * S, 10, "a-1", false, NULL },
+		{ 200 * S, 20, "a-1", true, NULL }, /* stored last, crashed before 300 s */
+		{ 300 * S, 30, "a-1", false, NULL },
 	};
 	bool del[3];
 	struct gzc_ret_limits lim = { .max_per_app = 1 };
@@ -223,9 +223,9 @@ Test(retention, max_per_app_many_groups)
 	for (int g = 0; g < G; g++)
 		snprintf(names[g], sizeof(names[g]), "app%d-1", g);
 	for (int i = 0; i < G * PER; i++) /* group i % G, time i: interleaved */
-		it[i] = (struct gzc_ret_item){ (uint64_t)(i + 1) * S, 1, names[i % G], false };
+		it[i] = (struct gzc_ret_item){ (uint64_t)(i + 1) * S, 1, names[i % G], false, NULL };
 	for (int i = G * PER; i < NI; i++)
-		it[i] = (struct gzc_ret_item){ (uint64_t)(i + 1) * S, 1, NULL, false };
+		it[i] = (struct gzc_ret_item){ (uint64_t)(i + 1) * S, 1, NULL, false, NULL };
 	struct gzc_ret_limits lim = { .max_per_app = 7 };
 	struct gzc_ret_state st = { .now_us = (uint64_t)(NI + 1) * S };
 	cr_assert_eq(gzc_retention_plan(it, NI, &lim, &st, del), G * (PER - 7));
@@ -233,4 +233,36 @@ Test(retention, max_per_app_many_groups)
 		cr_assert_eq(del[i], i < G * (PER - 7), "item %d (group %d)", i, i % G);
 	for (int i = G * PER; i < NI; i++)
 		cr_assert(!del[i], "a core without a group");
+}
+
+/* max_per_signature: per crash signature, the newest N stay; it counts the
+ * survivors of max_per_app; a core with no signature is alone. */
+Test(retention, max_per_signature)
+{
+	bool del[N];
+	struct gzc_ret_limits lim = { .max_per_signature = 1 };
+	struct gzc_ret_state st = { .now_us = 1000 * S };
+	cr_assert_eq(plan(&lim, &st, del), 2);
+	cr_assert(del[0] && del[1] && !del[2] && !del[3] && !del[4], "s1 keeps its newest (3) across groups");
+	lim.max_per_signature = 2;
+	cr_assert_eq(plan(&lim, &st, del), 1);
+	cr_assert(del[0] && !del[1]);
+	/* after max_per_app 2 took 0 (a-1's oldest), s1 has 1 and 3: both stay at 2 */
+	lim.max_per_app = 2;
+	cr_assert_eq(plan(&lim, &st, del), 1);
+	cr_assert(del[0] && !del[1] && !del[2] && !del[3] && !del[4]);
+	/* at 1: 0 gone already (not counted twice), 1 goes for 3 */
+	lim.max_per_signature = 1;
+	cr_assert_eq(plan(&lim, &st, del), 2);
+	cr_assert(del[0] && del[1] && !del[2] && !del[3] && !del[4]);
+	/* the core just stored (kept) is never taken, yet holds its slot */
+	struct gzc_ret_item it[] = {
+		{ 100 * S, 10, "a-1", false, "s" },
+		{ 300 * S, 10, "a-1", false, "s" },
+		{ 200 * S, 10, "b-1", true, "s" },
+	};
+	bool d3[3];
+	lim = (struct gzc_ret_limits){ .max_per_signature = 1 };
+	cr_assert_eq(gzc_retention_plan(it, 3, &lim, &st, d3), 1);
+	cr_assert(d3[0] && !d3[1] && !d3[2], "the newest stays, the kept one stays, the oldest goes");
 }

@@ -33,8 +33,16 @@ static void teardown(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
+static void put_signed(const char *group, int64_t pid, uint64_t ts, bool with_core, const char *signature);
+
 /* a fake stored core: sidecar + core (+ optional index) */
 static void put(const char *group, int64_t pid, uint64_t ts, bool with_core)
+{
+	put_signed(group, pid, ts, with_core, NULL);
+}
+
+/* ... with a crash signature in its sidecar */
+static void put_signed(const char *group, int64_t pid, uint64_t ts, bool with_core, const char *signature)
 {
 	int gfd;
 	char base[GZC_STORE_BASE_MAX], name[GZC_STORE_FILE_MAX];
@@ -44,6 +52,7 @@ static void put(const char *group, int64_t pid, uint64_t ts, bool with_core)
 	gzc_meta_init(&m);
 	m.pid = pid;
 	m.timestamp_us = ts;
+	cr_assert_eq(gzc_meta_set(&m.signature, signature), 0);
 	cr_assert_eq(gzc_meta_set(&m.maps, "55d0-55d1 r-xp 00000000 fd:01 1 /usr/bin/app\n"), 0);
 	snprintf(name, sizeof(name), "%s.json", base);
 	cr_assert_eq(gzc_meta_save(&m, gfd, name, 0600), 0);
@@ -157,6 +166,38 @@ Test(store, vacuum_keeps_protected)
 	cr_assert_gt(used, 0);
 	cr_assert_eq(e[0].meta.pid, 3);
 	cr_assert_eq(e[1].meta.pid, 1);
+	gzc_store_list_free(e, n);
+}
+
+/* max_per_signature: the sidecars' signatures are read (the listing is
+ * by names); across groups; a signature not as we write them is none. */
+Test(store, vacuum_by_signature)
+{
+	const char *sig = "0123456789abcdef";
+	put_signed("app-1", 1, 1000, true, sig);
+	put_signed("app-2", 2, 2000, true, sig);
+	put_signed("app-1", 3, 3000, true, sig);
+	put_signed("app-1", 4, 4000, true, "fedcba9876543210");
+	put_signed("app-1", 5, 500, true, "bogus");
+	put_signed("app-1", 6, 400, true, "bogus");
+	put_signed("app-1", 7, 300, true, NULL);
+	struct gzc_ret_limits lim = { .max_per_signature = 1 };
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, "core.1.1000", NULL, NULL), 1,
+		     "of three with one signature, the newest and the protected one stay");
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 6);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_neq(e[i].meta.pid, 2, "core 2 went");
+	gzc_store_list_free(e, n);
+	/* without the limit, no sidecar counts */
+	lim.max_per_signature = 0;
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, NULL, NULL, NULL), 0);
+	lim.max_per_signature = 1;
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, NULL, NULL, NULL), 1, "now the protected one goes");
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 5);
 	gzc_store_list_free(e, n);
 }
 
