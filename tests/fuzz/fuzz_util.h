@@ -7,6 +7,7 @@
 #ifndef GZC_FUZZ_UTIL_H
 #define GZC_FUZZ_UTIL_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
