@@ -9,15 +9,16 @@
  *   "gzcore_meta": 1,
  *   "process":  { "pid", "tid", "uid", "gid", "euid", "egid", "signal",
  *                 "signal_name", "timestamp_us", "rlimit_core", "dump_mode",
- *                 "hostname", "comm", "exe", "cmdline", "cwd" },
- *   "machine":  { "boot_id", "kernel_release" },
+ *                 "hostname", "comm", "exe", "cmdline", "cwd", "cgroup",
+ *                 "unit", "user_unit", "slice" },
+ *   "machine":  { "boot_id", "kernel_release", "machine_id" },
  *   "identity": { "app", "app_version", "group", "source",
  *                 "package" (object, the .note.package JSON), "build_id",
  *                 "section_name", "section" },
  *   "file":     { "name", "index", "format" ("gzip"|"zlib"), "size",
  *                 "compressed_size", "span", "truncated", "truncated_reason" },
  *   "access":   { "owner_uid", "user_readable", "reason" },
- *   "crash":    { "signature" }  (gzc_stack_signature of "stack")
+ *   "crash":    { "signature" },  (gzc_stack_signature of "stack")
  *   "snapshots":{ "status", "maps", "limits", "fds" },  (strings)
  *   "modules":  [ { "path", "start", "end", "build_id", "package" (object),
  *                   "error" }, ... ]  (at most GZC_MODULES_MAX; modules.h)
@@ -28,8 +29,8 @@
  *               GZC_STACK_FRAMES_MAX frames; stack.h)
  * }
  * gzc_meta_to_json() writes the keys in this order, pretty-printed (two
- * spaces per level), so the bulky "snapshots" and "modules" come last:
- * gzc_meta_load_summary() reads the text before them alone.
+ * spaces per level), so the bulky "snapshots", "modules" and "stack" come
+ * last: gzc_meta_load_summary() reads the text before them alone.
  * Unknown keys are ignored; missing optional keys and null read as 0 / NULL;
  * a number out of its field's range, or a "package" that is neither an
  * object nor a string, is -EBADMSG.

@@ -62,9 +62,9 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *st
 
 /* A symbol's name as gdb shows it: "pthread_barrier_wait@@GLIBC_2.34"
  * without its version, "_ZN3gzt3BoxIiE4waitEv" as "gzt::Box<int>::wait()".
- * At most GZC_STACK_SYMBOL_MAX bytes (a longer demangled name ends in
- * "..."); a mangled name longer than GZC_STACK_MANGLED_MAX is kept raw
- * (cut). Returns a malloc'd string, NULL when out of memory. */
+ * At most GZC_STACK_SYMBOL_MAX bytes (a longer name, demangled or not, is
+ * cut and ends in "..."); a mangled name longer than GZC_STACK_MANGLED_MAX
+ * is kept raw. Returns a malloc'd string, NULL when out of memory. */
 static char *symbol_name(const char *s)
 {
 	size_t n = strnlen(s, GZC_STACK_MANGLED_MAX + 1);
@@ -87,7 +87,10 @@ static char *symbol_name(const char *s)
 		if (status == -1)
 			return NULL;
 	}
-	return strndup(s, n < GZC_STACK_SYMBOL_MAX ? n : GZC_STACK_SYMBOL_MAX);
+	char *raw = strndup(s, n < GZC_STACK_SYMBOL_MAX ? n : GZC_STACK_SYMBOL_MAX);
+	if (raw && n > GZC_STACK_SYMBOL_MAX)
+		memcpy(raw + GZC_STACK_SYMBOL_MAX - 3, "...", 3);
+	return raw;
 }
 
 static bool past(const struct timespec *t)

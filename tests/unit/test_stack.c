@@ -118,6 +118,9 @@ static int threads_of(pid_t pid)
 	return n;
 }
 
+#define X8(c) #c #c #c #c #c #c #c #c
+#define X64(c) X8(c) X8(c) X8(c) X8(c) X8(c) X8(c) X8(c) X8(c)
+
 /* A C++ program whose main thread waits in a member function of a class
  * template in a namespace, instantiated with a type whose name is too long
  * to keep whole, and its second thread in a function taking a reference,
@@ -128,13 +131,14 @@ static const char program_cxx[] =
 	"#include <vector>\n"
 	"#include <pthread.h>\n"
 	"#include <unistd.h>\n"
-	"extern \"C\" __attribute__((noinline)) void _Zbogus_wait(void) { for (;;) pause(); }\n"
+	"#define LONG_C_NAME _Zbogus_wait_" X64(x) X64(y) X64(z) X64(w) X64(v) "\n"
+	"extern \"C\" __attribute__((noinline)) void LONG_C_NAME(void) { for (;;) pause(); }\n"
 	"namespace gzt {\n"
 	"template <typename T> struct Box {\n"
 	"  T v;\n"
 	"  __attribute__((noinline)) void wait(int n) { for (;;) pause(); (void)n; }\n"
 	"};\n"
-	"__attribute__((noinline)) void worker_leaf(const char &c) { _Zbogus_wait(); (void)c; }\n"
+	"__attribute__((noinline)) void worker_leaf(const char &c) { LONG_C_NAME(); (void)c; }\n"
 	"}\n"
 	"typedef std::map<std::string, std::vector<std::pair<std::string, std::wstring> > > Deep;\n"
 	"static void *worker(void *) { char c = 0; gzt::worker_leaf(c); return 0; }\n"
@@ -420,8 +424,14 @@ Test(stack, cxx_names_demangled, .init = setup, .fini = teardown, .timeout = 120
 	cr_assert_eq(st.nthreads, 2, "%s", text);
 	cr_assert(has_symbol(&st.threads[0], "main", NULL), "%s", text);
 	cr_assert(has_symbol(&st.threads[1], "gzt::worker_leaf(char const&)", NULL), "%s", text);
-	/* not a valid mangled name: kept as it is */
-	cr_assert(has_symbol(&st.threads[1], "_Zbogus_wait", NULL), "%s", text);
+	/* not a valid mangled name, and 333 bytes long: kept as it is, cut */
+	const char *c_name = NULL;
+	for (size_t k = 0; k < st.threads[1].nframes; k++)
+		if (st.threads[1].frames[k].symbol && strncmp(st.threads[1].frames[k].symbol, "_Zbogus_wait_xxxx", 17) == 0)
+			c_name = st.threads[1].frames[k].symbol;
+	cr_assert_not_null(c_name, "%s", text);
+	cr_assert_eq(strlen(c_name), GZC_STACK_SYMBOL_MAX, "%s", c_name);
+	cr_assert_str_eq(c_name + GZC_STACK_SYMBOL_MAX - 3, "...");
 	/* too long: cut to GZC_STACK_SYMBOL_MAX bytes, and says so */
 	const char *box = NULL;
 	for (size_t k = 0; k < st.threads[0].nframes; k++)
