@@ -407,6 +407,19 @@ Test(stack, later_with_the_files_of_the_same_build, .init = setup, .fini = teard
 	free_sample(&s);
 }
 
+/* The thread has a frame whose symbol starts with prefix, cut to
+ * GZC_STACK_SYMBOL_MAX bytes ending in "...". */
+static void assert_cut_symbol(const struct gzc_stack_thread *t, const char *prefix, const char *text)
+{
+	const char *name = NULL;
+	for (size_t k = 0; k < t->nframes; k++)
+		if (t->frames[k].symbol && strncmp(t->frames[k].symbol, prefix, strlen(prefix)) == 0)
+			name = t->frames[k].symbol;
+	cr_assert_not_null(name, "no %s...: %s", prefix, text);
+	cr_assert_eq(strlen(name), GZC_STACK_SYMBOL_MAX, "%s", name);
+	cr_assert_str_eq(name + GZC_STACK_SYMBOL_MAX - 3, "...");
+}
+
 /* C++ names are demangled, as gdb shows them. */
 Test(stack, cxx_names_demangled, .init = setup, .fini = teardown, .timeout = 120)
 {
@@ -425,21 +438,9 @@ Test(stack, cxx_names_demangled, .init = setup, .fini = teardown, .timeout = 120
 	cr_assert(has_symbol(&st.threads[0], "main", NULL), "%s", text);
 	cr_assert(has_symbol(&st.threads[1], "gzt::worker_leaf(char const&)", NULL), "%s", text);
 	/* not a valid mangled name, and 333 bytes long: kept as it is, cut */
-	const char *c_name = NULL;
-	for (size_t k = 0; k < st.threads[1].nframes; k++)
-		if (st.threads[1].frames[k].symbol && strncmp(st.threads[1].frames[k].symbol, "_Zbogus_wait_xxxx", 17) == 0)
-			c_name = st.threads[1].frames[k].symbol;
-	cr_assert_not_null(c_name, "%s", text);
-	cr_assert_eq(strlen(c_name), GZC_STACK_SYMBOL_MAX, "%s", c_name);
-	cr_assert_str_eq(c_name + GZC_STACK_SYMBOL_MAX - 3, "...");
-	/* too long: cut to GZC_STACK_SYMBOL_MAX bytes, and says so */
-	const char *box = NULL;
-	for (size_t k = 0; k < st.threads[0].nframes; k++)
-		if (st.threads[0].frames[k].symbol && strncmp(st.threads[0].frames[k].symbol, "gzt::Box<std::map<", 18) == 0)
-			box = st.threads[0].frames[k].symbol;
-	cr_assert_not_null(box, "%s", text);
-	cr_assert_eq(strlen(box), GZC_STACK_SYMBOL_MAX, "%s", box);
-	cr_assert_str_eq(box + GZC_STACK_SYMBOL_MAX - 3, "...");
+	assert_cut_symbol(&st.threads[1], "_Zbogus_wait_xxxx", text);
+	/* a demangled name too long: cut the same way */
+	assert_cut_symbol(&st.threads[0], "gzt::Box<std::map<", text);
 	cr_assert_null(strstr(text, " _ZN"), "nothing left mangled: %s", text);
 	free(text);
 	gzc_stack_clear(&st);
