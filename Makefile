@@ -42,7 +42,10 @@ CFLAGS  += $(XCFLAGS)
 LDFLAGS += $(XLDFLAGS)
 
 ifeq ($(SAN),1)
-  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  # GZC_SAN_LOG_DIR: where the handler the kernel runs (with no environment)
+  # writes its sanitizer reports; tests/helpers/kernel_lib.sh checks it
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+             -DGZC_SAN_LOG_DIR=\"/tmp/gzc-san\"
   LDFLAGS += -fsanitize=address,undefined
   BUILD   := $(BUILD)-san
 endif

@@ -14,6 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef GZC_SAN_LOG_DIR
+/* A sanitizer build (make SAN=1): the kernel runs the handler with no
+ * environment and its stderr on /dev/null, so its reports go to files the
+ * tests check (ASAN_OPTIONS and UBSAN_OPTIONS, when set, still win). */
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__asan_default_options(void) { return "log_path=" GZC_SAN_LOG_DIR "/asan"; }
+const char *__ubsan_default_options(void) { return "log_path=" GZC_SAN_LOG_DIR "/ubsan:print_stacktrace=1"; }
+#endif
+
 static void usage(FILE *f)
 {
 	fprintf(f,

@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#define SCAN_CHUNK (256u * 1024)
 
 bool gzc_scan_sniff(const unsigned char *h, size_t n)
 {
@@ -235,7 +234,7 @@ static int refill(struct scan *s)
 	if (keep)
 		memmove(s->in, s->zs.next_in, keep);
 	s->in_pos = pos; /* in[0] now holds the byte at pos */
-	ssize_t n = gzc_pread_all(s->fd, s->in + keep, SCAN_CHUNK - keep, pos + keep);
+	ssize_t n = gzc_pread_all(s->fd, s->in + keep, GZC_SCAN_CHUNK - keep, pos + keep);
 	if (n < 0)
 		return (int)n;
 	s->zs.next_in = s->in;
@@ -262,7 +261,7 @@ static int scan_pass(int fd, uint64_t csize, uint32_t span, int own, int gzip, s
 	if (r < 0)
 		return r;
 	s.idx->seg_size = GZC_SEG_SIZE;
-	s.in = malloc(SCAN_CHUNK);
+	s.in = malloc(GZC_SCAN_CHUNK);
 	s.win = malloc(GZC_WINDOW_SIZE);
 	s.wtmp = malloc(GZC_WINDOW_SIZE);
 	s.cur_win = malloc(GZC_WINDOW_SIZE + 1024);

@@ -37,6 +37,10 @@ typedef int (*gzc_progress_fn)(void *ctx, uint64_t done, uint64_t total);
  * worth a scan. */
 bool gzc_scan_sniff(const unsigned char *h, size_t n);
 
+/* bytes the scanner reads at a time (member headers across its edges are
+ * a case the tests build) */
+#define GZC_SCAN_CHUNK (256u * 1024)
+
 /* Decompresses the first len bytes (len <= 1 MiB) of the gzip or zlib file
  * fd into buf, reading at most GZC_SCAN_HEAD_IN compressed bytes: enough to
  * tell what the data is without a scan. Returns the bytes produced (fewer

@@ -10,7 +10,7 @@ MKSTORE="$HELPERS/fs_mkstore"
 # entry can be read as the kernel handler reads a crashed process's.
 make_sample_core() {
 	local out=$1 mb=${2:-24} pid
-	need gcore
+	need_gcore
 	[ -x "$HELPERS/fs_sample" ] || fail "missing $HELPERS/fs_sample (make check builds it)"
 	SAMPLE=$HELPERS/fs_sample
 	# a sanitizer build maps terabytes of shadow memory, and gcore would dump

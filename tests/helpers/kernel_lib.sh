@@ -17,6 +17,21 @@ at_exit restore_kernel
 printf '%s\n' "$ORIG_PATTERN" 2>/dev/null > /proc/sys/kernel/core_pattern || skip "core_pattern cannot be written here"
 STORE=$TMP/store
 make_store "$STORE"
+# a sanitizer build of the handler (the kernel runs it with no environment)
+# writes its reports here (Makefile: SAN=1 sets GZC_SAN_LOG_DIR); the tests
+# that crash programs run one at a time, so this run's reports are its own
+GZC_SAN_DIR=/tmp/gzc-san
+rm -rf "$GZC_SAN_DIR"
+mkdir -m 1777 "$GZC_SAN_DIR"
+# (moved among this test's own reports, which lib.sh's exit checks)
+check_handler_san() {
+	local f
+	for f in "$GZC_SAN_DIR"/*; do
+		[ -e "$f" ] && mv "$f" "$SAN_LOGS/handler-$(basename "$f")"
+	done
+	rm -rf "$GZC_SAN_DIR"
+}
+at_exit check_handler_san
 # where install keeps the values it replaces (default /var/lib/gzcoredump)
 export GZC_STATE_DIR=$TMP/state
 

@@ -3,11 +3,11 @@
 # gzip file, and the index flags it truncated: the ELF core's own headers
 # say how long it must be. A whole core and a non-core input are not flagged.
 . "$(dirname "$0")/lib.sh"
-need gcore
+need_gcore
 cd "$TMP"
 sleep 30 & victim=$!
 at_exit "kill $victim 2>/dev/null"
-gcore -o core "$victim" >/dev/null 2>&1 || skip "gcore cannot attach here (ptrace)"
+gcore -o core "$victim" >gcore.log 2>&1 || fail "gcore failed: $(cat gcore.log)"
 core=core.$victim
 size=$(stat -c %s "$core")
 

@@ -183,9 +183,12 @@ assert os.pread(fd, 65536, size // 2) == want, "wrong bytes after removal"
 os.close(fd)
 PY
 ok "removed cores disappear; one open keeps reading"
-# a core being written (hidden temporary name) never shows
+# a core being written (hidden temporary name) never shows: listed after
+# a rescan that saw them (a core stored beside them has appeared)
 : >"$store/fs_sample-1.0/.gzc-tmp.abc"
 head -c 1000000 "$store/fs_sample-1.0/core.$SAMPLE_PID.$ts.gz" >"$store/fs_sample-1.0/.gzc-tmp.def"
-sleep 0.7
+"$MKSTORE" "$store/fs_sample-1.0" "core.4343.1700000003000000" fs_sample-1.0 4343 1700000003000000 0 0 <"$TMP/tiny" \
+	>/dev/null || fail "fs_mkstore beside the temporary files"
+wait_for "[ -f '$mnt/fs_sample-1.0/core.4343' ]" || { ls -la "$mnt/fs_sample-1.0"; fail "the core beside them did not appear"; }
 [ "$(ls -A "$mnt/fs_sample-1.0" | grep -c gzc-tmp)" = 0 ] || fail "temporary files are shown"
 ok "temporary files hidden"

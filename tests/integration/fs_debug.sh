@@ -111,12 +111,14 @@ ok "exact bytes, a private mount, SIGTERM passed on and cleaned up"
 # of gzcoredump): the command ends through its cleanup, leaving nothing
 mkdir -p "$TMP/slow"
 cp "$GZCOREDUMP" "$TMP/slow/gzcoredump"
-printf '#!/bin/sh\nsleep 2\nexec "%s" "$@"\n' "$(dirname "$GZCOREDUMP")/gzcorefs" >"$TMP/slow/gzcorefs"
+printf '#!/bin/sh\ntouch "%s"\nsleep 2\nexec "%s" "$@"\n' "$TMP/slow.started" "$(dirname "$GZCOREDUMP")/gzcorefs" \
+	>"$TMP/slow/gzcorefs"
 chmod +x "$TMP/slow/gzcorefs"
 "$TMP/slow/gzcoredump" debug -q "$SAMPLE_PID" -S "$store" --debugger "$TMP/fakedbg" 2>"$TMP/slow.err" &
 dpid=$!
 at_exit "kill -9 $dpid 2>/dev/null"
-sleep 0.7
+# the stop comes while the mount is under way, not before it began
+wait_for '[ -e "$TMP/slow.started" ]' || fail "the (slow) gzcorefs never started: $(cat "$TMP/slow.err")"
 kill -TERM $dpid
 wait $dpid
 rc=$?

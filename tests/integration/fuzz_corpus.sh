@@ -9,7 +9,16 @@
 # and whole store layouts seen through gzcorefs's view.
 . "$(dirname "$0")/lib.sh"
 fb=${FUZZ_BUILD:-$TOP/build-fuzz}
-ls "$fb"/fuzz/fuzz_* >/dev/null 2>&1 ||
-	skip "no fuzz targets in $fb: clang with libFuzzer (clang, libclang-rt-dev) is not installed"
+# the facility is clang with libFuzzer; where it is, every target must be
+# built, and from the current sources
+"$TOP/tests/fuzz/have-libfuzzer.sh" "${FUZZ_CC:-clang}" 2>/dev/null ||
+	skip "clang with libFuzzer (clang, libclang-rt-dev) is not installed: the fuzz targets cannot be built"
+for src in "$TOP"/tests/fuzz/fuzz_*.c; do
+	bin=$fb/fuzz/$(basename "$src" .c)
+	[ -x "$bin" ] || fail "$bin is missing though clang can build it (make check builds it)"
+	for dep in "$src" "$fb/libgzcore.a"; do
+		[ ! "$dep" -nt "$bin" ] || fail "$bin is older than $dep: make check rebuilds it"
+	done
+done
 FUZZ_BUILD=$fb "$TOP/tests/fuzz/run.sh" check || fail "a fuzz target failed (see above)"
 ok "every fuzz target ran its corpus and ${FUZZ_RUNS:-10000} mutations without a finding"

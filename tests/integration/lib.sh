@@ -11,12 +11,25 @@ GZCOREFS="$BUILD/gzcorefs"
 HELPERS="$BUILD/tests/helpers"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gzc-test.XXXXXX")
 chmod 755 "$TMP"
+# A sanitizer build's reports (make check SAN=1) go to files here, whatever
+# a test does with the program's exit status and stderr; any report fails
+# the test at exit. (The handler the kernel runs gets no environment: a SAN
+# build writes to GZC_SAN_LOG_DIR instead, which kernel_lib.sh checks.)
+SAN_LOGS=$TMP/san
+mkdir -m 1777 "$SAN_LOGS"
+export ASAN_OPTIONS="log_path=$SAN_LOGS/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="log_path=$SAN_LOGS/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
 _exit_steps=()
 at_exit() { _exit_steps+=("$*"); }
 _run_exit() {
 	local rc=$? i
 	for ((i=${#_exit_steps[@]}-1; i>=0; i--)); do eval "${_exit_steps[$i]}" || true; done
+	if compgen -G "$SAN_LOGS/*" >/dev/null; then
+		echo "FAIL: sanitizer reports:" >&2
+		cat "$SAN_LOGS"/* >&2
+		rc=1
+	fi
 	rm -rf "$TMP"
 	exit $rc
 }
@@ -27,6 +40,16 @@ skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok()   { echo "ok - $*"; }
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
+# need_gcore: skips where gcore cannot dump a process we started (gdb
+# missing, or Yama forbids the ptrace); there, a gcore failure is a failure
+need_gcore() {
+	need gcore
+	local scope
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+	[ "$scope" -lt 3 ] || skip "ptrace is disabled here (kernel.yama.ptrace_scope = 3)"
+	[ "$scope" -lt 1 ] || [ "$(id -u)" = 0 ] ||
+		skip "gcore of a process it did not start needs root here (kernel.yama.ptrace_scope >= 1)"
+}
 
 # Damages FILE at OFFSET: its byte there inverted, so always changed (a
 # constant written there was already that byte once in 256 runs of random

@@ -45,12 +45,19 @@ struct loader {
 	int fail_err;
 	useconds_t delay_us;
 	unsigned fail_mod; /* stress: fail when (file+span+call) % fail_mod == 0 */
+	/* with want_entered: the load waits (up to 10 s) until that many
+	 * threads have entered gzc_cache_get(), then delay_us more, so the
+	 * others are asking while it loads, not by the luck of a sleep */
+	atomic_uint entered;
+	unsigned want_entered;
 };
 
 static int load(void *ctx, uint64_t file, uint64_t span, void *buf, size_t len)
 {
 	struct loader *l = ctx;
 	unsigned n = atomic_fetch_add(&l->calls, 1);
+	for (int i = 0; l->want_entered && atomic_load(&l->entered) < l->want_entered && i < 10000; i++)
+		usleep(1000);
 	if (l->delay_us)
 		usleep(l->delay_us);
 	if (atomic_load(&l->fail_next) > 0) {
@@ -478,6 +485,7 @@ static void *same_worker(void *p)
 {
 	struct same_arg *a = p;
 	pthread_barrier_wait(a->start);
+	atomic_fetch_add(&a->l->entered, 1);
 	a->rc = gzc_cache_get(a->c, 7, 42, SPAN_LEN, load, a->l, &a->ref);
 	if (a->rc == 0)
 		memcpy(a->copy, a->ref.data, SPAN_LEN);
@@ -491,7 +499,8 @@ static void *same_worker(void *p)
 static void run_same_span(size_t max_bytes, int fail_err)
 {
 	struct gzc_cache *c = new_cache(max_bytes);
-	struct loader l = { .delay_us = 50000, .fail_err = fail_err, .fail_next = fail_err ? 1 : 0 };
+	struct loader l = { .delay_us = 50000, .fail_err = fail_err, .fail_next = fail_err ? 1 : 0,
+			    .want_entered = NSAME };
 	pthread_barrier_t start, got;
 	pthread_barrier_init(&start, NULL, NSAME);
 	pthread_barrier_init(&got, NULL, NSAME);

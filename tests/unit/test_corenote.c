@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "corenote.h"
+#include "gcore_facility.h"
 
 /* ---- read callbacks ---- */
 
@@ -835,8 +836,9 @@ static pid_t gcore_pid; /* the process make_gcore dumped */
 static unsigned char *make_gcore(size_t *len, char *exe, size_t execap)
 {
 	char cmd[1024];
-	if (system("command -v gcore >/dev/null 2>&1") != 0)
-		cr_skip_test("gcore not installed");
+	const char *why = gcore_unavailable();
+	if (why)
+		cr_skip_test("%s", why);
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && printf '#include <unistd.h>\\nint main(void){ pause(); return 0; }\\n' > s.c && "
 		 "gcc -o sleeper s.c -Wl,--build-id=0xc0ffee0011223344556677",
@@ -868,14 +870,26 @@ static unsigned char *make_gcore(size_t *len, char *exe, size_t execap)
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
 	/* and until exec happened (comm is "sleeper") */
+	snprintf(stat, sizeof(stat), "/proc/%d/comm", (int)pid);
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(stat, "r");
+		bool execd = f && fgets(buf, sizeof(buf), f) && strcmp(buf, "sleeper\n") == 0;
+		if (f)
+			fclose(f);
+		if (execd)
+			break;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
 	snprintf(cmd, sizeof(cmd), "gcore -o '%s/core' %d >'%s/gcore.log' 2>&1", dir, (int)pid, dir);
 	int rc = system(cmd);
 	gcore_pid = pid;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	snprintf(cmd, sizeof(cmd), "%s/core.%d", dir, (int)pid);
-	if (rc != 0 || access(cmd, R_OK) != 0)
-		cr_skip_test("gcore could not dump a child here (ptrace not allowed?)");
+	if (rc != 0 || access(cmd, R_OK) != 0) {
+		snprintf(cmd, sizeof(cmd), "%s/gcore.log", dir);
+		gcore_failed(cmd);
+	}
 	return read_all(cmd, len);
 }
 

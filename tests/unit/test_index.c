@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 static char dir[64];
 static void setup(void) { th_tmpdir(dir); }
@@ -373,14 +374,26 @@ Test(index, save_load_atomic_and_no_symlinks)
 	cr_assert_eq(gzc_index_load(dfd, "j.gzx", &back), -EBADMSG);
 
 	/* a save that cannot be made fails cleanly, nothing left behind: a
-	 * directory we cannot write (not for root, who can), and for anyone a
-	 * file size limit that stops the write half-way */
+	 * directory we cannot write (as root, who can, a child that is user
+	 * 65534 tries), and for anyone a file size limit that stops the write
+	 * half-way */
+	cr_assert_eq(chmod(dir, 0500), 0);
 	if (geteuid() != 0) {
-		cr_assert_eq(chmod(dir, 0500), 0);
 		cr_assert_eq(gzc_index_save(idx, dfd, "y.gzx"), -EACCES);
-		cr_assert_eq(chmod(dir, 0700), 0);
-		cr_assert_eq(faccessat(dfd, "y.gzx", F_OK, 0), -1);
+	} else {
+		pid_t pid = fork();
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+				_exit(2);
+			_exit(gzc_index_save(idx, dfd, "y.gzx") == -EACCES ? 0 : 1);
+		}
+		int status = -1;
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as user 65534: status %#x", status);
 	}
+	cr_assert_eq(chmod(dir, 0700), 0);
+	cr_assert_eq(faccessat(dfd, "y.gzx", F_OK, 0), -1);
 	struct rlimit old, small = { 100, 100 };
 	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
 	small.rlim_max = old.rlim_max;

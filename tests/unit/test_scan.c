@@ -542,18 +542,17 @@ static int write_commented(const char *name, const unsigned char *data, size_t l
 	return fd;
 }
 
-/* The scanner reads SCAN_CHUNK bytes at a time (scan.c): a first member
+/* The scanner reads GZC_SCAN_CHUNK bytes at a time (scan.h): a first member
  * padded by its comment to end just before, at or just after a chunk's
  * end puts the second member's header across it (or its first bytes alone
  * at the chunk's end). Still two members, every byte right. */
-#define SCAN_CHUNK_OF_SCAN_C (256u * 1024)
 Test(scan, member_header_across_a_read_chunk)
 {
 	const size_t a = 3000, b = 200000;
 	unsigned char *data = alloc_mixed(a + b, 9);
 	static const size_t before_end[] = { 0, 1, 2, 5, 9 };
 	for (size_t k = 0; k < sizeof(before_end) / sizeof(before_end[0]); k++) {
-		close(write_commented("edge.gz", data, a, SCAN_CHUNK_OF_SCAN_C - before_end[k], 0, data + a, b));
+		close(write_commented("edge.gz", data, a, GZC_SCAN_CHUNK - before_end[k], 0, data + a, b));
 		scan_and_verify("edge.gz", data, a + b, 65536, GZC_IDX_F_FOREIGN | GZC_IDX_F_MULTIMEMBER);
 	}
 	free(data);

@@ -19,6 +19,7 @@
 
 #include "corenote.h"
 #include "elfid.h"
+#include "gcore_facility.h"
 #include "modules.h"
 #include "stack.h"
 
@@ -150,8 +151,9 @@ static const char program_cxx[] =
 static void make_sample_of(struct sample *s, const char *src, const char *file, const char *cc)
 {
 	char cmd[1024], path[256];
-	if (system("command -v gcore >/dev/null 2>&1") != 0)
-		cr_skip_test("gcore not installed");
+	const char *why = gcore_unavailable();
+	if (why)
+		cr_skip_test("%s", why);
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
@@ -192,8 +194,10 @@ static void make_sample_of(struct sample *s, const char *src, const char *file, 
 	waitpid(s->pid, NULL, 0);
 	child = 0;
 	snprintf(path, sizeof(path), "%s/core.%d", dir, (int)s->pid);
-	if (rc != 0 || access(path, R_OK) != 0)
-		cr_skip_test("gcore could not dump a child here (ptrace not allowed?)");
+	if (rc != 0 || access(path, R_OK) != 0) {
+		snprintf(path, sizeof(path), "%s/gcore.log", dir);
+		gcore_failed(path);
+	}
 	s->core = read_all(path, &s->len);
 }
 

@@ -229,12 +229,16 @@ Test(view, rescan_sees_new_and_removed_cores)
 	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
 	cr_assert_eq(s->ngroups, 2);
 	gzc_view_put(v, s);
-	/* an unchanged store is not re-identified */
+	/* a store whose cores did not change is not re-identified by a
+	 * rescan (a hidden file changes the directory: one runs) */
 	gzc_view_get_stats(v, &st);
-	uint64_t ident = st.identified;
+	uint64_t ident = st.identified, scans = st.scans;
+	put_file("app-1/.unrelated", "x", 1);
+	usleep(5000);
 	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
 	gzc_view_put(v, s);
 	gzc_view_get_stats(v, &st);
+	cr_assert_gt(st.scans, scans, "no rescan ran: the check below would prove nothing");
 	cr_assert_eq(st.identified, ident);
 	char p[256];
 	snprintf(p, sizeof(p), "%s/app-1", root);
@@ -561,12 +565,18 @@ Test(view, garbage_with_a_sidecar_is_identified_once)
 	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
 	gzc_view_put(v, s);
 	gzc_view_get_stats(v, &st);
-	uint64_t ident = st.identified;
+	uint64_t ident = st.identified, scans = st.scans;
 	for (int k = 0; k < 3; k++) {
+		char hidden[16];
+		snprintf(hidden, sizeof(hidden), ".x%d", k);
+		put_file(hidden, "x", 1); /* the directory changes: a rescan runs */
+		usleep(5000);
 		cr_assert_eq(gzc_view_get(v, 1, &s), 0);
 		gzc_view_put(v, s);
 	}
 	gzc_view_get_stats(v, &st);
+	cr_assert_geq(st.scans, scans + 3, "rescans: %llu after %llu", (unsigned long long)st.scans,
+		      (unsigned long long)scans);
 	cr_assert_eq(st.identified, ident);
 	gzc_view_free(v);
 }
@@ -707,7 +717,7 @@ Test(view, hard_linked_core_is_identified_once)
 	cr_assert_eq(gzc_view_get(v, 1, &s), 0);
 	gzc_view_put(v, s);
 	gzc_view_get_stats(v, &st);
-	uint64_t ident = st.identified;
+	uint64_t ident = st.identified, scans = st.scans;
 	for (int k = 0; k < 3; k++) {
 		char hidden[16];
 		snprintf(hidden, sizeof(hidden), "app-1/.x%d", k);
@@ -717,6 +727,8 @@ Test(view, hard_linked_core_is_identified_once)
 		gzc_view_put(v, s);
 	}
 	gzc_view_get_stats(v, &st);
+	cr_assert_geq(st.scans, scans + 3, "rescans: %llu after %llu", (unsigned long long)st.scans,
+		      (unsigned long long)scans);
 	cr_assert_eq(st.identified, ident, "hard-linked cores were identified again");
 	gzc_view_free(v);
 }
