@@ -74,18 +74,36 @@ static int gzcorefs_mounted_at(const char *path)
 
 void fs_log_to_stderr(int on) { log_stderr = on; }
 
+/* A message made safe to show: store file names are anyone's bytes, so a
+ * control character (C0, DEL, or C1 as UTF-8 encodes it) is written as
+ * \xNN, never reaching a terminal or the log raw. */
+static void printable_message(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < cap; p++) {
+		bool c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+		if (*p < 0x20 || *p == 0x7f || c1) {
+			unsigned b = c1 ? *++p : *p;
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", b);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+}
+
 void fs_log(int prio, const char *fmt, ...)
 {
+	char raw[2048], msg[4 * sizeof(raw)];
 	va_list ap;
 	va_start(ap, fmt);
-	if (log_stderr) {
-		fputs("gzcorefs: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(prio, fmt, ap);
-	}
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	printable_message(raw, msg, sizeof(msg));
+	if (log_stderr)
+		fprintf(stderr, "gzcorefs: %s\n", msg);
+	else
+		syslog(prio, "%s", msg);
 }
 
 struct fs_args {

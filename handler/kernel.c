@@ -455,15 +455,26 @@ static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 {
 	struct gzc_reader *rd = NULL;
 	char gzx[PATH_MAX + 16], json[PATH_MAX + 16], why[256];
-	int r, fd, lockfd = -1, gfd = -1;
+	int r, fd, lockfd = -1, gfd = -1, sgfd = -1;
+	struct stat fst;
 
 	if (!c->nfiles)
 		return;
-	snprintf(gzx, sizeof(gzx), "%s%s", stored, GZC_IDX_SUFFIX);
-	struct gzc_reader_opts o = { .index_dirfd = rootfd, .index_path = gzx,
+	/* the core just stored, read back by one name under its group's
+	 * directory: no link followed, nothing but a regular file opened */
+	const char *name = strrchr(stored, '/') ? strrchr(stored, '/') + 1 : stored;
+	snprintf(gzx, sizeof(gzx), "%s%s", name, GZC_IDX_SUFFIX);
+	if ((r = gzc_store_group_open(rootfd, c->m.group, false, &sgfd)) < 0)
+		goto out;
+	struct gzc_reader_opts o = { .index_dirfd = sgfd, .index_path = gzx,
 				     .flags = GZC_READER_NO_SAVE | GZC_READER_NO_SCAN, .cache_bytes = STACK_CACHE };
-	if ((fd = openat(rootfd, stored, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((fd = openat(sgfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		r = -errno;
+		goto out;
+	}
+	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode)) {
+		close(fd);
+		r = -EINVAL;
 		goto out;
 	}
 	if ((r = gzc_reader_open(fd, &o, &rd, NULL)) < 0) {
@@ -489,7 +500,7 @@ static void take_stack_traces(struct capture *c, int rootfd, const char *stored)
 		goto out;
 	/* the sidecar is replaced under the lock, and only while its core is
 	 * there: a vacuum may have taken it meanwhile */
-	const char *base = strrchr(stored, '/') ? strrchr(stored, '/') + 1 : stored;
+	const char *base = name;
 	size_t blen = strlen(base) - strlen(strrchr(base, '.') ? strrchr(base, '.') : "");
 	snprintf(json, sizeof(json), "%.*s%s", (int)blen, base, GZC_META_SUFFIX);
 	struct stat st;
@@ -519,6 +530,8 @@ out:
 		cli_error("pid %d: no stack trace in the metadata: %s", (int)c->k.pid, strerror(-r));
 	if (gfd >= 0)
 		close(gfd);
+	if (sgfd >= 0)
+		close(sgfd);
 	if (lockfd >= 0)
 		close(lockfd);
 	gzc_reader_close(rd);

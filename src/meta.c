@@ -638,8 +638,11 @@ static size_t summary_end(const char *text, size_t len)
  * make it tens of KB: a listing reads this much first. */
 #define SUMMARY_PREFIX (16u << 10)
 
-static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
+enum load_what { LOAD_WHOLE, LOAD_SUMMARY, LOAD_HEAD };
+
+static int load(int dirfd, const char *name, struct gzc_meta *ret, enum load_what what)
 {
+	bool summary = what != LOAD_WHOLE;
 	char *buf = NULL;
 	size_t len, end = 0;
 	int r;
@@ -654,10 +657,16 @@ static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
 		if (r < 0)
 			return r;
 		end = summary_end(buf, len);
+		if (what == LOAD_HEAD && !end) {
+			free(buf);
+			return -EBADMSG;
+		}
 		if (len == SUMMARY_PREFIX &&
 		    (!end || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_size > GZC_META_MAX_FILE)) {
 			free(buf);
 			buf = NULL;
+			if (what == LOAD_HEAD) /* (too large for any reader, or gone) */
+				return -E2BIG;
 		}
 	}
 	if (!buf) {
@@ -675,9 +684,9 @@ static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
 		 * before them stands alone (buf has the room: it had those keys) */
 		memcpy(buf + end, "\n}", 2);
 		r = gzc_meta_parse(buf, end + 2, ret);
-		if (r == -EBADMSG) { /* not that layout after all: the whole text */
+		if (r == -EBADMSG && what != LOAD_HEAD) { /* not that layout after all: the whole text */
 			free(buf);
-			return load(dirfd, name, ret, false);
+			return load(dirfd, name, ret, LOAD_WHOLE);
 		}
 	} else {
 		r = gzc_meta_parse(buf, len, ret);
@@ -688,10 +697,15 @@ static int load(int dirfd, const char *name, struct gzc_meta *ret, bool summary)
 
 int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *ret)
 {
-	return load(dirfd, name, ret, false);
+	return load(dirfd, name, ret, LOAD_WHOLE);
 }
 
 int gzc_meta_load_summary(int dirfd, const char *name, struct gzc_meta *ret)
 {
-	return load(dirfd, name, ret, true);
+	return load(dirfd, name, ret, LOAD_SUMMARY);
+}
+
+int gzc_meta_load_head(int dirfd, const char *name, struct gzc_meta *ret)
+{
+	return load(dirfd, name, ret, LOAD_HEAD);
 }

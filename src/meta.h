@@ -157,4 +157,10 @@ GZC_MUST_CHECK int gzc_meta_load(int dirfd, const char *name, struct gzc_meta *r
  * the snapshot and module fields are absent. Errors: as gzc_meta_load(). */
 GZC_MUST_CHECK int gzc_meta_load_summary(int dirfd, const char *name, struct gzc_meta *ret);
 
+/* As gzc_meta_load_summary(), from the file's first 16 KiB alone, at a
+ * bounded cost per sidecar for passes over a whole store: a summary that
+ * does not end there (a text laid out otherwise, or not ours) is -EBADMSG,
+ * never read whole. Errors: as gzc_meta_load(). */
+GZC_MUST_CHECK int gzc_meta_load_head(int dirfd, const char *name, struct gzc_meta *ret);
+
 #endif

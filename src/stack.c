@@ -13,6 +13,7 @@
 #include "stack.h"
 #include "elfid.h"
 #include "hex.h"
+#include "io.h"
 #include "modules.h"
 
 #include <elfutils/libdwfl.h>
@@ -361,12 +362,13 @@ static int open_build(const char *path, const char *build_id)
 	static const char deleted[] = " (deleted)";
 	if (!build_id || (len >= sizeof(deleted) - 1 && !strcmp(path + len - (sizeof(deleted) - 1), deleted)))
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
+	/* looked at before it is opened: a device named there (a sidecar is
+	 * untrusted) is never opened, as opening some does something */
+	int fd = gzc_open_regular(AT_FDCWD, path);
 	struct gzc_elfid *id = NULL;
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || gzc_elfid_read(fd, NULL, &id) < 0 || !id->build_id ||
+	if (gzc_elfid_read(fd, NULL, &id) < 0 || !id->build_id ||
 	    strcasecmp(id->build_id, build_id) != 0) {
 		gzc_elfid_free(id);
 		close(fd);

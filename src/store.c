@@ -106,6 +106,14 @@ int gzc_store_group_open(int rootfd, const char *group, bool create, int *ret_fd
 	int fd = openat(rootfd, group, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* as the store itself (gzc_store_open): a group directory planted by
+	 * another user, or that others may write, is not ours to store into
+	 * or to believe */
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
+		close(fd);
+		return -EPERM;
+	}
 	*ret_fd = fd;
 	return 0;
 }
@@ -661,10 +669,11 @@ uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
 }
 
 /* The crash signatures of a names-only listing, for max_per_signature:
- * each sidecar's summary read (one group's directory open at a time; the
- * listing is sorted by time, not group). A signature that is not as we
- * write them (GZC_STACK_SIGNATURE_LEN hex digits), or a sidecar that does
- * not read, is none: that core is alone, never over the limit. */
+ * each sidecar's summary read from its first 16 KiB alone (a bounded cost
+ * per core: a store of 100,000 costs seconds, whatever its sidecars hold).
+ * A signature that is not as we write them (GZC_STACK_SIGNATURE_LEN hex
+ * digits), or a sidecar that does not read so, is none: that core is
+ * alone, never over the limit. */
 static void load_signatures(int rootfd, struct gzc_store_entry *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -673,7 +682,7 @@ static void load_signatures(int rootfd, struct gzc_store_entry *e, size_t n)
 		gzc_meta_init(&m);
 		if (!e[i].core[0] || !e[i].json[0] || e[i].meta.signature || gzc_store_entry_dir(rootfd, &e[i], &gfd) < 0)
 			continue;
-		if (gzc_meta_load_summary(gfd, e[i].json, &m) == 0 && m.signature &&
+		if (gzc_meta_load_head(gfd, e[i].json, &m) == 0 && m.signature &&
 		    strlen(m.signature) == GZC_STACK_SIGNATURE_LEN && !m.signature[strspn(m.signature, "0123456789abcdef")]) {
 			e[i].meta.signature = m.signature;
 			m.signature = NULL;

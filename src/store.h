@@ -69,7 +69,8 @@ GZC_MUST_CHECK int gzc_store_lock(int rootfd, int *ret_fd);
 
 /* Opens the group directory, creating it (0700) when create is set.
  * Errors: -EINVAL (not a safe name: empty, starting with '.', holding '/'),
- * -ELOOP/-ENOTDIR (something else is there), -errno. */
+ * -ELOOP/-ENOTDIR (something else is there), -EPERM (a directory not owned
+ * by this user, or writable by others: planted), -errno. */
 GZC_MUST_CHECK int gzc_store_group_open(int rootfd, const char *group, bool create, int *ret_fd);
 
 /* Writes "core.<pid>.<ts_us>" (n == 0) or "core.<pid>.<ts_us>.<n>" into buf.

@@ -75,6 +75,7 @@ struct dirstamp {
 
 struct gzc_view {
 	int rootfd;
+	bool root_trusted;         /* the store is owned safely (owned_safely): access decisions may count */
 	char *cache_dir;
 	char *only;                /* gzc_view_opts.only, or NULL */
 	struct gzc_cache *cache;
@@ -295,16 +296,25 @@ static int open_core_file(struct gzc_view *v, const struct gzc_view_core *c)
  * store if its directory is writable, else in cache_dir. */
 static int reader_for(struct gzc_view *v, const struct gzc_view_core *c, int fd, struct gzc_reader **ret)
 {
-	struct gzc_reader_opts o = { .index_dirfd = v->rootfd, .cache = v->cache };
+	struct gzc_reader_opts o = { .index_dirfd = -1, .cache = v->cache };
 	char *store_idx = NULL, *dir = strndup(c->path, c->dirlen), cname[CACHE_NAME_MAX];
 	struct gzc_reader *r = NULL;
-	int rc = -ENOMEM, cfd = -1;
+	int rc = -ENOMEM, cfd = -1, gfd = -1;
 
-	if (!dir || asprintf(&store_idx, "%s%s", c->path, GZC_IDX_SUFFIX) < 0) {
+	/* the index beside the core, through the core's own directory opened
+	 * without following a link (one name under it: a group directory
+	 * swapped for a symlink since the scan cannot send the write elsewhere) */
+	if (!dir || asprintf(&store_idx, "%s%s", c->path + c->dirlen + (c->dirlen ? 1 : 0), GZC_IDX_SUFFIX) < 0) {
 		store_idx = NULL;
 		goto out;
 	}
-	if (faccessat(v->rootfd, dir[0] ? dir : ".", W_OK, AT_EACCESS) == 0) {
+	gfd = openat(v->rootfd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (gfd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	o.index_dirfd = gfd;
+	if (faccessat(gfd, ".", W_OK, AT_EACCESS) == 0) {
 		o.index_path = store_idx;
 		rc = gzc_reader_open(fd, &o, &r, NULL);
 	} else {
@@ -338,6 +348,8 @@ static int reader_for(struct gzc_view *v, const struct gzc_view_core *c, int fd,
 out:
 	if (cfd >= 0)
 		close(cfd);
+	if (gfd >= 0)
+		close(gfd);
 	free(dir);
 	free(store_idx);
 	return rc;
@@ -439,9 +451,19 @@ static int identify_foreign(struct gzc_view *v, struct gzc_view_core *c, int fd,
 	return rc;
 }
 
-/* A core with its sidecar: the handler's decisions name and guard it. */
+/* Written by us or root, and no one else may change it (a file, or the
+ * directory its name lives in). */
+static bool owned_safely(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* A core with its sidecar: the handler's decisions name and guard it. Its
+ * access decision (who besides root may read it) is believed only when
+ * trusted: the sidecar, the core, their directory and the store are
+ * owned safely; else the core is root's alone. */
 static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, const struct gzc_meta *m,
-			const char *stripped, uint64_t meta_size, int size_by_reader)
+			const char *stripped, uint64_t meta_size, int size_by_reader, bool trusted)
 {
 	int rc;
 
@@ -463,7 +485,7 @@ static int identify_own(struct gzc_view *v, struct gzc_view_core *c, int fd, con
 		return -ENOMEM;
 	c->time_us = m->timestamp_us ? m->timestamp_us
 				     : (uint64_t)c->fmtime.tv_sec * 1000000u + (uint64_t)c->fmtime.tv_nsec / 1000u;
-	c->uid = (m->owner_uid >= 0 && m->owner_uid <= (int64_t)UINT32_MAX - 1 && m->user_readable)
+	c->uid = (trusted && m->owner_uid >= 0 && m->owner_uid <= (int64_t)UINT32_MAX - 1 && m->user_readable)
 			 ? (uid_t)m->owner_uid : 0;
 	c->meta_size = meta_size;
 	if (!size_by_reader && index_size(v, c, fd, &c->usize) == 0)
@@ -529,8 +551,12 @@ static struct gzc_view_core *identify(struct gzc_view *v, int dirfd, const char 
 	const struct stat *sst = &c->side_st;
 	gzc_meta_init(&m);
 	if (sst->st_ino && S_ISREG(sst->st_mode) && gzc_meta_load_summary(dirfd, side, &m) == 0) {
+		struct stat dst;
+		bool trusted = v->root_trusted && fstat(dirfd, &dst) == 0 && owned_safely(&dst) && owned_safely(st) &&
+			       owned_safely(sst);
 		c->sidecar = join(dir, side);
-		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst->st_size, size_by_reader) : -ENOMEM;
+		rc = c->sidecar ? identify_own(v, c, fd, &m, stripped, (uint64_t)sst->st_size, size_by_reader, trusted)
+				: -ENOMEM;
 		gzc_meta_clear(&m);
 	} else {
 		rc = identify_foreign(v, c, fd, stripped);
@@ -1437,6 +1463,7 @@ int gzc_view_new(const char *root, const struct gzc_view_opts *opts, struct gzc_
 		return -ENOMEM;
 	}
 	v->rootfd = fd;
+	v->root_trusted = owned_safely(&st);
 	v->ttl_ms = opts && opts->ttl_ms ? opts->ttl_ms : GZC_VIEW_TTL_DEFAULT_MS;
 	v->cache = opts ? opts->cache : NULL;
 	if ((opts && opts->cache_dir && !(v->cache_dir = strdup(opts->cache_dir))) ||

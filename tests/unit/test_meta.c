@@ -525,6 +525,30 @@ Test(meta_load, summary)
 	/* what is bad before the marker is bad in the summary too */
 	write_at("bad.json", "{\"gzcore_meta\":1,\"process\":{\"pid\":\"7\"},\n  \"snapshots\":{}}");
 	assert_fails(load_summary_name, "bad.json", -EBADMSG);
+
+	/* the head alone (a pass over a whole store): the writer's layout
+	 * reads; no marker, or a marker where the writer never puts it, is
+	 * -EBADMSG, never a whole read */
+	cr_assert_eq(gzc_meta_load_head(rootfd, "w.json", &sum), 0);
+	cr_assert_str_eq(sum.signature, "0123456789abcdef");
+	gzc_meta_clear(&sum);
+	cr_assert_eq(gzc_meta_load_head(rootfd, "compact.json", &sum), -EBADMSG);
+	cr_assert_eq(gzc_meta_load_head(rootfd, "odd.json", &sum), -EBADMSG);
+	/* a sparse sidecar of 100 MB whose head has no summary: refused
+	 * from its first 16 KiB (and its size), never read */
+	int fd = openat(rootfd, "huge.json", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 100 << 20), 0);
+	close(fd);
+	cr_assert_eq(gzc_meta_load_head(rootfd, "huge.json", &sum), -EBADMSG);
+	/* ...and one whose marker is there but whose size is too large */
+	fd = openat(rootfd, "huge2.json", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	static const char head[] = "{\"gzcore_meta\":1,\"process\":{\"pid\":9},\n  \"snapshots\":{";
+	cr_assert_eq(write(fd, head, sizeof(head) - 1), (ssize_t)sizeof(head) - 1);
+	cr_assert_eq(ftruncate(fd, 100 << 20), 0);
+	close(fd);
+	cr_assert_eq(gzc_meta_load_head(rootfd, "huge2.json", &sum), -E2BIG);
 }
 
 /* A listing reads a sidecar's first 16 KiB when its summary ends there;

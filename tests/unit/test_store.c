@@ -169,6 +169,37 @@ Test(store, vacuum_keeps_protected)
 	gzc_store_list_free(e, n);
 }
 
+/* A group directory another user owns, or others may write (planted),
+ * is not opened: nothing is stored into it, listed from it or removed. */
+Test(store, planted_group_refused)
+{
+	put("app-1", 1, 1000, true);
+	put("other-1", 2, 2000, true);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/other-1", root);
+	int gfd = -1;
+	cr_assert_eq(chmod(p, 0777), 0);
+	cr_assert_eq(gzc_store_group_open(rootfd, "other-1", false, &gfd), -EPERM);
+	cr_assert_eq(chmod(p, 0700), 0);
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(p, 65534, 65534), 0);
+		cr_assert_eq(gzc_store_group_open(rootfd, "other-1", true, &gfd), -EPERM);
+	} else {
+		cr_assert_eq(chmod(p, 0720), 0);
+		cr_assert_eq(gzc_store_group_open(rootfd, "other-1", true, &gfd), -EPERM);
+	}
+	struct gzc_store_entry *e;
+	size_t n;
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 1, "the planted group's core is listed");
+	cr_assert_str_eq(e[0].group, "app-1");
+	gzc_store_list_free(e, n);
+	struct gzc_ret_limits lim = { .max_per_app = 1, .max_age_s = 1 };
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 10000000000ull, NULL, NULL, NULL, NULL), 1);
+	snprintf(p, sizeof(p), "%s/other-1/core.2.2000.gz", root);
+	cr_assert_eq(access(p, F_OK), 0, "a vacuum removed a file from a planted directory");
+}
+
 /* max_per_signature: the sidecars' signatures are read (the listing is
  * by names); across groups; a signature not as we write them is none. */
 Test(store, vacuum_by_signature)

@@ -153,6 +153,50 @@ Test(view, own_core_named_by_its_sidecar)
 	gzc_view_free(v);
 }
 
+/* A sidecar's access decision counts only when no one but us (or root)
+ * could have written it: the sidecar, its core, their directory and the
+ * store owned safely. Else the core is root's alone. */
+Test(view, access_believed_only_from_safe_files)
+{
+	static const char *const groups[] = { "ok-1", "dirw-1", "sidew-1", "sideown-1", "corew-1" };
+	for (int i = 0; i < 5; i++)
+		store_own(groups[i], "core.42.1700000000000001", 42, 1700000000000001ull, 1000, 1);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/dirw-1", root);
+	cr_assert_eq(chmod(p, 0777), 0); /* anyone could have swapped the sidecar */
+	snprintf(p, sizeof(p), "%s/sidew-1/core.42.1700000000000001.json", root);
+	cr_assert_eq(chmod(p, 0622), 0);
+	snprintf(p, sizeof(p), "%s/corew-1/core.42.1700000000000001.gz", root);
+	cr_assert_eq(chmod(p, 0620), 0);
+	snprintf(p, sizeof(p), "%s/sideown-1/core.42.1700000000000001.json", root);
+	bool as_root = geteuid() == 0;
+	if (as_root)
+		cr_assert_eq(chown(p, 65534, 65534), 0); /* written by another user */
+	struct gzc_view *v = view_of(NULL);
+	struct gzc_view_snap *s;
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	for (int i = 0; i < 5; i++) {
+		const struct gzc_view_group *g = gzc_view_find_group(s, groups[i]);
+		cr_assert(g, "%s", groups[i]);
+		const struct gzc_view_file *f = gzc_view_find_file(g, "core.42");
+		cr_assert(f, "%s", groups[i]);
+		uid_t want = i == 0 || (i == 3 && !as_root) ? 1000 : 0;
+		cr_assert_eq(f->uid, want, "%s: uid %u", groups[i], (unsigned)f->uid);
+	}
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+	/* a store others may write: nothing in it is believed */
+	cr_assert_eq(chmod(root, 0757), 0);
+	v = view_of(NULL);
+	cr_assert_eq(gzc_view_get(v, 0, &s), 0);
+	const struct gzc_view_file *f = gzc_view_find_file(gzc_view_find_group(s, "ok-1"), "core.42");
+	cr_assert(f);
+	cr_assert_eq(f->uid, 0);
+	gzc_view_put(v, s);
+	gzc_view_free(v);
+	cr_assert_eq(chmod(root, 0700), 0);
+}
+
 Test(view, reused_pid_oldest_keeps_the_name)
 {
 	store_own("app-1", "core.7.3000", 7, 3000, -1, 0);
