@@ -912,8 +912,8 @@ static void print_stack(const struct gzc_stack *st, const char *note)
 /* The crash's signature (stack.h), and how many cores of the store share
  * it: the same bug, likely. A sidecar's text is untrusted: the hint is
  * given only for a signature as we write them. */
-static void print_signature(const char *sig, const struct gzc_store_entry *self, const struct gzc_store_entry *e,
-			    size_t n)
+static void print_signature(const char *sig, bool recorded, const struct gzc_store_entry *self,
+			    const struct gzc_store_entry *e, size_t n)
 {
 	char b[64];
 	if (!sig)
@@ -923,8 +923,11 @@ static void print_signature(const char *sig, const struct gzc_store_entry *self,
 		same += &e[k] != self && e[k].meta.signature && strcmp(e[k].meta.signature, sig) == 0;
 	bool ours = strlen(sig) == GZC_STACK_SIGNATURE_LEN && !sig[strspn(sig, "0123456789abcdef")];
 	printf("Signature:   %s", cli_printable_or(sig, "", b, sizeof(b)));
-	if (ours && same > 1)
+	if (ours && same > 1 && recorded)
 		printf(" (%zu cores in the store have it: gzcoredump list signature=%s)\n", same, sig);
+	else if (ours && same > 1) /* (this one's is not recorded: list shows the others) */
+		printf(" (%zu other cores in the store have it recorded: gzcoredump list signature=%s)\n", same - 1,
+		       sig);
 	else if (ours)
 		printf(" (no other core in the store has it recorded)\n");
 	else
@@ -979,7 +982,7 @@ static void print_stack_later(int rootfd, const struct gzc_store_entry *e, const
 	} else {
 		char sig[GZC_STACK_SIGNATURE_LEN + 1];
 		if (gzc_stack_signature(&st, m->signal, sig) == 0)
-			print_signature(sig, e, all, nall);
+			print_signature(sig, false, e, all, nall);
 		char *note = st.nthreads ? st.error : NULL;
 		if (note)
 			st.error = NULL;
@@ -1115,7 +1118,7 @@ int cmd_info(int argc, char **argv)
 	/* a sidecar from before signatures were recorded: from its trace */
 	char sig[GZC_STACK_SIGNATURE_LEN + 1];
 	print_signature(m->signature ? m->signature : gzc_stack_signature(&m->stack, m->signal, sig) == 0 ? sig : NULL,
-			&e[i], e, n);
+			m->signature != NULL, &e[i], e, n);
 	print_stack(&m->stack, NULL);
 	print_stack_later(rootfd, &e[i], e, n);
 	status = 0;

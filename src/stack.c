@@ -61,6 +61,22 @@ struct unwind {
  * time (the handler's sandbox child, killed after its budget). */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
+/* A mangled name whose back-references (S<seq>_ substitutions, T<n>_
+ * template parameters) are many enough that demangling it could grow
+ * exponentially (a 223-byte name can demangle to megabytes, a longer one
+ * take seconds): kept raw. Real names, even of deep templates, have far
+ * fewer. */
+#define DEMANGLE_MAX_REFS 64
+static bool demangle_bomb(const char *s, size_t n)
+{
+	size_t refs = 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		if ((s[i] == 'S' || s[i] == 'T') && (s[i + 1] == '_' || (s[i + 1] >= '0' && s[i + 1] <= '9') ||
+						     (s[i + 1] >= 'A' && s[i + 1] <= 'Z')))
+			refs++;
+	return refs > DEMANGLE_MAX_REFS;
+}
+
 /* A symbol's name as gdb shows it: "pthread_barrier_wait@@GLIBC_2.34"
  * without its version, "_ZN3gzt3BoxIiE4waitEv" as "gzt::Box<int>::wait()".
  * At most GZC_STACK_SYMBOL_MAX bytes (a longer name, demangled or not, is
@@ -72,7 +88,7 @@ static char *symbol_name(const char *s)
 	const char *ver = memchr(s, '@', n);
 	if (ver && ver > s)
 		n = (size_t)(ver - s);
-	if (n > 2 && n <= GZC_STACK_MANGLED_MAX && s[0] == '_' && s[1] == 'Z') {
+	if (n > 2 && n <= GZC_STACK_MANGLED_MAX && s[0] == '_' && s[1] == 'Z' && !demangle_bomb(s, n)) {
 		char *mangled = strndup(s, n);
 		if (!mangled)
 			return NULL;
@@ -80,13 +96,14 @@ static char *symbol_name(const char *s)
 		char *d = __cxa_demangle(mangled, NULL, NULL, &status);
 		free(mangled);
 		if (d && status == 0 && *d) {
-			if (strlen(d) > GZC_STACK_SYMBOL_MAX)
+			if (strlen(d) > GZC_STACK_SYMBOL_MAX) {
 				memcpy(d + GZC_STACK_SYMBOL_MAX - 3, "...", 4);
+				char *small = realloc(d, GZC_STACK_SYMBOL_MAX + 1); /* not megabytes per frame */
+				d = small ? small : d;
+			}
 			return d;
 		}
-		free(d);
-		if (status == -1)
-			return NULL;
+		free(d); /* any failure, out of memory included: the raw name */
 	}
 	char *raw = strndup(s, n < GZC_STACK_SYMBOL_MAX ? n : GZC_STACK_SYMBOL_MAX);
 	if (raw && n > GZC_STACK_SYMBOL_MAX)
@@ -487,7 +504,7 @@ char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned i
  * same for every crash that ends that way. */
 static bool runtime_module(const char *path)
 {
-	static const char *const runtime[] = { "libc.so.", "libc-", "ld-linux", "ld64.so.", "ld-musl",
+	static const char *const runtime[] = { "libc.so.", "libc-2.", "ld-linux", "ld64.so.", "ld-musl",
 						"libpthread.so.", "libstdc++.so.", "libgcc_s.so.", "libc++abi.so." };
 	const char *b = base_name(path);
 	for (size_t i = 0; i < sizeof(runtime) / sizeof(runtime[0]); i++)
@@ -517,7 +534,13 @@ int gzc_stack_signature(const struct gzc_stack *s, int64_t signal, char out[GZC_
 	for (size_t k = first; k < last; k++) {
 		const struct gzc_stack_frame *f = &t->frames[k];
 		const char *mod = f->module ? base_name(f->module) : "?";
-		h = gzc_fnv1a(h, mod, strnlen(mod, GZC_STACK_SYMBOL_MAX));
+		size_t ml = strnlen(mod, GZC_STACK_SYMBOL_MAX);
+		/* a program replaced since it started ("app (deleted)" in
+		 * maps) crashed the same way */
+		static const char deleted[] = " (deleted)";
+		if (ml >= sizeof(deleted) - 1 && !memcmp(mod + ml - (sizeof(deleted) - 1), deleted, sizeof(deleted) - 1))
+			ml -= sizeof(deleted) - 1;
+		h = gzc_fnv1a(h, mod, ml);
 		if (f->symbol) {
 			h = gzc_fnv1a(h, " ", 1);
 			h = gzc_fnv1a(h, f->symbol, strnlen(f->symbol, GZC_STACK_SYMBOL_MAX));

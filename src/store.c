@@ -25,6 +25,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <inttypes.h>
 #include <unistd.h>
 
 static int mkdir_parents(const char *path)
@@ -668,28 +669,42 @@ uint64_t gzc_store_used(const struct gzc_store_entry *e, size_t n)
 	return sum;
 }
 
-/* The crash signatures of a names-only listing, for max_per_signature:
- * each sidecar's summary read from its first 16 KiB alone (a bounded cost
- * per core: a store of 100,000 costs seconds, whatever its sidecars hold).
- * A signature that is not as we write them (GZC_STACK_SIGNATURE_LEN hex
- * digits), or a sidecar that does not read so, is none: that core is
- * alone, never over the limit. */
-static void load_signatures(int rootfd, struct gzc_store_entry *e, size_t n)
+/* The keys max_per_signature counts by, for a names-only listing: each
+ * core's crash signature and the uid that crashed, so that one user's
+ * crashes never make room among another's (anyone can crash a copy of
+ * another's program the same way). Each sidecar's summary is read from its
+ * first 16 KiB alone: a bounded cost per core (a store of 100,000 costs
+ * seconds, whatever its sidecars hold). A signature that is not as we
+ * write them (GZC_STACK_SIGNATURE_LEN hex digits), or a sidecar that does
+ * not read so, gives no key: that core is alone, never over the limit.
+ * Returns an array of n keys (NULL entries for none; free with
+ * free_keys), or NULL when out of memory. */
+static char **signature_keys(int rootfd, const struct gzc_store_entry *e, size_t n)
 {
+	char **keys = calloc(n ? n : 1, sizeof(*keys));
+	if (!keys)
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		int gfd = -1;
 		struct gzc_meta m;
 		gzc_meta_init(&m);
-		if (!e[i].core[0] || !e[i].json[0] || e[i].meta.signature || gzc_store_entry_dir(rootfd, &e[i], &gfd) < 0)
+		if (!e[i].core[0] || !e[i].json[0] || gzc_store_entry_dir(rootfd, &e[i], &gfd) < 0)
 			continue;
 		if (gzc_meta_load_head(gfd, e[i].json, &m) == 0 && m.signature &&
-		    strlen(m.signature) == GZC_STACK_SIGNATURE_LEN && !m.signature[strspn(m.signature, "0123456789abcdef")]) {
-			e[i].meta.signature = m.signature;
-			m.signature = NULL;
-		}
+		    strlen(m.signature) == GZC_STACK_SIGNATURE_LEN && !m.signature[strspn(m.signature, "0123456789abcdef")] &&
+		    asprintf(&keys[i], "%s/%" PRId64, m.signature, m.uid) < 0)
+			keys[i] = NULL;
 		gzc_meta_clear(&m);
 		close(gfd);
 	}
+	return keys;
+}
+
+static void free_keys(char **keys, size_t n)
+{
+	for (size_t i = 0; keys && i < n; i++)
+		free(keys[i]);
+	free(keys);
 }
 
 /* gzc_store_vacuum(), or with plan set its dry run: nothing removed (no
@@ -709,12 +724,11 @@ static int vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
 	if (r < 0)
 		return r;
 	uint64_t used = gzc_store_used(e, n) + unlisted;
-	if (lim->max_per_signature)
-		load_signatures(rootfd, e, n);
+	char **keys = lim->max_per_signature ? signature_keys(rootfd, e, n) : NULL;
 	items = calloc(n ? n : 1, sizeof(*items));
 	del = calloc(n ? n : 1, sizeof(*del));
 	size_t *map = calloc(n ? n : 1, sizeof(*map));
-	if (!items || !del || !map) {
+	if (!items || !del || !map || (lim->max_per_signature && !keys)) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -730,7 +744,7 @@ static int vacuum(int rootfd, const struct gzc_ret_limits *lim, uint64_t now_us,
 			continue;
 		}
 		items[m] = (struct gzc_ret_item){ .time_us = e[i].meta.timestamp_us, .bytes = e[i].bytes,
-						  .group = e[i].group, .signature = e[i].meta.signature,
+						  .group = e[i].group, .signature = keys ? keys[i] : NULL,
 						  .keep = protect && strcmp(e[i].base, protect) == 0 };
 		map[m++] = i;
 	}
@@ -780,6 +794,7 @@ out:
 	free(map);
 	free(items);
 	free(del);
+	free_keys(keys, n);
 	gzc_store_list_free(e, n);
 	if (r < 0 && plan) {
 		gzc_store_list_free(*plan, *plan_n);

@@ -41,6 +41,8 @@ static void put(const char *group, int64_t pid, uint64_t ts, bool with_core)
 	put_signed(group, pid, ts, with_core, NULL);
 }
 
+static int64_t put_uid = -1; /* the uid put_signed() records */
+
 /* ... with a crash signature in its sidecar */
 static void put_signed(const char *group, int64_t pid, uint64_t ts, bool with_core, const char *signature)
 {
@@ -53,6 +55,7 @@ static void put_signed(const char *group, int64_t pid, uint64_t ts, bool with_co
 	m.pid = pid;
 	m.timestamp_us = ts;
 	cr_assert_eq(gzc_meta_set(&m.signature, signature), 0);
+	m.uid = put_uid;
 	cr_assert_eq(gzc_meta_set(&m.maps, "55d0-55d1 r-xp 00000000 fd:01 1 /usr/bin/app\n"), 0);
 	snprintf(name, sizeof(name), "%s.json", base);
 	cr_assert_eq(gzc_meta_save(&m, gfd, name, 0600), 0);
@@ -229,6 +232,17 @@ Test(store, vacuum_by_signature)
 	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 5000, NULL, NULL, NULL, NULL), 1, "now the protected one goes");
 	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
 	cr_assert_eq(n, 5);
+	gzc_store_list_free(e, n);
+	/* one signature, two users: each keeps theirs (a user crashing a
+	 * copy of another's program the same way takes nothing of theirs) */
+	put_uid = 1000;
+	put_signed("app-3", 20, 6000, true, "00000000000000aa");
+	put_uid = 1001;
+	put_signed("app-3", 21, 7000, true, "00000000000000aa");
+	put_uid = -1;
+	cr_assert_eq(gzc_store_vacuum(rootfd, &lim, 8000, NULL, NULL, NULL, NULL), 0);
+	cr_assert_eq(gzc_store_list(rootfd, &e, &n), 0);
+	cr_assert_eq(n, 7);
 	gzc_store_list_free(e, n);
 }
 
