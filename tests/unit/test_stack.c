@@ -19,6 +19,7 @@
 
 #include "corenote.h"
 #include "elfid.h"
+#include "hex.h"
 #include "gcore_facility.h"
 #include "modules.h"
 #include "stack.h"
@@ -486,7 +487,7 @@ static struct gzc_stack_frame *frames_of(const char *const *spec, size_t n, uint
 		}
 		f[i].module = strcmp(mod, "-") ? strdup(mod) : NULL;
 		f[i].symbol = strcmp(sym, "-") ? strdup(sym) : NULL;
-		f[i].module_offset = 0x1000 + 0x10 * i;
+		f[i].module_offset = 0x1000 + 0x10 * i + (pc_base >> 32); /* (a high base: another offset) */
 		f[i].symbol_offset = 4;
 	}
 	return f;
@@ -559,6 +560,18 @@ Test(stack, signature_groups_the_same_crash)
 	cr_assert_eq(sig_of(nosym, 2, 0x400000, 11, a), 0);
 	cr_assert_eq(sig_of(nosym2, 2, 0x400000, 11, b), 0);
 	cr_assert_str_neq(a, b);
+	cr_assert_eq(sig_of(nosym, 2, 0x100000000ull, 11, b), 0); /* the same frames, frame 0 one byte on */
+	cr_assert_str_neq(a, b);
+	static const char *const named[] = { "/usr/bin/app f", "/usr/bin/app main" };
+	cr_assert_eq(sig_of(named, 2, 0x400000, 11, a), 0); /* named: offsets do not count */
+	cr_assert_eq(sig_of(named, 2, 0x100000000ull, 11, b), 0);
+	cr_assert_str_eq(a, b);
+	/* the exact text hashed (docs/FORMAT.md), FNV-1a over it */
+	const char *text = "gzcore-signature-1 11\napp f\napp main\n";
+	char want[GZC_STACK_SIGNATURE_LEN + 1];
+	snprintf(want, sizeof(want), "%016llx",
+		 (unsigned long long)gzc_fnv1a(GZC_FNV1A_INIT, text, strlen(text)));
+	cr_assert_str_eq(a, want);
 	/* nothing known of any frame, no frame, no thread: -ENODATA, "" */
 	static const char *const unknown[] = { "- -", "- -" };
 	cr_assert_eq(sig_of(unknown, 2, 0x400000, 11, a), -ENODATA);
