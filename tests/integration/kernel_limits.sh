@@ -166,6 +166,8 @@ kill -9 $hpid
 wait $hpid 2>/dev/null
 exec 7>&-
 [ -z "$(find "$G/store" -name 'core.*.gz')" ] || fail "the killed handler stored a core"
+# its pre hook may outlive it (a slow sanitizer build): let it finish first
+for _ in $(seq 1 100); do pgrep -f "$G/hooks" >/dev/null || break; sleep 0.05; done
 : > "$G/hooks"
 given < /dev/null || fail "--kernel with no data: exit $?"
 [ "$(cat "$G/hooks")" = "$(printf 'pre\npost 0 []')" ] || fail "hooks around a crash not stored: $(cat "$G/hooks")"
