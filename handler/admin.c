@@ -921,7 +921,7 @@ static void print_signature(const char *sig, bool recorded, const struct gzc_sto
 	size_t same = 1;
 	for (size_t k = 0; k < n; k++)
 		same += &e[k] != self && e[k].meta.signature && strcmp(e[k].meta.signature, sig) == 0;
-	bool ours = strlen(sig) == GZC_STACK_SIGNATURE_LEN && !sig[strspn(sig, "0123456789abcdef")];
+	bool ours = gzc_stack_signature_valid(sig);
 	printf("Signature:   %s", cli_printable_or(sig, "", b, sizeof(b)));
 	if (ours && same > 1 && recorded)
 		printf(" (%zu cores in the store have it: gzcoredump list signature=%s)\n", same, sig);

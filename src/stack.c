@@ -557,6 +557,12 @@ int gzc_stack_signature(const struct gzc_stack *s, int64_t signal, char out[GZC_
 	return 0;
 }
 
+bool gzc_stack_signature_valid(const char *s)
+{
+	return s && strnlen(s, GZC_STACK_SIGNATURE_LEN + 1) == GZC_STACK_SIGNATURE_LEN &&
+	       strspn(s, "0123456789abcdef") == GZC_STACK_SIGNATURE_LEN;
+}
+
 void gzc_stack_keep(struct gzc_stack *s, size_t n)
 {
 	for (size_t i = n; i < s->nthreads; i++) {

@@ -26,6 +26,7 @@
 #ifndef GZC_STACK_H
 #define GZC_STACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -128,6 +129,10 @@ char *gzc_stack_format(const struct gzc_stack *s, size_t max_threads, unsigned i
 #define GZC_STACK_SIGNATURE_LEN 16
 #define GZC_STACK_SIGNATURE_FRAMES 5
 int gzc_stack_signature(const struct gzc_stack *s, int64_t signal, char out[GZC_STACK_SIGNATURE_LEN + 1]);
+
+/* Is s (may be NULL) a signature as gzc_stack_signature() writes them:
+ * GZC_STACK_SIGNATURE_LEN lower-case hex digits? (A sidecar's is untrusted.) */
+bool gzc_stack_signature_valid(const char *s);
 
 /* Keeps the first n threads (the crashing one first), freeing the others. */
 void gzc_stack_keep(struct gzc_stack *s, size_t n);

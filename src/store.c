@@ -45,22 +45,16 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-int gzc_store_open(const char *path, bool create, int *ret_fd)
+/* A directory just opened (fd, or -1 with errno set), kept in *ret_fd
+ * only if this user owns it and no one else may write it; else closed.
+ * Errors: -errno of the open or fstat, -EPERM. */
+static int take_if_ours(int fd, int *ret_fd)
 {
 	struct stat st;
-	int r;
-	if (create) {
-		r = mkdir_parents(path);
-		if (r < 0)
-			return r;
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-	}
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
-		r = -errno;
+		int r = -errno;
 		close(fd);
 		return r;
 	}
@@ -70,6 +64,19 @@ int gzc_store_open(const char *path, bool create, int *ret_fd)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+int gzc_store_open(const char *path, bool create, int *ret_fd)
+{
+	int r;
+	if (create) {
+		r = mkdir_parents(path);
+		if (r < 0)
+			return r;
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return take_if_ours(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ret_fd);
 }
 
 int gzc_store_lock(int rootfd, int *ret_fd)
@@ -104,19 +111,9 @@ int gzc_store_group_open(int rootfd, const char *group, bool create, int *ret_fd
 		return -EINVAL;
 	if (create && mkdirat(rootfd, group, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	int fd = openat(rootfd, group, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* as the store itself (gzc_store_open): a group directory planted by
-	 * another user, or that others may write, is not ours to store into
-	 * or to believe */
-	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0022)) {
-		close(fd);
-		return -EPERM;
-	}
-	*ret_fd = fd;
-	return 0;
+	/* as the store itself: a group directory planted by another user, or
+	 * that others may write, is not ours to store into or to believe */
+	return take_if_ours(openat(rootfd, group, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ret_fd);
 }
 
 int gzc_store_base_name(int64_t pid, uint64_t ts_us, unsigned n, char *buf, size_t cap)
@@ -690,8 +687,7 @@ static char **signature_keys(int rootfd, const struct gzc_store_entry *e, size_t
 		gzc_meta_init(&m);
 		if (!e[i].core[0] || !e[i].json[0] || gzc_store_entry_dir(rootfd, &e[i], &gfd) < 0)
 			continue;
-		if (gzc_meta_load_head(gfd, e[i].json, &m) == 0 && m.signature &&
-		    strlen(m.signature) == GZC_STACK_SIGNATURE_LEN && !m.signature[strspn(m.signature, "0123456789abcdef")] &&
+		if (gzc_meta_load_head(gfd, e[i].json, &m) == 0 && gzc_stack_signature_valid(m.signature) &&
 		    asprintf(&keys[i], "%s/%" PRId64, m.signature, m.uid) < 0)
 			keys[i] = NULL;
 		gzc_meta_clear(&m);

@@ -580,4 +580,11 @@ Test(stack, signature_groups_the_same_crash)
 	struct gzc_stack none = { 0 };
 	cr_assert_eq(gzc_stack_signature(&none, 11, a), -ENODATA);
 	cr_assert_eq(gzc_stack_signature(NULL, 11, a), -ENODATA);
+	/* what a sidecar's text must be to count as one */
+	cr_assert(gzc_stack_signature_valid("0123456789abcdef"));
+	cr_assert_not(gzc_stack_signature_valid("0123456789ABCDEF"));
+	cr_assert_not(gzc_stack_signature_valid("0123456789abcde"));
+	cr_assert_not(gzc_stack_signature_valid("0123456789abcdef0"));
+	cr_assert_not(gzc_stack_signature_valid("bogus"));
+	cr_assert_not(gzc_stack_signature_valid(NULL));
 }
